@@ -1,0 +1,66 @@
+// Invariant checkers: pure functions of the history and the final state, each returning
+// violations with the global transaction id, a one-line explanation and the ids of the
+// events that prove it. They only read `gtx` and `effect` events (conventions below) and
+// the final-state summary the workload computes from the databases, so any pattern is
+// checked the same way, and each checker can be tested on a hand-written history.
+//
+// Conventions the workloads and patterns follow:
+//   gtx    detail {"state":"started","branches":[...],"origin":"debit"} when a business
+//          transaction begins; {"state":..., "final":true} when it reaches a final state.
+//   effect detail {"branch":B,"op":O,"key":K,"money":M,"amount":A}; op is one of action,
+//          compensate, try, confirm, cancel; money is the change of (balances + frozen).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/kernel/history.hpp"
+
+namespace dtx {
+
+struct Violation {
+  std::string invariant;
+  std::string gid;
+  std::string message;
+  std::vector<uint64_t> events;
+  Json to_json() const;
+};
+
+struct FinalState {
+  int64_t money_initial = 0;
+  int64_t money_final = 0;
+  // Frozen/reserved amounts still held: gid -> amount.
+  std::map<std::string, int64_t> open_reservations;
+  TimeUs heal_us = 0;
+  TimeUs termination_bound_us = 0;
+  TimeUs end_us = 0;
+};
+
+struct CheckInput {
+  const std::vector<Event>& events;
+  const FinalState& final_state;
+};
+
+using Checker = std::vector<Violation> (*)(const CheckInput&);
+
+std::vector<Violation> conservation_checker(const CheckInput& in);
+std::vector<Violation> atomicity_checker(const CheckInput& in);
+std::vector<Violation> no_lost_checker(const CheckInput& in);
+std::vector<Violation> no_phantom_checker(const CheckInput& in);
+std::vector<Violation> exactly_once_checker(const CheckInput& in);
+std::vector<Violation> termination_checker(const CheckInput& in);
+std::vector<Violation> per_key_order_checker(const CheckInput& in);
+std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in);
+std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in);
+std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in);
+
+struct InvariantInfo {
+  const char* name;
+  Checker checker;
+  const char* summary;
+};
+const std::vector<InvariantInfo>& invariants();
+const InvariantInfo* find_invariant(const std::string& name);
+
+}  // namespace dtx

@@ -1,0 +1,96 @@
+// Metrics from one pass over the history.
+#include "sim/check/metrics.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace dtx {
+
+Json Metrics::to_json() const {
+  return {{"business_txns", business_txns},
+          {"finished_txns", finished_txns},
+          {"latency_ms_p50", latency_us_p50 / 1000.0},
+          {"latency_ms_p90", latency_us_p90 / 1000.0},
+          {"latency_ms_p99", latency_us_p99 / 1000.0},
+          {"latency_ms_max", latency_us_max / 1000.0},
+          {"inconsistency_window_ms", inconsistency_window_us / 1000.0},
+          {"messages", messages},
+          {"messages_per_txn", messages_per_txn},
+          {"local_txns", local_txns},
+          {"local_txns_per_txn", local_txns_per_txn},
+          {"duplicate_deliveries", duplicate_deliveries},
+          {"retries", retries},
+          {"checkbacks", checkbacks},
+          {"dead_letters", dead_letters},
+          {"redeliveries", redeliveries},
+          {"alerts", alerts},
+          {"simulated_ms", end_us / 1000.0}};
+}
+
+TimeUs percentile(const std::vector<TimeUs>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.999999);
+  if (rank == 0) rank = 1;
+  if (rank > sorted.size()) rank = sorted.size();
+  return sorted[rank - 1];
+}
+
+Metrics compute_metrics(const std::vector<Event>& events) {
+  Metrics m;
+  std::map<std::string, TimeUs> started;
+  std::set<std::string> finished;
+  std::vector<TimeUs> latencies;
+  std::set<uint64_t> delivered;
+  int64_t money_in_flight = 0;
+  TimeUs inconsistent_since = 0;
+  for (const Event& e : events) {
+    m.end_us = e.t_us;
+    switch (e.kind) {
+      case Kind::gtx:
+        if (e.detail.value("state", "") == "started" && !started.count(e.gid)) started[e.gid] = e.t_us;
+        if (e.detail.value("final", false) && finished.insert(e.gid).second) {
+          auto it = started.find(e.gid);
+          if (it != started.end()) latencies.push_back(e.t_us - it->second);
+        }
+        break;
+      case Kind::send: ++m.messages; break;
+      case Kind::deliver:
+        if (!delivered.insert(e.msg).second) ++m.duplicate_deliveries;
+        break;
+      case Kind::db_commit: ++m.local_txns; break;
+      case Kind::retry: ++m.retries; break;
+      case Kind::checkback:
+        if (!e.detail.contains("answer")) ++m.checkbacks;
+        break;
+      case Kind::broker_dlq: ++m.dead_letters; break;
+      case Kind::broker_redeliver: ++m.redeliveries; break;
+      case Kind::alert: ++m.alerts; break;
+      case Kind::effect: {
+        int64_t money = e.detail.value("money", int64_t{0});
+        if (money == 0) break;
+        bool was = money_in_flight != 0;
+        money_in_flight += money;
+        bool is = money_in_flight != 0;
+        if (!was && is) inconsistent_since = e.t_us;
+        if (was && !is) m.inconsistency_window_us += e.t_us - inconsistent_since;
+        break;
+      }
+      default: break;
+    }
+  }
+  if (money_in_flight != 0) m.inconsistency_window_us += m.end_us - inconsistent_since;
+  std::sort(latencies.begin(), latencies.end());
+  m.business_txns = static_cast<int64_t>(started.size());
+  m.finished_txns = static_cast<int64_t>(finished.size());
+  m.latency_us_p50 = percentile(latencies, 50);
+  m.latency_us_p90 = percentile(latencies, 90);
+  m.latency_us_p99 = percentile(latencies, 99);
+  m.latency_us_max = latencies.empty() ? 0 : latencies.back();
+  if (m.business_txns > 0) {
+    m.messages_per_txn = static_cast<double>(m.messages) / m.business_txns;
+    m.local_txns_per_txn = static_cast<double>(m.local_txns) / m.business_txns;
+  }
+  return m;
+}
+
+}  // namespace dtx

@@ -1,0 +1,37 @@
+// Metrics of a run, computed from the history alone: end-to-end latency percentiles,
+// inconsistency window, messages and local transactions per business transaction,
+// duplicates, retries, check-backs, dead letters, alerts.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/kernel/history.hpp"
+
+namespace dtx {
+
+struct Metrics {
+  int64_t business_txns = 0;
+  int64_t finished_txns = 0;
+  TimeUs latency_us_p50 = 0, latency_us_p90 = 0, latency_us_p99 = 0, latency_us_max = 0;
+  TimeUs inconsistency_window_us = 0;
+  double messages_per_txn = 0;
+  double local_txns_per_txn = 0;
+  int64_t messages = 0;
+  int64_t local_txns = 0;
+  int64_t duplicate_deliveries = 0;
+  int64_t retries = 0;
+  int64_t checkbacks = 0;
+  int64_t dead_letters = 0;
+  int64_t alerts = 0;
+  int64_t redeliveries = 0;
+  TimeUs end_us = 0;
+  Json to_json() const;
+};
+
+// Nearest-rank percentile of sorted values (p in [0,100]).
+TimeUs percentile(const std::vector<TimeUs>& sorted, double p);
+Metrics compute_metrics(const std::vector<Event>& events);
+
+}  // namespace dtx

@@ -1,0 +1,307 @@
+// Broker state machine: handlers for the client protocol (mq.*), delivery with ack timers,
+// redelivery and DLQ, transacted sessions, half messages with the periodic check-back scan.
+#include "sim/world/broker.hpp"
+
+#include "sim/world/world.hpp"
+
+namespace dtx {
+
+namespace {
+std::string group_queue(const std::string& topic, const std::string& group) { return topic + "#" + group; }
+Json ok_reply(Json extra = Json::object()) {
+  extra["ok"] = true;
+  return extra;
+}
+}  // namespace
+
+Broker::Broker(World& world, Node& host, BrokerConfig config)
+    : world_(world), host_(host), config_(config) {
+  world_.brokers()[host_.name()] = this;
+  install_handlers();
+  host_.on_start = [this] { start_scan(); };
+  host_.on_restart = [this] { on_restart(); };
+  world_.on_node_crash([this](Node& n) {
+    if (&n != &host_) on_client_crash(n);
+  });
+}
+
+size_t Broker::ready_count(const std::string& queue) const {
+  size_t n = 0;
+  for (const auto& [name, q] : queues_) {
+    if (name == queue || name.rfind(queue + "#", 0) == 0) n += q.ready.size();
+  }
+  return n;
+}
+
+size_t Broker::unacked_count(const std::string& queue) const {
+  size_t n = 0;
+  for (const auto& [name, q] : queues_) {
+    if (name == queue || name.rfind(queue + "#", 0) == 0) n += q.unacked.size();
+  }
+  return n;
+}
+
+std::vector<std::string> Broker::topic_queues(const std::string& topic) {
+  auto& groups = topics_[topic];
+  if (groups.empty()) groups.insert(group_queue(topic, "default"));
+  return {groups.begin(), groups.end()};
+}
+
+void Broker::enqueue(StoredMessage m) {
+  for (const auto& qname : topic_queues(m.queue)) {
+    StoredMessage copy = m;
+    copy.queue = qname;
+    queues_[qname].ready.push_back(std::move(copy));
+    dispatch(qname);
+  }
+}
+
+void Broker::install_handlers() {
+  host_.handle("mq.publish", [this](Message m) -> Task<Json> {
+    StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid, m.body["body"], 0};
+    world_.record(host_.name(), Kind::broker_publish, m.gid, Json{{"queue", s.queue}, {"id", s.id}});
+    enqueue(std::move(s));
+    co_return ok_reply();
+  });
+  host_.handle("mq.subscribe", [this](Message m) -> Task<Json> {
+    std::string topic = m.body["queue"], group = m.body.value("group", "default");
+    std::string qname = group_queue(topic, group);
+    auto& groups = topics_[topic];
+    // A first real group adopts what waited in the placeholder group.
+    std::string placeholder = group_queue(topic, "default");
+    if (group != "default" && groups.count(placeholder) && queues_[placeholder].consumers.empty()) {
+      auto& from = queues_[placeholder];
+      for (auto& s : from.ready) queues_[qname].ready.push_back(std::move(s));
+      from.ready.clear();
+      groups.erase(placeholder);
+    }
+    groups.insert(qname);
+    Queue& q = queues_[qname];
+    bool known = false;
+    for (auto& c : q.consumers) known = known || c.node == m.from;
+    if (!known) q.consumers.push_back({m.from, 0});
+    dispatch(qname);
+    co_return ok_reply({{"queue", qname}});
+  });
+  host_.handle("mq.ack", [this](Message m) -> Task<Json> {
+    ack(m.body["queue"], m.body["id"], m.body.value("ok", true));
+    co_return nullptr;
+  });
+  host_.handle("mq.tx_begin", [this](Message m) -> Task<Json> {
+    uint64_t sid = next_id_++;
+    sessions_[sid].owner = m.from;
+    co_return ok_reply({{"session", sid}});
+  });
+  host_.handle("mq.tx_send", [this](Message m) -> Task<Json> {
+    auto it = sessions_.find(m.body["session"]);
+    if (it == sessions_.end() || !it->second.xid.empty()) co_return Json{{"ok", false}, {"error", "no open session"}};
+    it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, m.body["body"], 0});
+    co_return ok_reply();
+  });
+  host_.handle("mq.tx_prepare", [this](Message m) -> Task<Json> {
+    auto it = sessions_.find(m.body["session"]);
+    if (it == sessions_.end()) co_return Json{{"ok", false}, {"error", "no open session"}};
+    it->second.xid = m.body["xid"];
+    world_.record(host_.name(), Kind::db_prepare, m.gid, Json{{"xid", it->second.xid}, {"session", it->first}});
+    co_return ok_reply();
+  });
+  auto finish_session = [this](uint64_t sid, bool commit, const std::string& gid) {
+    Session s = std::move(sessions_.at(sid));
+    sessions_.erase(sid);
+    world_.record(host_.name(), commit ? Kind::broker_commit : Kind::broker_rollback, gid,
+                  Json{{"session", sid}, {"messages", s.sends.size()}});
+    if (!commit) return;
+    for (auto& msg : s.sends) {
+      world_.record(host_.name(), Kind::broker_publish, msg.gid, Json{{"queue", msg.queue}, {"id", msg.id}});
+      enqueue(std::move(msg));
+    }
+  };
+  host_.handle("mq.tx_commit", [this, finish_session](Message m) -> Task<Json> {
+    uint64_t sid = m.body["session"];
+    if (!sessions_.count(sid)) co_return Json{{"ok", false}, {"error", "no open session"}};
+    finish_session(sid, true, m.gid);
+    co_return ok_reply();
+  });
+  host_.handle("mq.tx_abort", [this, finish_session](Message m) -> Task<Json> {
+    uint64_t sid = m.body["session"];
+    if (sessions_.count(sid)) finish_session(sid, false, m.gid);
+    co_return ok_reply();
+  });
+  host_.handle("mq.tx_decide", [this, finish_session](Message m) -> Task<Json> {
+    std::string xid = m.body["xid"];
+    for (auto& [sid, s] : sessions_) {
+      if (s.xid == xid) {
+        finish_session(sid, m.body["commit"].get<bool>(), m.gid);
+        break;
+      }
+    }
+    co_return ok_reply();  // unknown xid: already decided (idempotent, as XA recovery needs)
+  });
+  host_.handle("mq.producer", [this](Message m) -> Task<Json> {
+    auto& list = producers_[m.body["group"]];
+    if (std::find(list.begin(), list.end(), m.from) == list.end()) list.push_back(m.from);
+    co_return ok_reply();
+  });
+  host_.handle("mq.half", [this](Message m) -> Task<Json> {
+    uint64_t id = next_id_++;
+    Half& h = half_[id];
+    h.msg = {id, m.body["queue"], m.gid, m.body["body"], 0};
+    h.group = m.body.value("group", "producers");
+    h.created_us = world_.now_us();
+    world_.record(host_.name(), Kind::broker_half, m.gid, Json{{"queue", h.msg.queue}, {"id", id}});
+    co_return ok_reply({{"id", id}});
+  });
+  host_.handle("mq.end", [this](Message m) -> Task<Json> {
+    end_half(m.body["id"], m.body["decision"], "producer");
+    co_return nullptr;
+  });
+}
+
+void Broker::dispatch(const std::string& qname) {
+  if (!host_.up()) return;
+  Queue& q = queues_[qname];
+  while (!q.ready.empty() && !q.consumers.empty()) {
+    Consumer* target = nullptr;
+    for (size_t i = 0; i < q.consumers.size(); ++i) {
+      Consumer& c = q.consumers[(q.next_consumer + i) % q.consumers.size()];
+      if (c.in_flight < config_.prefetch) {
+        target = &c;
+        q.next_consumer = (q.next_consumer + i + 1) % q.consumers.size();
+        break;
+      }
+    }
+    if (!target) return;
+    StoredMessage m = std::move(q.ready.front());
+    q.ready.pop_front();
+    ++m.attempts;
+    ++target->in_flight;
+    Message out;
+    out.type = "mq.deliver:" + qname;
+    out.gid = m.gid;
+    out.body = {{"queue", qname}, {"id", m.id}, {"body", m.body}, {"attempt", m.attempts}};
+    world_.record(host_.name(), Kind::broker_deliver, m.gid,
+                  Json{{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}}, 0, target->node);
+    host_.send(target->node, std::move(out));
+    uint64_t id = m.id;
+    TimerId timer = host_.after(config_.ack_timeout_us, [this, qname, id] {
+      world_.count("ack_timeouts");
+      ack(qname, id, false);
+    });
+    q.unacked[id] = {std::move(m), target->node, timer};
+  }
+}
+
+void Broker::ack(const std::string& qname, uint64_t id, bool ok) {
+  Queue& q = queues_[qname];
+  auto it = q.unacked.find(id);
+  if (it == q.unacked.end()) return;  // late or duplicate ack
+  Inflight f = std::move(it->second);
+  q.unacked.erase(it);
+  host_.cancel(f.timer);
+  for (auto& c : q.consumers) {
+    if (c.node == f.consumer && c.in_flight > 0) --c.in_flight;
+  }
+  world_.record(host_.name(), ok ? Kind::broker_ack : Kind::broker_nack, f.msg.gid,
+                Json{{"queue", qname}, {"id", id}}, 0, f.consumer);
+  if (ok) {
+    dispatch(qname);
+    return;
+  }
+  requeue(q, qname, std::move(f.msg));
+}
+
+void Broker::requeue(Queue& q, const std::string& qname, StoredMessage m) {
+  if (m.attempts > config_.max_redeliveries) {
+    world_.record(host_.name(), Kind::broker_dlq, m.gid, Json{{"queue", qname}, {"id", m.id}, {"attempts", m.attempts}});
+    world_.count("dead_letters");
+    dlq_.push_back(std::move(m));
+    dispatch(qname);
+    return;
+  }
+  world_.count("redeliveries");
+  world_.record(host_.name(), Kind::broker_redeliver, m.gid, Json{{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}});
+  host_.after(config_.redelivery_delay_us, [this, qname, m = std::move(m)]() mutable {
+    queues_[qname].ready.push_back(std::move(m));
+    dispatch(qname);
+  });
+  (void)q;
+}
+
+void Broker::end_half(uint64_t id, const std::string& decision, const std::string& why) {
+  auto it = half_.find(id);
+  if (it == half_.end()) return;
+  Half h = std::move(it->second);
+  half_.erase(it);
+  if (decision == "commit") {
+    world_.record(host_.name(), Kind::broker_commit, h.msg.gid, Json{{"id", id}, {"by", why}});
+    world_.record(host_.name(), Kind::broker_publish, h.msg.gid, Json{{"queue", h.msg.queue}, {"id", id}});
+    enqueue(std::move(h.msg));
+  } else if (decision == "discard") {
+    world_.count("half_discarded");
+    world_.record(host_.name(), Kind::broker_discard, h.msg.gid, Json{{"id", id}, {"checks", h.checks}});
+  } else {
+    world_.record(host_.name(), Kind::broker_rollback, h.msg.gid, Json{{"id", id}, {"by", why}});
+  }
+}
+
+void Broker::start_scan() {
+  host_.after(config_.check_interval_us, [this] {
+    std::vector<uint64_t> due;
+    for (auto& [id, h] : half_) {
+      if (world_.now_us() - h.created_us >= config_.half_timeout_us) due.push_back(id);
+    }
+    for (uint64_t id : due) host_.spawn(check_half(id));
+    start_scan();
+  });
+}
+
+Task<void> Broker::check_half(uint64_t id) {
+  auto it = half_.find(id);
+  if (it == half_.end()) co_return;
+  Half& h = it->second;
+  if (h.checks >= config_.check_max) {
+    end_half(id, config_.discard_commits ? "commit" : "discard", "check max");
+    co_return;
+  }
+  ++h.checks;
+  world_.count("checkbacks");
+  auto& list = producers_[h.group];
+  if (list.empty()) co_return;
+  std::string target = list[next_producer_[h.group]++ % list.size()];
+  Message req;
+  req.type = "mq.checkback";
+  req.gid = h.msg.gid;
+  req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks}};
+  world_.record(host_.name(), Kind::checkback, h.msg.gid, Json{{"id", id}, {"check", h.checks}}, 0, target);
+  RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
+  std::string answer = r.ok ? r.reply.body.value("answer", "unknown") : "timeout";
+  world_.record(host_.name(), Kind::checkback, r.reply.gid, Json{{"id", id}, {"answer", answer}}, 0, target);
+  if (answer == "commit" || answer == "rollback") end_half(id, answer, "checkback");
+}
+
+void Broker::on_client_crash(Node& n) {
+  std::vector<uint64_t> doomed;
+  for (auto& [sid, s] : sessions_) {
+    if (s.owner == n.name() && s.xid.empty()) doomed.push_back(sid);
+  }
+  for (uint64_t sid : doomed) {
+    world_.record(host_.name(), Kind::broker_rollback, {}, Json{{"session", sid}, {"reason", "client disconnected"}});
+    sessions_.erase(sid);
+  }
+}
+
+void Broker::on_restart() {
+  // Acked messages and prepared sessions are durable; open sessions died with the broker.
+  std::erase_if(sessions_, [](const auto& kv) { return kv.second.xid.empty(); });
+  for (auto& [qname, q] : queues_) {
+    std::deque<StoredMessage> back;
+    for (auto& [id, f] : q.unacked) back.push_back(std::move(f.msg));
+    q.unacked.clear();
+    for (auto& c : q.consumers) c.in_flight = 0;
+    for (auto it = back.rbegin(); it != back.rend(); ++it) q.ready.push_front(std::move(*it));
+  }
+  start_scan();
+  for (auto& [qname, q] : queues_) dispatch(qname);
+}
+
+}  // namespace dtx

@@ -1,0 +1,144 @@
+// Context: database lookups, autocommit statements, and the broker client protocol (mq.*).
+#include "sim/world/context.hpp"
+
+#include <stdexcept>
+
+#include "sim/world/world.hpp"
+
+namespace dtx {
+
+Database& Context::db(const std::string& name) {
+  auto it = world_->databases().find(name);
+  if (it == world_->databases().end()) throw std::runtime_error("unknown database '" + name + "'");
+  return *it->second;
+}
+
+Txn Context::begin(const std::string& db_name, const std::string& gid) {
+  Database& d = db(db_name);
+  return Txn(d, *node_, d.begin(*node_, gid));
+}
+
+Task<DbResult> Context::exec(const std::string& db_name, std::string sql, Json params) {
+  Txn tx = begin(db_name, {});
+  DbResult r = co_await tx.exec(sql, std::move(params));
+  if (!r.ok) {
+    co_await tx.rollback();
+    co_return r;
+  }
+  DbResult c = co_await tx.commit();
+  if (!c.ok) co_return c;
+  co_return r;
+}
+
+void Context::record(Kind kind, std::string_view gid, Json detail, std::string_view peer) {
+  world_->record(node_->name(), kind, gid, std::move(detail), 0, peer);
+}
+
+void Context::count(const std::string& counter, int64_t n) { world_->count(counter, n); }
+
+Task<Json> Context::rpc(const std::string& broker, std::string type, std::string gid, Json body,
+                        TimeUs timeout_us) {
+  Message m;
+  m.type = std::move(type);
+  m.gid = std::move(gid);
+  m.body = std::move(body);
+  RpcResult r = co_await node_->call(broker, std::move(m), timeout_us);
+  if (!r.ok) co_return Json{{"ok", false}, {"error", "timeout"}};
+  co_return std::move(r.reply.body);
+}
+
+Task<bool> Context::publish(const std::string& broker, const std::string& queue, const std::string& gid,
+                            Json body, TimeUs timeout_us) {
+  Json req = {{"queue", queue}, {"body", std::move(body)}};
+  Json r = co_await rpc(broker, "mq.publish", gid, std::move(req), timeout_us);
+  co_return r.value("ok", false);
+}
+
+Task<void> Context::subscribe_loop(std::string broker, std::string queue, std::string group) {
+  for (;;) {
+    Json req = {{"queue", queue}, {"group", group}};
+  Json r = co_await rpc(broker, "mq.subscribe", {}, std::move(req), kUsPerS);
+    if (r.value("ok", false)) co_return;
+    co_await sleep(kUsPerS);
+  }
+}
+
+void Context::subscribe(const std::string& broker, const std::string& queue, const std::string& group,
+                        Consumer consumer, bool auto_ack) {
+  std::string qname = queue + "#" + group;
+  Node* n = node_;
+  node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
+    Delivery d{m.body["queue"], m.body["id"], m.gid, m.body["body"], m.body.value("attempt", 1)};
+    auto ack = [&](bool ok) {
+      Message a;
+      a.type = "mq.ack";
+      a.gid = d.gid;
+      a.body = {{"queue", d.queue}, {"id", d.id}, {"ok", ok}};
+      n->send(broker, std::move(a));
+    };
+    if (auto_ack) ack(true);
+    bool ok = co_await consumer(d);
+    if (!auto_ack) ack(ok);
+    co_return nullptr;
+  });
+  spawn(subscribe_loop(broker, queue, group));
+}
+
+Task<std::optional<uint64_t>> Context::tx_begin(const std::string& broker, TimeUs timeout_us) {
+  Json req = Json::object();
+  Json r = co_await rpc(broker, "mq.tx_begin", {}, std::move(req), timeout_us);
+  if (!r.value("ok", false)) co_return std::nullopt;
+  co_return r["session"].get<uint64_t>();
+}
+
+Task<bool> Context::tx_send(const std::string& broker, uint64_t session, const std::string& queue,
+                            const std::string& gid, Json body, TimeUs timeout_us) {
+  Json req = {{"session", session}, {"queue", queue}, {"body", std::move(body)}};
+  Json r = co_await rpc(broker, "mq.tx_send", gid, std::move(req), timeout_us);
+  co_return r.value("ok", false);
+}
+
+Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool commit, const std::string& gid,
+                           TimeUs timeout_us) {
+  Json req = {{"session", session}};
+  Json r = co_await rpc(broker, commit ? "mq.tx_commit" : "mq.tx_abort", gid, std::move(req), timeout_us);
+  co_return r.value("ok", false);
+}
+
+Task<bool> Context::tx_prepare(const std::string& broker, uint64_t session, const std::string& xid,
+                               TimeUs timeout_us) {
+  Json req = {{"session", session}, {"xid", xid}};
+  Json r = co_await rpc(broker, "mq.tx_prepare", {}, std::move(req), timeout_us);
+  co_return r.value("ok", false);
+}
+
+Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid, bool commit, TimeUs timeout_us) {
+  Json req = {{"xid", xid}, {"commit", commit}};
+  Json r = co_await rpc(broker, "mq.tx_decide", {}, std::move(req), timeout_us);
+  co_return r.value("ok", false);
+}
+
+Task<bool> Context::register_producer(const std::string& broker, const std::string& group, TimeUs timeout_us) {
+  Json req = {{"group", group}};
+  Json r = co_await rpc(broker, "mq.producer", {}, std::move(req), timeout_us);
+  co_return r.value("ok", false);
+}
+
+Task<std::optional<uint64_t>> Context::send_half(const std::string& broker, const std::string& queue,
+                                                 const std::string& gid, Json body, const std::string& group,
+                                                 TimeUs timeout_us) {
+  Json req = {{"queue", queue}, {"body", std::move(body)}, {"group", group}};
+  Json r = co_await rpc(broker, "mq.half", gid, std::move(req), timeout_us);
+  if (!r.value("ok", false)) co_return std::nullopt;
+  co_return r["id"].get<uint64_t>();
+}
+
+void Context::end_half(const std::string& broker, uint64_t id, const std::string& decision, const std::string& gid) {
+  Message m;
+  m.type = "mq.end";
+  m.gid = gid;
+  m.body = {{"id", id}, {"decision", decision}};
+  send(broker, std::move(m));
+}
+
+}  // namespace dtx

@@ -1,0 +1,82 @@
+// The one narrow door through which patterns reach the world: time, randomness, messages,
+// timers, processes, databases, brokers and the history, all as seen from one node.
+// Patterns never hold a World; this keeps sim/ free of pattern knowledge and vice versa.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "sim/world/database.hpp"
+#include "sim/world/node.hpp"
+
+namespace dtx {
+
+class World;
+
+struct Delivery {
+  std::string queue;
+  uint64_t id = 0;
+  std::string gid;
+  Json body;
+  int attempt = 1;
+};
+
+class Context {
+ public:
+  Context(World& world, Node& node) : world_(&world), node_(&node) {}
+
+  Node& node() { return *node_; }
+  const std::string& name() const { return node_->name(); }
+  TimeUs now_us() const { return node_->now_us(); }
+  Random& rng() { return node_->rng(); }
+  bool up() const { return node_->up(); }
+
+  Node::SleepAwaiter sleep(TimeUs d_us) { return node_->sleep(d_us); }
+  Node::CallAwaiter call(const std::string& to, Message m, TimeUs timeout_us) {
+    return node_->call(to, std::move(m), timeout_us);
+  }
+  uint64_t send(const std::string& to, Message m) { return node_->send(to, std::move(m)); }
+  TimerId after(TimeUs d_us, std::function<void()> fn) { return node_->after(d_us, std::move(fn)); }
+  void spawn(Task<void> t) { node_->spawn(std::move(t)); }
+  void handle(const std::string& type, Node::Handler h) { node_->handle(type, std::move(h)); }
+
+  Database& db(const std::string& name);
+  Txn begin(const std::string& db_name, const std::string& gid);
+  // A single statement in its own transaction (autocommit), e.g. a relay's poll.
+  Task<DbResult> exec(const std::string& db_name, std::string sql, Json params = Json::array());
+
+  void record(Kind kind, std::string_view gid = {}, Json detail = nullptr, std::string_view peer = {});
+  void count(const std::string& counter, int64_t n = 1);
+
+  // Broker client (over the simulated network; every call can time out).
+  Task<bool> publish(const std::string& broker, const std::string& queue, const std::string& gid,
+                     Json body, TimeUs timeout_us);
+  using Consumer = std::function<Task<bool>(Delivery)>;  // true: ack, false: nack (redeliver)
+  // Subscribes (retrying until the broker answers) and routes deliveries to `consumer`.
+  // With auto_ack the delivery is acknowledged on receipt, before the consumer runs.
+  void subscribe(const std::string& broker, const std::string& queue, const std::string& group,
+                 Consumer consumer, bool auto_ack = false);
+  Task<std::optional<uint64_t>> tx_begin(const std::string& broker, TimeUs timeout_us);
+  Task<bool> tx_send(const std::string& broker, uint64_t session, const std::string& queue,
+                     const std::string& gid, Json body, TimeUs timeout_us);
+  Task<bool> tx_end(const std::string& broker, uint64_t session, bool commit, const std::string& gid,
+                    TimeUs timeout_us);
+  Task<bool> tx_prepare(const std::string& broker, uint64_t session, const std::string& xid,
+                        TimeUs timeout_us);
+  Task<bool> tx_decide(const std::string& broker, const std::string& xid, bool commit, TimeUs timeout_us);
+  Task<bool> register_producer(const std::string& broker, const std::string& group, TimeUs timeout_us);
+  Task<std::optional<uint64_t>> send_half(const std::string& broker, const std::string& queue,
+                                          const std::string& gid, Json body, const std::string& group,
+                                          TimeUs timeout_us);
+  void end_half(const std::string& broker, uint64_t id, const std::string& decision, const std::string& gid);
+
+ private:
+  Task<Json> rpc(const std::string& broker, std::string type, std::string gid, Json body, TimeUs timeout_us);
+  Task<void> subscribe_loop(std::string broker, std::string queue, std::string group);
+
+  World* world_;
+  Node* node_;
+};
+
+}  // namespace dtx

@@ -1,0 +1,414 @@
+// Database operations in simulated time: arrival (network + stall), write lock and its queue,
+// execution on the real SQLite connection, completion back on the caller's node.
+#include "sim/world/database.hpp"
+
+#include <cctype>
+#include <stdexcept>
+
+#include "sim/world/world.hpp"
+
+namespace dtx {
+
+int64_t DbResult::integer(size_t row, size_t col) const {
+  if (row >= rows.size() || col >= rows[row].size()) return 0;
+  const SqlValue& v = rows[row][col];
+  if (auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
+  if (auto* s = std::get_if<std::string>(&v)) return std::stoll(*s);
+  return 0;
+}
+
+std::string DbResult::text(size_t row, size_t col) const {
+  if (row >= rows.size() || col >= rows[row].size()) return {};
+  const SqlValue& v = rows[row][col];
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  return {};
+}
+
+Database::Database(World& world, std::string name, Node& host, DbConfig config)
+    : world_(world), name_(std::move(name)), host_(host), config_(config), rng_(world.seed(), "db:" + name_) {
+  if (sqlite3_open(":memory:", &db_) != SQLITE_OK) throw std::runtime_error("sqlite3_open failed");
+  world_.databases()[name_] = this;
+  world_.on_node_crash([this](Node& n) {
+    if (&n == &host_) {
+      on_host_crash();
+    } else {
+      on_owner_crash(n);
+    }
+  });
+}
+
+Database::~Database() {
+  world_.databases().erase(name_);
+  for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+  sqlite3_close(db_);
+}
+
+DbResult Database::run_sql(const std::string& sql, const Json& params) {
+  DbResult r;
+  sqlite3_stmt*& st = stmts_[sql];
+  if (!st && sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    r.ok = false;
+    r.error = sqlite3_errmsg(db_);
+    stmts_.erase(sql);
+    return r;
+  }
+  int i = 1;
+  if (params.is_array()) {
+    for (const auto& p : params) {
+      if (p.is_number_integer()) {
+        sqlite3_bind_int64(st, i, p.get<int64_t>());
+      } else if (p.is_number_float()) {
+        sqlite3_bind_double(st, i, p.get<double>());
+      } else if (p.is_string()) {
+        const auto& s = p.get_ref<const std::string&>();
+        sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+      } else if (p.is_boolean()) {
+        sqlite3_bind_int64(st, i, p.get<bool>() ? 1 : 0);
+      } else {
+        sqlite3_bind_null(st, i);
+      }
+      ++i;
+    }
+  }
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int n = sqlite3_column_count(st);
+    auto& row = r.rows.emplace_back();
+    row.reserve(n);
+    for (int c = 0; c < n; ++c) {
+      switch (sqlite3_column_type(st, c)) {
+        case SQLITE_INTEGER: row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, c))); break;
+        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, c)); break;
+        case SQLITE_NULL: row.emplace_back(nullptr); break;
+        default:
+          row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)),
+                                       sqlite3_column_bytes(st, c)));
+      }
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    r.ok = false;
+    r.error = sqlite3_errmsg(db_);
+  } else {
+    r.changes = r.rows.empty() ? sqlite3_changes(db_) : static_cast<int64_t>(r.rows.size());
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return r;
+}
+
+DbResult Database::read_committed(const std::string& sql, const Json& params) {
+  if (lock_owner_ == 0) return run_sql(sql, params);
+  TxnInfo& w = txns_.at(lock_owner_);
+  run_sql("ROLLBACK", nullptr);
+  DbResult r = run_sql(sql, params);
+  run_sql("BEGIN", nullptr);
+  for (const auto& [s, p] : w.log) run_sql(s, p);
+  ++replays_;
+  return r;
+}
+
+DbResult Database::exec_now(const std::string& sql, const Json& params) {
+  if (lock_owner_ != 0) {
+    DbResult r;
+    r.ok = false;
+    r.error = "exec_now while a transaction holds the write lock";
+    return r;
+  }
+  return run_sql(sql, params);
+}
+
+DbResult Database::snapshot(const std::string& sql, const Json& params) {
+  return read_committed(sql, params);
+}
+
+void Database::stall(TimeUs duration_us) {
+  TimeUs until = world_.now_us() + duration_us;
+  if (until > stalled_until_us_) stalled_until_us_ = until;
+  world_.record(name_, Kind::fault, {}, Json{{"fault", "db_stall"}, {"until", stalled_until_us_}});
+}
+
+uint64_t Database::begin(Node& owner, const std::string& gid) {
+  uint64_t id = next_txn_++;
+  TxnInfo& t = txns_[id];
+  t.owner = &owner;
+  t.gid = gid;
+  world_.record(name_, Kind::db_begin, gid, Json{{"txn", id}, {"owner", owner.name()}});
+  return id;
+}
+
+TxnState Database::txn_state(uint64_t txn) const {
+  auto it = txns_.find(txn);
+  return it == txns_.end() ? TxnState::rolled_back : it->second.state;
+}
+
+void Database::add_effect(uint64_t txn, Json effect) {
+  auto it = txns_.find(txn);
+  if (it != txns_.end() && it->second.state == TxnState::open) it->second.effects.push_back(std::move(effect));
+}
+
+std::vector<std::pair<std::string, uint64_t>> Database::prepared() const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const auto& [id, t] : txns_) {
+    if (t.state == TxnState::prepared) out.push_back({t.xid, id});
+  }
+  return out;
+}
+
+TimeUs Database::net_delay_us(Node& owner) {
+  if (!config_.remote || &owner == &host_) return 0;
+  LinkState* l = world_.net().link(owner.index(), host_.index());
+  if (!l) return 0;
+  return l->model.latency_us_min + rng_.exponential(l->model.latency_us_jitter_mean);
+}
+
+void Database::finish(OpPtr op, TimeUs latency_us) {
+  if (op->done) return;
+  op->done = true;
+  inflight_.erase(op->id);
+  TimeUs t = world_.now_us() + latency_us + net_delay_us(*op->caller);
+  op->caller->at(t, [op] { op->handle.resume(); });
+}
+
+static DbResult failure(const std::string& msg) {
+  DbResult r;
+  r.ok = false;
+  r.error = msg;
+  return r;
+}
+
+void Database::submit(OpPtr op) {
+  op->id = next_op_++;
+  bool by_xid = op->kind == OpKind::commit_prepared || op->kind == OpKind::rollback_prepared;
+  if (!host_.alive()) {
+    op->result = failure("database " + name_ + " is down");
+    finish(op, config_.stmt_latency_us_min);
+    return;
+  }
+  if (config_.remote && !world_.net().reachable(op->caller->index(), host_.index())) {
+    op->result = failure("database " + name_ + " unreachable");
+    finish(op, config_.lock_wait_timeout_us);
+    return;
+  }
+  if (!by_xid && txn_state(op->txn) != TxnState::open &&
+      !(op->kind == OpKind::rollback && txn_state(op->txn) == TxnState::rolled_back)) {
+    op->result = failure("transaction is not open");
+    finish(op, 0);
+    return;
+  }
+  inflight_[op->id] = op;
+  host_.at(world_.now_us() + net_delay_us(*op->caller), [this, op] { arrive(op); });
+}
+
+bool Database::needs_lock(const Op& op) const {
+  if (op.kind != OpKind::exec) return false;
+  size_t i = 0;
+  while (i < op.sql.size() && std::isspace(static_cast<unsigned char>(op.sql[i]))) ++i;
+  auto starts = [&](const char* kw) {
+    for (size_t k = 0; kw[k]; ++k) {
+      if (i + k >= op.sql.size() || std::toupper(static_cast<unsigned char>(op.sql[i + k])) != kw[k]) return false;
+    }
+    return true;
+  };
+  return !starts("SELECT");
+}
+
+void Database::arrive(OpPtr op) {
+  if (op->done) return;
+  bool plain_read = op->kind == OpKind::exec && !needs_lock(*op);
+  if (!plain_read && world_.now_us() < stalled_until_us_) {
+    host_.at(stalled_until_us_, [this, op] { arrive(op); });
+    return;
+  }
+  execute(op);
+}
+
+void Database::execute(OpPtr op) {
+  if (op->done) return;
+  if (op->kind == OpKind::commit_prepared || op->kind == OpKind::rollback_prepared) {
+    bool commit = op->kind == OpKind::commit_prepared;
+    for (auto& [id, t] : txns_) {
+      if (t.state == TxnState::prepared && t.xid == op->xid) {
+        end_txn(id, t, commit, "decided");
+        op->result.changes = 1;
+        break;
+      }
+    }
+    finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
+    return;
+  }
+  auto it = txns_.find(op->txn);
+  bool open = it != txns_.end() && it->second.state == TxnState::open;
+  if (!open) {
+    op->result = op->kind == OpKind::rollback ? DbResult{} : failure("transaction is not open");
+    finish(op, 0);
+    return;
+  }
+  TxnInfo& t = it->second;
+  switch (op->kind) {
+    case OpKind::exec: {
+      if (needs_lock(*op)) {
+        if (lock_owner_ == 0) {
+          run_sql("BEGIN", nullptr);
+          lock_owner_ = op->txn;
+          t.holds_lock = true;
+        } else if (lock_owner_ != op->txn) {
+          lock_queue_.push_back(op);
+          world_.record(name_, Kind::db_lock_wait, t.gid, Json{{"txn", op->txn}, {"holder", lock_owner_}});
+          op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
+            if (op->done) return;
+            std::erase(lock_queue_, op);
+            op->result = failure("lock wait timeout");
+            finish(op, 0);
+          });
+          return;
+        }
+        op->result = run_sql(op->sql, op->params);
+        if (op->result.ok) t.log.emplace_back(op->sql, op->params);
+      } else {
+        op->result = (lock_owner_ == 0 || lock_owner_ == op->txn) ? run_sql(op->sql, op->params)
+                                                                  : read_committed(op->sql, op->params);
+      }
+      if (config_.record_statements) {
+        Json d = {{"txn", op->txn}, {"sql", op->sql}, {"params", op->params}, {"rows", op->result.changes}};
+        if (!op->result.ok) d["error"] = op->result.error;
+        world_.record(name_, Kind::db_exec, t.gid, std::move(d));
+      }
+      // Some SQLite errors roll the whole transaction back; follow the engine.
+      if (t.holds_lock && sqlite3_get_autocommit(db_)) {
+        end_txn(op->txn, t, false, "engine rolled back: " + op->result.error);
+      }
+      finish(op, config_.stmt_latency_us_min + rng_.exponential(config_.stmt_latency_us_jitter_mean));
+      return;
+    }
+    case OpKind::commit:
+    case OpKind::rollback:
+      end_txn(op->txn, t, op->kind == OpKind::commit, "requested");
+      finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
+      return;
+    case OpKind::prepare:
+      t.state = TxnState::prepared;
+      t.xid = op->xid;
+      world_.record(name_, Kind::db_prepare, t.gid, Json{{"txn", op->txn}, {"xid", op->xid}});
+      finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
+      return;
+    default:
+      return;
+  }
+}
+
+void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason) {
+  if (t.holds_lock && !sqlite3_get_autocommit(db_)) run_sql(commit ? "COMMIT" : "ROLLBACK", nullptr);
+  t.state = commit ? TxnState::committed : TxnState::rolled_back;
+  if (commit) {
+    ++commits_;
+    world_.count("local_txns");
+    world_.record(name_, Kind::db_commit, t.gid, Json{{"txn", txn}});
+    for (auto& e : t.effects) world_.record(name_, Kind::effect, t.gid, std::move(e));
+  } else {
+    world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
+  }
+  bool had_lock = t.holds_lock;
+  txns_.erase(txn);
+  if (had_lock) {
+    lock_owner_ = 0;
+    grant_next();
+  }
+}
+
+void Database::grant_next() {
+  while (lock_owner_ == 0 && !lock_queue_.empty()) {
+    OpPtr op = lock_queue_.front();
+    lock_queue_.pop_front();
+    host_.cancel(op->lock_timer);
+    execute(op);
+  }
+}
+
+void Database::abandon(uint64_t txn) {
+  auto it = txns_.find(txn);
+  if (it == txns_.end() || it->second.state != TxnState::open) return;
+  for (auto& op : lock_queue_) {
+    if (op->txn == txn) op->done = true;
+  }
+  std::erase_if(lock_queue_, [](const OpPtr& op) { return op->done; });
+  end_txn(txn, it->second, false, "abandoned");
+}
+
+void Database::on_owner_crash(Node& n) {
+  std::vector<uint64_t> doomed;
+  for (auto& [id, t] : txns_) {
+    if (t.owner == &n && t.state == TxnState::open) doomed.push_back(id);
+  }
+  for (auto& [id, op] : inflight_) {
+    if (op->caller == &n) op->done = true;
+  }
+  std::erase_if(inflight_, [](const auto& kv) { return kv.second->done; });
+  std::erase_if(lock_queue_, [](const OpPtr& op) { return op->done; });
+  for (uint64_t id : doomed) {
+    auto it = txns_.find(id);
+    if (it != txns_.end()) end_txn(id, it->second, false, "owner crashed");
+  }
+}
+
+void Database::on_host_crash() {
+  auto ops = std::move(inflight_);
+  inflight_.clear();
+  lock_queue_.clear();
+  for (auto& [id, op] : ops) {
+    op->result = failure("database " + name_ + " crashed");
+    finish(op, 0);
+  }
+  std::vector<uint64_t> doomed;
+  for (auto& [id, t] : txns_) {
+    if (t.state == TxnState::open) doomed.push_back(id);
+  }
+  for (uint64_t id : doomed) {
+    auto it = txns_.find(id);
+    if (it != txns_.end()) end_txn(id, it->second, false, "database crashed");
+  }
+}
+
+Txn& Txn::operator=(Txn&& o) noexcept {
+  if (this != &o) {
+    if (db_ && db_->txn_state(id_) == TxnState::open) db_->abandon(id_);
+    db_ = std::exchange(o.db_, nullptr);
+    owner_ = std::exchange(o.owner_, nullptr);
+    id_ = std::exchange(o.id_, 0);
+  }
+  return *this;
+}
+
+Txn::~Txn() {
+  if (db_ && db_->txn_state(id_) == TxnState::open) db_->abandon(id_);
+}
+
+bool Txn::open() const { return db_ && db_->txn_state(id_) == TxnState::open; }
+
+Txn::Awaiter Txn::make(OpKind kind, std::string sql, Json params, std::string xid) {
+  auto op = std::make_shared<Database::Op>();
+  op->kind = kind;
+  op->txn = id_;
+  op->caller = owner_;
+  op->sql = std::move(sql);
+  op->params = std::move(params);
+  op->xid = std::move(xid);
+  return {op, db_};
+}
+
+Txn::Awaiter Txn::exec(const std::string& sql, Json params) { return make(OpKind::exec, sql, std::move(params)); }
+Txn::Awaiter Txn::commit() { return make(OpKind::commit); }
+Txn::Awaiter Txn::rollback() { return make(OpKind::rollback); }
+Txn::Awaiter Txn::prepare(const std::string& xid) { return make(OpKind::prepare, {}, nullptr, xid); }
+
+Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit) {
+  auto op = std::make_shared<Database::Op>();
+  op->kind = commit ? OpKind::commit_prepared : OpKind::rollback_prepared;
+  op->caller = &caller;
+  op->xid = xid;
+  return {op, &db};
+}
+
+}  // namespace dtx

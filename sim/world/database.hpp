@@ -1,0 +1,188 @@
+// A simulated database: a real in-memory SQLite database driven in simulated time.
+// Writers are serialized as in SQLite: the first write of a transaction takes the database's
+// write lock and later writers queue (in simulated time, with a lock-wait timeout) until it
+// commits or rolls back, which is what makes INSERT OR IGNORE wait for an in-flight
+// transaction. Plain reads never wait: they see the last committed state.
+//
+// How reads see committed state with one connection (chosen for speed, measured in
+// bench/database): the open writer's successful statements are logged; a read from anyone
+// else while a writer is open rolls the writer back, reads, then replays the log. Such reads
+// are rare (relay polls, check-backs), so writers run at raw in-memory SQLite speed.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/kernel/history.hpp"
+#include "sim/world/node.hpp"
+
+namespace dtx {
+
+class World;
+
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+struct DbResult {
+  bool ok = true;
+  std::string error;
+  int64_t changes = 0;
+  std::vector<std::vector<SqlValue>> rows;
+
+  bool empty() const { return rows.empty(); }
+  int64_t integer(size_t row = 0, size_t col = 0) const;
+  std::string text(size_t row = 0, size_t col = 0) const;
+};
+
+struct DbConfig {
+  TimeUs stmt_latency_us_min = 50;
+  double stmt_latency_us_jitter_mean = 50;
+  TimeUs commit_latency_us_min = 200;
+  double commit_latency_us_jitter_mean = 100;
+  TimeUs lock_wait_timeout_us = 5 * kUsPerS;
+  bool remote = false;  // true: every call crosses the network between owner and database node
+  bool record_statements = true;  // db_exec events in the trace
+};
+
+enum class TxnState { open, prepared, committed, rolled_back };
+
+class Database {
+ public:
+  // `host` is the database's own node (crash/pause it to fail/stall the database).
+  Database(World& world, std::string name, Node& host, DbConfig config);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& name() const { return name_; }
+  Node& host() { return host_; }
+  const DbConfig& config() const { return config_; }
+
+  // Outside simulated time: schema set-up and checker snapshots of the committed state.
+  DbResult exec_now(const std::string& sql, const Json& params = Json::array());
+  DbResult snapshot(const std::string& sql, const Json& params = Json::array());
+
+  // A stall (disk jam): writes and commits wait until it ends; plain reads still answer.
+  void stall(TimeUs duration_us);
+
+  struct Op;
+  using OpPtr = std::shared_ptr<Op>;
+
+  // Transactions (used through Txn).
+  uint64_t begin(Node& owner, const std::string& gid);
+  void submit(OpPtr op);
+  void abandon(uint64_t txn);  // roll back at once, no simulated time (frame destroyed)
+  TxnState txn_state(uint64_t txn) const;
+  void add_effect(uint64_t txn, Json effect);
+
+  // Two-phase commit participant: prepared transactions by xid (XA RECOVER).
+  std::vector<std::pair<std::string, uint64_t>> prepared() const;
+
+  uint64_t commits() const { return commits_; }
+  uint64_t replays() const { return replays_; }
+
+ private:
+  struct TxnInfo {
+    Node* owner = nullptr;
+    std::string gid;
+    std::string xid;
+    TxnState state = TxnState::open;
+    bool holds_lock = false;
+    std::vector<std::pair<std::string, Json>> log;  // successful writes, for replay
+    std::vector<Json> effects;                      // emitted as `effect` events on commit
+  };
+
+  void arrive(OpPtr op);
+  void execute(OpPtr op);
+  void finish(OpPtr op, TimeUs latency_us);
+  bool needs_lock(const Op& op) const;
+  void grant_next();
+  void release(uint64_t txn, TxnInfo& t);
+  void end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason);
+  DbResult run_sql(const std::string& sql, const Json& params);
+  DbResult read_committed(const std::string& sql, const Json& params);
+  void on_owner_crash(Node& n);
+  void on_host_crash();
+  TimeUs net_delay_us(Node& owner);
+
+  World& world_;
+  std::string name_;
+  Node& host_;
+  DbConfig config_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*> stmts_;
+  Random rng_;
+  std::map<uint64_t, TxnInfo> txns_;
+  uint64_t next_txn_ = 1;
+  uint64_t lock_owner_ = 0;
+  std::deque<OpPtr> lock_queue_;
+  std::map<uint64_t, OpPtr> inflight_;
+  uint64_t next_op_ = 1;
+  TimeUs stalled_until_us_ = 0;
+  uint64_t commits_ = 0;
+  uint64_t replays_ = 0;
+};
+
+enum class OpKind { exec, commit, rollback, prepare, commit_prepared, rollback_prepared };
+
+struct Database::Op {
+  uint64_t id = 0;
+  OpKind kind = OpKind::exec;
+  uint64_t txn = 0;
+  Node* caller = nullptr;
+  std::string sql;
+  Json params;
+  std::string xid;
+  std::coroutine_handle<> handle;
+  DbResult result;
+  bool done = false;
+  TimerId lock_timer;
+};
+
+// A handle on one local transaction; a destroyed open handle rolls back its transaction.
+class Txn {
+ public:
+  Txn() = default;
+  Txn(Database& db, Node& owner, uint64_t id) : db_(&db), owner_(&owner), id_(id) {}
+  Txn(Txn&& o) noexcept { *this = std::move(o); }
+  Txn& operator=(Txn&& o) noexcept;
+  ~Txn();
+
+  uint64_t id() const { return id_; }
+  bool open() const;
+
+  struct Awaiter {
+    Database::OpPtr op;
+    Database* db;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      op->handle = h;
+      db->submit(op);
+    }
+    DbResult await_resume() { return std::move(op->result); }
+  };
+  Awaiter exec(const std::string& sql, Json params = Json::array());
+  Awaiter commit();
+  Awaiter rollback();
+  Awaiter prepare(const std::string& xid);
+  // Records a business effect that becomes an `effect` event only if this transaction commits.
+  void effect(Json e) { db_->add_effect(id_, std::move(e)); }
+
+ private:
+  Awaiter make(OpKind kind, std::string sql = {}, Json params = nullptr, std::string xid = {});
+  Database* db_ = nullptr;
+  Node* owner_ = nullptr;
+  uint64_t id_ = 0;
+};
+
+// Decides a prepared transaction by xid from any node (coordinator or recovery).
+Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit);
+
+}  // namespace dtx

@@ -1,0 +1,52 @@
+// Fault injection: an explicit schedule (crash, restart, pause, partition, heal, clog,
+// drop/duplicate rate windows, database stalls) and "swarm" faults drawn from the seed into
+// such a schedule, so every swarm run can be written out and replayed exactly. At the heal
+// time every fault stops: partitions heal, links unclog, rates reset, crashed nodes restart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/kernel/random.hpp"
+#include "sim/kernel/simulator.hpp"
+
+namespace dtx {
+
+class World;
+
+struct FaultSpec {
+  std::string kind;  // crash restart pause partition heal clog drop_rate duplicate_rate db_stall
+  TimeUs at_us = 0;
+  TimeUs duration_us = 0;  // window length; for crash: restart after it (0: until heal)
+  std::string node;        // crash/restart/pause: node; db_stall: database; clog: one end
+  std::string peer;        // clog: other end
+  std::vector<std::vector<std::string>> groups;  // partition
+  std::string name;                              // partition/heal name
+  double rate = 0;                               // drop_rate / duplicate_rate
+};
+
+struct SwarmSpec {
+  bool enabled = false;
+  double crash_per_s = 0;
+  double pause_per_s = 0;
+  double partition_per_s = 0;
+  double clog_per_s = 0;
+  double loss_per_s = 0;  // windows of extra drop and duplicate
+  double db_stall_per_s = 0;
+  TimeUs down_us_mean = 2 * kUsPerS;
+  TimeUs window_us_mean = 1 * kUsPerS;
+  double loss_rate = 0.2;
+  std::vector<std::string> nodes;      // candidates for crash/pause/partition/clog
+  std::vector<std::string> databases;  // candidates for stalls
+};
+
+extern const char* const kFaultKinds[];
+bool is_fault_kind(const std::string& kind);
+
+// Draws a swarm's faults in [0, until_us) as an explicit schedule.
+std::vector<FaultSpec> draw_swarm(const SwarmSpec& spec, uint64_t seed, TimeUs until_us);
+
+// Schedules `faults` (those at or after heal_us are ignored) and the heal at heal_us.
+void schedule_faults(World& world, const std::vector<FaultSpec>& faults, TimeUs heal_us);
+
+}  // namespace dtx

@@ -1,0 +1,28 @@
+// A message on the simulated network. Payloads are JSON so patterns stay readable;
+// the kernel benchmark sends empty bodies, which cost no allocation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/kernel/history.hpp"
+
+namespace dtx {
+
+struct Message {
+  uint64_t id = 0;  // assigned by the network on send
+  std::string type;
+  std::string from;
+  std::string to;
+  std::string gid;
+  Json body;
+  uint64_t reply_to = 0;     // non-zero: this is the reply to request `reply_to`
+  bool wants_reply = false;  // an RPC request
+};
+
+struct RpcResult {
+  bool ok = false;  // false: timed out (the caller never learns the outcome)
+  Message reply;
+};
+
+}  // namespace dtx

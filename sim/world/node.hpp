@@ -1,0 +1,126 @@
+// A simulated node: up, crashed or paused. Everything a node does runs through `at()`, so a
+// crash (epoch bump) silently drops its pending timers, messages and coroutine resumptions,
+// and a pause defers them, in order, until it resumes. Processes are coroutines owned by
+// the node; a crash destroys them, which is exactly "volatile state is lost".
+#pragma once
+
+#include <coroutine>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/kernel/random.hpp"
+#include "sim/kernel/simulator.hpp"
+#include "sim/kernel/task.hpp"
+#include "sim/world/message.hpp"
+
+namespace dtx {
+
+class World;
+
+enum class NodeState { up, crashed, paused };
+
+class Node {
+ public:
+  using Handler = std::function<Task<Json>(Message)>;
+
+  Node(World& world, int index, std::string name, std::string role, std::string group);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& role() const { return role_; }
+  const std::string& group() const { return group_; }
+  int index() const { return index_; }
+  NodeState state() const { return state_; }
+  bool up() const { return state_ == NodeState::up; }
+  bool alive() const { return state_ != NodeState::crashed; }
+  uint64_t epoch() const { return epoch_; }
+  World& world() { return world_; }
+  TimeUs now_us() const;
+  Random& rng() { return rng_; }
+
+  // Runs `fn` at `t_us` on this node: dropped if the node crashed meanwhile, deferred while
+  // it is paused. Cancelling after a deferral is a no-op; callers guard with their own flags.
+  TimerId at(TimeUs t_us, std::function<void()> fn);
+  TimerId after(TimeUs delay_us, std::function<void()> fn) { return at(now_us() + delay_us, std::move(fn)); }
+  void cancel(TimerId id);
+
+  void spawn(Task<void> task);
+  size_t process_count() const { return procs_.size(); }
+
+  // Message handlers survive crashes (they are the node's code, not its state).
+  void handle(const std::string& type, Handler handler) { handlers_[type] = std::move(handler); }
+  // One-way send; returns the message id (0 when the sender is down).
+  uint64_t send(const std::string& to, Message m);
+
+  // Awaitables.
+  struct SleepAwaiter {
+    Node* node;
+    TimeUs delay_us;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      node->after(delay_us, [h] { h.resume(); });
+    }
+    void await_resume() const noexcept {}
+  };
+  SleepAwaiter sleep(TimeUs delay_us) { return {this, delay_us}; }
+
+  struct RpcWait {
+    std::coroutine_handle<> handle;
+    bool done = false;
+    RpcResult result;
+    TimerId timer;
+  };
+  struct CallAwaiter {
+    Node* node;
+    std::string to;
+    Message request;
+    TimeUs timeout_us;
+    std::shared_ptr<RpcWait> wait = std::make_shared<RpcWait>();
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h);
+    RpcResult await_resume() { return std::move(wait->result); }
+  };
+  // RPC with timeout: the caller learns the reply or "timed out", never the outcome.
+  CallAwaiter call(const std::string& to, Message request, TimeUs timeout_us) {
+    return {this, to, std::move(request), timeout_us};
+  }
+
+  // Lifecycle (driven by faults).
+  void crash();
+  void restart();
+  void pause();
+  void resume();
+
+  // Hooks: on_start at t=0, on_restart after a crash (recovery), on_crash for cleanup of
+  // objects outside the node (e.g. a pattern's volatile caches).
+  std::function<void()> on_start;
+  std::function<void()> on_restart;
+  std::function<void()> on_crash;
+
+  // Called by the world when a message arrives (already past network checks).
+  void deliver(Message m);
+  void reap();
+
+ private:
+  Task<void> serve(Handler& handler, Message m);
+
+  World& world_;
+  int index_;
+  std::string name_, role_, group_;
+  NodeState state_ = NodeState::up;
+  uint64_t epoch_ = 0;
+  Random rng_;
+  std::vector<std::function<void()>> deferred_;
+  std::map<uint64_t, Task<void>> procs_;
+  std::vector<uint64_t> finished_;
+  std::vector<Task<void>> graveyard_;  // destroyed after the current event, never inside it
+  uint64_t next_proc_ = 0;
+  std::map<std::string, Handler> handlers_;
+  std::map<uint64_t, std::shared_ptr<RpcWait>> rpcs_;
+};
+
+}  // namespace dtx
