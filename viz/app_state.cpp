@@ -19,9 +19,8 @@ void AppState::set_model(TraceModel model) {
   view_.fit_all();
   selected_event_ = selected_gid_ = selected_violation_ = kNone;
   evidence_.clear();
-  search_hits_ = model_.search(search_text_);
   playing_ = false;
-  rebuild_focus();
+  rebuild_hits();
 }
 
 void AppState::select_event(uint32_t ev, bool center) {
@@ -58,8 +57,7 @@ bool AppState::is_evidence(uint32_t ev) const { return sorted_contains(evidence_
 
 void AppState::set_search(std::string text) {
   search_text_ = std::move(text);
-  search_hits_ = model_.search(search_text_);
-  rebuild_focus();
+  rebuild_hits();
 }
 
 bool AppState::is_hit(uint32_t ev) const { return sorted_contains(search_hits_, ev); }
@@ -70,6 +68,16 @@ void AppState::set_filter(bool on) {
 }
 
 bool AppState::in_focus(uint32_t ev) const { return !focusing_ || sorted_contains(focus_, ev); }
+
+void AppState::rebuild_hits() {
+  search_hits_ = model_.search(search_text_);
+  hits_by_lane_.assign(model_.nodes().size(), {});
+  for (uint32_t ev : search_hits_) {
+    const Event& e = model_.event(ev);
+    hits_by_lane_[e.lane].push(e.t_us, ev);
+  }
+  rebuild_focus();
+}
 
 void AppState::rebuild_focus() {
   bool by_search = filter_ && !search_text_.empty();

@@ -34,6 +34,7 @@ class AppState {
   const std::string& search_text() const { return search_text_; }
   const std::vector<uint32_t>& search_hits() const { return search_hits_; }
   bool is_hit(uint32_t ev) const;
+  const TimeIndex& hits_on_lane(uint16_t lane) const { return hits_by_lane_[lane]; }
   void set_filter(bool on);
   bool filter() const { return filter_; }
 
@@ -56,6 +57,7 @@ class AppState {
 
  private:
   void rebuild_focus();
+  void rebuild_hits();
 
   TraceModel model_;
   ViewRange view_;
@@ -65,6 +67,7 @@ class AppState {
   std::vector<uint32_t> evidence_;
   std::string search_text_;
   std::vector<uint32_t> search_hits_;
+  std::vector<TimeIndex> hits_by_lane_;
   bool filter_ = false;
   bool focusing_ = false;
   std::vector<uint32_t> focus_;

@@ -35,7 +35,7 @@ class Synth {
 
   SynthStats run(uint64_t n) {
     write_header();
-    int64_t next_gid_t = 0, next_fault_t = 20'000;
+    int64_t next_gid_t = 0, next_fault_t = 5'000;
     while (emitted_ < n) {
       while (heap_.empty() || std::min(next_gid_t, next_fault_t) <= heap_.front().t_us) {
         if (next_gid_t <= next_fault_t) {
@@ -43,7 +43,7 @@ class Synth {
           next_gid_t += 200 + static_cast<int64_t>(below(3600));
         } else {
           gen_fault(next_fault_t);
-          next_fault_t += 150'000 + static_cast<int64_t>(below(400'000));
+          next_fault_t += 5'000 + static_cast<int64_t>(below(25'000));
         }
       }
       std::pop_heap(heap_.begin(), heap_.end(), later);
@@ -141,9 +141,10 @@ class Synth {
   }
 
   void gen_transaction(int64_t t) {
-    std::string gid = "g" + std::to_string(++gid_);
+    std::string gid = "g";  // not "g" + to_string(): GCC 12 -Wrestrict false positive
+    gid += std::to_string(++gid_);
     uint32_t evidence = kNoSlot;
-    if (gid_ == 1 || gid_ % 3000 == 0) {
+    if (gid_ == 1 || (gid_ % 150 == 0 && violations_.size() < 20)) {
       evidence = static_cast<uint32_t>(violations_.size());
       violations_.push_back({gid, {}});
     }
@@ -178,8 +179,16 @@ class Synth {
 
   void gen_fault(int64_t t) {
     int s = static_cast<int>(below(kServices));
-    int64_t dur = 20'000 + static_cast<int64_t>(below(200'000));
-    switch (below(7)) {
+    int64_t dur = 5'000 + static_cast<int64_t>(below(55'000));
+    // Every kind once early so even small traces show them all; then at random.
+    uint64_t kind = faults_ < 7 ? faults_ : below(7);
+    ++faults_;
+    if (kind <= 3) {  // one window of each kind per service at a time, as a real run would
+      int64_t& busy = busy_until_[kind][s];
+      if (busy > t) kind = 5;
+      else busy = t + dur + 1;
+    }
+    switch (kind) {
       case 0: add(t, svc(s), "crash", {}); add(t + dur, svc(s), "restart", {}); break;
       case 1: add(t, db(s), "pause", {}); add(t + dur / 4, db(s), "resume", {}); break;
       case 2: {
@@ -237,7 +246,10 @@ class Synth {
     for (const auto& v : violations_) {
       if (v.ids.empty()) continue;
       std::string ids;
-      for (uint64_t id : v.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+      for (uint64_t id : v.ids) {
+        if (!ids.empty()) ids += ',';
+        ids += std::to_string(id);
+      }
       line("{\"events\":[" + ids + "],\"gid\":\"" + v.gid +
                "\",\"invariant\":\"no_lost_update\",\"kind\":\"violation\",\"message\":\"balance of " +
                v.gid + " changed twice (synthetic)\"}",
@@ -267,6 +279,8 @@ class Synth {
   std::vector<PendingViolation> violations_;
   std::array<uint64_t, kServices> txn_{};
   std::string buf_;
+  std::array<std::array<int64_t, kServices>, 4> busy_until_{};
+  uint64_t faults_ = 0;
   uint64_t seq_ = 0, emitted_ = 0, msg_ = 0, gid_ = 0, partitions_ = 0;
   uint64_t hash_ = 0xcbf29ce484222325ull;
   int64_t last_t_ = 0;

@@ -22,6 +22,7 @@ struct GidInfo {
   std::vector<std::string> branches;
   std::string origin;
   std::map<std::string, Applied> by_branch;
+  std::map<std::string, const Event*> branch_done;  // message patterns: downstream finished
 };
 
 std::string str(const Json& d, const char* key) {
@@ -62,9 +63,28 @@ std::map<std::string, GidInfo> index(const std::vector<Event>& events) {
         g.origin = str(e.detail, "origin");
       }
       if (e.detail.value("final", false) && !g.final) g.final = &e;
+      std::string state = str(e.detail, "state");
+      if ((state == "branch_done" || state == "branch_refused") && !g.branch_done.count(str(e.detail, "branch")))
+        g.branch_done[str(e.detail, "branch")] = &e;
     } else if (e.kind == Kind::effect) {
       out[e.gid].by_branch[str(e.detail, "branch")].effects.push_back(&e);
     }
+  }
+  // A message-based transaction is final once every downstream branch has finished.
+  for (auto& [gid, g] : out) {
+    if (g.final || g.branches.empty() || g.branch_done.empty()) continue;
+    const Event* last = nullptr;
+    bool all = true;
+    for (const auto& b : g.branches) {
+      if (b == g.origin) continue;
+      auto it = g.branch_done.find(b);
+      if (it == g.branch_done.end()) {
+        all = false;
+        break;
+      }
+      if (!last || it->second->id > last->id) last = it->second;
+    }
+    if (all) g.final = last;
   }
   return out;
 }
@@ -81,6 +101,15 @@ Violation make(const char* inv, const std::string& gid, std::string msg, std::ve
 }
 
 }  // namespace
+
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events) {
+  std::map<std::string, std::pair<TimeUs, TimeUs>> out;
+  for (const auto& [gid, g] : index(events)) {
+    if (!g.started) continue;
+    out[gid] = {g.started->t_us, g.final ? g.final->t_us : -1};
+  }
+  return out;
+}
 
 std::vector<Violation> conservation_checker(const CheckInput& in) {
   std::vector<Violation> out;
@@ -237,11 +266,10 @@ std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in) {
   std::vector<Violation> out;
   auto idx = index(in.events);
   for (const auto& [gid, amount] : in.final_state.open_reservations) {
-    if (amount == 0) continue;
     std::vector<uint64_t> ev;
     auto it = idx.find(gid);
     if (it != idx.end()) ev = ids(all_effects(it->second));
-    out.push_back(make("tcc_no_orphan", gid, std::to_string(amount) + " still reserved after the transaction ended", ev));
+    out.push_back(make("tcc_no_orphan", gid, "a reservation (amount " + std::to_string(amount) + ") is still held after the end", ev));
   }
   return out;
 }

@@ -30,7 +30,7 @@ struct Violation {
 struct FinalState {
   int64_t money_initial = 0;
   int64_t money_final = 0;
-  // Frozen/reserved amounts still held: gid -> amount.
+  // Reservations still held at the end (one entry per gid, value = amount frozen, may be 0).
   std::map<std::string, int64_t> open_reservations;
   TimeUs heal_us = 0;
   TimeUs termination_bound_us = 0;
@@ -54,6 +54,9 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in);
 std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in);
 std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in);
 std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in);
+
+// Started and final times of every business transaction (final = -1 when never final).
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events);
 
 struct InvariantInfo {
   const char* name;

@@ -1,6 +1,8 @@
 // Metrics from one pass over the history.
 #include "sim/check/metrics.hpp"
 
+#include "sim/check/checkers.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -37,22 +39,17 @@ TimeUs percentile(const std::vector<TimeUs>& sorted, double p) {
 
 Metrics compute_metrics(const std::vector<Event>& events) {
   Metrics m;
-  std::map<std::string, TimeUs> started;
-  std::set<std::string> finished;
   std::vector<TimeUs> latencies;
+  auto spans = gtx_spans(events);
+  for (const auto& [gid, span] : spans) {
+    if (span.second >= 0) latencies.push_back(span.second - span.first);
+  }
   std::set<uint64_t> delivered;
   int64_t money_in_flight = 0;
   TimeUs inconsistent_since = 0;
   for (const Event& e : events) {
     m.end_us = e.t_us;
     switch (e.kind) {
-      case Kind::gtx:
-        if (e.detail.value("state", "") == "started" && !started.count(e.gid)) started[e.gid] = e.t_us;
-        if (e.detail.value("final", false) && finished.insert(e.gid).second) {
-          auto it = started.find(e.gid);
-          if (it != started.end()) latencies.push_back(e.t_us - it->second);
-        }
-        break;
       case Kind::send: ++m.messages; break;
       case Kind::deliver:
         if (!delivered.insert(e.msg).second) ++m.duplicate_deliveries;
@@ -80,8 +77,8 @@ Metrics compute_metrics(const std::vector<Event>& events) {
   }
   if (money_in_flight != 0) m.inconsistency_window_us += m.end_us - inconsistent_since;
   std::sort(latencies.begin(), latencies.end());
-  m.business_txns = static_cast<int64_t>(started.size());
-  m.finished_txns = static_cast<int64_t>(finished.size());
+  m.business_txns = static_cast<int64_t>(spans.size());
+  m.finished_txns = static_cast<int64_t>(latencies.size());
   m.latency_us_p50 = percentile(latencies, 50);
   m.latency_us_p90 = percentile(latencies, 90);
   m.latency_us_p99 = percentile(latencies, 99);

@@ -110,11 +110,24 @@ void History::emit_line(const std::string& line) {
 }
 
 void History::write_header(const TraceHeader& h) {
-  Json nodes = Json::array();
-  for (const auto& n : h.nodes) nodes.push_back({{"name", n.name}, {"role", n.role}, {"group", n.group}});
-  Json header = {{"format", "dtxsim-trace"}, {"version", 1},        {"scenario", h.scenario},
-                 {"pattern", h.pattern},     {"variant", h.variant}, {"seed", h.seed},
-                 {"build", h.build},         {"nodes", nodes}};
+  // ordered_json keeps the documented key order (format first) in the header line.
+  nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+  for (const auto& n : h.nodes) {
+    nlohmann::ordered_json node;
+    node["name"] = n.name;
+    node["role"] = n.role;
+    node["group"] = n.group;
+    nodes.push_back(std::move(node));
+  }
+  nlohmann::ordered_json header;
+  header["format"] = "dtxsim-trace";
+  header["version"] = 1;
+  header["scenario"] = h.scenario;
+  header["pattern"] = h.pattern;
+  header["variant"] = h.variant;
+  header["seed"] = h.seed;
+  header["build"] = h.build;
+  header["nodes"] = std::move(nodes);
   emit_line(header.dump());
 }
 

@@ -24,6 +24,7 @@ struct Delivery {
 
 class Context {
  public:
+  Context() = default;
   Context(World& world, Node& node) : world_(&world), node_(&node) {}
 
   Node& node() { return *node_; }
@@ -72,11 +73,24 @@ class Context {
   void end_half(const std::string& broker, uint64_t id, const std::string& decision, const std::string& gid);
 
  private:
+  // Coroutine bodies take the Context and strings by value: a member coroutine would keep
+  // `this` (often a temporary) and references alive across suspensions.
+  static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, Json params);
+  static Task<Json> co_rpc(Context self, std::string broker, std::string type, std::string gid, Json body, TimeUs timeout_us);
+  static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid, Json body, TimeUs timeout_us);
+  static Task<void> co_subscribe_loop(Context self, std::string broker, std::string queue, std::string group);
+  static Task<std::optional<uint64_t>> co_tx_begin(Context self, std::string broker, TimeUs timeout_us);
+  static Task<bool> co_tx_send(Context self, std::string broker, uint64_t session, std::string queue, std::string gid, Json body, TimeUs timeout_us);
+  static Task<bool> co_tx_end(Context self, std::string broker, uint64_t session, bool commit, std::string gid, TimeUs timeout_us);
+  static Task<bool> co_tx_prepare(Context self, std::string broker, uint64_t session, std::string xid, TimeUs timeout_us);
+  static Task<bool> co_tx_decide(Context self, std::string broker, std::string xid, bool commit, TimeUs timeout_us);
+  static Task<bool> co_register_producer(Context self, std::string broker, std::string group, TimeUs timeout_us);
+  static Task<std::optional<uint64_t>> co_send_half(Context self, std::string broker, std::string queue, std::string gid, Json body, std::string group, TimeUs timeout_us);
   Task<Json> rpc(const std::string& broker, std::string type, std::string gid, Json body, TimeUs timeout_us);
   Task<void> subscribe_loop(std::string broker, std::string queue, std::string group);
 
-  World* world_;
-  Node* node_;
+  World* world_ = nullptr;
+  Node* node_ = nullptr;
 };
 
 }  // namespace dtx

@@ -144,9 +144,9 @@ TxnState Database::txn_state(uint64_t txn) const {
   return it == txns_.end() ? TxnState::rolled_back : it->second.state;
 }
 
-void Database::add_effect(uint64_t txn, Json effect) {
+void Database::on_commit(uint64_t txn, Kind kind, Json detail) {
   auto it = txns_.find(txn);
-  if (it != txns_.end() && it->second.state == TxnState::open) it->second.effects.push_back(std::move(effect));
+  if (it != txns_.end() && it->second.state == TxnState::open) it->second.on_commit.emplace_back(kind, std::move(detail));
 }
 
 std::vector<std::pair<std::string, uint64_t>> Database::prepared() const {
@@ -306,7 +306,7 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
     ++commits_;
     world_.count("local_txns");
     world_.record(name_, Kind::db_commit, t.gid, Json{{"txn", txn}});
-    for (auto& e : t.effects) world_.record(name_, Kind::effect, t.gid, std::move(e));
+    for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
     world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
   }

@@ -80,7 +80,8 @@ class Database {
   void submit(OpPtr op);
   void abandon(uint64_t txn);  // roll back at once, no simulated time (frame destroyed)
   TxnState txn_state(uint64_t txn) const;
-  void add_effect(uint64_t txn, Json effect);
+  // Records `kind` with `detail` in the history if and only if `txn` commits.
+  void on_commit(uint64_t txn, Kind kind, Json detail);
 
   // Two-phase commit participant: prepared transactions by xid (XA RECOVER).
   std::vector<std::pair<std::string, uint64_t>> prepared() const;
@@ -96,7 +97,7 @@ class Database {
     TxnState state = TxnState::open;
     bool holds_lock = false;
     std::vector<std::pair<std::string, Json>> log;  // successful writes, for replay
-    std::vector<Json> effects;                      // emitted as `effect` events on commit
+    std::vector<std::pair<Kind, Json>> on_commit;   // recorded if the transaction commits
   };
 
   void arrive(OpPtr op);
@@ -146,6 +147,15 @@ struct Database::Op {
   TimerId lock_timer;
 };
 
+// Builds a statement's parameter array. Use this instead of a braced list inside co_await
+// expressions: GCC 12 rejects initializer lists there ("array used as initializer").
+template <typename... A>
+Json args(A&&... a) {
+  Json j = Json::array();
+  (j.push_back(Json(std::forward<A>(a))), ...);
+  return j;
+}
+
 // A handle on one local transaction; a destroyed open handle rolls back its transaction.
 class Txn {
  public:
@@ -173,7 +183,9 @@ class Txn {
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
   // Records a business effect that becomes an `effect` event only if this transaction commits.
-  void effect(Json e) { db_->add_effect(id_, std::move(e)); }
+  void effect(Json e) { db_->on_commit(id_, Kind::effect, std::move(e)); }
+  // Records a gtx state change atomically with this transaction's commit.
+  void gtx(Json detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
 
  private:
   Awaiter make(OpKind kind, std::string sql = {}, Json params = nullptr, std::string xid = {});

@@ -31,6 +31,9 @@ class World {
   Simulator& sim() { return sim_; }
   History& history() { return history_; }
   Network& net() { return net_; }
+  bool set_link_model_checked(const std::string& a, const std::string& b, const LinkModel& m) {
+    return net_.set_link_model(a, b, m);
+  }
   TimeUs now_us() const { return sim_.now_us(); }
   Random stream(const std::string& name) const { return Random(seed_, name); }
 

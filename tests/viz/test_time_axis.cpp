@@ -5,7 +5,7 @@
 #include "time_axis.hpp"
 
 using namespace dtxview;
-using Catch::Approx;
+using Catch::Detail::Approx;
 
 TEST_CASE("zoom keeps the time under the cursor fixed", "[viz][axis]") {
   ViewRange v;

@@ -1,0 +1,174 @@
+// Local message table: the business write and a PENDING message row commit together; a
+// sender on the origin service delivers due rows straight to the consumer service by RPC
+// (no broker), marks DONE on the ack, resends with capped exponential backoff, and after
+// max attempts marks the row DEAD and raises an alert. Consumers dedupe in the effect's txn.
+#include "patterns/local_message_table/local_message_table.hpp"
+
+#include <algorithm>
+
+#include "patterns/common/apply.hpp"
+
+namespace dtx {
+
+namespace {
+
+class LocalMessageTable : public Pattern {
+ public:
+  explicit LocalMessageTable(std::string variant) : variant_(std::move(variant)) {}
+
+  void configure(Reader& p) override {
+    poll_us_ = p.millis_us("poll_interval_ms", 100, "sender scan interval (ms)");
+    rpc_timeout_us_ = p.millis_us("rpc_timeout_ms", 1000, "delivery timeout (ms)");
+    backoff_us_ = p.millis_us("backoff_ms", 200, "first resend delay, doubled per attempt (ms)");
+    backoff_cap_us_ = p.millis_us("backoff_cap_ms", 5000, "resend delay cap (ms)");
+    max_attempts_ = p.integer("max_attempts", 20, 1, 1000000, "attempts before the row is marked DEAD");
+    batch_ = p.integer("batch", 100, 1, 100000, "rows per scan");
+    business_delay_us_ = p.millis_us("business_delay_ms", 0, "origin transaction stays open this long (ms)");
+    ack_gap_us_ = p.millis_us("ack_before_commit_gap_ms", 5, "ack_before_commit: time between reply and commit (ms)");
+  }
+
+  void setup(Setup& s) override {
+    workload_ = &s.workload();
+    origin_svc_ = workload_->service(workload_->roles().front());
+    origin_db_ = s.database_of(origin_svc_);
+    s.database(origin_db_).exec_now(
+        "CREATE TABLE msg(id INTEGER PRIMARY KEY AUTOINCREMENT, gid TEXT NOT NULL, branch TEXT NOT NULL, "
+        "target TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'PENDING', "
+        "attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");
+    s.database(origin_db_).exec_now("CREATE INDEX msg_due ON msg(status, next_at)");
+    sender_ = s.service(origin_svc_);
+    sender_.node().on_start = [this] { sender_.spawn(send_loop()); };
+    sender_.node().on_restart = [this] { sender_.spawn(send_loop()); };
+    for (const auto& role : workload_->roles()) {
+      std::string svc = workload_->service(role);
+      if (svc == origin_svc_) continue;
+      create_received_table(s.database(s.database_of(svc)));
+      for (Context c : s.instances(svc)) serve(c);
+    }
+  }
+
+  Task<void> begin(Context ctx, BusinessTxn t) override {
+    Txn tx = ctx.begin(origin_db_, t.gid);
+    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
+    if (out != BranchOutcome::applied) {
+      co_await tx.rollback();
+      if (out == BranchOutcome::refused) {
+        ctx.record(Kind::gtx, t.gid, t.started_detail());
+        ctx.record(Kind::gtx, t.gid, rejected_detail());
+      }
+      co_return;
+    }
+    for (const auto& b : t.branches) {
+      if (b.name == t.origin().name) continue;
+      DbResult r = co_await tx.exec("INSERT INTO msg(gid, branch, target, payload) VALUES(?, ?, ?, ?)",
+                                    args(t.gid, b.name, b.service, t.to_json().dump()));
+      if (!r.ok) co_return;
+    }
+    tx.gtx(t.started_detail());
+    if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
+    co_await tx.commit();
+  }
+
+ private:
+  Task<void> send_loop() {
+    Context ctx = sender_;
+    for (;;) {
+      co_await ctx.sleep(poll_us_);
+      DbResult due = co_await ctx.exec(
+          origin_db_,
+          "SELECT id, gid, branch, target, payload, attempts FROM msg WHERE status = 'PENDING' AND next_at <= ? "
+          "ORDER BY id LIMIT ?",
+          args(ctx.now_us(), batch_));
+      if (!due.ok) continue;
+      for (size_t i = 0; i < due.rows.size(); ++i) co_await deliver(ctx, due, i);
+    }
+  }
+
+  Task<void> deliver(Context ctx, const DbResult& due, size_t i) {
+    int64_t id = due.integer(i, 0), attempts = due.integer(i, 5) + 1;
+    std::string gid = due.text(i, 1);
+    if (attempts > 1) ctx.record(Kind::retry, gid, {{"what", "deliver"}, {"attempt", attempts}});
+    Message m;
+    m.type = "lmt.deliver";
+    m.gid = gid;
+    m.body = {{"branch", due.text(i, 2)}, {"txn", Json::parse(due.text(i, 4))}};
+    if (variant_ == "done_on_send") {
+      co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?", args(attempts, id));
+      ctx.send(due.text(i, 3), std::move(m));
+      co_return;
+    }
+    RpcResult r = co_await ctx.call(due.text(i, 3), std::move(m), rpc_timeout_us_);
+    if (r.ok && r.reply.body.value("ok", false)) {
+      co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?", args(attempts, id));
+      co_return;
+    }
+    if (attempts >= max_attempts_) {
+      DbResult d = co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DEAD', attempts = ? WHERE id = ?",
+                                     args(attempts, id));
+      if (d.ok) {
+        ctx.record(Kind::alert, gid, {{"text", "message marked DEAD after " + std::to_string(attempts) + " attempts"}});
+        ctx.count("alerts");
+      }
+      co_return;
+    }
+    TimeUs delay = std::min(backoff_cap_us_, backoff_us_ << std::min<int64_t>(attempts - 1, 30));
+    co_await ctx.exec(origin_db_, "UPDATE msg SET attempts = ?, next_at = ? WHERE id = ?",
+                      args(attempts, ctx.now_us() + delay, id));
+  }
+
+  void serve(Context c) {
+    const Workload* w = workload_;
+    ApplyOptions o;
+    o.dedupe = variant_ != "consumer_no_dedupe";
+    bool ack_first = variant_ == "ack_before_commit";
+    TimeUs gap = ack_gap_us_;
+    if (ack_first) o.business_delay_us = gap;
+    c.handle("lmt.deliver", [c, w, o, ack_first](Message m) -> Task<Json> {
+      BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+      const Branch* b = t.branch(m.body["branch"]);
+      if (!b) co_return Json{{"ok", false}};
+      if (ack_first) {
+        // Reply now, commit later: the sender marks DONE before the effect is durable.
+        Message reply;
+        reply.type = "lmt.deliver.reply";
+        reply.gid = m.gid;
+        reply.body = {{"ok", true}};
+        reply.reply_to = m.id;
+        Context cc = c;
+        cc.send(m.from, std::move(reply));
+        co_await apply_downstream(c, *w, t, *b, o);
+        co_return nullptr;
+      }
+      ApplyResult r = co_await apply_downstream(c, *w, t, *b, o);
+      co_return Json{{"ok", r != ApplyResult::failed}};
+    });
+  }
+
+  std::string variant_;
+  TimeUs poll_us_ = 100 * kUsPerMs, rpc_timeout_us_ = kUsPerS, backoff_us_ = 200 * kUsPerMs,
+         backoff_cap_us_ = 5 * kUsPerS, business_delay_us_ = 0, ack_gap_us_ = 5 * kUsPerMs;
+  int64_t max_attempts_ = 20, batch_ = 100;
+  const Workload* workload_ = nullptr;
+  std::string origin_svc_, origin_db_;
+  Context sender_;
+};
+
+}  // namespace
+
+PatternInfo local_message_table_info() {
+  PatternInfo p;
+  p.name = "local_message_table";
+  p.summary = "local message table: PENDING row in the business transaction, sender with ack, backoff and DEAD";
+  p.variants = {
+      {"correct", "message row committed with the business write; DONE only on the consumer's ack; consumer dedupes", {}},
+      {"consumer_no_dedupe", "consumer applies every request; a lost ack makes the sender resend and apply twice", {"exactly_once", "conservation"}},
+      {"done_on_send", "sender marks DONE when it sends; a dropped request is never resent", {"no_lost", "atomicity"}},
+      {"ack_before_commit", "consumer acks before its effect commits; a consumer crash between loses it", {"no_lost", "atomicity"}},
+  };
+  p.workloads = {"transfer", "order"};
+  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.make = [](const std::string& v) { return std::make_unique<LocalMessageTable>(v); };
+  return p;
+}
+
+}  // namespace dtx

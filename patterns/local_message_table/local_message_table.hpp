@@ -1,0 +1,8 @@
+// Registry entry of the local message table pattern.
+#pragma once
+
+#include "patterns/pattern.hpp"
+
+namespace dtx {
+PatternInfo local_message_table_info();
+}

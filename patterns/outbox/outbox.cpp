@@ -1,0 +1,239 @@
+// Transactional outbox: the business write and an outbox row commit in one local
+// transaction; a relay (its own node) publishes unpublished rows to the broker and marks
+// them, either by polling the table or by tailing the commit-ordered log with a periodically
+// flushed offset; consumers dedupe in the same transaction as the effect.
+// Broken variants (PATTERNS.md section 1) differ by the few lines guarded by `variant_`.
+#include "patterns/outbox/outbox.hpp"
+
+#include "patterns/common/apply.hpp"
+
+namespace dtx {
+
+namespace {
+
+class Outbox : public Pattern {
+ public:
+  explicit Outbox(std::string variant) : variant_(std::move(variant)) {}
+
+  void configure(Reader& p) override {
+    relay_ = p.string("relay", "polling", false, "polling or log_tailing", {"polling", "log_tailing"});
+    poll_us_ = p.millis_us("poll_interval_ms", 100, "relay poll interval (ms)");
+    batch_ = p.integer("batch", 100, 1, 100000, "rows per poll");
+    flush_us_ = p.millis_us("offset_flush_ms", 500, "log-tailing: offset flush interval (ms)");
+    publish_timeout_us_ = p.millis_us("publish_timeout_ms", 1000, "broker ack timeout (ms)");
+    think_us_ = p.millis_us("think_ms_mean", 0, "mean app work between taking the event id and the local transaction (ms)");
+    business_delay_us_ = p.millis_us("business_delay_ms", 0, "origin transaction stays open this long before commit (ms)");
+    queue_ = p.string("queue", "events", false, "broker queue/topic");
+  }
+
+  void setup(Setup& s) override {
+    workload_ = &s.workload();
+    broker_ = s.broker();
+    origin_svc_ = workload_->service(workload_->roles().front());
+    origin_db_ = s.database_of(origin_svc_);
+    Database& db = s.database(origin_db_);
+    db.exec_now("CREATE TABLE outbox(pos INTEGER PRIMARY KEY AUTOINCREMENT, id INTEGER NOT NULL, gid TEXT NOT NULL, "
+                "aggregate TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
+    db.exec_now("CREATE TABLE outbox_seq(next INTEGER NOT NULL)");
+    db.exec_now("INSERT INTO outbox_seq VALUES(0)");
+    db.exec_now("CREATE TABLE relay_offset(pos INTEGER NOT NULL)");
+    db.exec_now("INSERT INTO relay_offset VALUES(0)");
+    relay_ctx_ = s.add_node(origin_svc_ + ".relay", "relay", origin_svc_);
+    relay_ctx_.node().on_start = [this] { start_relay(); };
+    relay_ctx_.node().on_restart = [this] { start_relay(); };
+    for (const auto& role : workload_->roles()) {
+      std::string svc = workload_->service(role);
+      if (svc == origin_svc_) continue;
+      create_received_table(s.database(s.database_of(svc)));
+      for (Context c : s.instances(svc)) subscribe(c, svc);
+    }
+  }
+
+  Task<void> begin(Context ctx, BusinessTxn t) override {
+    if (variant_ == "dual_write_commit_first" || variant_ == "dual_write_publish_first") {
+      co_await dual_write(ctx, t);
+      co_return;
+    }
+    // The event id comes from a sequence outside the transaction (like nextval), so ids are
+    // not in commit order; only the log position is.
+    DbResult seq = co_await ctx.exec(origin_db_, "UPDATE outbox_seq SET next = next + 1 RETURNING next");
+    if (!seq.ok) co_return;
+    if (think_us_ > 0) co_await ctx.sleep(ctx.rng().exponential(static_cast<double>(think_us_)));
+    Txn tx = ctx.begin(origin_db_, t.gid);
+    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
+    if (out != BranchOutcome::applied) {
+      co_await tx.rollback();
+      if (out == BranchOutcome::refused) reject(ctx, t);
+      co_return;
+    }
+    DbResult ins = co_await tx.exec("INSERT INTO outbox(id, gid, aggregate, payload) VALUES(?, ?, ?, ?)",
+                                    args(seq.integer(), t.gid, t.order_key, t.to_json().dump()));
+    if (!ins.ok) co_return;
+    tx.gtx(t.started_detail());
+    if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
+    co_await tx.commit();
+  }
+
+ private:
+  void reject(Context& ctx, const BusinessTxn& t) {
+    ctx.record(Kind::gtx, t.gid, t.started_detail());
+    ctx.record(Kind::gtx, t.gid, rejected_detail());
+  }
+
+  // No outbox: the business commit and the publish are two separate writes.
+  Task<void> dual_write(Context ctx, BusinessTxn t) {
+    Txn tx = ctx.begin(origin_db_, t.gid);
+    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
+    if (out != BranchOutcome::applied) {
+      co_await tx.rollback();
+      if (out == BranchOutcome::refused) reject(ctx, t);
+      co_return;
+    }
+    tx.gtx(t.started_detail());
+    if (variant_ == "dual_write_publish_first") {
+      co_await ctx.publish(broker_, queue_, t.gid, t.to_json(), publish_timeout_us_);
+      if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
+      co_await tx.commit();
+      co_return;
+    }
+    if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
+    DbResult c = co_await tx.commit();
+    if (!c.ok) co_return;
+    co_await ctx.sleep(publish_gap_us_);
+    co_await ctx.publish(broker_, queue_, t.gid, t.to_json(), publish_timeout_us_);
+  }
+
+  void start_relay() {
+    if (variant_ == "dual_write_commit_first" || variant_ == "dual_write_publish_first") return;
+    if (relay_ == "log_tailing") {
+      relay_ctx_.spawn(tail_loop());
+    } else {
+      relay_ctx_.spawn(poll_loop());
+    }
+  }
+
+  // Polling relay: unpublished rows in id order; mark each only after the broker's ack.
+  // watermark_polling reads `id > last_id` instead; mark_before_ack marks first.
+  Task<void> poll_loop() {
+    Context ctx = relay_ctx_;
+    int64_t last_id = 0;
+    for (;;) {
+      co_await ctx.sleep(poll_us_);
+      bool watermark = variant_ == "watermark_polling";
+      // No co_await inside ?: -- GCC 12 miscompiles conditional co_await expressions.
+      DbResult rows;
+      if (watermark) {
+        rows = co_await ctx.exec(origin_db_, "SELECT id, gid, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+                                 args(last_id, batch_));
+      } else {
+        rows = co_await ctx.exec(origin_db_, "SELECT id, gid, payload FROM outbox WHERE published = 0 ORDER BY id LIMIT ?",
+                                 args(batch_));
+      }
+      if (!rows.ok) continue;
+      for (size_t i = 0; i < rows.rows.size(); ++i) {
+        int64_t id = rows.integer(i, 0);
+        std::string gid = rows.text(i, 1);
+        Json payload = Json::parse(rows.text(i, 2));
+        if (variant_ == "mark_before_ack") {
+          co_await ctx.exec(origin_db_, "UPDATE outbox SET published = 1 WHERE id = ?", args(id));
+          bool ok = co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
+          if (!ok) ctx.count("publish_unacked");
+          continue;
+        }
+        bool ok = co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
+        if (!ok) {
+          ctx.record(Kind::retry, gid, {{"what", "publish"}});
+          break;  // keep order: retry this row first on the next poll
+        }
+        if (watermark) {
+          last_id = std::max(last_id, id);
+        } else {
+          co_await ctx.exec(origin_db_, "UPDATE outbox SET published = 1 WHERE id = ?", args(id));
+        }
+      }
+    }
+  }
+
+  // Log-tailing relay: rows in commit (log) order from the last flushed offset; the offset
+  // is flushed periodically, so a relay crash republishes a few rows (consumers dedupe).
+  Task<void> tail_loop() {
+    Context ctx = relay_ctx_;
+    DbResult off = co_await ctx.exec(origin_db_, "SELECT pos FROM relay_offset");
+    int64_t pos = off.ok ? off.integer() : 0;
+    TimeUs last_flush = ctx.now_us();
+    for (;;) {
+      co_await ctx.sleep(poll_us_);
+      DbResult rows = co_await ctx.exec(origin_db_, "SELECT pos, gid, payload FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?",
+                                        args(pos, batch_));
+      if (!rows.ok) continue;
+      for (size_t i = 0; i < rows.rows.size(); ++i) {
+        bool ok = co_await ctx.publish(broker_, queue_, rows.text(i, 1), Json::parse(rows.text(i, 2)), publish_timeout_us_);
+        if (!ok) {
+          ctx.record(Kind::retry, rows.text(i, 1), {{"what", "publish"}});
+          break;
+        }
+        pos = rows.integer(i, 0);
+      }
+      if (ctx.now_us() - last_flush >= flush_us_) {
+        co_await ctx.exec(origin_db_, "UPDATE relay_offset SET pos = ?", args(pos));
+        last_flush = ctx.now_us();
+      }
+    }
+  }
+
+  void subscribe(Context c, const std::string& svc) {
+    ApplyOptions o;
+    o.dedupe = variant_ != "consumer_no_dedupe";
+    o.separate_txn = variant_ == "dedupe_separate_txn";
+    const Workload* w = workload_;
+    c.subscribe(broker_, queue_, svc, [c, w, o, svc](Delivery d) -> Task<bool> {
+      BusinessTxn t = BusinessTxn::from_json(d.body);
+      for (const auto& b : t.branches) {
+        if (b.service != svc) continue;
+        ApplyResult r = co_await apply_downstream(c, *w, t, b, o);
+        if (r == ApplyResult::failed) co_return false;
+      }
+      co_return true;
+    });
+  }
+
+  std::string variant_;
+  std::string relay_ = "polling";
+  TimeUs poll_us_ = 100 * kUsPerMs;
+  int64_t batch_ = 100;
+  TimeUs flush_us_ = 500 * kUsPerMs;
+  TimeUs publish_timeout_us_ = kUsPerS;
+  TimeUs think_us_ = 0;
+  TimeUs business_delay_us_ = 0;
+  TimeUs publish_gap_us_ = 1000;  // app work between commit and publish in the dual write
+  std::string queue_ = "events";
+  const Workload* workload_ = nullptr;
+  std::string broker_;
+  std::string origin_svc_, origin_db_;
+  Context relay_ctx_;
+};
+
+}  // namespace
+
+PatternInfo outbox_info() {
+  PatternInfo p;
+  p.name = "outbox";
+  p.summary = "transactional outbox with a polling or log-tailing relay and deduplicating consumers";
+  p.variants = {
+      {"correct", "outbox row in the business transaction; mark after broker ack; consumer dedupes in the effect's transaction", {}},
+      {"dual_write_publish_first", "no outbox: publish, then commit; a crash or abort before commit leaves a phantom", {"no_phantom", "atomicity"}},
+      {"dual_write_commit_first", "no outbox: commit, then publish; a crash between loses the event", {"no_lost", "atomicity"}},
+      {"watermark_polling", "relay polls id > last_id; ids commit out of order, so a late commit is skipped forever", {"no_lost", "atomicity"}},
+      {"mark_before_ack", "relay marks a row published before the broker acks; a dropped publish is lost", {"no_lost", "atomicity"}},
+      {"consumer_no_dedupe", "consumer applies every delivery; a redelivery applies twice", {"exactly_once", "conservation"}},
+      {"dedupe_separate_txn", "dedupe row committed before the effect; a crash between loses the effect", {"no_lost", "atomicity"}},
+  };
+  p.workloads = {"transfer", "order"};
+  // per_key_order holds for the log-tailing relay; scenarios that want it list it.
+  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.needs_broker = true;
+  p.make = [](const std::string& v) { return std::make_unique<Outbox>(v); };
+  return p;
+}
+
+}  // namespace dtx

@@ -1,0 +1,20 @@
+// The registry: every pattern, in the order `dtxsim list` shows them.
+#include "patterns/local_message_table/local_message_table.hpp"
+#include "patterns/outbox/outbox.hpp"
+#include "patterns/pattern.hpp"
+
+namespace dtx {
+
+const std::vector<PatternInfo>& pattern_registry() {
+  static const std::vector<PatternInfo> list = {outbox_info(), local_message_table_info()};
+  return list;
+}
+
+const PatternInfo* find_pattern(const std::string& name) {
+  for (const auto& p : pattern_registry()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace dtx

@@ -1,0 +1,149 @@
+// dtxsim: the command line. Exit codes: 0 the run met the scenario's expectations, 1 it did
+// not (unexpected or missing violation), 2 bad input, 3 internal error. Never a crash.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "patterns/pattern.hpp"
+#include "sim/app/runner.hpp"
+#include "sim/app/verbs.hpp"
+#include "sim/check/checkers.hpp"
+#include "sim/scenario/scenario.hpp"
+
+using namespace dtx;
+
+namespace {
+
+int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path, bool quiet) {
+  Scenario s = load_scenario(file);
+  if (!json_path.empty()) {
+    std::ofstream probe(json_path, std::ios::app);
+    if (!probe) throw InputError(json_path + ": cannot open for writing (--json)");
+  }
+  RunResult r = run_scenario(s, o);
+  if (!quiet) std::cout << summary_text(r);
+  if (!json_path.empty()) {
+    std::ofstream out(json_path, std::ios::trunc);
+    out << r.to_json().dump(2) << "\n";
+  }
+  return r.expectation_met ? 0 : 1;
+}
+
+int cmd_validate(const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    Scenario s = load_scenario(f);
+    resolve_pattern(s.pattern.name + ":" + s.pattern.variant, f + ": $.pattern");
+    std::cout << f << ": ok (" << s.name << ", " << s.pattern.name << ":" << s.pattern.variant << ")\n";
+  }
+  return 0;
+}
+
+Json list_json() {
+  Json patterns = Json::array();
+  for (const auto& p : pattern_registry()) {
+    Json variants = Json::array();
+    for (const auto& v : p.variants) variants.push_back(v.name);
+    Json details = Json::array();
+    for (const auto& v : p.variants) details.push_back({{"name", v.name}, {"description", v.description}, {"breaks", v.breaks}});
+    Json params;
+    Reader r = Reader::schema_mode(params, p.name + " parameters");
+    p.make("correct")->configure(r);
+    patterns.push_back({{"name", p.name},
+                        {"summary", p.summary},
+                        {"variants", variants},
+                        {"variant_details", details},
+                        {"workloads", p.workloads},
+                        {"invariants", p.invariants},
+                        {"params", params.value("properties", Json::object())}});
+  }
+  Json inv = Json::array();
+  for (const auto& i : invariants()) inv.push_back(i.name);
+  return {{"patterns", patterns}, {"workloads", kWorkloadKinds}, {"invariants", inv}};
+}
+
+int cmd_list(bool json) {
+  Json j = list_json();
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& p : j["patterns"]) {
+    std::cout << p["name"].get<std::string>() << " — " << p["summary"].get<std::string>() << "\n";
+    std::cout << "  workloads: " << p["workloads"].dump() << "\n";
+    for (const auto& v : p["variant_details"]) {
+      std::cout << "  " << v["name"].get<std::string>() << ": " << v["description"].get<std::string>();
+      if (!v["breaks"].empty()) std::cout << " [breaks " << v["breaks"].dump() << "]";
+      std::cout << "\n";
+    }
+  }
+  std::cout << "workloads: " << j["workloads"].dump() << "\n";
+  std::cout << "invariants:\n";
+  for (const auto& i : invariants()) std::cout << "  " << i.name << ": " << i.summary << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dtxsim: deterministic simulation of distributed-transaction patterns"};
+  app.set_version_flag("--version", std::string("dtxsim ") + build_id());
+  app.require_subcommand(1);
+
+  RunOptions ro;
+  std::string file, json_path, pattern_spec;
+  uint64_t seed = 0;
+  bool quiet = false;
+  auto* run = app.add_subcommand("run", "run a scenario and check its invariants");
+  run->add_option("scenario", file, "scenario file")->required();
+  auto* seed_opt = run->add_option("--seed", seed, "root seed (default: the scenario's)");
+  auto* pat_opt = run->add_option("--pattern", pattern_spec, "NAME[:VARIANT], overrides the scenario's pattern");
+  run->add_option("--trace", ro.trace_path, "write the JSON Lines trace here");
+  run->add_option("--json", json_path, "write the result as JSON here");
+  run->add_flag("-q,--quiet", quiet, "no summary on stdout");
+
+  std::vector<std::string> files;
+  auto* validate = app.add_subcommand("validate", "validate scenario files");
+  validate->add_option("scenarios", files, "scenario files")->required();
+
+  bool list_as_json = false;
+  auto* list = app.add_subcommand("list", "patterns, variants, workloads and invariants");
+  list->add_flag("--json", list_as_json, "machine-readable output");
+
+  auto* schema = app.add_subcommand("schema", "print the scenario JSON Schema");
+
+  uint64_t ping_seed = 1;
+  std::string ping_trace;
+  auto* ping = app.add_subcommand("ping", "demo world: ping-pong under faults, writes a trace");
+  ping->add_option("seed", ping_seed, "seed")->required();
+  ping->add_option("--trace", ping_trace, "trace file");
+
+  add_extra_verbs(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*run) {
+      if (*seed_opt) ro.seed = seed;
+      if (*pat_opt) ro.pattern = pattern_spec;
+      return cmd_run(file, ro, json_path, quiet);
+    }
+    if (*validate) return cmd_validate(files);
+    if (*list) return cmd_list(list_as_json);
+    if (*schema) {
+      std::cout << scenario_schema().dump(2) << "\n";
+      return 0;
+    }
+    if (*ping) return run_ping(ping_seed, ping_trace);
+    return run_extra_verbs(app);
+  } catch (const InputError& e) {
+    std::cerr << "dtxsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "dtxsim: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,278 @@
+// The run pipeline: world from topology, pattern setup, faults, workload arrivals, run to
+// the termination bound, then final state, checkers, metrics and the expectation verdict.
+#include "sim/app/runner.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "patterns/pattern.hpp"
+#include "sim/world/broker.hpp"
+#include "sim/world/database.hpp"
+#include "sim/world/faults.hpp"
+#include "sim/world/world.hpp"
+
+namespace dtx {
+
+std::set<std::string> RunResult::violated() const {
+  std::set<std::string> out;
+  for (const auto& v : violations) out.insert(v.invariant);
+  return out;
+}
+
+std::string RunResult::replay_command() const {
+  return "dtxsim run " + file + " --seed " + std::to_string(seed) + " --pattern " + pattern + ":" + variant;
+}
+
+Json RunResult::to_json() const {
+  Json v = Json::array();
+  for (const auto& x : violations) v.push_back(x.to_json());
+  return {{"scenario", scenario},   {"file", file},
+          {"pattern", pattern},     {"variant", variant},
+          {"seed", seed},           {"trace_hash", trace_hash},
+          {"events", events},       {"metrics", metrics.to_json()},
+          {"counters", counters},   {"checked", checked},
+          {"expected", expected},   {"expectation_met", expectation_met},
+          {"expectation", expectation_note}, {"violations", v},
+          {"replay", replay_command()}};
+}
+
+std::pair<std::string, std::string> resolve_pattern(const std::string& spec, const std::string& where) {
+  auto colon = spec.find(':');
+  std::string name = spec.substr(0, colon);
+  std::string variant = colon == std::string::npos ? "correct" : spec.substr(colon + 1);
+  const PatternInfo* p = find_pattern(name);
+  if (!p) {
+    std::string names;
+    for (const auto& x : pattern_registry()) names += (names.empty() ? "" : ", ") + x.name;
+    throw InputError(where + ": unknown pattern '" + name + "' (expected one of: " + names + ")");
+  }
+  if (!p->variant(variant)) {
+    std::string names;
+    for (const auto& x : p->variants) names += (names.empty() ? "" : ", ") + x.name;
+    throw InputError(where + ": pattern '" + name + "' has no variant '" + variant + "' (expected one of: " + names + ")");
+  }
+  return {name, variant};
+}
+
+namespace {
+
+// Every object one run needs, destroyed in reverse order of construction.
+struct RunWorld {
+  explicit RunWorld(uint64_t seed) : world(seed) {}
+  World world;
+  std::vector<std::unique_ptr<Database>> dbs;
+  std::vector<std::unique_ptr<Broker>> brokers;
+  std::unique_ptr<Workload> workload;
+  std::unique_ptr<Pattern> pattern;
+};
+
+void build_topology(RunWorld& rw, const Scenario& s) {
+  World& w = rw.world;
+  w.net().set_default_model(s.default_link);
+  for (const auto& sv : s.services) {
+    w.add_node(sv.name, "service", sv.name);
+    for (int i = 2; i <= sv.instances; ++i) w.add_node(sv.name + "-" + std::to_string(i), "service", sv.name);
+    Node& host = w.add_node(sv.database, "database", sv.name);
+    rw.dbs.push_back(std::make_unique<Database>(w, sv.database, host, sv.db));
+  }
+  for (const auto& b : s.brokers) {
+    Node& host = w.add_node(b.name, "broker", "infra");
+    rw.brokers.push_back(std::make_unique<Broker>(w, host, b.config));
+  }
+  if (!s.coordinator.empty()) w.add_node(s.coordinator, "coordinator", "infra");
+}
+
+void apply_links(World& w, const Scenario& s) {
+  for (size_t i = 0; i < s.links.size(); ++i) {
+    if (!w.set_link_model_checked(s.links[i].a, s.links[i].b, s.links[i].model)) {
+      throw InputError(s.file + ": $.topology.links[" + std::to_string(i) + "]: expected two distinct known node names, got '" +
+                       s.links[i].a + "' and '" + s.links[i].b + "'");
+    }
+  }
+}
+
+void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>& faults) {
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const FaultSpec& f = faults[i];
+    std::string at = s.file + ": $.faults.schedule[" + std::to_string(i) + "]";
+    auto need_node = [&](const std::string& n, const char* field) {
+      if (n.empty() || !w.node(n)) throw InputError(at + "." + field + ": expected a node name, got '" + n + "'");
+    };
+    if (f.kind == "crash" || f.kind == "restart" || f.kind == "pause") need_node(f.node, "node");
+    if (f.kind == "clog") {
+      need_node(f.node, "node");
+      need_node(f.peer, "peer");
+    }
+    if (f.kind == "db_stall" && !w.databases().count(f.node))
+      throw InputError(at + ".node: expected a database name, got '" + f.node + "'");
+    if (f.kind == "partition") {
+      if (f.groups.empty()) throw InputError(at + ".groups: expected at least one group of node names");
+      for (const auto& g : f.groups)
+        for (const auto& n : g) need_node(n, "groups");
+    }
+  }
+}
+
+std::vector<std::string> default_swarm_nodes(World& w) {
+  std::vector<std::string> out;
+  for (const auto& n : w.nodes()) {
+    if (n->role() == "service" || n->role() == "broker" || n->role() == "relay" || n->role() == "coordinator")
+      out.push_back(n->name());
+  }
+  return out;
+}
+
+void judge(RunResult& r) {
+  std::set<std::string> got = r.violated();
+  std::set<std::string> want(r.expected.begin(), r.expected.end());
+  std::vector<std::string> unexpected, missing;
+  for (const auto& g : got)
+    if (!want.count(g)) unexpected.push_back(g);
+  for (const auto& x : want)
+    if (!got.count(x)) missing.push_back(x);
+  r.expectation_met = unexpected.empty() && missing.empty();
+  std::string note;
+  for (const auto& u : unexpected) note += (note.empty() ? "" : "; ") + ("unexpected violation of " + u);
+  for (const auto& m : missing) note += (note.empty() ? "" : "; ") + ("expected a violation of " + m + " that did not happen");
+  r.expectation_note = note.empty() ? (want.empty() ? "no violation, as expected" : "violations exactly as expected") : note;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& s, const RunOptions& o) {
+  RunResult r;
+  r.scenario = s.name;
+  r.file = s.file;
+  r.seed = o.seed.value_or(s.seed);
+  auto [pname, variant] = o.pattern ? resolve_pattern(*o.pattern, "--pattern")
+                                    : resolve_pattern(s.pattern.name + ":" + s.pattern.variant, s.file + ": $.pattern");
+  r.pattern = pname;
+  r.variant = variant;
+  const PatternInfo& info = *find_pattern(pname);
+  if (std::find(info.workloads.begin(), info.workloads.end(), s.workload.kind) == info.workloads.end())
+    throw InputError(s.file + ": $.workload.kind: pattern '" + pname + "' does not support workload '" + s.workload.kind + "'");
+  if (info.needs_broker && s.brokers.empty())
+    throw InputError(s.file + ": $.topology.brokers: pattern '" + pname + "' needs a broker");
+  if (info.needs_coordinator && s.coordinator.empty())
+    throw InputError(s.file + ": $.topology.coordinator: pattern '" + pname + "' needs a coordinator");
+
+  RunWorld rw(r.seed);
+  World& w = rw.world;
+  w.history().set_keep_in_memory(true);
+  build_topology(rw, s);
+  rw.workload = make_workload(s.workload);
+  rw.workload->setup(w, s.services);
+  Scenario resolved = s;
+  resolved.pattern.variant = variant;
+  rw.pattern = info.make(variant);
+  Reader params(s.pattern.params, s.file, "$.pattern.params");
+  rw.pattern->configure(params);
+  params.finish();
+  Setup setup(w, resolved, *rw.workload);
+  rw.pattern->setup(setup);
+  apply_links(w, s);
+
+  std::vector<FaultSpec> faults = o.faults.value_or(s.faults);
+  check_fault_nodes(w, s, faults);
+  std::vector<BusinessTxn> txns = rw.workload->generate(r.seed);
+  TimeUs last_arrival = txns.empty() ? 0 : txns.back().at_us;
+  if (!o.faults && !o.disable_swarm && s.swarm.enabled) {
+    SwarmSpec sw = s.swarm;
+    if (sw.nodes.empty()) sw.nodes = default_swarm_nodes(w);
+    for (const auto& n : sw.nodes)
+      if (!w.node(n)) throw InputError(s.file + ": $.faults.swarm.nodes: unknown node '" + n + "'");
+    for (const auto& d : sw.databases)
+      if (!w.databases().count(d)) throw InputError(s.file + ": $.faults.swarm.databases: unknown database '" + d + "'");
+    auto drawn = draw_swarm(sw, r.seed, s.heal_us);
+    faults.insert(faults.end(), drawn.begin(), drawn.end());
+  }
+  r.faults = faults;
+  schedule_faults(w, faults, s.heal_us);
+
+  if (!o.trace_path.empty()) {
+    std::string err;
+    if (!w.history().open_trace(o.trace_path, err)) throw InputError(err);
+  }
+  w.history().write_header({s.name, pname, variant, r.seed, build_id(), w.node_infos()});
+
+  for (auto& t : txns) {
+    w.sim().schedule_at(t.at_us, [&w, &rw, t] {
+      Node* n = w.node(t.origin().service);
+      if (!n || !n->alive()) {
+        w.count("refused_requests");
+        w.record(t.origin().service, Kind::note, t.gid, Json{{"text", "request refused: service down"}});
+        return;
+      }
+      Context c(w, *n);
+      c.spawn(rw.pattern->begin(c, t));
+    });
+  }
+  w.start();
+  TimeUs settle = std::max(s.heal_us, last_arrival);
+  TimeUs end_us = settle + s.termination_bound_us;
+  w.run_until(end_us);
+
+  FinalState fs = rw.workload->final_state(w);
+  fs.heal_us = settle;
+  fs.termination_bound_us = s.termination_bound_us;
+  fs.end_us = end_us;
+  const auto& events = w.history().events();
+  r.checked = s.invariants.empty() ? info.invariants : s.invariants;
+  CheckInput in{events, fs};
+  std::set<std::string> dead_gids;
+  for (const auto& e : events)
+    if (e.kind == Kind::broker_dlq) dead_gids.insert(e.gid);
+  for (const auto& name : r.checked) {
+    for (auto& v : find_invariant(name)->checker(in)) {
+      // A drained dead-letter queue is an operator's job: reported, not counted as lost.
+      if (s.dlq_drained && dead_gids.count(v.gid) && name != "exactly_once") continue;
+      r.violations.push_back(std::move(v));
+    }
+  }
+  r.metrics = compute_metrics(events);
+  r.counters = w.counters();
+  r.expected = s.expect;
+  judge(r);
+  std::vector<Json> vj;
+  for (const auto& v : r.violations) vj.push_back(v.to_json());
+  w.history().finish(vj, end_us);
+  r.trace_hash = w.history().trace_hash_hex();
+  r.events = events.size();
+  if (o.keep_history) r.history = events;
+  return r;
+}
+
+std::string summary_text(const RunResult& r) {
+  std::ostringstream out;
+  out << "scenario " << r.scenario << "  pattern " << r.pattern << ":" << r.variant << "  seed " << r.seed << "\n";
+  std::set<std::string> bad = r.violated();
+  out << "invariants:";
+  for (const auto& c : r.checked) out << " " << c << (bad.count(c) ? "=VIOLATED" : "=held");
+  out << "\n";
+  const Metrics& m = r.metrics;
+  out << "transactions " << m.business_txns << " (final " << m.finished_txns << ")  latency ms p50 "
+      << m.latency_us_p50 / 1000.0 << " p90 " << m.latency_us_p90 / 1000.0 << " p99 " << m.latency_us_p99 / 1000.0
+      << " max " << m.latency_us_max / 1000.0 << "\n";
+  out << "per transaction: messages " << m.messages_per_txn << ", local txns " << m.local_txns_per_txn
+      << "  duplicates " << m.duplicate_deliveries << "  retries " << m.retries << "  checkbacks " << m.checkbacks
+      << "  redeliveries " << m.redeliveries << "  dead letters " << m.dead_letters << "  alerts " << m.alerts << "\n";
+  out << "inconsistency window " << m.inconsistency_window_us / 1000.0 << " ms  simulated " << m.end_us / 1000.0
+      << " ms  events " << r.events << "  faults " << r.faults.size() << "\n";
+  size_t shown = 0;
+  for (const auto& v : r.violations) {
+    if (shown++ == 10) {
+      out << "  ... " << r.violations.size() - 10 << " more violations\n";
+      break;
+    }
+    out << "  VIOLATION " << v.invariant << " gid " << (v.gid.empty() ? "-" : v.gid) << ": " << v.message << " (events";
+    for (size_t i = 0; i < v.events.size() && i < 6; ++i) out << " " << v.events[i];
+    out << ")\n";
+  }
+  if (!r.violations.empty()) out << "replay: " << r.replay_command() << "\n";
+  out << "expectation: " << r.expectation_note << (r.expectation_met ? "" : "  [FAILED]") << "\n";
+  out << "trace hash " << r.trace_hash << "\n";
+  return out.str();
+}
+
+}  // namespace dtx

@@ -1,0 +1,59 @@
+// Runs one scenario: builds the world from the scenario, lets the pattern set itself up,
+// injects the faults, drives the workload, then checks the invariants on the history and
+// the final database states. The same scenario, seed and build give a byte-identical trace.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/check/checkers.hpp"
+#include "sim/check/metrics.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace dtx {
+
+struct RunOptions {
+  std::optional<uint64_t> seed;
+  std::optional<std::string> pattern;  // NAME or NAME:VARIANT
+  std::string trace_path;              // empty: no trace file
+  bool keep_history = true;
+  // Replaces the scenario's faults (explore and shrink drive the schedule themselves).
+  std::optional<std::vector<FaultSpec>> faults;
+  bool disable_swarm = false;
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string file;
+  std::string pattern;
+  std::string variant;
+  uint64_t seed = 0;
+  std::string trace_hash;
+  uint64_t events = 0;
+  Metrics metrics;
+  std::vector<Violation> violations;
+  std::vector<std::string> checked;
+  std::vector<std::string> expected;
+  bool expectation_met = true;
+  std::string expectation_note;
+  std::map<std::string, int64_t> counters;
+  std::vector<FaultSpec> faults;  // the faults that ran (scheduled + drawn swarm)
+  std::vector<Event> history;      // kept when RunOptions::keep_history
+
+  std::set<std::string> violated() const;
+  std::string replay_command() const;
+  Json to_json() const;
+};
+
+// Splits "name[:variant]"; throws InputError naming `where` on an unknown name or variant.
+std::pair<std::string, std::string> resolve_pattern(const std::string& spec, const std::string& where);
+
+// Throws InputError on bad input (unknown pattern, bad node name in a fault, ...).
+RunResult run_scenario(const Scenario& s, const RunOptions& o);
+
+std::string summary_text(const RunResult& r);
+
+}  // namespace dtx

@@ -1,0 +1,35 @@
+// GlWindow: a GLFW window with an OpenGL 3 context and ImGui on top, visible for interactive use
+// or hidden for screenshots and benchmarks; save_png reads back the last rendered frame.
+// Guarantees: open() reports why it failed (e.g. no display) instead of aborting.
+#pragma once
+
+#include <string>
+
+struct GLFWwindow;
+
+namespace dtxview {
+
+class GlWindow {
+ public:
+  GlWindow() = default;
+  GlWindow(const GlWindow&) = delete;
+  GlWindow& operator=(const GlWindow&) = delete;
+  ~GlWindow();
+
+  bool open(int width, int height, bool visible, std::string& error);
+  bool should_close() const;
+  // Idle viewers wait for input instead of spinning; busy ones (playing) poll.
+  void wait_events(bool busy);
+  void begin_frame();
+  // Renders ImGui's draw data; present swaps buffers (interactive), else the frame stays in the
+  // back buffer for save_png.
+  void end_frame(bool present);
+  void finish_gpu();  // glFinish, so benchmarks time the rendering too
+  bool save_png(const std::string& path, std::string& error);
+
+ private:
+  GLFWwindow* win_ = nullptr;
+  bool imgui_ = false;
+};
+
+}  // namespace dtxview

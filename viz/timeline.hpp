@@ -1,0 +1,81 @@
+// Internal to the timeline view: the per-frame drawing context, hover bookkeeping, the small
+// interface every lane implements (label, time range, height, draw), and shared drawing helpers.
+// Guarantees: lanes draw only their visible slice, folded below kFoldPx, and report hover.
+#pragma once
+
+#include <imgui.h>
+
+#include <memory>
+#include <string>
+
+#include "app_state.hpp"
+
+namespace dtxview {
+
+inline constexpr float kFoldPx = 3.0f;  // items narrower than this fold into counted bars
+inline constexpr float kMarkRowH = 16.0f;
+inline constexpr float kSpanRowH = 14.0f;  // fits a 13 px label
+inline constexpr float kLaneGapH = 4.0f;
+inline constexpr float kGroupHeaderH = 18.0f;
+inline constexpr float kLabelW = 150.0f;
+inline constexpr float kRulerH = 24.0f;
+
+enum class HoverKind : uint8_t { none, band, partition, span, spans, arrow, event, events };
+
+struct Hover {
+  HoverKind kind = HoverKind::none;
+  uint32_t index = kNone;  // event, span, arrow, band or partition, by kind
+  uint32_t count = 0;      // for folded runs
+  int64_t begin_us = 0, end_us = 0;
+  uint16_t lane = kNoLane;
+};
+
+struct TimelineFrame {
+  const AppState& app;
+  const TraceModel& model;
+  ImDrawList* dl;
+  float x0, x1;  // the time area on screen
+  double t0_us, us_per_px;
+  ImVec2 mouse;
+  bool mouse_inside;
+  bool dim;  // focusing: what is not in focus is drawn faint
+  Hover hover;
+
+  float x_of(double t_us) const { return x0 + static_cast<float>((t_us - t0_us) / us_per_px); }
+  double t_at(float x) const { return t0_us + (x - x0) * us_per_px; }
+  // The visible slice, widened by a glyph so marks cut by the edges still show.
+  int64_t t_lo() const { return static_cast<int64_t>(t_at(x0 - 8)); }
+  int64_t t_hi() const { return static_cast<int64_t>(t_at(x1 + 8)) + 1; }
+  ImU32 fade(ImU32 c, bool focused = false) const;
+  // Hover goes to the item under the mouse with the highest kind; ties go to the last drawn.
+  void offer(ImVec2 a, ImVec2 b, const Hover& h);
+};
+
+class LaneView {
+ public:
+  virtual ~LaneView() = default;
+  virtual std::string label() const = 0;
+  virtual std::string sublabel() const = 0;
+  virtual std::pair<int64_t, int64_t> time_range() const = 0;
+  virtual float height() const = 0;
+  virtual void draw(TimelineFrame& f, float y_top) const = 0;
+};
+
+std::unique_ptr<LaneView> make_node_lane(const TraceModel& m, uint16_t lane);
+// A collapsed group: every member lane's events folded onto one row.
+std::unique_ptr<LaneView> make_group_lane(const TraceModel& m, uint32_t group);
+
+ImU32 kind_color(Kind k);
+ImU32 span_color(SpanOutcome o);
+ImU32 arrow_color(ArrowState s);
+void draw_event_glyph(ImDrawList* dl, Kind k, float x, float y_mid, ImU32 col);
+// Marks of one time index on a lane row; the focus layer is drawn bright and outlined.
+void draw_instants(TimelineFrame& f, const TimeIndex& idx, float y_top, uint16_t lane, bool focus);
+void draw_span(TimelineFrame& f, uint32_t span, float y_top, bool focus);
+// alpha < 1 thins crowded arrows so lanes stay readable at "fit all".
+void draw_arrow(TimelineFrame& f, uint32_t arrow, uint32_t count, float y_from, float y_to,
+                bool focus, float alpha = 1.0f);
+// Outlines around every fold of idx on a row, for search hits and evidence.
+void draw_outlines(TimelineFrame& f, const TimeIndex& idx, float y_top, ImU32 col);
+
+}  // namespace dtxview

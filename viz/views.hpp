@@ -1,0 +1,44 @@
+// The viewer's views, one file each, and the UI-only state they keep between frames.
+// Guarantees: views share selection only through AppState; UiState holds widget details.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app_state.hpp"
+
+namespace dtxview {
+
+struct UiState {
+  std::string trace_path;
+  std::vector<bool> collapsed;  // per group
+  // Timeline mouse gesture in progress.
+  int drag_button = -1;
+  bool drag_range = false;  // shift-drag: select a range to zoom to
+  bool drag_moved = false;
+  double drag_from_us = 0;
+  // Widgets' text.
+  std::string search_input;
+  std::string gid_input;
+  float log_row_h = 0;
+  // Open dialog.
+  bool open_dialog = false;
+  std::string dialog_dir;
+  std::string dialog_path;
+  std::string dialog_error;
+};
+
+// Loads `path` into app; on an unreadable file keeps the current trace and returns false.
+bool load_trace(AppState& app, UiState& ui, const std::string& path, std::string& error);
+void reset_ui_for_model(const AppState& app, UiState& ui);
+
+void draw_frame(AppState& app, UiState& ui);
+void handle_shortcuts(AppState& app);
+void draw_toolbar(AppState& app, UiState& ui);
+void draw_timeline(AppState& app, UiState& ui);
+void draw_log(AppState& app, UiState& ui);
+void draw_detail(AppState& app, UiState& ui);
+void draw_violations(AppState& app, UiState& ui);
+void draw_open_dialog(AppState& app, UiState& ui);
+
+}  // namespace dtxview
