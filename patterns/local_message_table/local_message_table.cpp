@@ -23,6 +23,7 @@ class LocalMessageTable : public Pattern {
     backoff_cap_us_ = p.millis_us("backoff_cap_ms", 5000, "resend delay cap (ms)");
     max_attempts_ = p.integer("max_attempts", 20, 1, 1000000, "attempts before the row is marked DEAD");
     batch_ = p.integer("batch", 100, 1, 100000, "rows per scan");
+    consumer_processing_us_ = p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
     business_delay_us_ = p.millis_us("business_delay_ms", 0, "origin transaction stays open this long (ms)");
     ack_gap_us_ = p.millis_us("ack_before_commit_gap_ms", 5, "ack_before_commit: time between reply and commit (ms)");
   }
@@ -119,6 +120,7 @@ class LocalMessageTable : public Pattern {
   void serve(Context c) {
     const Workload* w = workload_;
     ApplyOptions o;
+    o.processing_us = consumer_processing_us_;
     o.dedupe = variant_ != "consumer_no_dedupe";
     bool ack_first = variant_ == "ack_before_commit";
     TimeUs gap = ack_gap_us_;
@@ -145,6 +147,7 @@ class LocalMessageTable : public Pattern {
   }
 
   std::string variant_;
+  TimeUs consumer_processing_us_ = kUsPerMs;
   TimeUs poll_us_ = 100 * kUsPerMs, rpc_timeout_us_ = kUsPerS, backoff_us_ = 200 * kUsPerMs,
          backoff_cap_us_ = 5 * kUsPerS, business_delay_us_ = 0, ack_gap_us_ = 5 * kUsPerMs;
   int64_t max_attempts_ = 20, batch_ = 100;

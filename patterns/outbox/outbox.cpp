@@ -22,6 +22,7 @@ class Outbox : public Pattern {
     flush_us_ = p.millis_us("offset_flush_ms", 500, "log-tailing: offset flush interval (ms)");
     publish_timeout_us_ = p.millis_us("publish_timeout_ms", 1000, "broker ack timeout (ms)");
     think_us_ = p.millis_us("think_ms_mean", 0, "mean app work between taking the event id and the local transaction (ms)");
+    consumer_processing_us_ = p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
     business_delay_us_ = p.millis_us("business_delay_ms", 0, "origin transaction stays open this long before commit (ms)");
     queue_ = p.string("queue", "events", false, "broker queue/topic");
   }
@@ -183,6 +184,7 @@ class Outbox : public Pattern {
 
   void subscribe(Context c, const std::string& svc) {
     ApplyOptions o;
+    o.processing_us = consumer_processing_us_;
     o.dedupe = variant_ != "consumer_no_dedupe";
     o.separate_txn = variant_ == "dedupe_separate_txn";
     const Workload* w = workload_;
@@ -198,6 +200,7 @@ class Outbox : public Pattern {
   }
 
   std::string variant_;
+  TimeUs consumer_processing_us_ = kUsPerMs;
   std::string relay_ = "polling";
   TimeUs poll_us_ = 100 * kUsPerMs;
   int64_t batch_ = 100;

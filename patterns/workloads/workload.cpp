@@ -95,7 +95,8 @@ FinalState Workload::final_state(World& world) const {
 }
 
 Json Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money, int64_t amount) const {
-  return {{"branch", b.name}, {"op", op}, {"key", t.order_key}, {"account", b.key}, {"money", money}, {"amount", amount}};
+  return {{"branch", b.name}, {"op", op},         {"key", t.order_key}, {"account", b.key},
+          {"money", money},  {"amount", amount}, {"origin", t.origin().name}};
 }
 
 namespace {

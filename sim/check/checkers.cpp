@@ -67,8 +67,18 @@ std::map<std::string, GidInfo> index(const std::vector<Event>& events) {
       if ((state == "branch_done" || state == "branch_refused") && !g.branch_done.count(str(e.detail, "branch")))
         g.branch_done[str(e.detail, "branch")] = &e;
     } else if (e.kind == Kind::effect) {
-      out[e.gid].by_branch[str(e.detail, "branch")].effects.push_back(&e);
+      GidInfo& g = out[e.gid];
+      g.by_branch[str(e.detail, "branch")].effects.push_back(&e);
+      // An effect names its transaction's origin, so a phantom (no started record, because
+      // the origin never committed) is still recognised.
+      if (g.origin.empty()) g.origin = str(e.detail, "origin");
     }
+  }
+  for (auto& [gid, g] : out) {
+    if (g.started || g.origin.empty()) continue;
+    g.branches.push_back(g.origin);
+    for (const auto& [b, a] : g.by_branch)
+      if (b != g.origin) g.branches.push_back(b);
   }
   // A message-based transaction is final once every downstream branch has finished.
   for (auto& [gid, g] : out) {
