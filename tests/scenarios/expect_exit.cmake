@@ -1,0 +1,11 @@
+# Runs CMD (a ;-list) and requires exit code CODE and, if given, MATCH in stderr+stdout.
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL ${CODE})
+  message(FATAL_ERROR "expected exit ${CODE}, got ${rc}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(DEFINED MATCH)
+  string(FIND "${out}${err}" "${MATCH}" pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "output lacks '${MATCH}'\nstdout: ${out}\nstderr: ${err}")
+  endif()
+endif()
