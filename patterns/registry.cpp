@@ -2,11 +2,15 @@
 #include "patterns/local_message_table/local_message_table.hpp"
 #include "patterns/outbox/outbox.hpp"
 #include "patterns/pattern.hpp"
+#include "patterns/saga/saga.hpp"
+#include "patterns/tcc/tcc.hpp"
+#include "patterns/two_phase_message/two_phase_message.hpp"
 
 namespace dtx {
 
 const std::vector<PatternInfo>& pattern_registry() {
-  static const std::vector<PatternInfo> list = {outbox_info(), local_message_table_info()};
+  static const std::vector<PatternInfo> list = {outbox_info(),    local_message_table_info(), two_phase_message_info(),
+                                                 tcc_info(),       saga_info()};
   return list;
 }
 

@@ -69,8 +69,11 @@ class Workload {
   virtual BusinessTxn make(uint64_t index, Random& rng) const = 0;
   WorkloadSpec spec_;
 
- private:
+ public:
+  // The detail of an `effect` event (see sim/check/checkers.hpp for the convention).
   Json effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money, int64_t amount) const;
+
+ private:
   int64_t initial_money_ = 0;
   std::vector<std::string> dbs_;
   std::map<std::string, std::string> db_of_;  // service -> database

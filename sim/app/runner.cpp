@@ -80,7 +80,11 @@ void build_topology(RunWorld& rw, const Scenario& s) {
     Node& host = w.add_node(b.name, "broker", "infra");
     rw.brokers.push_back(std::make_unique<Broker>(w, host, b.config));
   }
-  if (!s.coordinator.empty()) w.add_node(s.coordinator, "coordinator", "infra");
+  if (!s.coordinator.empty()) {
+    w.add_node(s.coordinator, "coordinator", "infra");
+    Node& host = w.add_node(s.coordinator + ".db", "database", "infra");
+    rw.dbs.push_back(std::make_unique<Database>(w, s.coordinator + ".db", host, DbConfig{}));
+  }
 }
 
 void apply_links(World& w, const Scenario& s) {

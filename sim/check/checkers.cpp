@@ -40,7 +40,8 @@ int net_applied(const Applied& a) {
   for (const Event* e : a.effects) {
     std::string op = str(e->detail, "op");
     if (op == "action" || op == "confirm") ++n;
-    if (op == "compensate") --n;
+    // A null compensation (nothing to undo, amount 0) undoes nothing.
+    if (op == "compensate" && num(e->detail, "amount") != 0) --n;
   }
   return n;
 }
@@ -152,7 +153,7 @@ std::vector<Violation> atomicity_checker(const CheckInput& in) {
     std::string detail;
     for (const auto& b : g.branches) {
       auto it = g.by_branch.find(b);
-      int n = it == g.by_branch.end() ? 0 : std::min(1, net_applied(it->second));
+      int n = it == g.by_branch.end() ? 0 : (net_applied(it->second) > 0 ? 1 : 0);
       nets.insert(n);
       detail += (detail.empty() ? "" : ", ") + b + (n > 0 ? " applied" : " not applied");
     }
@@ -308,9 +309,9 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
       bool tried = false;
       for (const Event* e : a.effects) {
         std::string op = str(e->detail, "op");
-        if (op == "try") tried = true;
-        if (op == "cancel" && !tried && num(e->detail, "amount") != 0) {
-          out.push_back(make("tcc_null_compensation", gid, "'" + b + "' Cancel without a Try changed " +
+        if (op == "try" || op == "action") tried = true;
+        if ((op == "cancel" || op == "compensate") && !tried && num(e->detail, "amount") != 0) {
+          out.push_back(make("tcc_null_compensation", gid, "'" + b + "' " + op + " without a prior Try/action changed " +
                                                                 std::to_string(num(e->detail, "amount")),
                              {e->id}));
         }
@@ -329,7 +330,7 @@ const std::vector<InvariantInfo>& invariants() {
       {"exactly_once", exactly_once_checker, "no branch effect applied more than once"},
       {"tcc_no_orphan", tcc_no_orphan_checker, "no frozen/reserved amount left for a finished global txn"},
       {"tcc_no_hanging", tcc_no_hanging_checker, "no Try takes effect after its Cancel"},
-      {"tcc_null_compensation", tcc_null_compensation_checker, "a Cancel without a Try changes nothing"},
+      {"tcc_null_compensation", tcc_null_compensation_checker, "a Cancel (or compensation) without its Try (or action) changes nothing"},
       {"termination", termination_checker, "every global txn reaches a final state within the bound after heal"},
       {"per_key_order", per_key_order_checker, "events for one aggregate are applied in commit order"},
   };

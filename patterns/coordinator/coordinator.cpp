@@ -1,0 +1,265 @@
+// Coordinator: storage, RPC handlers, cron, and the per-transaction state machine.
+//   msg : prepared --submit--> submitted --all branches SUCCESS--> succeed
+//         prepared --timeout--> check-back: committed => submitted, rollback => failed
+//   tcc : prepared (trying) --submit--> submitted (confirm all) --> succeed
+//         prepared --abort or timeout--> aborting (cancel all registered, reverse) --> failed
+//   saga: submitted (actions in order) --FAILURE--> aborting (compensate, reverse) --> failed
+#include "patterns/coordinator/coordinator.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "sim/world/database.hpp"
+
+namespace dtx {
+
+void Coordinator::configure(Reader& p) {
+  cfg_.cron_us = p.millis_us("cron_ms", 3000, "coordinator cron interval (ms)");
+  cfg_.timeout_to_fail_us = p.millis_us("timeout_to_fail_ms", 35000, "prepared this long => check-back / abort (ms)");
+  cfg_.retry_us = p.millis_us("retry_ms", 10000, "first retry delay, doubled per attempt (ms)");
+  cfg_.retry_cap_us = p.millis_us("retry_cap_ms", 60000, "retry delay cap (ms); dtm has none, we cap");
+  cfg_.request_timeout_us = p.millis_us("request_timeout_ms", 3000, "branch call timeout (ms)");
+}
+
+std::string Coordinator::branch_id(size_t index) const {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02zu", cfg_.shared_branch_id ? size_t{1} : index + 1);
+  return buf;
+}
+
+void Coordinator::setup(Setup& s) {
+  name_ = s.coordinator();
+  db_ = name_ + ".db";
+  Database& db = s.database(db_);
+  db.exec_now("CREATE TABLE gtx(gid TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, payload TEXT NOT NULL, "
+              "checkback TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, "
+              "attempts INTEGER NOT NULL DEFAULT 0)");
+  db.exec_now("CREATE INDEX gtx_due ON gtx(state, next_at)");
+  db.exec_now("CREATE TABLE branch_op(gid TEXT NOT NULL, branch TEXT NOT NULL, op TEXT NOT NULL, "
+              "state TEXT NOT NULL DEFAULT 'todo', PRIMARY KEY(gid, branch, op))");
+  db.exec_now("CREATE TABLE registered(gid TEXT NOT NULL, branch TEXT NOT NULL, pos INTEGER NOT NULL, "
+              "PRIMARY KEY(gid, branch))");
+  ctx_ = s.service(name_);
+  ctx_.handle("tm.prepare", [this](Message m) { return on_prepare(std::move(m)); });
+  ctx_.handle("tm.submit", [this](Message m) { return on_submit(std::move(m)); });
+  ctx_.handle("tm.abort", [this](Message m) { return on_abort(std::move(m)); });
+  ctx_.handle("tm.register", [this](Message m) { return on_register(std::move(m)); });
+  ctx_.node().on_start = [this] { ctx_.spawn(cron_loop()); };
+  ctx_.node().on_restart = [this] {
+    busy_.clear();
+    ctx_.spawn(cron_loop());
+  };
+}
+
+// tm.prepare {kind, txn, checkback}: stores the global transaction (idempotent).
+// A saga is stored directly as submitted.
+Task<Json> Coordinator::on_prepare(Message m) {
+  BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+  std::string kind = m.body["kind"];
+  std::string state = kind == "saga" ? "submitted" : "prepared";
+  Txn tx = ctx_.begin(db_, t.gid);
+  DbResult r = co_await tx.exec(
+      "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+      args(t.gid, kind, state, t.to_json().dump(), m.body.value("checkback", ""), ctx_.now_us(),
+           ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us)));
+  if (!r.ok) co_return Json{{"result", "ONGOING"}};
+  if (r.changes > 0) tx.gtx(t.started_detail());
+  DbResult c = co_await tx.commit();
+  if (!c.ok) co_return Json{{"result", "ONGOING"}};
+  if (kind == "saga") kick(t.gid);
+  co_return Json{{"result", "SUCCESS"}};
+}
+
+Task<Json> Coordinator::set_state(const std::string& gid, const std::string& from, const std::string& to, bool final) {
+  Txn tx = ctx_.begin(db_, gid);
+  DbResult r = co_await tx.exec("UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?",
+                                args(to, ctx_.now_us(), gid, from));
+  if (!r.ok) co_return Json{{"result", "ONGOING"}};
+  if (r.changes > 0) tx.gtx({{"state", to}, {"final", final}});
+  DbResult c = co_await tx.commit();
+  if (!c.ok) co_return Json{{"result", "ONGOING"}};
+  co_return Json{{"result", r.changes > 0 ? "SUCCESS" : "FAILURE"}, {"changed", r.changes}};
+}
+
+Task<Json> Coordinator::on_submit(Message m) {
+  std::string gid = m.body["gid"];
+  Json r = co_await set_state(gid, "prepared", "submitted", false);
+  if (r["result"] == "FAILURE") {
+    // Already submitted is fine (a retried submit); anything else is refused.
+    DbResult st = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
+    bool ok = st.ok && !st.empty() && (st.text() == "submitted" || st.text() == "succeed");
+    co_return Json{{"result", ok ? "SUCCESS" : "FAILURE"}};
+  }
+  if (r["result"] == "SUCCESS") kick(gid);
+  co_return r;
+}
+
+Task<Json> Coordinator::on_abort(Message m) {
+  std::string gid = m.body["gid"];
+  DbResult k = co_await ctx_.exec(db_, "SELECT kind FROM gtx WHERE gid = ?", args(gid));
+  if (!k.ok || k.empty()) co_return Json{{"result", "FAILURE"}};
+  // A 2-phase message that failed locally has no branch to undo; TCC cancels.
+  bool msg = k.text() == "msg";
+  Json r = co_await set_state(gid, "prepared", msg ? "failed" : "aborting", msg);
+  if (!msg && r["result"] == "SUCCESS") kick(gid);
+  co_return r;
+}
+
+// tm.register {gid, branch}: a TCC branch is registered before its Try is called.
+Task<Json> Coordinator::on_register(Message m) {
+  std::string gid = m.body["gid"];
+  Txn tx = ctx_.begin(db_, gid);
+  DbResult st = co_await tx.exec("SELECT state FROM gtx WHERE gid = ?", args(gid));
+  if (!st.ok || st.empty() || st.text() != "prepared") {
+    co_await tx.rollback();
+    co_return Json{{"result", "FAILURE"}};
+  }
+  DbResult r = co_await tx.exec("INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)",
+                                args(gid, m.body["branch"].get<std::string>(), m.body["pos"].get<int64_t>()));
+  DbResult c = co_await tx.commit();
+  co_return Json{{"result", r.ok && c.ok ? "SUCCESS" : "ONGOING"}};
+}
+
+void Coordinator::kick(const std::string& gid) {
+  if (busy_.insert(gid).second) ctx_.spawn(process(gid));
+}
+
+Task<void> Coordinator::cron_loop() {
+  for (;;) {
+    co_await ctx_.sleep(cfg_.cron_us);
+    DbResult due = co_await ctx_.exec(
+        db_, "SELECT gid FROM gtx WHERE state IN ('prepared', 'submitted', 'aborting') AND next_at <= ? ORDER BY next_at, gid LIMIT 1000",
+        args(ctx_.now_us()));
+    if (!due.ok) continue;
+    for (size_t i = 0; i < due.rows.size(); ++i) kick(due.text(i, 0));
+  }
+}
+
+Task<void> Coordinator::backoff(const std::string& gid, int64_t attempts) {
+  TimeUs delay = std::min(cfg_.retry_cap_us, cfg_.retry_us << std::min<int64_t>(attempts, 30));
+  co_await ctx_.exec(db_, "UPDATE gtx SET attempts = ?, next_at = ? WHERE gid = ?",
+                     args(attempts + 1, ctx_.now_us() + delay, gid));
+}
+
+Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::string& branch, const std::string& op,
+                                           int attempt) {
+  const Branch* b = t.branch(branch);
+  size_t index = b - t.branches.data();
+  Message m;
+  m.type = "branch." + op;
+  m.gid = t.gid;
+  m.body = {{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
+  ctx_.record(Kind::branch_call, t.gid, {{"branch", branch}, {"op", op}, {"attempt", attempt}}, b->service);
+  RpcResult r = co_await ctx_.call(b->service, std::move(m), cfg_.request_timeout_us);
+  if (!r.ok) co_return "TIMEOUT";
+  co_return r.reply.body.value("result", "ONGOING");
+}
+
+// Runs every op of a phase that is not yet done, in order. Returns true when all are done;
+// false when one must be retried later (or, for saga actions, failed: state moves on).
+Task<bool> Coordinator::run_phase(const std::string& gid, const std::string& kind, const std::string& phase,
+                                  const BusinessTxn& t) {
+  std::vector<std::string> branches;
+  if (kind == "tcc") {
+    DbResult reg = co_await ctx_.exec(db_, "SELECT branch FROM registered WHERE gid = ? ORDER BY pos", args(gid));
+    if (!reg.ok) co_return false;
+    for (size_t i = 0; i < reg.rows.size(); ++i) branches.push_back(reg.text(i, 0));
+  } else {
+    for (const auto& b : t.branches) {
+      if (kind == "msg" && b.name == t.origin().name) continue;
+      branches.push_back(b.name);
+    }
+  }
+  if (phase == "cancel" || phase == "compensate") std::reverse(branches.begin(), branches.end());
+  DbResult done = co_await ctx_.exec(db_, "SELECT branch FROM branch_op WHERE gid = ? AND op = ? AND state = 'succeed'",
+                                     args(gid, phase));
+  if (!done.ok) co_return false;
+  std::set<std::string> finished;
+  for (size_t i = 0; i < done.rows.size(); ++i) finished.insert(done.text(i, 0));
+  for (const auto& b : branches) {
+    if (finished.count(b)) continue;
+    std::string res = co_await call_branch(t, b, phase, 1);
+    if (res == "FAILURE" && kind == "saga" && phase == "action") {
+      co_await set_state(gid, "submitted", "aborting", false);
+      co_return false;
+    }
+    if (res != "SUCCESS") co_return false;  // retried (a branch failure is not terminal here)
+    co_await ctx_.exec(db_, "INSERT OR REPLACE INTO branch_op(gid, branch, op, state) VALUES(?, ?, ?, 'succeed')",
+                       args(gid, b, phase));
+  }
+  co_return true;
+}
+
+Task<void> Coordinator::check_back(const std::string& gid, const std::string& service, int64_t attempts) {
+  Message m;
+  m.type = "msg.query_prepared";
+  m.gid = gid;
+  m.body = {{"gid", gid}, {"check", attempts + 1}};
+  ctx_.record(Kind::checkback, gid, {{"check", attempts + 1}}, service);
+  RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
+  std::string answer = r.ok ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
+  ctx_.record(Kind::checkback, gid, {{"answer", answer}}, service);
+  if (answer == "SUCCESS") {
+    co_await set_state(gid, "prepared", "submitted", false);
+  } else if (answer == "FAILURE") {
+    co_await set_state(gid, "prepared", "failed", true);
+  } else {
+    co_await backoff(gid, attempts);
+  }
+}
+
+Task<void> Coordinator::process(std::string gid) {
+  for (int round = 0; round < 3; ++round) {
+    DbResult row = co_await ctx_.exec(db_, "SELECT kind, state, payload, checkback, created_at, attempts, next_at FROM gtx WHERE gid = ?",
+                                      args(gid));
+    if (!row.ok || row.empty()) break;
+    std::string kind = row.text(0, 0), state = row.text(0, 1);
+    BusinessTxn t = BusinessTxn::from_json(Json::parse(row.text(0, 2)));
+    int64_t attempts = row.integer(0, 5);
+    if (attempts > 0 && round == 0) ctx_.record(Kind::retry, gid, {{"state", state}, {"attempt", attempts + 1}});
+    if (state == "prepared") {
+      if (ctx_.now_us() < row.integer(0, 4) + cfg_.timeout_to_fail_us) break;
+      if (kind == "msg") {
+        co_await check_back(gid, row.text(0, 3), attempts);
+      } else {
+        co_await set_state(gid, "prepared", "aborting", false);
+      }
+      continue;
+    }
+    if (state == "submitted") {
+      bool ok = co_await run_phase(gid, kind, kind == "tcc" ? "confirm" : "action", t);
+      if (ok) {
+        co_await set_state(gid, "submitted", "succeed", true);
+        break;
+      }
+    } else if (state == "aborting") {
+      bool ok = co_await run_phase(gid, kind, kind == "tcc" ? "cancel" : "compensate", t);
+      if (ok) {
+        co_await set_state(gid, "aborting", "failed", true);
+        break;
+      }
+    } else {
+      break;  // final
+    }
+    // Not finished: re-read (a saga may have moved to aborting) or back off.
+    DbResult again = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
+    if (again.ok && !again.empty() && again.text() != state) continue;
+    co_await backoff(gid, attempts);
+    break;
+  }
+  busy_.erase(gid);
+}
+
+}  // namespace dtx
+
+namespace dtx {
+Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body, TimeUs timeout_us) {
+  Message m;
+  m.type = std::move(type);
+  m.gid = std::move(gid);
+  m.body = std::move(body);
+  RpcResult r = co_await c.call(tm, std::move(m), timeout_us);
+  if (!r.ok) co_return "TIMEOUT";
+  co_return r.reply.body.value("result", "ONGOING");
+}
+}  // namespace dtx

@@ -1,0 +1,99 @@
+// TCC: the application opens a global transaction at the coordinator, registers each
+// branch and calls its Try; all Try succeed => submit (the coordinator confirms every
+// branch), any failure or timeout => abort (it cancels every registered branch in reverse
+// order, including those whose Try never ran). Confirm and Cancel are retried until they
+// succeed; the barrier makes them idempotent, turns a Cancel without Try into a null
+// compensation and refuses a Try that arrives after its Cancel.
+#include "patterns/tcc/tcc.hpp"
+
+#include "patterns/common/barrier.hpp"
+#include "patterns/common/branch_server.hpp"
+#include "patterns/coordinator/coordinator.hpp"
+
+namespace dtx {
+
+namespace {
+
+Json gid_body(const std::string& gid) { return Json{{"gid", gid}}; }
+
+class Tcc : public Pattern {
+ public:
+  explicit Tcc(std::string variant) : variant_(std::move(variant)) {}
+
+  void configure(Reader& p) override {
+    tm_.configure(p);
+    try_timeout_us_ = p.millis_us("try_timeout_ms", 3000, "the application's Try call timeout (ms)");
+    try_delay_us_ = p.millis_us("try_delay_ms", 0, "a Try's transaction stays open this long (ms)");
+  }
+
+  void setup(Setup& s) override {
+    tm_.setup(s);
+    tm_.set_shared_branch_id(variant_ == "shared_branch_id");
+    workload_ = &s.workload();
+    BranchServerOptions o;
+    o.try_delay_us = try_delay_us_;
+    if (variant_ == "no_null_compensation_guard") o.null_compensation_guard = false;
+    if (variant_ == "no_anti_hanging_guard") o.unguarded.insert("try");
+    if (variant_ == "check_then_act_guard") o.check_then_act = true;
+    if (variant_ == "non_idempotent_confirm") o.unguarded.insert("confirm");
+    for (const auto& role : workload_->roles()) {
+      std::string svc = workload_->service(role);
+      create_barrier_table(s.database(s.database_of(svc)));
+      for (Context c : s.instances(svc)) install_branch_server(c, workload_, o);
+    }
+  }
+
+  Task<void> begin(Context ctx, BusinessTxn t) override {
+    TimeUs rt = tm_.config().request_timeout_us;
+    Json prep = {{"kind", "tcc"}, {"txn", t.to_json()}};
+    if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS") co_return;
+    for (size_t i = 0; i < t.branches.size(); ++i) {
+      const Branch& b = t.branches[i];
+      Json reg = {{"gid", t.gid}, {"branch", b.name}, {"pos", static_cast<int64_t>(i)}};
+      if (co_await tm_call(ctx, tm_.name(), "tm.register", t.gid, std::move(reg), rt) != "SUCCESS") {
+        co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
+        co_return;
+      }
+      Message m;
+      m.type = "branch.try";
+      m.gid = t.gid;
+      m.body = {{"txn", t.to_json()}, {"branch", b.name}, {"branch_id", tm_.branch_id(i)}, {"op", "try"}};
+      RpcResult r = co_await ctx.call(b.service, std::move(m), try_timeout_us_);
+      if (!r.ok || r.reply.body.value("result", "") != "SUCCESS") {
+        co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
+        co_return;
+      }
+    }
+    co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, gid_body(t.gid), rt);
+  }
+
+ private:
+  std::string variant_;
+  Coordinator tm_;
+  TimeUs try_timeout_us_ = 3 * kUsPerS, try_delay_us_ = 0;
+  const Workload* workload_ = nullptr;
+};
+
+}  // namespace
+
+PatternInfo tcc_info() {
+  PatternInfo p;
+  p.name = "tcc";
+  p.summary = "TCC with a dtm-like coordinator and the sub-transaction barrier";
+  p.variants = {
+      {"correct", "every branch operation guarded by the barrier (INSERT OR IGNORE in the branch's transaction)", {}},
+      {"no_null_compensation_guard", "a Cancel whose Try never ran unfreezes what was never frozen", {"tcc_null_compensation"}},
+      {"no_anti_hanging_guard", "a Try delayed past its Cancel still freezes: an orphan reservation", {"tcc_no_hanging", "tcc_no_orphan"}},
+      {"check_then_act_guard", "guards by SELECT then act; a Cancel during a slow Try misses it and the reservation is orphaned", {"tcc_no_orphan"}},
+      {"non_idempotent_confirm", "Confirm without the barrier; a retried Confirm applies twice", {"conservation", "exactly_once"}},
+      {"shared_branch_id", "every branch gets id 01; two branches in one database collide and one is skipped", {"atomicity", "conservation"}},
+  };
+  p.workloads = {"transfer", "order"};
+  p.invariants = {"conservation",  "atomicity",          "exactly_once",         "tcc_no_orphan",
+                  "tcc_no_hanging", "tcc_null_compensation", "termination"};
+  p.needs_coordinator = true;
+  p.make = [](const std::string& v) { return std::make_unique<Tcc>(v); };
+  return p;
+}
+
+}  // namespace dtx

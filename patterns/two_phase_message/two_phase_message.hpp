@@ -1,0 +1,8 @@
+// Registry entry of the 2-phase message pattern (dtm style).
+#pragma once
+
+#include "patterns/pattern.hpp"
+
+namespace dtx {
+PatternInfo two_phase_message_info();
+}
