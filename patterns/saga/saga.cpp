@@ -51,7 +51,7 @@ PatternInfo saga_info() {
   p.variants = {
       {"correct", "actions and compensations guarded by the barrier", {}},
       {"no_barrier", "no barrier: a retried action applies twice and a compensation of an action that never ran changes money",
-       {"conservation", "exactly_once"}},
+       {"atomicity", "conservation", "exactly_once"}},
   };
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity", "exactly_once", "termination"};

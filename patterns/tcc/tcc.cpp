@@ -84,7 +84,7 @@ PatternInfo tcc_info() {
       {"correct", "every branch operation guarded by the barrier (INSERT OR IGNORE in the branch's transaction)", {}},
       {"no_null_compensation_guard", "a Cancel whose Try never ran unfreezes what was never frozen", {"tcc_null_compensation"}},
       {"no_anti_hanging_guard", "a Try delayed past its Cancel still freezes: an orphan reservation", {"tcc_no_hanging", "tcc_no_orphan"}},
-      {"check_then_act_guard", "guards by SELECT then act; a Cancel during a slow Try misses it and the reservation is orphaned", {"tcc_no_orphan"}},
+      {"check_then_act_guard", "guards by SELECT then act; a Cancel during a slow Try misses it and the reservation is orphaned; retried Cancels are not deduplicated either", {"tcc_no_orphan", "exactly_once"}},
       {"non_idempotent_confirm", "Confirm without the barrier; a retried Confirm applies twice", {"conservation", "exactly_once"}},
       {"shared_branch_id", "every branch gets id 01; two branches in one database collide and one is skipped", {"atomicity", "conservation"}},
   };

@@ -23,6 +23,7 @@ class TwoPhaseMessage : public Pattern {
     tm_.configure(p);
     business_delay_us_ = p.millis_us("business_delay_ms", 0, "local transaction stays open this long before commit (ms)");
     gap_us_ = p.millis_us("barrier_gap_ms", 1, "barrier_separate_txn: time between the two transactions (ms)");
+    submit_delay_us_ = p.millis_us("submit_delay_ms", 0, "app work between the local commit and submit (ms)");
     checkback_max_ = p.integer("checkback_max", 3, 1, 1000, "checkback_select_heuristic: 'not found' answers before rollback");
   }
 
@@ -76,6 +77,7 @@ class TwoPhaseMessage : public Pattern {
       co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
       co_return;
     }
+    if (submit_delay_us_ > 0) co_await ctx.sleep(submit_delay_us_);
     co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, gid_body(t.gid), rt);
   }
 
@@ -94,7 +96,7 @@ class TwoPhaseMessage : public Pattern {
 
   std::string variant_;
   Coordinator tm_;
-  TimeUs business_delay_us_ = 0, gap_us_ = kUsPerMs;
+  TimeUs business_delay_us_ = 0, gap_us_ = kUsPerMs, submit_delay_us_ = 0;
   int64_t checkback_max_ = 3;
   const Workload* workload_ = nullptr;
   std::string origin_svc_, origin_db_;
