@@ -1,5 +1,6 @@
 // The registry: every pattern, in the order `dtxsim list` shows them.
 #include "patterns/local_message_table/local_message_table.hpp"
+#include "patterns/mq_transaction/mq_transaction.hpp"
 #include "patterns/outbox/outbox.hpp"
 #include "patterns/pattern.hpp"
 #include "patterns/saga/saga.hpp"
@@ -10,7 +11,8 @@ namespace dtx {
 
 const std::vector<PatternInfo>& pattern_registry() {
   static const std::vector<PatternInfo> list = {outbox_info(),    local_message_table_info(), two_phase_message_info(),
-                                                 tcc_info(),       saga_info()};
+                                                 tcc_info(),       saga_info(),                mq_transaction_info(),
+                                                 mq_half_message_info()};
   return list;
 }
 

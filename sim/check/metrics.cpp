@@ -26,6 +26,9 @@ Json Metrics::to_json() const {
           {"dead_letters", dead_letters},
           {"redeliveries", redeliveries},
           {"alerts", alerts},
+          {"in_doubt_ms_total", in_doubt_us_total / 1000.0},
+          {"in_doubt_ms_max", in_doubt_us_max / 1000.0},
+          {"lock_waits", lock_waits},
           {"simulated_ms", end_us / 1000.0}};
 }
 
@@ -46,6 +49,7 @@ Metrics compute_metrics(const std::vector<Event>& events) {
   }
   std::set<uint64_t> delivered;
   int64_t money_in_flight = 0;
+  std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at;
   TimeUs inconsistent_since = 0;
   for (const Event& e : events) {
     m.end_us = e.t_us;
@@ -54,7 +58,22 @@ Metrics compute_metrics(const std::vector<Event>& events) {
       case Kind::deliver:
         if (!delivered.insert(e.msg).second) ++m.duplicate_deliveries;
         break;
-      case Kind::db_commit: ++m.local_txns; break;
+      case Kind::db_prepare:
+        if (e.detail.contains("txn")) prepared_at[{e.node, e.detail["txn"].get<int64_t>()}] = e.t_us;
+        break;
+      case Kind::db_lock_wait: ++m.lock_waits; break;
+      case Kind::db_commit:
+      case Kind::db_rollback: {
+        if (e.kind == Kind::db_commit) ++m.local_txns;
+        auto it = e.detail.contains("txn") ? prepared_at.find({e.node, e.detail["txn"].get<int64_t>()}) : prepared_at.end();
+        if (it != prepared_at.end()) {
+          TimeUs d = e.t_us - it->second;
+          m.in_doubt_us_total += d;
+          m.in_doubt_us_max = std::max(m.in_doubt_us_max, d);
+          prepared_at.erase(it);
+        }
+        break;
+      }
       case Kind::retry: ++m.retries; break;
       case Kind::checkback:
         if (!e.detail.contains("answer")) ++m.checkbacks;

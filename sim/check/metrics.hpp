@@ -26,6 +26,9 @@ struct Metrics {
   int64_t dead_letters = 0;
   int64_t alerts = 0;
   int64_t redeliveries = 0;
+  // Prepared (in-doubt) database transactions hold their locks: total and longest time.
+  TimeUs in_doubt_us_total = 0, in_doubt_us_max = 0;
+  int64_t lock_waits = 0;
   TimeUs end_us = 0;
   Json to_json() const;
 };

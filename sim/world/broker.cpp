@@ -102,6 +102,7 @@ void Broker::install_handlers() {
     auto it = sessions_.find(m.body["session"]);
     if (it == sessions_.end()) co_return Json{{"ok", false}, {"error", "no open session"}};
     it->second.xid = m.body["xid"];
+    it->second.prepared_us = world_.now_us();
     world_.record(host_.name(), Kind::db_prepare, m.gid, Json{{"xid", it->second.xid}, {"session", it->first}});
     co_return ok_reply();
   });
@@ -136,6 +137,14 @@ void Broker::install_handlers() {
       }
     }
     co_return ok_reply();  // unknown xid: already decided (idempotent, as XA recovery needs)
+  });
+  // XA RECOVER: prepared sessions still in doubt.
+  host_.handle("mq.tx_recover", [this](Message) -> Task<Json> {
+    Json list = Json::array();
+    for (const auto& [sid, s] : sessions_) {
+      if (!s.xid.empty()) list.push_back({{"xid", s.xid}, {"prepared_us", s.prepared_us}});
+    }
+    co_return ok_reply({{"prepared", list}});
   });
   host_.handle("mq.producer", [this](Message m) -> Task<Json> {
     auto& list = producers_[m.body["group"]];
@@ -263,7 +272,6 @@ Task<void> Broker::check_half(uint64_t id) {
     end_half(id, config_.discard_commits ? "commit" : "discard", "check max");
     co_return;
   }
-  ++h.checks;
   world_.count("checkbacks");
   auto& list = producers_[h.group];
   if (list.empty()) co_return;
@@ -271,12 +279,19 @@ Task<void> Broker::check_half(uint64_t id) {
   Message req;
   req.type = "mq.checkback";
   req.gid = h.msg.gid;
-  req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks}};
-  world_.record(host_.name(), Kind::checkback, h.msg.gid, Json{{"id", id}, {"check", h.checks}}, 0, target);
+  req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks + 1}};
+  world_.record(host_.name(), Kind::checkback, h.msg.gid, Json{{"id", id}, {"check", h.checks + 1}}, 0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
   std::string answer = r.ok ? r.reply.body.value("answer", "unknown") : "timeout";
   world_.record(host_.name(), Kind::checkback, r.reply.gid, Json{{"id", id}, {"answer", answer}}, 0, target);
-  if (answer == "commit" || answer == "rollback") end_half(id, answer, "checkback");
+  if (answer == "commit" || answer == "rollback") {
+    end_half(id, answer, "checkback");
+  } else if (answer == "unknown") {
+    // Only an answered UNKNOWN counts toward check_max: a timed-out check-back may mean a
+    // busy producer, not an unknown transaction.
+    auto again = half_.find(id);
+    if (again != half_.end()) ++again->second.checks;
+  }
 }
 
 void Broker::on_client_crash(Node& n) {

@@ -70,6 +70,7 @@ class Broker {
     std::string owner;
     std::vector<StoredMessage> sends;
     std::string xid;  // set once prepared
+    TimeUs prepared_us = 0;
   };
   struct Half {
     StoredMessage msg;

@@ -157,6 +157,13 @@ std::vector<std::pair<std::string, uint64_t>> Database::prepared() const {
   return out;
 }
 
+TimeUs Database::prepared_at_us(const std::string& xid) const {
+  for (const auto& [id, t] : txns_) {
+    if (t.state == TxnState::prepared && t.xid == xid) return t.prepared_at_us;
+  }
+  return -1;
+}
+
 TimeUs Database::net_delay_us(Node& owner) {
   if (!config_.remote || &owner == &host_) return 0;
   LinkState* l = world_.net().link(owner.index(), host_.index());
@@ -217,7 +224,11 @@ bool Database::needs_lock(const Op& op) const {
 
 void Database::arrive(OpPtr op) {
   if (op->done) return;
-  bool plain_read = op->kind == OpKind::exec && !needs_lock(*op);
+  // Only work that writes waits out a stall: reads, and ending a read-only transaction, do not.
+  auto it = txns_.find(op->txn);
+  bool read_only_end = (op->kind == OpKind::commit || op->kind == OpKind::rollback) && it != txns_.end() &&
+                       !it->second.holds_lock;
+  bool plain_read = (op->kind == OpKind::exec && !needs_lock(*op)) || read_only_end;
   if (!plain_read && world_.now_us() < stalled_until_us_) {
     host_.at(stalled_until_us_, [this, op] { arrive(op); });
     return;
@@ -291,6 +302,7 @@ void Database::execute(OpPtr op) {
     case OpKind::prepare:
       t.state = TxnState::prepared;
       t.xid = op->xid;
+      t.prepared_at_us = world_.now_us();
       world_.record(name_, Kind::db_prepare, t.gid, Json{{"txn", op->txn}, {"xid", op->xid}});
       finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
       return;

@@ -85,6 +85,8 @@ class Database {
 
   // Two-phase commit participant: prepared transactions by xid (XA RECOVER).
   std::vector<std::pair<std::string, uint64_t>> prepared() const;
+  // When `xid` was prepared; -1 when no prepared transaction has that xid.
+  TimeUs prepared_at_us(const std::string& xid) const;
 
   uint64_t commits() const { return commits_; }
   uint64_t replays() const { return replays_; }
@@ -94,6 +96,7 @@ class Database {
     Node* owner = nullptr;
     std::string gid;
     std::string xid;
+    TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
     std::vector<std::pair<std::string, Json>> log;  // successful writes, for replay
