@@ -15,7 +15,8 @@ bool sorted_contains(const std::vector<uint32_t>& v, uint32_t x) {
 
 void AppState::set_model(TraceModel model) {
   model_ = std::move(model);
-  view_.set_limits(static_cast<double>(model_.t_begin_us()), static_cast<double>(model_.t_end_us()));
+  view_.set_limits(static_cast<double>(model_.t_begin_us()),
+                   static_cast<double>(model_.t_end_us()));
   view_.fit_all();
   selected_event_ = selected_gid_ = selected_violation_ = kNone;
   evidence_.clear();
@@ -118,8 +119,9 @@ void AppState::step(int delta) {
     }
   } else if (selected_event_ == kNone) {
     // Start from what is on screen, the natural place for a teacher to begin.
-    next = delta > 0 ? std::min(model_.first_event_at(static_cast<int64_t>(view_.start_us())), n - 1)
-                     : n - 1;
+    next = delta > 0
+               ? std::min(model_.first_event_at(static_cast<int64_t>(view_.start_us())), n - 1)
+               : n - 1;
   } else if (delta > 0) {
     next = selected_event_ + 1 < n ? selected_event_ + 1 : kNone;
   } else {

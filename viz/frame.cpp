@@ -14,15 +14,17 @@ void draw_frame(AppState& app, UiState& ui) {
   ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
-  ImGuiWindowFlags host = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                          ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse;
+  ImGuiWindowFlags host =
+      ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse;
   ImGui::Begin("dtxview", nullptr, host);
   draw_toolbar(app, ui);
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float right_w = std::clamp(avail.x * 0.27f, 260.0f, 520.0f);
   float spacing = ImGui::GetStyle().ItemSpacing.x;
   ImGui::BeginChild("left", ImVec2(avail.x - right_w - spacing, avail.y));
-  ImGui::BeginChild("timeline", ImVec2(0, avail.y * 0.64f), true, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::BeginChild("timeline", ImVec2(0, avail.y * 0.64f), true,
+                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   draw_timeline(app, ui);
   ImGui::EndChild();
   ImGui::BeginChild("log", ImVec2(0, 0), true);

@@ -14,7 +14,9 @@ namespace dtxview {
 
 namespace {
 std::string g_glfw_error;
-void on_glfw_error(int code, const char* what) { g_glfw_error = "GLFW error " + std::to_string(code) + ": " + what; }
+void on_glfw_error(int code, const char* what) {
+  g_glfw_error = "GLFW error " + std::to_string(code) + ": " + what;
+}
 }  // namespace
 
 GlWindow::~GlWindow() {
@@ -57,13 +59,16 @@ bool GlWindow::open(int width, int height, bool visible, std::string& error) {
 bool GlWindow::should_close() const { return glfwWindowShouldClose(win_); }
 
 void GlWindow::wait_events(bool busy) {
-  if (busy) glfwPollEvents();
-  else glfwWaitEventsTimeout(0.25);
+  if (busy)
+    glfwPollEvents();
+  else
+    glfwWaitEventsTimeout(0.25);
 }
 
-void GlWindow::begin_frame() {
+void GlWindow::begin_frame(const std::function<void()>& before_new_frame) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  if (before_new_frame) before_new_frame();
   ImGui::NewFrame();
 }
 
@@ -88,7 +93,7 @@ bool GlWindow::save_png(const std::string& path, std::string& error) {
   glReadBuffer(GL_BACK);
   glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
   for (size_t i = 3; i < pixels.size(); i += 4) pixels[i] = 255;  // an opaque picture
-  stbi_flip_vertically_on_write(1);  // GL rows start at the bottom
+  stbi_flip_vertically_on_write(1);                               // GL rows start at the bottom
   if (!stbi_write_png(path.c_str(), w, h, 4, pixels.data(), w * 4)) {
     error = "cannot write '" + path + "'";
     return false;

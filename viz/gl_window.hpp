@@ -3,6 +3,7 @@
 // Guarantees: open() reports why it failed (e.g. no display) instead of aborting.
 #pragma once
 
+#include <functional>
 #include <string>
 
 struct GLFWwindow;
@@ -20,7 +21,8 @@ class GlWindow {
   bool should_close() const;
   // Idle viewers wait for input instead of spinning; busy ones (playing) poll.
   void wait_events(bool busy);
-  void begin_frame();
+  // before_new_frame runs after the backends read the devices: tests use it to inject input.
+  void begin_frame(const std::function<void()>& before_new_frame = nullptr);
   // Renders ImGui's draw data; present swaps buffers (interactive), else the frame stays in the
   // back buffer for save_png.
   void end_frame(bool present);

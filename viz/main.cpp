@@ -48,11 +48,12 @@ std::optional<int> parse_args(int argc, char** argv, Args& a) {
       std::printf("%s", kUsage);
       return 0;
     }
-    bool takes_value = arg == "--screenshot" || arg == "--gid" || arg == "--from" || arg == "--to" ||
-                       arg == "--size" || arg == "--violation" || arg == "--event";
+    bool takes_value = arg == "--screenshot" || arg == "--gid" || arg == "--from" ||
+                       arg == "--to" || arg == "--size" || arg == "--violation" || arg == "--event";
     if (!takes_value) {
       if (arg.starts_with("-")) return bad_args("unknown option '" + arg + "'");
-      if (!a.trace.empty()) return bad_args("more than one trace given ('" + a.trace + "', '" + arg + "')");
+      if (!a.trace.empty())
+        return bad_args("more than one trace given ('" + a.trace + "', '" + arg + "')");
       a.trace = arg;
       continue;
     }
@@ -66,15 +67,16 @@ std::optional<int> parse_args(int argc, char** argv, Args& a) {
     } else if (arg == "--violation" || arg == "--event") {
       char* end = nullptr;
       uint64_t n = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || v[0] == '-') return bad_args(arg + " wants a number, got '" + v + "'");
+      if (v.empty() || *end != '\0' || v[0] == '-')
+        return bad_args(arg + " wants a number, got '" + v + "'");
       (arg == "--violation" ? a.violation : a.event_id) = n;
     } else if (arg == "--from" || arg == "--to") {
       if (!parse_ms(v, ms)) return bad_args(arg + " wants milliseconds, got '" + v + "'");
       (arg == "--from" ? a.from_ms : a.to_ms) = ms;
     } else {
       char tail = 0;
-      if (std::sscanf(v.c_str(), "%dx%d%c", &a.width, &a.height, &tail) != 2 || a.width < 64 || a.height < 64 ||
-          a.width > 8192 || a.height > 8192)
+      if (std::sscanf(v.c_str(), "%dx%d%c", &a.width, &a.height, &tail) != 2 || a.width < 64 ||
+          a.height < 64 || a.width > 8192 || a.height > 8192)
         return bad_args("--size wants WxH between 64 and 8192, got '" + v + "'");
     }
   }
@@ -98,12 +100,14 @@ std::optional<int> prepare(const Args& a, dtxview::AppState& app, dtxview::UiSta
   const TraceModel& m = app.model();
   size_t shown = 0;
   for (const LoadIssue& i : m.issues())
-    if (shown++ < 20) std::fprintf(stderr, "dtxview: %s line %u: %s\n", a.trace.c_str(), i.line, i.what.c_str());
+    if (shown++ < 20)
+      std::fprintf(stderr, "dtxview: %s line %u: %s\n", a.trace.c_str(), i.line, i.what.c_str());
   if (!a.gid.empty()) {
     uint32_t g = m.find_gid(a.gid);
     if (g == kNone) {
-      std::fprintf(stderr, "dtxview: gid '%s' is not in the trace (%zu gids%s%s)\n", a.gid.c_str(), m.gid_count(),
-                   m.gid_count() ? ", e.g. " : "", m.gid_count() ? m.gid_name(0).c_str() : "");
+      std::fprintf(stderr, "dtxview: gid '%s' is not in the trace (%zu gids%s%s)\n", a.gid.c_str(),
+                   m.gid_count(), m.gid_count() ? ", e.g. " : "",
+                   m.gid_count() ? m.gid_name(0).c_str() : "");
       return 2;
     }
     app.select_gid(g);
@@ -120,7 +124,8 @@ std::optional<int> prepare(const Args& a, dtxview::AppState& app, dtxview::UiSta
   if (a.event_id) {
     uint32_t ev = m.event_by_id(*a.event_id);
     if (ev == kNone) {
-      std::fprintf(stderr, "dtxview: --event %llu is not in the trace\n", static_cast<unsigned long long>(*a.event_id));
+      std::fprintf(stderr, "dtxview: --event %llu is not in the trace\n",
+                   static_cast<unsigned long long>(*a.event_id));
       return 2;
     }
     app.select_event(ev, true);

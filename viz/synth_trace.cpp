@@ -20,7 +20,7 @@ constexpr uint32_t kNoSlot = 0xffffffffu;
 struct Pending {
   int64_t t_us;
   uint64_t seq;
-  std::string body;  // the line after "id" and "t", without the closing brace
+  std::string body;             // the line after "id" and "t", without the closing brace
   uint32_t evidence = kNoSlot;  // violation this event is evidence for
 };
 
@@ -117,10 +117,13 @@ class Synth {
   int64_t branch(int64_t t, int s, const std::string& gid, bool two_phase, uint32_t evidence) {
     std::string txn = std::to_string(++txn_[s]);
     std::string txd = "{\"txn\":" + txn;
-    add(t, "coord", "branch_call", gid, 0, svc(s), "{\"branch\":\"" + svc(s) + "\",\"op\":\"try\"}");
+    add(t, "coord", "branch_call", gid, 0, svc(s),
+        "{\"branch\":\"" + svc(s) + "\",\"op\":\"try\"}");
     t = call(t + 5, "coord", svc(s), gid, "try");
     add(t += 20, db(s), "db_begin", gid, 0, {}, txd + "}");
-    if (chance(10)) add(t += 50 + static_cast<int64_t>(below(2000)), db(s), "db_lock_wait", gid, 0, {}, txd + "}");
+    if (chance(10))
+      add(t += 50 + static_cast<int64_t>(below(2000)), db(s), "db_lock_wait", gid, 0, {},
+          txd + "}");
     uint64_t amount = 1 + below(500);
     add(t += 30 + static_cast<int64_t>(below(300)), db(s), "db_exec", gid, 0, {},
         txd + ",\"sql\":\"UPDATE accounts SET balance = balance - ? WHERE id = ?\",\"params\":[" +
@@ -134,8 +137,10 @@ class Synth {
       return t;
     }
     t += 50 + static_cast<int64_t>(below(400));
-    if (chance(8)) add(t, db(s), "db_rollback", gid, 0, {}, txd + ",\"reason\":\"insufficient_funds\"}");
-    else add(t, db(s), "db_commit", gid, 0, {}, txd + "}", evidence);
+    if (chance(8))
+      add(t, db(s), "db_rollback", gid, 0, {}, txd + ",\"reason\":\"insufficient_funds\"}");
+    else
+      add(t, db(s), "db_commit", gid, 0, {}, txd + "}", evidence);
     bool lost = false;
     return message(t + 10, svc(s), "coord", gid, "reply", lost);
   }
@@ -151,11 +156,14 @@ class Synth {
     bool two_phase = chance(50);
     t = call(t, "client", "coord", gid, "transfer");
     add(t += 5, "coord", "gtx", gid, 0, {}, "{\"state\":\"started\"}", evidence);
-    int a = static_cast<int>(below(kServices)), b = (a + 1 + static_cast<int>(below(kServices - 1))) % kServices;
-    int64_t end = std::max(branch(t + 10, a, gid, two_phase, evidence), branch(t + 15, b, gid, two_phase, kNoSlot));
+    int a = static_cast<int>(below(kServices)),
+        b = (a + 1 + static_cast<int>(below(kServices - 1))) % kServices;
+    int64_t end = std::max(branch(t + 10, a, gid, two_phase, evidence),
+                           branch(t + 15, b, gid, two_phase, kNoSlot));
     if (chance(30)) end = broker_path(end, b, gid);
     add(end += 10, "coord", "gtx", gid, 0, {}, "{\"state\":\"committed\"}");
-    add(end += 5, "coord", "effect", gid, 0, {}, "{\"op\":\"transfer\",\"amount\":" + std::to_string(below(500)) + "}", evidence);
+    add(end += 5, "coord", "effect", gid, 0, {},
+        "{\"op\":\"transfer\",\"amount\":" + std::to_string(below(500)) + "}", evidence);
     bool lost = false;
     message(end + 5, "coord", "client", gid, "result", lost);
   }
@@ -167,7 +175,8 @@ class Synth {
     std::string q = "{\"queue\":\"transfers\"}";
     add(t += 5, "mq", half ? "broker_half" : "broker_publish", gid, 0, {}, q);
     if (half) {
-      add(t += 3000, "mq", "checkback", gid, 0, svc(s), "{\"queue\":\"transfers\",\"answer\":\"commit\"}");
+      add(t += 3000, "mq", "checkback", gid, 0, svc(s),
+          "{\"queue\":\"transfers\",\"answer\":\"commit\"}");
       add(t += 200, "mq", "broker_commit", gid, 0, {}, q);
     }
     add(t += 10, "mq", "broker_deliver", gid, 0, "relay", q);
@@ -185,31 +194,49 @@ class Synth {
     ++faults_;
     if (kind <= 3) {  // one window of each kind per service at a time, as a real run would
       int64_t& busy = busy_until_[kind][s];
-      if (busy > t) kind = 5;
-      else busy = t + dur + 1;
+      if (busy > t)
+        kind = 5;
+      else
+        busy = t + dur + 1;
     }
     switch (kind) {
-      case 0: add(t, svc(s), "crash", {}); add(t + dur, svc(s), "restart", {}); break;
-      case 1: add(t, db(s), "pause", {}); add(t + dur / 4, db(s), "resume", {}); break;
+      case 0:
+        add(t, svc(s), "crash", {});
+        add(t + dur, svc(s), "restart", {});
+        break;
+      case 1:
+        add(t, db(s), "pause", {});
+        add(t + dur / 4, db(s), "resume", {});
+        break;
       case 2: {
         std::string name = "\"p" + std::to_string(++partitions_) + "\"";
-        add(t, "coord", "partition", {}, 0, {}, "{\"name\":" + name + ",\"cut\":[[\"" + svc(s) +
-            "\",\"coord\"],[\"" + svc(s) + "\",\"mq\"]]}");
+        add(t, "coord", "partition", {}, 0, {},
+            "{\"name\":" + name + ",\"cut\":[[\"" + svc(s) + "\",\"coord\"],[\"" + svc(s) +
+                "\",\"mq\"]]}");
         add(t + dur, "coord", "heal", {}, 0, {}, "{\"name\":" + name + "}");
         break;
       }
-      case 3: add(t, "coord", "clog", {}, 0, svc(s)); add(t + dur / 2, "coord", "unclog", {}, 0, svc(s)); break;
-      case 4: add(t, "coord", "fault", {}, 0, {}, "{\"fault\":\"drop_rate\",\"value\":0.05}"); break;
-      case 5: add(t, svc(s), "note", {}, 0, {}, "{\"text\":\"cache warmed\"}"); break;
-      default: add(t, svc(s), "probe_sample", {}, 0, {}, "{\"value\":" + std::to_string(below(100)) + "}");
+      case 3:
+        add(t, "coord", "clog", {}, 0, svc(s));
+        add(t + dur / 2, "coord", "unclog", {}, 0, svc(s));
+        break;
+      case 4:
+        add(t, "coord", "fault", {}, 0, {}, "{\"fault\":\"drop_rate\",\"value\":0.05}");
+        break;
+      case 5:
+        add(t, svc(s), "note", {}, 0, {}, "{\"text\":\"cache warmed\"}");
+        break;
+      default:
+        add(t, svc(s), "probe_sample", {}, 0, {}, "{\"value\":" + std::to_string(below(100)) + "}");
     }
   }
 
   void write_header() {
-    std::string nodes = "{\"name\":\"client\",\"role\":\"client\",\"group\":\"clients\"},"
-                        "{\"name\":\"coord\",\"role\":\"coordinator\",\"group\":\"infra\"},"
-                        "{\"name\":\"mq\",\"role\":\"broker\",\"group\":\"infra\"},"
-                        "{\"name\":\"relay\",\"role\":\"relay\",\"group\":\"infra\"}";
+    std::string nodes =
+        "{\"name\":\"client\",\"role\":\"client\",\"group\":\"clients\"},"
+        "{\"name\":\"coord\",\"role\":\"coordinator\",\"group\":\"infra\"},"
+        "{\"name\":\"mq\",\"role\":\"broker\",\"group\":\"infra\"},"
+        "{\"name\":\"relay\",\"role\":\"relay\",\"group\":\"infra\"}";
     for (int s = 0; s < kServices; ++s) {
       nodes += ",{\"name\":\"" + svc(s) + "\",\"role\":\"service\",\"group\":\"" + svc(s) + "\"}";
       nodes += ",{\"name\":\"" + db(s) + "\",\"role\":\"database\",\"group\":\"" + svc(s) + "\"}";
@@ -224,7 +251,8 @@ class Synth {
     uint64_t id = emitted_++;
     if (p.evidence != kNoSlot) violations_[p.evidence].ids.push_back(id);
     last_t_ = p.t_us;
-    line("{\"id\":" + std::to_string(id) + ",\"t\":" + std::to_string(p.t_us) + "," + p.body + "}", true);
+    line("{\"id\":" + std::to_string(id) + ",\"t\":" + std::to_string(p.t_us) + "," + p.body + "}",
+         true);
   }
 
   void line(const std::string& s, bool hashed) {
@@ -251,7 +279,8 @@ class Synth {
         ids += std::to_string(id);
       }
       line("{\"events\":[" + ids + "],\"gid\":\"" + v.gid +
-               "\",\"invariant\":\"no_lost_update\",\"kind\":\"violation\",\"message\":\"balance of " +
+               "\",\"invariant\":\"no_lost_update\",\"kind\":\"violation\",\"message\":\"balance "
+               "of " +
                v.gid + " changed twice (synthetic)\"}",
            false);
       ++st.violations;

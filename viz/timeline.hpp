@@ -51,6 +51,26 @@ struct TimelineFrame {
   void offer(ImVec2 a, ImVec2 b, const Hover& h);
 };
 
+// A run of narrow rectangles on one row (fault windows at "fit all") merged into one quad.
+struct RectRun {
+  float xa = 0, xb = 0;
+  uint32_t item = kNone, count = 0;
+  int64_t begin_us = 0, end_us = 0;
+
+  // Joins [a, b] to the run when both are narrower than kFoldPx and the gap is too.
+  bool absorb(float a, float b, int64_t end) {
+    if (count == 0 || b - a >= kFoldPx || (count == 1 && xb - xa >= kFoldPx) || a - xb >= kFoldPx)
+      return false;
+    xb = b > xb ? b : xb;
+    end_us = end > end_us ? end : end_us;
+    ++count;
+    return true;
+  }
+  void start(float a, float b, uint32_t it, int64_t begin, int64_t end) {
+    *this = RectRun{a, b, it, 1, begin, end};
+  }
+};
+
 class LaneView {
  public:
   virtual ~LaneView() = default;
@@ -72,9 +92,12 @@ void draw_event_glyph(ImDrawList* dl, Kind k, float x, float y_mid, ImU32 col);
 // Marks of one time index on a lane row; the focus layer is drawn bright and outlined.
 void draw_instants(TimelineFrame& f, const TimeIndex& idx, float y_top, uint16_t lane, bool focus);
 void draw_span(TimelineFrame& f, uint32_t span, float y_top, bool focus);
-// alpha < 1 thins crowded arrows so lanes stay readable at "fit all".
+// Crowded arrows (e.g. at "fit all") are drawn plain: thinner alpha, no heads, no labels, so
+// the lanes stay readable and the vertex count (software GL's cost) stays bounded.
 void draw_arrow(TimelineFrame& f, uint32_t arrow, uint32_t count, float y_from, float y_to,
-                bool focus, float alpha = 1.0f);
+                bool focus, bool crowded = false);
+// The tooltip for whatever the mouse is over (timeline_tooltip.cpp).
+void show_tooltip(const AppState& app, const Hover& h);
 // Outlines around every fold of idx on a row, for search hits and evidence.
 void draw_outlines(TimelineFrame& f, const TimeIndex& idx, float y_top, ImU32 col);
 

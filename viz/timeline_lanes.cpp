@@ -20,18 +20,49 @@ ImU32 with_alpha(ImU32 c, float a) {
   return (c & ~IM_COL32_A_MASK) | (alpha << IM_COL32_A_SHIFT);
 }
 
+// Touching fold bars of one row drawn as one quad: at "fit all" a row is mostly touching bars,
+// and software GL pays per triangle.
+class BarRow {
+ public:
+  explicit BarRow(ImDrawList* dl) : dl_(dl) {}
+  BarRow(const BarRow&) = delete;
+  BarRow& operator=(const BarRow&) = delete;
+  ~BarRow() { flush(); }
+  void add(ImVec2 a, ImVec2 b, ImU32 col) {
+    if (open_ && col == col_ && a.y == a_.y && b.y == b_.y && a.x <= b_.x + 0.5f) {
+      b_.x = std::max(b_.x, b.x);
+      return;
+    }
+    flush();
+    a_ = a, b_ = b, col_ = col, open_ = true;
+  }
+  void flush() {
+    if (open_) dl_->AddRectFilled(a_, b_, col_);
+    open_ = false;
+  }
+
+ private:
+  ImDrawList* dl_;
+  ImVec2 a_, b_;
+  ImU32 col_ = 0;
+  bool open_ = false;
+};
+
 // A counted bar for a folded run; the count is written when it fits.
-void draw_fold_bar(TimelineFrame& f, const Fold& fold, float y0, float y1, ImU32 col, bool focus,
-                   const Hover& h) {
+void draw_fold_bar(TimelineFrame& f, BarRow& bars, const Fold& fold, float y0, float y1, ImU32 col,
+                   bool focus, const Hover& h) {
   float xa = f.x_of(static_cast<double>(fold.begin_us));
   float xb = std::max(f.x_of(static_cast<double>(fold.end_us)), xa + kFoldPx);
-  f.dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(col, focus));
-  if (focus) f.dl->AddRect(ImVec2(xa - 1, y0 - 1), ImVec2(xb + 1, y1 + 1), IM_COL32_WHITE);
   char buf[16];
   std::snprintf(buf, sizeof buf, "%u", fold.count);
   ImVec2 ts = ImGui::CalcTextSize(buf);
-  if (xb - xa > ts.x + 4 && y1 - y0 >= ts.y - 2)
-    f.dl->AddText(ImVec2((xa + xb - ts.x) / 2, (y0 + y1 - ts.y) / 2), f.fade(IM_COL32_BLACK, focus), buf);
+  bool text = xb - xa > ts.x + 4 && y1 - y0 >= ts.y - 2;
+  bars.add(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(col, focus));
+  if (text || focus) bars.flush();  // what goes on top must follow its bar
+  if (focus) f.dl->AddRect(ImVec2(xa - 1, y0 - 1), ImVec2(xb + 1, y1 + 1), IM_COL32_WHITE);
+  if (text)
+    f.dl->AddText(ImVec2((xa + xb - ts.x) / 2, (y0 + y1 - ts.y) / 2), f.fade(IM_COL32_BLACK, focus),
+                  buf);
   f.offer(ImVec2(xa - 1, y0), ImVec2(xb + 1, y1), h);
 }
 
@@ -48,94 +79,160 @@ void TimelineFrame::offer(ImVec2 a, ImVec2 b, const Hover& h) {
 
 ImU32 kind_color(Kind k) {
   switch (k) {
-    case Kind::send: return IM_COL32(110, 160, 255, 255);
-    case Kind::deliver: return IM_COL32(150, 200, 255, 255);
-    case Kind::drop: return IM_COL32(255, 70, 70, 255);
-    case Kind::duplicate: return IM_COL32(255, 160, 40, 255);
-    case Kind::timeout: return IM_COL32(255, 90, 90, 255);
-    case Kind::retry: return IM_COL32(255, 170, 60, 255);
-    case Kind::checkback: return IM_COL32(240, 90, 240, 255);
-    case Kind::db_begin: case Kind::db_exec: case Kind::db_lock_wait: return IM_COL32(200, 200, 200, 255);
-    case Kind::db_prepare: return IM_COL32(240, 190, 50, 255);
-    case Kind::db_commit: return IM_COL32(90, 210, 110, 255);
-    case Kind::db_rollback: return IM_COL32(230, 80, 80, 255);
-    case Kind::crash: return IM_COL32(255, 60, 60, 255);
-    case Kind::restart: return IM_COL32(90, 220, 110, 255);
-    case Kind::pause: case Kind::resume: return IM_COL32(110, 140, 255, 255);
-    case Kind::partition: case Kind::heal: return IM_COL32(240, 210, 70, 255);
-    case Kind::clog: case Kind::unclog: return IM_COL32(180, 110, 230, 255);
-    case Kind::fault: return IM_COL32(255, 110, 110, 255);
-    case Kind::broker: return IM_COL32(70, 210, 200, 255);
-    case Kind::branch_call: return IM_COL32(90, 200, 240, 255);
-    case Kind::gtx: return IM_COL32(245, 245, 245, 255);
-    case Kind::effect: return IM_COL32(120, 240, 140, 255);
-    case Kind::note: return IM_COL32(170, 170, 170, 255);
-    case Kind::other: return IM_COL32(190, 170, 150, 255);
+    case Kind::send:
+      return IM_COL32(110, 160, 255, 255);
+    case Kind::deliver:
+      return IM_COL32(150, 200, 255, 255);
+    case Kind::drop:
+      return IM_COL32(255, 70, 70, 255);
+    case Kind::duplicate:
+      return IM_COL32(255, 160, 40, 255);
+    case Kind::timeout:
+      return IM_COL32(255, 90, 90, 255);
+    case Kind::retry:
+      return IM_COL32(255, 170, 60, 255);
+    case Kind::checkback:
+      return IM_COL32(240, 90, 240, 255);
+    case Kind::db_begin:
+    case Kind::db_exec:
+    case Kind::db_lock_wait:
+      return IM_COL32(200, 200, 200, 255);
+    case Kind::db_prepare:
+      return IM_COL32(240, 190, 50, 255);
+    case Kind::db_commit:
+      return IM_COL32(90, 210, 110, 255);
+    case Kind::db_rollback:
+      return IM_COL32(230, 80, 80, 255);
+    case Kind::crash:
+      return IM_COL32(255, 60, 60, 255);
+    case Kind::restart:
+      return IM_COL32(90, 220, 110, 255);
+    case Kind::pause:
+    case Kind::resume:
+      return IM_COL32(110, 140, 255, 255);
+    case Kind::partition:
+    case Kind::heal:
+      return IM_COL32(240, 210, 70, 255);
+    case Kind::clog:
+    case Kind::unclog:
+      return IM_COL32(180, 110, 230, 255);
+    case Kind::fault:
+      return IM_COL32(255, 110, 110, 255);
+    case Kind::broker:
+      return IM_COL32(70, 210, 200, 255);
+    case Kind::branch_call:
+      return IM_COL32(90, 200, 240, 255);
+    case Kind::gtx:
+      return IM_COL32(245, 245, 245, 255);
+    case Kind::effect:
+      return IM_COL32(120, 240, 140, 255);
+    case Kind::note:
+      return IM_COL32(170, 170, 170, 255);
+    case Kind::other:
+      return IM_COL32(190, 170, 150, 255);
   }
   return IM_COL32_WHITE;
 }
 
 ImU32 span_color(SpanOutcome o) {
   switch (o) {
-    case SpanOutcome::committed: return IM_COL32(60, 170, 90, 230);
-    case SpanOutcome::rolled_back: return IM_COL32(200, 60, 60, 230);
-    case SpanOutcome::in_doubt: return IM_COL32(230, 170, 30, 230);
-    case SpanOutcome::open: return IM_COL32(120, 120, 130, 230);
+    case SpanOutcome::committed:
+      return IM_COL32(60, 170, 90, 230);
+    case SpanOutcome::rolled_back:
+      return IM_COL32(200, 60, 60, 230);
+    case SpanOutcome::in_doubt:
+      return IM_COL32(230, 170, 30, 230);
+    case SpanOutcome::open:
+      return IM_COL32(120, 120, 130, 230);
   }
   return IM_COL32_WHITE;
 }
 
 ImU32 arrow_color(ArrowState s) {
   switch (s) {
-    case ArrowState::delivered: return IM_COL32(120, 170, 255, 200);
-    case ArrowState::dropped: return IM_COL32(255, 80, 80, 220);
-    case ArrowState::duplicate: return IM_COL32(255, 165, 40, 220);
-    case ArrowState::in_flight: return IM_COL32(160, 160, 160, 160);
+    case ArrowState::delivered:
+      return IM_COL32(120, 170, 255, 200);
+    case ArrowState::dropped:
+      return IM_COL32(255, 80, 80, 220);
+    case ArrowState::duplicate:
+      return IM_COL32(255, 165, 40, 220);
+    case ArrowState::in_flight:
+      return IM_COL32(160, 160, 160, 160);
   }
   return IM_COL32_WHITE;
 }
 
 void draw_event_glyph(ImDrawList* dl, Kind k, float x, float y, ImU32 col) {
   switch (k) {
-    case Kind::send: dl->AddTriangleFilled(ImVec2(x - 3, y - 4), ImVec2(x - 3, y + 4), ImVec2(x + 3, y), col); break;
-    case Kind::deliver: dl->AddCircleFilled(ImVec2(x, y), 2.5f, col); break;
-    case Kind::drop: case Kind::timeout:
+    case Kind::send:
+      dl->AddTriangleFilled(ImVec2(x - 3, y - 4), ImVec2(x - 3, y + 4), ImVec2(x + 3, y), col);
+      break;
+    case Kind::deliver:
+      dl->AddCircleFilled(ImVec2(x, y), 2.5f, col);
+      break;
+    case Kind::drop:
+    case Kind::timeout:
       dl->AddLine(ImVec2(x - 3, y - 3), ImVec2(x + 3, y + 3), col, 2);
       dl->AddLine(ImVec2(x - 3, y + 3), ImVec2(x + 3, y - 3), col, 2);
       break;
-    case Kind::checkback: case Kind::retry:  // teaching highlights: big and ringed
-      dl->AddQuadFilled(ImVec2(x, y - 6), ImVec2(x + 6, y), ImVec2(x, y + 6), ImVec2(x - 6, y), col);
+    case Kind::checkback:
+    case Kind::retry:  // teaching highlights: big and ringed
+      dl->AddQuadFilled(ImVec2(x, y - 6), ImVec2(x + 6, y), ImVec2(x, y + 6), ImVec2(x - 6, y),
+                        col);
       dl->AddCircle(ImVec2(x, y), 8, col, 12, 1.5f);
       break;
-    case Kind::crash: dl->AddTriangleFilled(ImVec2(x - 5, y - 5), ImVec2(x + 5, y - 5), ImVec2(x, y + 5), col); break;
-    case Kind::restart: dl->AddTriangleFilled(ImVec2(x - 5, y + 5), ImVec2(x + 5, y + 5), ImVec2(x, y - 5), col); break;
-    case Kind::duplicate: dl->AddText(ImVec2(x - 3, y - 7), col, "2"); break;
-    case Kind::gtx: case Kind::branch_call: dl->AddRectFilled(ImVec2(x - 3, y - 3), ImVec2(x + 3, y + 3), col); break;
-    case Kind::db_begin: case Kind::db_exec: case Kind::db_lock_wait: case Kind::db_prepare:
-    case Kind::db_commit: case Kind::db_rollback:
+    case Kind::crash:
+      dl->AddTriangleFilled(ImVec2(x - 5, y - 5), ImVec2(x + 5, y - 5), ImVec2(x, y + 5), col);
+      break;
+    case Kind::restart:
+      dl->AddTriangleFilled(ImVec2(x - 5, y + 5), ImVec2(x + 5, y + 5), ImVec2(x, y - 5), col);
+      break;
+    case Kind::duplicate:
+      dl->AddText(ImVec2(x - 3, y - 7), col, "2");
+      break;
+    case Kind::gtx:
+    case Kind::branch_call:
+      dl->AddRectFilled(ImVec2(x - 3, y - 3), ImVec2(x + 3, y + 3), col);
+      break;
+    case Kind::db_begin:
+    case Kind::db_exec:
+    case Kind::db_lock_wait:
+    case Kind::db_prepare:
+    case Kind::db_commit:
+    case Kind::db_rollback:
       dl->AddLine(ImVec2(x, y - 6), ImVec2(x, y + 6), col, 2);
       break;
-    case Kind::broker: dl->AddQuadFilled(ImVec2(x, y - 4), ImVec2(x + 4, y), ImVec2(x, y + 4), ImVec2(x - 4, y), col); break;
-    case Kind::other: dl->AddCircle(ImVec2(x, y), 3.5f, col, 8, 1.5f); break;
-    default: dl->AddCircleFilled(ImVec2(x, y), 3.5f, col); break;
+    case Kind::broker:
+      dl->AddQuadFilled(ImVec2(x, y - 4), ImVec2(x + 4, y), ImVec2(x, y + 4), ImVec2(x - 4, y),
+                        col);
+      break;
+    case Kind::other:
+      dl->AddCircle(ImVec2(x, y), 3.5f, col, 8, 1.5f);
+      break;
+    default:
+      dl->AddCircleFilled(ImVec2(x, y), 3.5f, col);
+      break;
   }
 }
 
 void draw_instants(TimelineFrame& f, const TimeIndex& idx, float y_top, uint16_t lane, bool focus) {
   auto folds = fold_instants(idx, idx.slice(f.t_lo(), f.t_hi()), f.us_per_px, kFoldPx);
   float y_mid = y_top + kMarkRowH / 2;
+  BarRow bars(f.dl);
   for (const Fold& fold : folds) {
     if (fold.count > 1) {
       Hover h{HoverKind::events, kNone, fold.count, fold.begin_us, fold.end_us, lane};
-      draw_fold_bar(f, fold, y_mid - 4, y_mid + 4, kFoldColor, focus, h);
+      draw_fold_bar(f, bars, fold, y_mid - 4, y_mid + 4, kFoldColor, focus, h);
       continue;
     }
+    bars.flush();
     uint32_t ev = idx.event[fold.first];
     const Event& e = f.model.event(ev);
     float x = f.x_of(static_cast<double>(e.t_us));
     if (focus) f.dl->AddCircleFilled(ImVec2(x, y_mid), 6, IM_COL32(255, 255, 255, 70));
     draw_event_glyph(f.dl, e.kind, x, y_mid, f.fade(kind_color(e.kind), focus));
-    f.offer(ImVec2(x - 5, y_top), ImVec2(x + 5, y_top + kMarkRowH), Hover{HoverKind::event, ev, 1, e.t_us, e.t_us, lane});
+    f.offer(ImVec2(x - 5, y_top), ImVec2(x + 5, y_top + kMarkRowH),
+            Hover{HoverKind::event, ev, 1, e.t_us, e.t_us, lane});
   }
 }
 
@@ -156,39 +253,46 @@ void draw_span(TimelineFrame& f, uint32_t si, float y_top, bool focus) {
   f.dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(span_color(s.outcome), focus));
   if (s.prepare_us >= 0) {  // the in-doubt window after prepare, striped on top
     float xp = f.x_of(static_cast<double>(s.prepare_us));
-    f.dl->AddRectFilled(ImVec2(xp, y0), ImVec2(xb, y0 + 3), f.fade(IM_COL32(250, 210, 60, 255), focus));
+    f.dl->AddRectFilled(ImVec2(xp, y0), ImVec2(xb, y0 + 3),
+                        f.fade(IM_COL32(250, 210, 60, 255), focus));
   }
   if (focus) f.dl->AddRect(ImVec2(xa - 1, y0 - 1), ImVec2(xb + 1, y1 + 1), IM_COL32_WHITE);
   std::string label = "txn " + s.txn;
   if (xb - xa > ImGui::CalcTextSize(label.c_str()).x + 6)
     f.dl->AddText(ImVec2(std::max(xa, f.x0) + 3, y0), f.fade(kTextColor, focus), label.c_str());
-  f.offer(ImVec2(xa, y0), ImVec2(xb, y1), Hover{HoverKind::span, si, 1, s.begin_us, s.end_us, s.lane});
+  f.offer(ImVec2(xa, y0), ImVec2(xb, y1),
+          Hover{HoverKind::span, si, 1, s.begin_us, s.end_us, s.lane});
 }
 
 void draw_arrow(TimelineFrame& f, uint32_t ai, uint32_t count, float y_from, float y_to, bool focus,
-                float alpha) {
+                bool crowded) {
   const Arrow& a = f.model.arrows()[ai];
-  ImVec2 p(f.x_of(static_cast<double>(a.send_us)), y_from), q(f.x_of(static_cast<double>(a.end_us)), y_to);
-  ImU32 col = f.fade(with_alpha(arrow_color(a.state), alpha), focus);
-  float thick = focus ? 2.0f : (count > 1 ? 1.8f : 1.0f);
+  ImVec2 p(f.x_of(static_cast<double>(a.send_us)), y_from),
+      q(f.x_of(static_cast<double>(a.end_us)), y_to);
+  ImU32 col = f.fade(with_alpha(arrow_color(a.state), crowded ? 0.35f : 1.0f), focus);
+  float thick = focus ? 2.0f : (count > 1 && !crowded ? 1.8f : 1.0f);
   f.dl->AddLine(p, q, col, thick);
   float dx = q.x - p.x, dy = q.y - p.y, len = std::sqrt(dx * dx + dy * dy);
-  if (a.state == ArrowState::dropped) {
+  if (crowded) {
+    // no decorations
+  } else if (a.state == ArrowState::dropped) {
     f.dl->AddLine(ImVec2(q.x - 4, q.y - 4), ImVec2(q.x + 4, q.y + 4), col, 2);
     f.dl->AddLine(ImVec2(q.x - 4, q.y + 4), ImVec2(q.x + 4, q.y - 4), col, 2);
   } else if (a.state != ArrowState::in_flight && len > 6) {
     float ux = dx / len, uy = dy / len;
     ImVec2 b(q.x - ux * 7, q.y - uy * 7);
-    f.dl->AddTriangleFilled(q, ImVec2(b.x - uy * 3.5f, b.y + ux * 3.5f), ImVec2(b.x + uy * 3.5f, b.y - ux * 3.5f), col);
+    f.dl->AddTriangleFilled(q, ImVec2(b.x - uy * 3.5f, b.y + ux * 3.5f),
+                            ImVec2(b.x + uy * 3.5f, b.y - ux * 3.5f), col);
     if (a.state == ArrowState::duplicate) f.dl->AddCircle(q, 5, col, 10, 1.5f);
   }
-  if (count > 1 && len > 40) {
+  if (count > 1 && len > 40 && !crowded) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "x%u", count);
     f.dl->AddText(ImVec2((p.x + q.x) / 2 + 2, (p.y + q.y) / 2 - 12), col, buf);
   }
   if (f.mouse_inside && len > 0) {  // distance from the mouse to the segment
-    float t = std::clamp(((f.mouse.x - p.x) * dx + (f.mouse.y - p.y) * dy) / (len * len), 0.0f, 1.0f);
+    float t =
+        std::clamp(((f.mouse.x - p.x) * dx + (f.mouse.y - p.y) * dy) / (len * len), 0.0f, 1.0f);
     float ex = p.x + t * dx - f.mouse.x, ey = p.y + t * dy - f.mouse.y;
     if (ex * ex + ey * ey < 16)
       f.offer(f.mouse, f.mouse, Hover{HoverKind::arrow, ai, count, a.send_us, a.end_us, a.from});
@@ -214,13 +318,16 @@ class NodeLane : public LaneView {
     const auto& rows = m_.span_rows(lane_);
     for (size_t r = 0; r < rows.size(); ++r) {
       auto range = rows[r].overlapping(f.t_lo(), f.t_hi());
+      BarRow bars(f.dl);
       for (const Fold& fold : fold_spans(m_.spans(), rows[r], range, f.us_per_px, kFoldPx)) {
         if (fold.count == 1) {
+          bars.flush();
           draw_span(f, rows[r].item[fold.first], y_top, false);
         } else {
           float y0 = y_top + kMarkRowH + static_cast<float>(r) * kSpanRowH;
           Hover h{HoverKind::spans, kNone, fold.count, fold.begin_us, fold.end_us, lane_};
-          draw_fold_bar(f, fold, y0, y0 + kSpanRowH - 1, IM_COL32(110, 140, 120, 230), false, h);
+          draw_fold_bar(f, bars, fold, y0, y0 + kSpanRowH - 1, IM_COL32(110, 140, 120, 230), false,
+                        h);
         }
       }
     }
@@ -231,23 +338,38 @@ class NodeLane : public LaneView {
   void draw_bands(TimelineFrame& f, float y_top) const {
     const IntervalIndex& idx = m_.lane_bands(lane_);
     auto [first, last] = idx.overlapping(f.t_lo(), f.t_hi());
-    float y1 = y_top + height() - kLaneGapH;
+    RectRun runs[3];  // one per BandKind: kinds overlap in time but fold apart
     for (size_t p = first; p < last; ++p) {
       const Band& b = m_.bands()[idx.item[p]];
       if (b.end_us < f.t_lo()) continue;
       float xa = f.x_of(static_cast<double>(b.begin_us));
       float xb = std::max(f.x_of(static_cast<double>(b.end_us)), xa + 2);
-      const char* text = "DOWN";
-      ImU32 col = IM_COL32(200, 40, 40, 70);
-      float y0 = y_top;
-      if (b.kind == BandKind::paused) text = "PAUSED", col = IM_COL32(70, 110, 230, 70);
-      if (b.kind == BandKind::clogged) text = "clogged", col = IM_COL32(170, 90, 220, 110), y0 = y1 - 4;
-      f.dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(col));
-      f.dl->AddLine(ImVec2(xa, y0), ImVec2(xa, y1), f.fade(col | IM_COL32_A_MASK));
-      if (b.kind != BandKind::clogged && xb - xa > ImGui::CalcTextSize(text).x + 6)
-        f.dl->AddText(ImVec2(std::max(xa, f.x0) + 3, y1 - 14), f.fade(IM_COL32(255, 255, 255, 120)), text);
-      f.offer(ImVec2(xa, y0), ImVec2(xb, y1), Hover{HoverKind::band, idx.item[p], 1, b.begin_us, b.end_us, lane_});
+      RectRun& run = runs[static_cast<int>(b.kind)];
+      if (run.absorb(xa, xb, b.end_us)) continue;
+      if (run.count > 0) draw_band_run(f, y_top, run);
+      run.start(xa, xb, idx.item[p], b.begin_us, b.end_us);
     }
+    for (const RectRun& run : runs)
+      if (run.count > 0) draw_band_run(f, y_top, run);
+  }
+
+  void draw_band_run(TimelineFrame& f, float y_top, const RectRun& run) const {
+    const Band& b = m_.bands()[run.item];
+    float y1 = y_top + height() - kLaneGapH, y0 = y_top;
+    const char* text = "DOWN";
+    ImU32 col = IM_COL32(200, 40, 40, 70);
+    if (b.kind == BandKind::paused) text = "PAUSED", col = IM_COL32(70, 110, 230, 70);
+    if (b.kind == BandKind::clogged)
+      text = "clogged", col = IM_COL32(170, 90, 220, 110), y0 = y1 - 4;
+    f.dl->AddRectFilled(ImVec2(run.xa, y0), ImVec2(run.xb, y1), f.fade(col));
+    if (run.count == 1) {
+      f.dl->AddLine(ImVec2(run.xa, y0), ImVec2(run.xa, y1), f.fade(col | IM_COL32_A_MASK));
+      if (b.kind != BandKind::clogged && run.xb - run.xa > ImGui::CalcTextSize(text).x + 6)
+        f.dl->AddText(ImVec2(std::max(run.xa, f.x0) + 3, y1 - 14),
+                      f.fade(IM_COL32(255, 255, 255, 120)), text);
+    }
+    f.offer(ImVec2(run.xa, y0), ImVec2(run.xb, y1),
+            Hover{HoverKind::band, run.item, run.count, run.begin_us, run.end_us, lane_});
   }
 
   const TraceModel& m_;

@@ -81,7 +81,8 @@ void TraceIndexer::pair_spans() {
     auto it = lane_open.find(a->txn);
     if (e.kind == Kind::db_begin) {
       if (it != lane_open.end()) {
-        l_.issue(e.line, "db_begin of txn " + a->txn + " while it is still open; old span left open");
+        l_.issue(e.line,
+                 "db_begin of txn " + a->txn + " while it is still open; old span left open");
         spans[it->second].end_us = e.t_us;
       }
       Span s;
@@ -174,7 +175,8 @@ void TraceIndexer::pair_messages() {
     }
   }
   if (orphans > 0)
-    l_.issue(first_orphan_line, std::to_string(orphans) + " deliver/drop events have no send in the trace");
+    l_.issue(first_orphan_line,
+             std::to_string(orphans) + " deliver/drop events have no send in the trace");
   for (Arrow& a : arrows)
     if (a.end_event == kNone) a.end_us = m_.t_end_us_;
   // Duplicates were appended late; order by send time so the interval index holds.
@@ -185,11 +187,13 @@ void TraceIndexer::pair_messages() {
   std::vector<uint32_t> new_pos(arrows.size());
   std::vector<Arrow> sorted;
   sorted.reserve(arrows.size());
-  for (uint32_t p = 0; p < order.size(); ++p) new_pos[order[p]] = p, sorted.push_back(arrows[order[p]]);
+  for (uint32_t p = 0; p < order.size(); ++p)
+    new_pos[order[p]] = p, sorted.push_back(arrows[order[p]]);
   arrows = std::move(sorted);
   for (Event& e : m_.events_)
     if (e.arrow != kNone) e.arrow = new_pos[e.arrow];
-  for (uint32_t p = 0; p < arrows.size(); ++p) m_.arrow_index_.push(p, arrows[p].send_us, arrows[p].end_us);
+  for (uint32_t p = 0; p < arrows.size(); ++p)
+    m_.arrow_index_.push(p, arrows[p].send_us, arrows[p].end_us);
 }
 
 void TraceIndexer::pair_bands() {
@@ -215,10 +219,18 @@ void TraceIndexer::pair_bands() {
     const Event& e = m_.events_[i];
     Open& o = open[e.lane];
     switch (e.kind) {
-      case Kind::crash: start(o.down, i, BandKind::down); break;
-      case Kind::restart: stop(o.down, i); break;
-      case Kind::pause: start(o.paused, i, BandKind::paused); break;
-      case Kind::resume: stop(o.paused, i); break;
+      case Kind::crash:
+        start(o.down, i, BandKind::down);
+        break;
+      case Kind::restart:
+        stop(o.down, i);
+        break;
+      case Kind::pause:
+        start(o.paused, i, BandKind::paused);
+        break;
+      case Kind::resume:
+        stop(o.paused, i);
+        break;
       case Kind::clog: {
         auto [it, fresh] = o.clogged.try_emplace(e.peer, kNone);
         start(it->second, i, BandKind::clogged);
@@ -229,7 +241,8 @@ void TraceIndexer::pair_bands() {
         if (it != o.clogged.end()) stop(it->second, i);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   m_.lane_bands_.assign(m_.nodes_.size(), {});
@@ -237,7 +250,8 @@ void TraceIndexer::pair_bands() {
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(),
                    [&](uint32_t a, uint32_t b) { return bands[a].begin_us < bands[b].begin_us; });
-  for (uint32_t b : order) m_.lane_bands_[bands[b].lane].push(b, bands[b].begin_us, bands[b].end_us);
+  for (uint32_t b : order)
+    m_.lane_bands_[bands[b].lane].push(b, bands[b].begin_us, bands[b].end_us);
 }
 
 void TraceIndexer::pair_partitions() {
@@ -284,11 +298,14 @@ void TraceIndexer::resolve_violations() {
     size_t unknown = 0;
     for (uint64_t id : pv.ids) {
       uint32_t ev = m_.event_by_id(id);
-      if (ev == kNone) ++unknown;
-      else v.events.push_back(ev);
+      if (ev == kNone)
+        ++unknown;
+      else
+        v.events.push_back(ev);
     }
     if (unknown > 0)
-      l_.issue(v.line, "violation cites " + std::to_string(unknown) + " event ids not in the trace");
+      l_.issue(v.line,
+               "violation cites " + std::to_string(unknown) + " event ids not in the trace");
     std::sort(v.events.begin(), v.events.end());
     m_.violations_.push_back(std::move(v));
   }

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
+#include "trace_line.hpp"
 #include "trace_loader.hpp"
 
 namespace dtxview {
@@ -17,196 +17,6 @@ using Json = nlohmann::json;
 namespace {
 constexpr size_t kMaxIssues = 200;  // beyond this only a count, so a garbage file stays usable
 }  // namespace
-
-namespace load_detail {
-
-// The fields of one line the indexer needs; detail fields are kept only where pairing uses them.
-struct RawLine {
-  bool has_id = false, has_t = false, has_node = false, has_kind = false;
-  uint64_t id = 0;
-  int64_t t_us = 0;
-  uint64_t msg = kNoMsg;
-  std::string node, kind, gid, peer;
-  std::string txn, name;  // detail.txn (number or string), detail.name
-  std::vector<std::pair<std::string, std::string>> cut;
-  bool is_object = false;
-  std::string type_error;
-
-  void reset() {
-    has_id = has_t = has_node = has_kind = is_object = false;
-    msg = kNoMsg;
-    node.clear(), kind.clear(), gid.clear(), peer.clear(), txn.clear(), name.clear();
-    cut.clear();
-    type_error.clear();
-  }
-};
-
-enum class Key : uint8_t { none, id, t, node, kind, gid, msg, peer, detail, txn, name, cut };
-
-Key top_key(const std::string& k) {
-  static const std::unordered_map<std::string, Key> keys = {
-      {"id", Key::id},     {"t", Key::t},     {"node", Key::node}, {"kind", Key::kind},
-      {"gid", Key::gid},   {"msg", Key::msg}, {"peer", Key::peer}, {"detail", Key::detail}};
-  auto it = keys.find(k);
-  return it == keys.end() ? Key::none : it->second;
-}
-
-Key detail_key(const std::string& k) {
-  if (k == "txn") return Key::txn;
-  if (k == "name") return Key::name;
-  if (k == "cut") return Key::cut;
-  return Key::none;
-}
-
-// Tracks the container path only as deep as the fields we keep: top, detail, cut, cut pair.
-class LineSax : public nlohmann::json_sax<Json> {
- public:
-  RawLine raw;
-  std::string error;
-
-  void reset() {
-    raw.reset();
-    error.clear();
-    stack_.clear();
-    key_ = Key::none;
-  }
-  bool null() override { return scalar(); }
-  bool boolean(bool) override { return scalar(); }
-  bool number_integer(number_integer_t v) override { return integer(v, v >= 0); }
-  bool number_unsigned(number_unsigned_t v) override {
-    return integer(static_cast<int64_t>(v), true);
-  }
-  bool number_float(number_float_t, const string_t&) override {
-    if (at_top() && (key_ == Key::id || key_ == Key::t || key_ == Key::msg))
-      raw.type_error = "field is not an integer";
-    return scalar();
-  }
-  bool string(string_t& s) override {
-    if (at_top()) {
-      switch (key_) {
-        case Key::node: raw.node = std::move(s), raw.has_node = true; break;
-        case Key::kind: raw.kind = std::move(s), raw.has_kind = true; break;
-        case Key::gid: raw.gid = std::move(s); break;
-        case Key::peer: raw.peer = std::move(s); break;
-        case Key::id: case Key::t: case Key::msg: raw.type_error = "field is a string"; break;
-        default: break;
-      }
-    } else if (in_detail()) {
-      if (key_ == Key::txn) raw.txn = std::move(s);
-      if (key_ == Key::name) raw.name = std::move(s);
-    } else if (in_cut_pair()) {
-      auto& pair = raw.cut.back();
-      (pair.first.empty() ? pair.first : pair.second) = std::move(s);
-    }
-    return scalar();
-  }
-  bool binary(binary_t&) override { return scalar(); }
-  bool start_object(std::size_t) override {
-    if (stack_.empty()) raw.is_object = true;
-    stack_.push_back(key_);
-    key_ = Key::none;
-    return true;
-  }
-  bool key(string_t& k) override {
-    key_ = at_top() ? top_key(k) : (in_detail() ? detail_key(k) : Key::none);
-    return true;
-  }
-  bool end_object() override { return pop(); }
-  bool start_array(std::size_t) override {
-    if (in_cut()) raw.cut.emplace_back();
-    stack_.push_back(key_);
-    key_ = Key::none;
-    return true;
-  }
-  bool end_array() override { return pop(); }
-  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& e) override {
-    error = "column " + std::to_string(pos) + ": " + strip_prefix(e.what());
-    return false;
-  }
-
- private:
-  bool at_top() const { return stack_.size() == 1; }
-  bool in_detail() const { return stack_.size() == 2 && stack_[1] == Key::detail; }
-  bool in_cut() const { return stack_.size() == 3 && stack_[1] == Key::detail && stack_[2] == Key::cut; }
-  bool in_cut_pair() const { return stack_.size() == 4 && stack_[2] == Key::cut; }
-  bool scalar() {
-    if (stack_.size() <= 2) key_ = Key::none;
-    return true;
-  }
-  bool pop() {
-    key_ = Key::none;
-    stack_.pop_back();
-    return true;
-  }
-  bool integer(int64_t v, bool non_negative) {
-    if (at_top()) {
-      if (key_ == Key::id && non_negative) raw.id = static_cast<uint64_t>(v), raw.has_id = true;
-      if (key_ == Key::id && !non_negative) raw.type_error = "'id' is negative";
-      if (key_ == Key::t) raw.t_us = v, raw.has_t = true;
-      if (key_ == Key::msg) raw.msg = static_cast<uint64_t>(v);
-    } else if (in_detail() && key_ == Key::txn) {
-      raw.txn = std::to_string(v);
-    }
-    return scalar();
-  }
-  static std::string strip_prefix(const char* what) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." -> tail
-    std::string s = what;
-    auto colon = s.find(": ");
-    return colon == std::string::npos ? s : s.substr(colon + 2);
-  }
-
-  std::vector<Key> stack_;
-  Key key_ = Key::none;
-};
-
-}  // namespace load_detail
-
-namespace {
-
-// Byte range of the top-level "detail" object inside a parsed line. The writer emits detail
-// last, and `"detail"` followed by ':' can only be a key (quotes inside strings are escaped).
-std::pair<uint32_t, uint32_t> find_detail(std::string_view line) {
-  size_t at = 0;
-  while ((at = line.find("\"detail\"", at)) != std::string_view::npos) {
-    size_t p = at + 8;
-    while (p < line.size() && line[p] == ' ') ++p;
-    if (p < line.size() && line[p] == ':') {
-      ++p;
-      while (p < line.size() && line[p] == ' ') ++p;
-      if (p >= line.size() || line[p] != '{') return {0, 0};
-      int depth = 0;
-      bool in_string = false;
-      for (size_t q = p; q < line.size(); ++q) {
-        char c = line[q];
-        if (in_string) {
-          if (c == '\\') ++q;
-          else if (c == '"') in_string = false;
-        } else if (c == '"') {
-          in_string = true;
-        } else if (c == '{') {
-          ++depth;
-        } else if (c == '}' && --depth == 0) {
-          return {static_cast<uint32_t>(p), static_cast<uint32_t>(q + 1 - p)};
-        }
-      }
-      return {0, 0};
-    }
-    at = p;
-  }
-  return {0, 0};
-}
-
-constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-
-uint64_t fnv1a(std::string_view bytes, uint64_t h) {
-  for (unsigned char c : bytes) h = (h ^ c) * kFnvPrime;
-  return h;
-}
-
-}  // namespace
-
 void TraceLoader::issue(uint32_t line, std::string what) {
   if (m_.issues_.size() < kMaxIssues) {
     m_.issues_.push_back({line, std::move(what)});
@@ -230,7 +40,8 @@ void TraceLoader::load(std::string text) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     bool hashed = parse_line(sax, line, pos, line_no, has_newline);
-    if (hashed && !seen_end_) hash = fnv1a(all.substr(pos, end - pos + (has_newline ? 1 : 0)), hash);
+    if (hashed && !seen_end_)
+      hash = fnv1a(all.substr(pos, end - pos + (has_newline ? 1 : 0)), hash);
     pos = end + 1;
   }
   finish(hash, line_no);
@@ -255,7 +66,8 @@ bool TraceLoader::parse_line(LineSax& sax, std::string_view line, size_t offset,
     std::string why = !ok ? sax.error : "line is not a JSON object";
     if (!has_newline) why = "truncated last line (" + why + ")";
     issue(line_no, "bad JSON, line skipped: " + why);
-    if (first) issue(line_no, "missing header: first line must be {\"format\":\"dtxsim-trace\",...}");
+    if (first)
+      issue(line_no, "missing header: first line must be {\"format\":\"dtxsim-trace\",...}");
     return false;
   }
   const RawLine& raw = sax.raw;
@@ -280,7 +92,9 @@ bool TraceLoader::parse_line(LineSax& sax, std::string_view line, size_t offset,
   }
   if (!raw.has_id || !raw.has_t || !raw.has_node || !raw.has_kind) {
     std::string missing;
-    for (auto [has, name] : {std::pair{raw.has_id, "id"}, {raw.has_t, "t"}, {raw.has_node, "node"},
+    for (auto [has, name] : {std::pair{raw.has_id, "id"},
+                             {raw.has_t, "t"},
+                             {raw.has_node, "node"},
                              {raw.has_kind, "kind"}})
       if (!has) missing += std::string(missing.empty() ? "'" : ", '") + name + "'";
     issue(line_no, "event skipped: missing " + missing);
@@ -298,13 +112,16 @@ void TraceLoader::parse_header(std::string_view line, uint32_t line_no) {
   if (h.contains("version") && h["version"] != 1) {
     issue(line_no, "header version " + h["version"].dump() + " is not 1; reading it anyway");
   }
-  auto str = [&](const char* k) { return h.contains(k) && h[k].is_string() ? h[k].get<std::string>() : ""; };
+  auto str = [&](const char* k) {
+    return h.contains(k) && h[k].is_string() ? h[k].get<std::string>() : "";
+  };
   m_.header_.present = true;
   m_.header_.scenario = str("scenario");
   m_.header_.pattern = str("pattern");
   m_.header_.variant = str("variant");
   m_.header_.build = str("build");
-  if (h.contains("seed") && h["seed"].is_number_unsigned()) m_.header_.seed = h["seed"].get<uint64_t>();
+  if (h.contains("seed") && h["seed"].is_number_unsigned())
+    m_.header_.seed = h["seed"].get<uint64_t>();
   if (!h.contains("nodes") || !h["nodes"].is_array()) {
     issue(line_no, "header has no \"nodes\" list; lanes come from events");
     return;
@@ -314,8 +131,10 @@ void TraceLoader::parse_header(std::string_view line, uint32_t line_no) {
       issue(line_no, "header node without a name skipped: " + n.dump());
       continue;
     }
-    std::string role = n.contains("role") && n["role"].is_string() ? n["role"].get<std::string>() : "";
-    std::string group = n.contains("group") && n["group"].is_string() ? n["group"].get<std::string>() : "";
+    std::string role =
+        n.contains("role") && n["role"].is_string() ? n["role"].get<std::string>() : "";
+    std::string group =
+        n.contains("group") && n["group"].is_string() ? n["group"].get<std::string>() : "";
     add_node(n["name"].get<std::string>(), role, group.empty() ? "(ungrouped)" : group, true);
   }
 }
@@ -325,15 +144,20 @@ void TraceLoader::parse_trailer(std::string_view line, uint32_t line_no, bool is
   if (is_end) {
     seen_end_ = true;
     m_.has_end_ = true;
-    if (j.contains("events") && j["events"].is_number_unsigned()) end_events_ = j["events"].get<uint64_t>();
-    if (j.contains("trace_hash") && j["trace_hash"].is_string()) end_hash_ = j["trace_hash"].get<std::string>();
-    if (j.contains("t_end") && j["t_end"].is_number_integer()) end_t_us_ = j["t_end"].get<int64_t>();
+    if (j.contains("events") && j["events"].is_number_unsigned())
+      end_events_ = j["events"].get<uint64_t>();
+    if (j.contains("trace_hash") && j["trace_hash"].is_string())
+      end_hash_ = j["trace_hash"].get<std::string>();
+    if (j.contains("t_end") && j["t_end"].is_number_integer())
+      end_t_us_ = j["t_end"].get<int64_t>();
     end_line_ = line_no;
     return;
   }
   PendingViolation v;
   v.line = line_no;
-  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
+  auto str = [&](const char* k) {
+    return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
+  };
   v.v.invariant = str("invariant");
   v.v.gid_text = str("gid");
   v.v.message = str("message");
@@ -363,7 +187,8 @@ uint16_t TraceLoader::lane_for(const std::string& name, uint32_t line_no) {
   return add_node(name, "unknown", "(undeclared)", false);
 }
 
-void TraceLoader::add_event(const RawLine& raw, std::string_view line, size_t offset, uint32_t line_no) {
+void TraceLoader::add_event(const RawLine& raw, std::string_view line, size_t offset,
+                            uint32_t line_no) {
   Event e;
   e.id = raw.id;
   e.t_us = raw.t_us;
@@ -375,7 +200,8 @@ void TraceLoader::add_event(const RawLine& raw, std::string_view line, size_t of
   e.detail_offset = d_off, e.detail_len = d_len;
   e.lane = lane_for(raw.node, line_no);
   if (!raw.peer.empty()) e.peer = lane_for(raw.peer, line_no);
-  auto [k, fresh_kind] = kind_of_.try_emplace(raw.kind, static_cast<uint16_t>(m_.kind_names_.size()));
+  auto [k, fresh_kind] =
+      kind_of_.try_emplace(raw.kind, static_cast<uint16_t>(m_.kind_names_.size()));
   if (fresh_kind) m_.kind_names_.push_back(raw.kind);
   e.kind_name = k->second;
   e.kind = kind_from_name(raw.kind);
@@ -393,7 +219,8 @@ void TraceLoader::add_event(const RawLine& raw, std::string_view line, size_t of
     }
     if (e.id != prev.id + 1 && !ids_gapped_) {
       ids_gapped_ = true;
-      issue(line_no, "event ids not dense (" + std::to_string(prev.id) + " then " + std::to_string(e.id) + ")");
+      issue(line_no, "event ids not dense (" + std::to_string(prev.id) + " then " +
+                         std::to_string(e.id) + ")");
     }
   } else if (e.id != 0) {
     ids_gapped_ = true;

@@ -25,7 +25,8 @@ void IntervalIndex::push(uint32_t it, int64_t begin, int64_t end) {
 std::pair<size_t, size_t> IntervalIndex::overlapping(int64_t t0_us, int64_t t1_us) const {
   auto first = std::lower_bound(max_end_us.begin(), max_end_us.end(), t0_us);
   size_t f = static_cast<size_t>(first - max_end_us.begin());
-  auto last = std::upper_bound(begin_us.begin() + static_cast<std::ptrdiff_t>(f), begin_us.end(), t1_us);
+  auto last =
+      std::upper_bound(begin_us.begin() + static_cast<std::ptrdiff_t>(f), begin_us.end(), t1_us);
   return {f, static_cast<size_t>(last - begin_us.begin())};
 }
 
@@ -64,7 +65,9 @@ namespace {
 // Case-insensitive substring test; `needle` is already lower case.
 bool contains_folded(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                         [&](char a, char b) { return lower(a) == b; });
   return it != hay.end();
@@ -84,8 +87,10 @@ std::vector<uint32_t> TraceModel::search(std::string_view text) const {
     return hit;
   };
   auto lane_hit = names_matching(nodes_, [](const Node& n) -> std::string_view { return n.name; });
-  auto kind_hit = names_matching(kind_names_, [](const std::string& s) -> std::string_view { return s; });
-  auto gid_hit = names_matching(gid_names_, [](const std::string& s) -> std::string_view { return s; });
+  auto kind_hit =
+      names_matching(kind_names_, [](const std::string& s) -> std::string_view { return s; });
+  auto gid_hit =
+      names_matching(gid_names_, [](const std::string& s) -> std::string_view { return s; });
   for (uint32_t i = 0; i < events_.size(); ++i) {
     const Event& e = events_[i];
     if (lane_hit[e.lane] || kind_hit[e.kind_name] || (e.gid != kNone && gid_hit[e.gid]) ||
@@ -138,20 +143,21 @@ std::vector<Fold> fold_spans(const std::vector<Span>& spans, const IntervalIndex
 std::vector<ArrowFold> fold_arrows(const TraceModel& model, std::pair<size_t, size_t> range,
                                    int64_t view_t0_us, double us_per_px, double min_px) {
   std::vector<ArrowFold> out;
-  // The drawn arrow of each lane pair; arrows come in send order so only the latest can absorb.
+  // The drawn arrow of each lane pair and state; arrows come in send order so only the latest
+  // can absorb (a drawn arrow per pair alone would let interleaved states defeat folding).
   size_t lanes = model.nodes().size();
-  std::vector<uint32_t> last_drawn(lanes * lanes, kNone);
+  std::vector<uint32_t> last_drawn(lanes * lanes * 4, kNone);
   const auto& arrows = model.arrows();
   const auto& index = model.arrow_index();
   auto px = [&](int64_t t) { return static_cast<double>(t - view_t0_us) / us_per_px; };
   for (size_t p = range.first; p < range.second; ++p) {
     const Arrow& a = arrows[index.item[p]];
-    uint32_t& drawn = last_drawn[a.from * lanes + a.to];
+    uint32_t& drawn = last_drawn[(a.from * lanes + a.to) * 4 + static_cast<size_t>(a.state)];
     if (drawn != kNone) {
       ArrowFold& f = out[drawn];
       const Arrow& d = arrows[f.arrow];
       if (std::abs(px(a.send_us) - px(d.send_us)) < min_px &&
-          std::abs(px(a.end_us) - px(d.end_us)) < min_px && a.state == d.state) {
+          std::abs(px(a.end_us) - px(d.end_us)) < min_px) {
         ++f.count;
         continue;
       }
@@ -164,19 +170,32 @@ std::vector<ArrowFold> fold_arrows(const TraceModel& model, std::pair<size_t, si
 
 Kind kind_from_name(std::string_view name) {
   static const std::unordered_map<std::string_view, Kind> kinds = {
-      {"send", Kind::send},           {"deliver", Kind::deliver},
-      {"drop", Kind::drop},           {"duplicate", Kind::duplicate},
-      {"timeout", Kind::timeout},     {"db_begin", Kind::db_begin},
-      {"db_exec", Kind::db_exec},     {"db_lock_wait", Kind::db_lock_wait},
-      {"db_prepare", Kind::db_prepare}, {"db_commit", Kind::db_commit},
-      {"db_rollback", Kind::db_rollback}, {"crash", Kind::crash},
-      {"restart", Kind::restart},     {"pause", Kind::pause},
-      {"resume", Kind::resume},       {"partition", Kind::partition},
-      {"heal", Kind::heal},           {"clog", Kind::clog},
-      {"unclog", Kind::unclog},       {"fault", Kind::fault},
-      {"checkback", Kind::checkback}, {"retry", Kind::retry},
-      {"branch_call", Kind::branch_call}, {"gtx", Kind::gtx},
-      {"effect", Kind::effect},       {"note", Kind::note}};
+      {"send", Kind::send},
+      {"deliver", Kind::deliver},
+      {"drop", Kind::drop},
+      {"duplicate", Kind::duplicate},
+      {"timeout", Kind::timeout},
+      {"db_begin", Kind::db_begin},
+      {"db_exec", Kind::db_exec},
+      {"db_lock_wait", Kind::db_lock_wait},
+      {"db_prepare", Kind::db_prepare},
+      {"db_commit", Kind::db_commit},
+      {"db_rollback", Kind::db_rollback},
+      {"crash", Kind::crash},
+      {"restart", Kind::restart},
+      {"pause", Kind::pause},
+      {"resume", Kind::resume},
+      {"partition", Kind::partition},
+      {"heal", Kind::heal},
+      {"clog", Kind::clog},
+      {"unclog", Kind::unclog},
+      {"fault", Kind::fault},
+      {"checkback", Kind::checkback},
+      {"retry", Kind::retry},
+      {"branch_call", Kind::branch_call},
+      {"gtx", Kind::gtx},
+      {"effect", Kind::effect},
+      {"note", Kind::note}};
   auto it = kinds.find(name);
   if (it != kinds.end()) return it->second;
   if (name.starts_with("broker_")) return Kind::broker;
@@ -185,20 +204,28 @@ Kind kind_from_name(std::string_view name) {
 
 const char* span_outcome_name(SpanOutcome o) {
   switch (o) {
-    case SpanOutcome::committed: return "committed";
-    case SpanOutcome::rolled_back: return "rolled back";
-    case SpanOutcome::in_doubt: return "in doubt (prepared, never resolved)";
-    case SpanOutcome::open: return "open at trace end";
+    case SpanOutcome::committed:
+      return "committed";
+    case SpanOutcome::rolled_back:
+      return "rolled back";
+    case SpanOutcome::in_doubt:
+      return "in doubt (prepared, never resolved)";
+    case SpanOutcome::open:
+      return "open at trace end";
   }
   return "?";
 }
 
 const char* arrow_state_name(ArrowState s) {
   switch (s) {
-    case ArrowState::delivered: return "delivered";
-    case ArrowState::dropped: return "dropped";
-    case ArrowState::duplicate: return "duplicate delivery";
-    case ArrowState::in_flight: return "in flight at trace end";
+    case ArrowState::delivered:
+      return "delivered";
+    case ArrowState::dropped:
+      return "dropped";
+    case ArrowState::duplicate:
+      return "duplicate delivery";
+    case ArrowState::in_flight:
+      return "in flight at trace end";
   }
   return "?";
 }

@@ -17,10 +17,34 @@ inline constexpr uint16_t kNoLane = 0xffffu;
 inline constexpr uint64_t kNoMsg = 0;  // the writer uses msg 0 for "no message"
 
 enum class Kind : uint8_t {
-  send, deliver, drop, duplicate, timeout,
-  db_begin, db_exec, db_lock_wait, db_prepare, db_commit, db_rollback,
-  crash, restart, pause, resume, partition, heal, clog, unclog, fault,
-  broker, checkback, retry, branch_call, gtx, effect, note, other
+  send,
+  deliver,
+  drop,
+  duplicate,
+  timeout,
+  db_begin,
+  db_exec,
+  db_lock_wait,
+  db_prepare,
+  db_commit,
+  db_rollback,
+  crash,
+  restart,
+  pause,
+  resume,
+  partition,
+  heal,
+  clog,
+  unclog,
+  fault,
+  broker,
+  checkback,
+  retry,
+  branch_call,
+  gtx,
+  effect,
+  note,
+  other
 };
 
 struct Event {
@@ -29,7 +53,7 @@ struct Event {
   uint64_t msg = kNoMsg;
   uint64_t text_offset = 0;  // the raw JSON line inside TraceModel::text()
   uint32_t text_len = 0;
-  uint32_t line = 0;  // 1-based line number in the file
+  uint32_t line = 0;           // 1-based line number in the file
   uint32_t detail_offset = 0;  // raw `detail` object, relative to the line; len 0 = none
   uint32_t detail_len = 0;
   uint32_t gid = kNone;
@@ -247,7 +271,8 @@ std::vector<Fold> fold_instants(const TimeIndex& index, std::pair<size_t, size_t
 // gaps under min_px merge.
 std::vector<Fold> fold_spans(const std::vector<Span>& spans, const IntervalIndex& row,
                              std::pair<size_t, size_t> range, double us_per_px, double min_px);
-// Arrows between the same two lanes whose both ends are within min_px of a drawn one merge into it.
+// Arrows between the same two lanes, in the same state, whose both ends are within min_px of the
+// last drawn one merge into it.
 std::vector<ArrowFold> fold_arrows(const TraceModel& model, std::pair<size_t, size_t> range,
                                    int64_t view_t0_us, double us_per_px, double min_px);
 

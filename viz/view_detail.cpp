@@ -13,7 +13,7 @@ namespace dtxview {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // fields in the order the file has them
 
 void section(const char* title) {  // ImGui 1.86 has no SeparatorText
   ImGui::Spacing();
@@ -51,16 +51,21 @@ void show_related(AppState& app, const Event& e, uint32_t ev) {
   if (e.span != kNone) {
     const Span& s = m.spans()[e.span];
     section("Local transaction");
-    ImGui::Text("txn %s on %s: %s", s.txn.c_str(), m.nodes()[s.lane].name.c_str(), span_outcome_name(s.outcome));
-    ImGui::Text("%s long, %u statements", format_time(static_cast<double>(s.end_us - s.begin_us)).c_str(), s.exec_count);
+    ImGui::Text("txn %s on %s: %s", s.txn.c_str(), m.nodes()[s.lane].name.c_str(),
+                span_outcome_name(s.outcome));
+    ImGui::Text("%s long, %u statements",
+                format_time(static_cast<double>(s.end_us - s.begin_us)).c_str(), s.exec_count);
     jump_button(app, "begin", s.begin_event);
     jump_button(app, "end", s.end_event);
   }
   if (e.arrow != kNone) {
     const Arrow& a = m.arrows()[e.arrow];
     section("Message");
-    ImGui::Text("msg %llu %s -> %s: %s", static_cast<unsigned long long>(a.msg), m.nodes()[a.from].name.c_str(), m.nodes()[a.to].name.c_str(), arrow_state_name(a.state));
-    if (a.end_event != kNone) ImGui::Text("latency %s", format_time(static_cast<double>(a.end_us - a.send_us)).c_str());
+    ImGui::Text("msg %llu %s -> %s: %s", static_cast<unsigned long long>(a.msg),
+                m.nodes()[a.from].name.c_str(), m.nodes()[a.to].name.c_str(),
+                arrow_state_name(a.state));
+    if (a.end_event != kNone)
+      ImGui::Text("latency %s", format_time(static_cast<double>(a.end_us - a.send_us)).c_str());
     jump_button(app, "send", a.send_event);
     jump_button(app, "arrival", a.end_event);
   }
@@ -68,7 +73,8 @@ void show_related(AppState& app, const Event& e, uint32_t ev) {
   for (uint32_t v = 0; v < vs.size(); ++v) {
     if (!std::binary_search(vs[v].events.begin(), vs[v].events.end(), ev)) continue;
     ImGui::PushID(static_cast<int>(v));
-    ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "evidence for %s (%s)", vs[v].invariant.c_str(), vs[v].gid_text.c_str());
+    ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "evidence for %s (%s)", vs[v].invariant.c_str(),
+                       vs[v].gid_text.c_str());
     ImGui::SameLine();
     if (ImGui::SmallButton("show")) app.select_violation(v);
     ImGui::PopID();
@@ -100,12 +106,14 @@ void draw_detail(AppState& app, UiState&) {
   ImGui::TextDisabled("(line %u)", e.line);
   jump_button(app, "prev", ev > 0 ? ev - 1 : kNone);
   jump_button(app, "next", ev + 1 < m.events().size() ? ev + 1 : kNone);
-  ImGui::Text("at %s on %s (%s)", format_time(static_cast<double>(e.t_us)).c_str(), m.nodes()[e.lane].name.c_str(), m.nodes()[e.lane].role.c_str());
+  ImGui::Text("at %s on %s (%s)", format_time(static_cast<double>(e.t_us)).c_str(),
+              m.nodes()[e.lane].name.c_str(), m.nodes()[e.lane].role.c_str());
   if (e.gid != kNone) {
     ImGui::Text("gid %s", m.gid_name(e.gid).c_str());
     ImGui::SameLine();
     bool focused = app.selected_gid() == e.gid;
-    if (ImGui::SmallButton(focused ? "unfocus gid" : "focus gid")) app.select_gid(focused ? kNone : e.gid);
+    if (ImGui::SmallButton(focused ? "unfocus gid" : "focus gid"))
+      app.select_gid(focused ? kNone : e.gid);
   }
   section("Fields");
   if (parsed.is_object()) {
@@ -113,7 +121,8 @@ void draw_detail(AppState& app, UiState&) {
   }
   show_related(app, e, ev);
   section("Raw line");
-  ImGui::InputTextMultiline("##raw", &raw, ImVec2(-1, ImGui::GetTextLineHeight() * 4), ImGuiInputTextFlags_ReadOnly);
+  ImGui::InputTextMultiline("##raw", &raw, ImVec2(-1, ImGui::GetTextLineHeight() * 4),
+                            ImGuiInputTextFlags_ReadOnly);
 }
 
 }  // namespace dtxview

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "views.hpp"
 
@@ -34,7 +36,9 @@ void draw_row(AppState& app, uint32_t ev) {
   char id[32];
   std::snprintf(id, sizeof id, "%llu", static_cast<unsigned long long>(e.id));
   ImGui::PushID(static_cast<int>(ev));
-  if (ImGui::Selectable(id, app.selected_event() == ev, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
+  if (ImGui::Selectable(
+          id, app.selected_event() == ev,
+          ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
     app.select_event(ev, true);
   ImGui::PopID();
   ImGui::TableNextColumn();
@@ -60,22 +64,42 @@ void draw_row(AppState& app, uint32_t ev) {
 }  // namespace
 
 void draw_log(AppState& app, UiState& ui) {
-  size_t rows = app.focusing() ? app.focus().size() : app.model().events().size();
+  const TraceModel& m = app.model();
+  size_t rows = app.focusing() ? app.focus().size() : m.events().size();
   ImGui::Text("Event log: %zu %s", rows, app.focusing() ? "events in focus" : "events");
-  ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                          ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                          ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
+                          ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("log", 8, flags)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("id");
-  ImGui::TableSetupColumn("time");
-  ImGui::TableSetupColumn("node");
-  ImGui::TableSetupColumn("kind");
-  ImGui::TableSetupColumn("gid");
-  ImGui::TableSetupColumn("msg");
-  ImGui::TableSetupColumn("peer");
+  // Widths fixed up front from the longest names: fit-to-content would only measure the rows
+  // shown first (small ids, early gids).
+  static std::pair<const Event*, size_t> widths_for{nullptr, 1};  // never a real model's key
+  static float widths[7];
+  if (widths_for != std::pair{m.events().data(), m.events().size()}) {
+    widths_for = {m.events().data(), m.events().size()};
+    auto longest = [](auto&& names) {
+      float w = 0;
+      for (const auto& n : names) w = std::max(w, ImGui::CalcTextSize(n.c_str()).x);
+      return w;
+    };
+    std::vector<std::string> nodes, gids;
+    for (const Node& n : m.nodes()) nodes.push_back(n.name);
+    for (size_t g = 0; g < m.gid_count(); ++g) gids.push_back(m.gid_name(static_cast<uint32_t>(g)));
+    float digit = ImGui::CalcTextSize("0").x;
+    widths[0] = digit * 8;
+    widths[1] = ImGui::CalcTextSize("000.00 ms").x;
+    widths[2] = widths[6] = longest(nodes);
+    widths[3] = longest(m.kind_names());
+    widths[4] = std::max(longest(gids), ImGui::CalcTextSize("gid").x);
+    widths[5] = digit * 7;
+  }
+  const char* names[7] = {"id", "time", "node", "kind", "gid", "msg", "peer"};
+  for (int c = 0; c < 7; ++c)
+    ImGui::TableSetupColumn(names[c], ImGuiTableColumnFlags_WidthFixed, widths[c]);
   ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
-  if (app.take_log_scroll() && ui.log_row_h > 0) {
+  if (ui.log_row_h > 0 && app.take_log_scroll()) {  // row height is known from frame 2 on
     int row = row_of(app, app.selected_event());
     if (row >= 0) {
       float visible = ImGui::GetWindowHeight() - ui.log_row_h;

@@ -58,12 +58,16 @@ void draw_open_dialog(AppState& app, UiState& ui) {
   if (!ui.open_dialog) return;
   if (ui.dialog_dir.empty()) {
     std::error_code ec;
-    ui.dialog_dir = ui.trace_path.empty() ? fs::current_path(ec).string() : fs::path(ui.trace_path).parent_path().string();
-    if (ui.dialog_dir.empty()) ui.dialog_dir.assign(1, '.');  // not = ".": GCC 12 -Wrestrict false positive
+    ui.dialog_dir = ui.trace_path.empty() ? fs::current_path(ec).string()
+                                          : fs::path(ui.trace_path).parent_path().string();
+    if (ui.dialog_dir.empty())
+      ui.dialog_dir.assign(1, '.');  // not = ".": GCC 12 -Wrestrict false positive
   }
   if (listed_dir != ui.dialog_dir) listed_dir = ui.dialog_dir, entries = list_dir(listed_dir);
   ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowPos(
+      ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2),
+      ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(640, 460), ImGuiCond_Appearing);
   if (!ImGui::Begin("Open trace", &ui.open_dialog, ImGuiWindowFlags_NoCollapse)) {
     ImGui::End();
@@ -73,7 +77,8 @@ void draw_open_dialog(AppState& app, UiState& ui) {
   if (ImGui::Button("Up")) ui.dialog_dir = fs::path(ui.dialog_dir).parent_path().string();
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-80);
-  bool enter = ImGui::InputTextWithHint("##path", "path to a .jsonl trace", &ui.dialog_path, ImGuiInputTextFlags_EnterReturnsTrue);
+  bool enter = ImGui::InputTextWithHint("##path", "path to a .jsonl trace", &ui.dialog_path,
+                                        ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if ((ImGui::Button("Open", ImVec2(-1, 0)) || enter) && !ui.dialog_path.empty()) {
     std::error_code ec;
@@ -84,17 +89,22 @@ void draw_open_dialog(AppState& app, UiState& ui) {
       ui.dialog_error.clear();
     }
   }
-  if (!ui.dialog_error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", ui.dialog_error.c_str());
+  if (!ui.dialog_error.empty())
+    ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", ui.dialog_error.c_str());
   ImGui::BeginChild("entries", ImVec2(0, 0), true);
   for (const Entry& e : entries) {
     bool trace = !e.dir && e.name.ends_with(".jsonl");
-    if (!e.dir && !trace) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    if (!e.dir && !trace)
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     std::string label = e.dir ? e.name + "/" : e.name;
     if (ImGui::Selectable(label.c_str(), false, ImGuiSelectableFlags_AllowDoubleClick)) {
       std::string full = (fs::path(ui.dialog_dir) / e.name).string();
-      if (e.dir) ui.dialog_dir = full;
-      else ui.dialog_path = full;
-      if (!e.dir && ImGui::IsMouseDoubleClicked(0) && load_trace(app, ui, full, ui.dialog_error)) ui.open_dialog = false;
+      if (e.dir)
+        ui.dialog_dir = full;
+      else
+        ui.dialog_path = full;
+      if (!e.dir && ImGui::IsMouseDoubleClicked(0) && load_trace(app, ui, full, ui.dialog_error))
+        ui.open_dialog = false;
     }
     if (!e.dir && !trace) ImGui::PopStyleColor();
   }

@@ -13,6 +13,8 @@ namespace dtxview {
 namespace {
 
 constexpr size_t kMaxFocusDetail = 4000;  // beyond this the focus shows marks only, no spans/arrows
+constexpr size_t kCrowdedArrows = 300;    // more arrows than this on screen are drawn plain
+constexpr size_t kMaxArrows = 600;        // and more than this fold coarser
 
 struct Row {
   float y = 0, h = 0;
@@ -40,7 +42,8 @@ Layout build_layout(const TraceModel& m, const UiState& ui) {
     if (g < ui.collapsed.size() && ui.collapsed[g]) {
       auto v = make_group_lane(m, g);
       float h = v->height();
-      for (uint16_t l : m.groups()[g].lanes) lay.lane_top[l] = y, lay.lane_mid[l] = y + kMarkRowH / 2, lay.lane_open[l] = false;
+      for (uint16_t l : m.groups()[g].lanes)
+        lay.lane_top[l] = y, lay.lane_mid[l] = y + kMarkRowH / 2, lay.lane_open[l] = false;
       lay.rows.push_back(Row{y, h, g, kNoLane, false, std::move(v)});
       y += h;
       continue;
@@ -64,24 +67,31 @@ void draw_ruler(const AppState& app, ImDrawList* dl, ImVec2 p, float x0, float x
   double mag = std::max(std::abs(v.start_us()), std::abs(v.end_us()));
   double us_per_px = v.us_per_px(x1 - x0);
   auto x_of = [&](double t) { return x0 + static_cast<float>((t - v.start_us()) / us_per_px); };
-  for (double t = ticks.t_us.empty() ? 0 : ticks.t_us.front() - ticks.step_us; t <= v.end_us(); t += ticks.step_us / 5) {
+  for (double t = ticks.t_us.empty() ? 0 : ticks.t_us.front() - ticks.step_us; t <= v.end_us();
+       t += ticks.step_us / 5) {
     float x = x_of(t);
-    if (x >= x0) dl->AddLine(ImVec2(x, p.y + kRulerH - 4), ImVec2(x, p.y + kRulerH), IM_COL32(120, 120, 130, 255));
+    if (x >= x0)
+      dl->AddLine(ImVec2(x, p.y + kRulerH - 4), ImVec2(x, p.y + kRulerH),
+                  IM_COL32(120, 120, 130, 255));
   }
   for (double t : ticks.t_us) {
     float x = x_of(t);
-    dl->AddLine(ImVec2(x, p.y + kRulerH - 10), ImVec2(x, p.y + kRulerH), IM_COL32(200, 200, 210, 255));
-    dl->AddText(ImVec2(x + 3, p.y + 2), IM_COL32(220, 220, 230, 255), format_tick(t, ticks.step_us, mag).c_str());
+    dl->AddLine(ImVec2(x, p.y + kRulerH - 10), ImVec2(x, p.y + kRulerH),
+                IM_COL32(200, 200, 210, 255));
+    dl->AddText(ImVec2(x + 3, p.y + 2), IM_COL32(220, 220, 230, 255),
+                format_tick(t, ticks.step_us, mag).c_str());
   }
   if (app.selected_event() != kNone) {
     float x = x_of(static_cast<double>(app.model().event(app.selected_event()).t_us));
-    dl->AddTriangleFilled(ImVec2(x - 5, p.y + kRulerH - 8), ImVec2(x + 5, p.y + kRulerH - 8), ImVec2(x, p.y + kRulerH), IM_COL32_WHITE);
+    dl->AddTriangleFilled(ImVec2(x - 5, p.y + kRulerH - 8), ImVec2(x + 5, p.y + kRulerH - 8),
+                          ImVec2(x, p.y + kRulerH), IM_COL32_WHITE);
   }
   if (mouse_x >= x0 && mouse_x <= x1) {
     std::string t = format_time(v.start_us() + (mouse_x - x0) * us_per_px);
     ImVec2 ts = ImGui::CalcTextSize(t.c_str());
     float tx = std::min(mouse_x + 4, x1 - ts.x - 2);
-    dl->AddRectFilled(ImVec2(tx - 2, p.y + 2), ImVec2(tx + ts.x + 2, p.y + 2 + ts.y), IM_COL32(70, 70, 90, 255));
+    dl->AddRectFilled(ImVec2(tx - 2, p.y + 2), ImVec2(tx + ts.x + 2, p.y + 2 + ts.y),
+                      IM_COL32(70, 70, 90, 255));
     dl->AddText(ImVec2(tx, p.y + 2), IM_COL32(255, 255, 160, 255), t.c_str());
   }
   std::string width = "view " + format_time(v.width_us());
@@ -89,40 +99,78 @@ void draw_ruler(const AppState& app, ImDrawList* dl, ImVec2 p, float x0, float x
   dl->AddText(ImVec2(x0 - ws.x - 8, p.y + 4), IM_COL32(160, 160, 170, 255), width.c_str());
 }
 
-void draw_partitions(TimelineFrame& f, const Layout& lay, float oy) {
-  const auto& parts = f.model.partitions();
-  for (uint32_t i = 0; i < parts.size(); ++i) {  // partitions are few; a scan is cheaper than an index
-    const Partition& p = parts[i];
-    if (p.end_us < f.t_lo() || p.begin_us > f.t_hi()) continue;
-    float xa = f.x_of(static_cast<double>(p.begin_us)), xb = std::max(f.x_of(static_cast<double>(p.end_us)), xa + 2);
-    bool labelled = false;
-    for (uint16_t l : p.lanes) {
-      float y0 = oy + lay.lane_top[l], y1 = y0 + kMarkRowH + 2;
-      f.dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(IM_COL32(240, 210, 60, 45)));
-      f.dl->AddRect(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(IM_COL32(240, 210, 60, 140)));
-      std::string text = "partition " + p.name;
-      if (!labelled && xb - xa > ImGui::CalcTextSize(text.c_str()).x + 6) {
-        f.dl->AddText(ImVec2(std::max(xa, f.x0) + 3, y0 + 1), f.fade(IM_COL32(240, 210, 60, 200)), text.c_str());
-        labelled = true;
-      }
-      f.offer(ImVec2(xa, y0), ImVec2(xb, y1), Hover{HoverKind::partition, i, 1, p.begin_us, p.end_us, l});
+void draw_partition_run(TimelineFrame& f, const Layout& lay, float oy, uint16_t lane,
+                        const RectRun& run, std::vector<bool>& labelled) {
+  const Partition& p = f.model.partitions()[run.item];
+  float y0 = oy + lay.lane_top[lane], y1 = y0 + kMarkRowH + 2;
+  f.dl->AddRectFilled(ImVec2(run.xa, y0), ImVec2(run.xb, y1), f.fade(IM_COL32(240, 210, 60, 45)));
+  if (run.count == 1) {
+    f.dl->AddRect(ImVec2(run.xa, y0), ImVec2(run.xb, y1), f.fade(IM_COL32(240, 210, 60, 140)));
+    std::string text = "partition " + p.name;
+    if (!labelled[run.item] && run.xb - run.xa > ImGui::CalcTextSize(text.c_str()).x + 6) {
+      f.dl->AddText(ImVec2(std::max(run.xa, f.x0) + 3, y0 + 1), f.fade(IM_COL32(240, 210, 60, 200)),
+                    text.c_str());
+      labelled[run.item] = true;  // once per partition, on its first lane
     }
   }
+  f.offer(ImVec2(run.xa, y0), ImVec2(run.xb, y1),
+          Hover{HoverKind::partition, run.item, run.count, run.begin_us, run.end_us, lane});
+}
+
+// Partitions shade every lane that loses a link; narrow ones fold per lane like bands.
+void draw_partitions(TimelineFrame& f, const Layout& lay, float oy) {
+  const auto& parts = f.model.partitions();
+  std::vector<RectRun> runs(f.model.nodes().size());
+  std::vector<bool> labelled(parts.size());
+  for (uint32_t i = 0; i < parts.size(); ++i) {  // few enough that a scan beats an index
+    const Partition& p = parts[i];
+    if (p.end_us < f.t_lo() || p.begin_us > f.t_hi()) continue;
+    float xa = f.x_of(static_cast<double>(p.begin_us));
+    float xb = std::max(f.x_of(static_cast<double>(p.end_us)), xa + 2);
+    for (uint16_t l : p.lanes) {
+      if (runs[l].absorb(xa, xb, p.end_us)) continue;
+      if (runs[l].count > 0) draw_partition_run(f, lay, oy, l, runs[l], labelled);
+      runs[l].start(xa, xb, i, p.begin_us, p.end_us);
+    }
+  }
+  for (uint16_t l = 0; l < runs.size(); ++l)
+    if (runs[l].count > 0) draw_partition_run(f, lay, oy, l, runs[l], labelled);
 }
 
 void draw_arrows(TimelineFrame& f, const Layout& lay, float oy) {
-  auto range = f.model.arrow_index().overlapping(f.t_lo(), f.t_hi());
-  auto folds = fold_arrows(f.model, range, static_cast<int64_t>(f.t0_us), f.us_per_px, kFoldPx);
-  float alpha = std::clamp(300.0f / static_cast<float>(folds.size() + 1), 0.3f, 1.0f);
+  // Folding scans every arrow in range, so a still view (hover, step, idle) reuses last frame's.
+  static struct {
+    const Arrow* arrows = nullptr;
+    double t0_us = 0, us_per_px = 0;
+    std::vector<ArrowFold> folds;
+  } cache;
+  const Arrow* arrows = f.model.arrows().data();
+  if (cache.arrows != arrows || cache.t0_us != f.t0_us || cache.us_per_px != f.us_per_px) {
+    auto range = f.model.arrow_index().overlapping(f.t_lo(), f.t_hi());
+    // Software GL pays per long thin line, so past a budget arrows fold over wider distances;
+    // each drawn arrow still says how many it stands for.
+    double fold_px = kFoldPx;
+    auto t0 = static_cast<int64_t>(f.t0_us);
+    cache.folds = fold_arrows(f.model, range, t0, f.us_per_px, fold_px);
+    for (int i = 0; i < 4 && cache.folds.size() > kMaxArrows; ++i) {
+      fold_px *= std::max(2.0, static_cast<double>(cache.folds.size()) / kMaxArrows);
+      cache.folds = fold_arrows(f.model, range, t0, f.us_per_px, fold_px);
+    }
+    cache.arrows = arrows, cache.t0_us = f.t0_us, cache.us_per_px = f.us_per_px;
+  }
+  const auto& folds = cache.folds;
+  bool crowded = folds.size() > kCrowdedArrows;
   for (const ArrowFold& af : folds) {
     const Arrow& a = f.model.arrows()[af.arrow];
     if (a.end_us < f.t_lo()) continue;
-    draw_arrow(f, af.arrow, af.count, oy + lay.lane_mid[a.from], oy + lay.lane_mid[a.to], false, alpha);
+    draw_arrow(f, af.arrow, af.count, oy + lay.lane_mid[a.from], oy + lay.lane_mid[a.to], false,
+               crowded);
   }
 }
 
 // The focus drawn again on top, bright: its marks always, its spans and arrows when few.
-void draw_focus(TimelineFrame& f, const AppState& app, const Layout& lay, float oy, float vis_y0, float vis_y1) {
+void draw_focus(TimelineFrame& f, const AppState& app, const Layout& lay, float oy, float vis_y0,
+                float vis_y1) {
   if (!app.focusing()) {
     if (app.search_text().empty()) return;
     for (const Row& r : lay.rows)
@@ -154,7 +202,8 @@ void draw_focus(TimelineFrame& f, const AppState& app, const Layout& lay, float 
       draw_instants(f, app.focus_on_lane(r.lane), oy + r.y, r.lane, true);
 }
 
-void draw_markers(TimelineFrame& f, const AppState& app, const Layout& lay, float oy, float vis_y0, float vis_y1) {
+void draw_markers(TimelineFrame& f, const AppState& app, const Layout& lay, float oy, float vis_y0,
+                  float vis_y1) {
   for (uint32_t ev : app.evidence()) {
     const Event& e = f.model.event(ev);
     if (e.t_us < f.t_lo() || e.t_us > f.t_hi()) continue;
@@ -170,7 +219,8 @@ void draw_markers(TimelineFrame& f, const AppState& app, const Layout& lay, floa
   }
 }
 
-void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDrawList* dl, float left, float right, float oy) {
+void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDrawList* dl,
+                 float left, float right, float oy) {
   const TraceModel& m = app.model();
   for (const Row& r : lay.rows) {
     float y = oy + r.y;
@@ -178,75 +228,35 @@ void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDr
       bool folded = r.group < ui.collapsed.size() && ui.collapsed[r.group];
       dl->AddRectFilled(ImVec2(left, y), ImVec2(right, y + r.h), IM_COL32(45, 48, 58, 255));
       float cx = left + 9, cy = y + r.h / 2;
-      if (folded) dl->AddTriangleFilled(ImVec2(cx - 3, cy - 5), ImVec2(cx - 3, cy + 5), ImVec2(cx + 4, cy), IM_COL32_WHITE);
-      else dl->AddTriangleFilled(ImVec2(cx - 5, cy - 3), ImVec2(cx + 5, cy - 3), ImVec2(cx, cy + 4), IM_COL32_WHITE);
-      dl->AddText(ImVec2(left + 18, y + 2), IM_COL32(230, 230, 240, 255), m.groups()[r.group].name.c_str());
+      if (folded)
+        dl->AddTriangleFilled(ImVec2(cx - 3, cy - 5), ImVec2(cx - 3, cy + 5), ImVec2(cx + 4, cy),
+                              IM_COL32_WHITE);
+      else
+        dl->AddTriangleFilled(ImVec2(cx - 5, cy - 3), ImVec2(cx + 5, cy - 3), ImVec2(cx, cy + 4),
+                              IM_COL32_WHITE);
+      dl->AddText(ImVec2(left + 18, y + 2), IM_COL32(230, 230, 240, 255),
+                  m.groups()[r.group].name.c_str());
       continue;
     }
-    dl->AddRectFilled(ImVec2(left, y), ImVec2(left + kLabelW - 4, y + r.h - 1), IM_COL32(34, 36, 44, 255));
-    ImU32 name_col = r.lane != kNoLane && !m.nodes()[r.lane].declared ? IM_COL32(255, 170, 90, 255) : IM_COL32(230, 230, 230, 255);
+    dl->AddRectFilled(ImVec2(left, y), ImVec2(left + kLabelW - 4, y + r.h - 1),
+                      IM_COL32(34, 36, 44, 255));
+    ImU32 name_col = r.lane != kNoLane && !m.nodes()[r.lane].declared
+                         ? IM_COL32(255, 170, 90, 255)
+                         : IM_COL32(230, 230, 230, 255);
     dl->PushClipRect(ImVec2(left, y), ImVec2(left + kLabelW - 6, y + r.h), true);
     dl->AddText(ImVec2(left + 14, y + 1), name_col, r.view->label().c_str());
-    if (r.h >= 2 * kMarkRowH) dl->AddText(ImVec2(left + 14, y + kMarkRowH), IM_COL32(140, 140, 150, 255), r.view->sublabel().c_str());
-    else dl->AddText(ImVec2(left + kLabelW - 70, y + 1), IM_COL32(120, 120, 130, 255), r.view->sublabel().c_str());
+    if (r.h >= 2 * kMarkRowH)
+      dl->AddText(ImVec2(left + 14, y + kMarkRowH), IM_COL32(140, 140, 150, 255),
+                  r.view->sublabel().c_str());
+    else
+      dl->AddText(ImVec2(left + kLabelW - 70, y + 1), IM_COL32(120, 120, 130, 255),
+                  r.view->sublabel().c_str());
     dl->PopClipRect();
   }
 }
 
-void show_tooltip(const AppState& app, const Hover& h) {
-  const TraceModel& m = app.model();
-  ImGui::BeginTooltip();
-  switch (h.kind) {
-    case HoverKind::event: {
-      const Event& e = m.event(h.index);
-      ImGui::Text("#%llu  %s  at %s", static_cast<unsigned long long>(e.id), std::string(m.kind_name(e)).c_str(), format_time(static_cast<double>(e.t_us)).c_str());
-      ImGui::Text("node %s%s%s", m.nodes()[e.lane].name.c_str(), e.peer != kNoLane ? "  peer " : "", e.peer != kNoLane ? m.nodes()[e.peer].name.c_str() : "");
-      if (e.gid != kNone) ImGui::Text("gid %s", m.gid_name(e.gid).c_str());
-      if (e.msg != kNoMsg) ImGui::Text("msg %llu", static_cast<unsigned long long>(e.msg));
-      std::string d(m.detail_text(e).substr(0, 300));
-      if (!d.empty()) ImGui::TextWrapped("%s", d.c_str());
-      break;
-    }
-    case HoverKind::events: case HoverKind::spans:
-      ImGui::Text("%u %s folded", h.count, h.kind == HoverKind::events ? "events" : "transactions");
-      ImGui::Text("%s .. %s (%s)", format_time(static_cast<double>(h.begin_us)).c_str(), format_time(static_cast<double>(h.end_us)).c_str(), format_time(static_cast<double>(h.end_us - h.begin_us)).c_str());
-      ImGui::TextDisabled("click to zoom in");
-      break;
-    case HoverKind::span: {
-      const Span& s = m.spans()[h.index];
-      ImGui::Text("txn %s on %s: %s", s.txn.c_str(), m.nodes()[s.lane].name.c_str(), span_outcome_name(s.outcome));
-      ImGui::Text("%s .. %s (%s), %u statements", format_time(static_cast<double>(s.begin_us)).c_str(), format_time(static_cast<double>(s.end_us)).c_str(), format_time(static_cast<double>(s.end_us - s.begin_us)).c_str(), s.exec_count);
-      if (s.prepare_us >= 0) ImGui::Text("prepared at %s", format_time(static_cast<double>(s.prepare_us)).c_str());
-      if (s.gid != kNone) ImGui::Text("gid %s", m.gid_name(s.gid).c_str());
-      break;
-    }
-    case HoverKind::arrow: {
-      const Arrow& a = m.arrows()[h.index];
-      ImGui::Text("msg %llu: %s -> %s, %s", static_cast<unsigned long long>(a.msg), m.nodes()[a.from].name.c_str(), m.nodes()[a.to].name.c_str(), arrow_state_name(a.state));
-      ImGui::Text("sent %s, %s later", format_time(static_cast<double>(a.send_us)).c_str(), format_time(static_cast<double>(a.end_us - a.send_us)).c_str());
-      uint32_t g = m.event(a.send_event).gid;
-      if (g != kNone) ImGui::Text("gid %s", m.gid_name(g).c_str());
-      if (h.count > 1) ImGui::TextDisabled("stands for %u arrows at this zoom", h.count);
-      break;
-    }
-    case HoverKind::band: {
-      const Band& b = m.bands()[h.index];
-      const char* what = b.kind == BandKind::down ? "down" : (b.kind == BandKind::paused ? "paused" : "link clogged");
-      ImGui::Text("%s %s for %s%s", m.nodes()[b.lane].name.c_str(), what, format_time(static_cast<double>(b.end_us - b.begin_us)).c_str(), b.end_event == kNone ? " (until the end)" : "");
-      break;
-    }
-    case HoverKind::partition: {
-      const Partition& p = m.partitions()[h.index];
-      ImGui::Text("partition %s, %s .. %s", p.name.c_str(), format_time(static_cast<double>(p.begin_us)).c_str(), format_time(static_cast<double>(p.end_us)).c_str());
-      for (auto [a, b] : p.cut) ImGui::BulletText("%s x %s", m.nodes()[a].name.c_str(), m.nodes()[b].name.c_str());
-      break;
-    }
-    case HoverKind::none: break;
-  }
-  ImGui::EndTooltip();
-}
-
-void click(AppState& app, UiState& ui, const Hover& h, const Layout& lay, float oy, ImVec2 mouse, double us_per_px) {
+void click(AppState& app, UiState& ui, const Hover& h, const Layout& lay, float oy, ImVec2 mouse,
+           double us_per_px) {
   const TraceModel& m = app.model();
   for (const Row& r : lay.rows) {
     if (r.header && mouse.y >= oy + r.y && mouse.y < oy + r.y + r.h) {
@@ -255,28 +265,50 @@ void click(AppState& app, UiState& ui, const Hover& h, const Layout& lay, float 
       return;
     }
   }
-  double pad = std::max(static_cast<double>(h.end_us - h.begin_us) * 0.1, 20 * us_per_px);
-  switch (h.kind) {
-    case HoverKind::event: app.select_event(h.index, false); break;
-    case HoverKind::events: case HoverKind::spans:
-      app.view().zoom_to_range(static_cast<double>(h.begin_us) - pad, static_cast<double>(h.end_us) + pad);
-      break;
-    case HoverKind::span: app.select_event(m.spans()[h.index].begin_event, false); break;
-    case HoverKind::arrow: app.select_event(m.arrows()[h.index].send_event, false); break;
-    case HoverKind::band: app.select_event(m.bands()[h.index].begin_event, false); break;
-    case HoverKind::partition: app.select_event(m.partitions()[h.index].begin_event, false); break;
-    case HoverKind::none: break;
+  // Folded runs zoom in; a folded arrow is drawn as one real message, so it selects like one.
+  bool folded = h.kind == HoverKind::events || h.kind == HoverKind::spans ||
+                (h.count > 1 && h.kind != HoverKind::arrow);
+  if (folded) {
+    double pad = std::max(static_cast<double>(h.end_us - h.begin_us) * 0.1, 20 * us_per_px);
+    app.view().zoom_to_range(static_cast<double>(h.begin_us) - pad,
+                             static_cast<double>(h.end_us) + pad);
+    return;
   }
+  uint32_t ev = kNone;
+  switch (h.kind) {
+    case HoverKind::event:
+      ev = h.index;
+      break;
+    case HoverKind::span:
+      ev = m.spans()[h.index].begin_event;
+      break;
+    case HoverKind::arrow:
+      ev = m.arrows()[h.index].send_event;
+      break;
+    case HoverKind::band:
+      ev = m.bands()[h.index].begin_event;
+      break;
+    case HoverKind::partition:
+      ev = m.partitions()[h.index].begin_event;
+      break;
+    default:
+      return;
+  }
+  app.select_event(ev, false);
 }
 
-void handle_mouse(AppState& app, UiState& ui, TimelineFrame& f, const Layout& lay, float oy, float vis_y0, float vis_y1) {
+void handle_mouse(AppState& app, UiState& ui, TimelineFrame& f, const Layout& lay, float oy,
+                  float vis_y0, float vis_y1) {
   ImGuiIO& io = ImGui::GetIO();
   bool hovered = ImGui::IsWindowHovered();
   double width_px = f.x1 - f.x0;
   double mouse_t = f.t_at(f.mouse.x);
   if (hovered && io.MouseWheel != 0) {
-    if (io.KeyCtrl) ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseWheel * 40);
-    else app.view().zoom_around(std::clamp(mouse_t, f.t0_us, f.t0_us + width_px * f.us_per_px), std::pow(0.8, io.MouseWheel));
+    if (io.KeyCtrl)
+      ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseWheel * 40);
+    else
+      app.view().zoom_around(std::clamp(mouse_t, f.t0_us, f.t0_us + width_px * f.us_per_px),
+                             std::pow(0.8, io.MouseWheel));
   }
   for (int b = 0; b < 2; ++b) {
     if (hovered && ui.drag_button < 0 && ImGui::IsMouseClicked(b)) {
@@ -290,15 +322,18 @@ void handle_mouse(AppState& app, UiState& ui, TimelineFrame& f, const Layout& la
   if (ImGui::IsMouseDragging(ui.drag_button)) ui.drag_moved = true;
   if (ui.drag_range) {
     float xa = f.x_of(ui.drag_from_us), xb = f.mouse.x;
-    f.dl->AddRectFilled(ImVec2(std::min(xa, xb), vis_y0), ImVec2(std::max(xa, xb), vis_y1), IM_COL32(120, 170, 255, 50));
+    f.dl->AddRectFilled(ImVec2(std::min(xa, xb), vis_y0), ImVec2(std::max(xa, xb), vis_y1),
+                        IM_COL32(120, 170, 255, 50));
     ImGui::SetTooltip("zoom to %s", format_time(std::abs(mouse_t - ui.drag_from_us)).c_str());
   } else if (ui.drag_moved && ImGui::IsMouseDown(ui.drag_button)) {
     app.view().pan_px(io.MouseDelta.x, width_px);
     ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
   }
   if (ImGui::IsMouseReleased(ui.drag_button)) {
-    if (ui.drag_range && std::abs(f.x_of(ui.drag_from_us) - f.mouse.x) > kFoldPx) app.view().zoom_to_range(ui.drag_from_us, mouse_t);
-    else if (!ui.drag_moved && ui.drag_button == 0) click(app, ui, f.hover, lay, oy, f.mouse, f.us_per_px);
+    if (ui.drag_range && std::abs(f.x_of(ui.drag_from_us) - f.mouse.x) > kFoldPx)
+      app.view().zoom_to_range(ui.drag_from_us, mouse_t);
+    else if (!ui.drag_moved && ui.drag_button == 0)
+      click(app, ui, f.hover, lay, oy, f.mouse, f.us_per_px);
     ui.drag_button = -1;
   }
 }
@@ -314,21 +349,33 @@ void draw_timeline(AppState& app, UiState& ui) {
   ImGui::Dummy(ImVec2(avail_w, kRulerH));
 
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
-  ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_AlwaysVerticalScrollbar);
+  ImGui::BeginChild("lanes", ImVec2(0, 0), false,
+                    ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_AlwaysVerticalScrollbar);
   ImGui::PopStyleVar();
   Layout lay = build_layout(m, ui);
   ImVec2 origin = ImGui::GetCursorScreenPos();
   float vis_y0 = ImGui::GetWindowPos().y, vis_y1 = vis_y0 + ImGui::GetWindowHeight();
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  TimelineFrame f{app, m, dl, x0, x1, app.view().start_us(), app.view().us_per_px(x1 - x0), ImGui::GetIO().MousePos, false, app.focusing(), {}};
-  f.mouse_inside = ImGui::IsWindowHovered() && f.mouse.x >= x0 && f.mouse.x <= x1 && ui.drag_button < 0;
+  TimelineFrame f{app,
+                  m,
+                  dl,
+                  x0,
+                  x1,
+                  app.view().start_us(),
+                  app.view().us_per_px(x1 - x0),
+                  ImGui::GetIO().MousePos,
+                  false,
+                  app.focusing(),
+                  {}};
+  f.mouse_inside = ImGui::IsWindowHovered() && f.mouse.x >= x0 && f.mouse.x <= x1;
 
   dl->PushClipRect(ImVec2(x0, vis_y0), ImVec2(x1, vis_y1), true);
   for (size_t i = 0; i < lay.rows.size(); ++i) {
     const Row& r = lay.rows[i];
     float y = origin.y + r.y;
     if (y + r.h < vis_y0 || y > vis_y1) continue;
-    if (!r.header && i % 2 == 0) dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), IM_COL32(255, 255, 255, 8));
+    if (!r.header && i % 2 == 0)
+      dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), IM_COL32(255, 255, 255, 8));
     if (r.header) dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), IM_COL32(45, 48, 58, 160));
   }
   draw_partitions(f, lay, origin.y);
@@ -339,11 +386,19 @@ void draw_timeline(AppState& app, UiState& ui) {
   draw_arrows(f, lay, origin.y);
   draw_focus(f, app, lay, origin.y, vis_y0, vis_y1);
   draw_markers(f, app, lay, origin.y, vis_y0, vis_y1);
-  if (f.mouse_inside) dl->AddLine(ImVec2(f.mouse.x, vis_y0), ImVec2(f.mouse.x, vis_y1), IM_COL32(255, 255, 160, 40));
+  if (f.mouse_inside)
+    dl->AddLine(ImVec2(f.mouse.x, vis_y0), ImVec2(f.mouse.x, vis_y1), IM_COL32(255, 255, 160, 40));
   dl->PopClipRect();
   draw_labels(app, ui, lay, dl, origin.x, x1, origin.y);
 
   ImGui::Dummy(ImVec2(avail_w - ImGui::GetStyle().ScrollbarSize, lay.total_h));
+  TimelineGeometry& geo = ui.geometry;
+  geo.x0 = x0, geo.x1 = x1;
+  geo.lane_mid_y.resize(lay.lane_mid.size());
+  for (size_t l = 0; l < lay.lane_mid.size(); ++l) geo.lane_mid_y[l] = origin.y + lay.lane_mid[l];
+  geo.header_y.clear();
+  for (const Row& r : lay.rows)
+    if (r.header) geo.header_y.push_back(origin.y + r.y + r.h / 2);
   handle_mouse(app, ui, f, lay, origin.y, vis_y0, vis_y1);
   if (f.hover.kind != HoverKind::none && ui.drag_button < 0) show_tooltip(app, f.hover);
   ImGui::EndChild();

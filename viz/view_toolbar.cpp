@@ -19,7 +19,8 @@ void gid_picker(AppState& app, UiState& ui) {
     if (g != kNone || ui.gid_input.empty()) app.select_gid(g);
   }
   ImGui::SameLine(0, 2);
-  if (ImGui::BeginCombo("##gids", nullptr, ImGuiComboFlags_NoPreview | ImGuiComboFlags_HeightLarge)) {
+  if (ImGui::BeginCombo("##gids", nullptr,
+                        ImGuiComboFlags_NoPreview | ImGuiComboFlags_HeightLarge)) {
     int shown = 0;
     for (uint32_t g = 0; g < m.gid_count() && shown < 300; ++g) {
       const std::string& name = m.gid_name(g);
@@ -57,26 +58,32 @@ void draw_toolbar(AppState& app, UiState& ui) {
   ImGui::SameLine();
   if (ImGui::ArrowButton("next", ImGuiDir_Right)) app.step(+1);
   ImGui::SameLine();
-  if (ImGui::Button(">|") && !m.events().empty()) app.select_event(static_cast<uint32_t>(m.events().size() - 1), true);
+  if (ImGui::Button(">|") && !m.events().empty())
+    app.select_event(static_cast<uint32_t>(m.events().size() - 1), true);
   ImGui::SameLine();
   if (ImGui::Button(app.playing() ? "Pause" : "Play ")) app.set_playing(!app.playing());
   ImGui::SameLine();
   ImGui::SetNextItemWidth(130);
   float speed = static_cast<float>(app.play_events_per_s());
-  if (ImGui::SliderFloat("##speed", &speed, 0.5f, 500.0f, "%.1f events/s", ImGuiSliderFlags_Logarithmic))
+  if (ImGui::SliderFloat("##speed", &speed, 0.5f, 500.0f, "%.1f events/s",
+                         ImGuiSliderFlags_Logarithmic))
     app.play_events_per_s() = speed;
   ImGui::SameLine();
   ImGui::TextDisabled("|");
   ImGui::SameLine();
   std::string name = ui.trace_path.empty() ? m.source() : ui.trace_path;
-  ImGui::Text("%s: %zu events, %zu lanes, %zu gids", name.c_str(), m.events().size(), m.nodes().size(), m.gid_count());
+  ImGui::Text("%s: %zu events, %zu lanes, %zu gids", name.c_str(), m.events().size(),
+              m.nodes().size(), m.gid_count());
   if (!m.issues().empty()) {
     ImGui::SameLine();
-    ImGui::TextColored(ImVec4(1, 0.5f, 0.2f, 1), m.complete() ? "%zu load problems" : "TRUNCATED, %zu load problems", m.issues().size());
+    ImGui::TextColored(ImVec4(1, 0.5f, 0.2f, 1),
+                       m.complete() ? "%zu load problems" : "TRUNCATED, %zu load problems",
+                       m.issues().size());
   }
 
   ImGui::SetNextItemWidth(220);
-  if (ImGui::InputTextWithHint("##search", "search kind/node/gid/detail", &ui.search_input)) app.set_search(ui.search_input);
+  if (ImGui::InputTextWithHint("##search", "search kind/node/gid/detail", &ui.search_input))
+    app.set_search(ui.search_input);
   ImGui::SameLine();
   bool filter = app.filter();
   if (ImGui::Checkbox("filter", &filter)) app.set_filter(filter);
@@ -101,8 +108,10 @@ void handle_shortcuts(AppState& app) {
   if (io.WantTextInput) return;
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) app.step(+1);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) app.step(-1);
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) app.set_playing(!app.playing());
-  if (ImGui::IsKeyPressed('F', false)) app.view().fit_all();  // GLFW key codes are ASCII for letters
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))
+    app.set_playing(!app.playing());
+  if (ImGui::IsKeyPressed('F', false))
+    app.view().fit_all();  // GLFW key codes are ASCII for letters
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
     app.select_violation(kNone);
     app.select_gid(kNone);

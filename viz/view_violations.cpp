@@ -10,7 +10,9 @@ void draw_violations(AppState& app, UiState&) {
   const TraceModel& m = app.model();
   const auto& vs = m.violations();
   ImGui::Text("Violations: %zu", vs.size());
-  if (vs.empty()) ImGui::TextDisabled(m.complete() ? "The checkers found nothing." : "None read (trace incomplete).");
+  if (vs.empty())
+    ImGui::TextDisabled(m.complete() ? "The checkers found nothing."
+                                     : "None read (trace incomplete).");
   for (uint32_t i = 0; i < vs.size(); ++i) {
     const Violation& v = vs[i];
     ImGui::PushID(static_cast<int>(i));
@@ -42,8 +44,10 @@ void draw_violations(AppState& app, UiState&) {
   std::string title = "Load problems (" + std::to_string(issues.size()) + ")###problems";
   if (!ImGui::CollapsingHeader(title.c_str(), open)) return;
   for (const LoadIssue& i : issues) {
-    if (i.line > 0) ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "line %u:", i.line);
-    else ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "file:");
+    if (i.line > 0)
+      ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "line %u:", i.line);
+    else
+      ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "file:");
     ImGui::SameLine();
     ImGui::TextWrapped("%s", i.what.c_str());
   }

@@ -9,6 +9,13 @@
 
 namespace dtxview {
 
+// Where the timeline drew things last frame, in screen pixels (tests aim the mouse with it).
+struct TimelineGeometry {
+  float x0 = 0, x1 = 0;
+  std::vector<float> lane_mid_y;  // per lane; a folded lane gives its group's row
+  std::vector<float> header_y;    // per group, the middle of its header row
+};
+
 struct UiState {
   std::string trace_path;
   std::vector<bool> collapsed;  // per group
@@ -21,6 +28,7 @@ struct UiState {
   std::string search_input;
   std::string gid_input;
   float log_row_h = 0;
+  TimelineGeometry geometry;
   // Open dialog.
   bool open_dialog = false;
   std::string dialog_dir;

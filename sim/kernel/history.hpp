@@ -88,6 +88,9 @@ class History {
   std::string trace_hash_hex() const;
   // When false, events are hashed and streamed but not kept (benchmarks of huge runs).
   void set_keep_in_memory(bool keep) { keep_ = keep; }
+  // Off: nothing is recorded (kernel benchmarks measuring the engine alone).
+  void set_enabled(bool on) { enabled_ = on; }
+  bool enabled() const { return enabled_; }
 
  private:
   void emit_line(const std::string& line);
@@ -97,6 +100,7 @@ class History {
   uint64_t hash_ = 0xcbf29ce484222325ull;
   std::FILE* file_ = nullptr;
   bool keep_ = true;
+  bool enabled_ = true;
 };
 
 }  // namespace dtx

@@ -38,7 +38,8 @@ double det_log(double x) {
   double s2 = s * s;
   double term = s;
   double sum = 0.0;
-  for (int k = 1; k < 40; k += 2) {
+  // |s| <= 0.1716, so s^2 <= 0.0295 and 12 terms reach below 1e-17.
+  for (int k = 1; k < 24; k += 2) {
     sum += term / k;
     term *= s2;
   }

@@ -92,7 +92,9 @@ DbResult Database::run_sql(const std::string& sql, const Json& params) {
     r.ok = false;
     r.error = sqlite3_errmsg(db_);
   } else {
-    r.changes = r.rows.empty() ? sqlite3_changes(db_) : static_cast<int64_t>(r.rows.size());
+    // A statement that returns columns reports its rows; sqlite3_changes() would still hold
+    // the previous write's count after an empty SELECT.
+    r.changes = sqlite3_column_count(st) > 0 ? static_cast<int64_t>(r.rows.size()) : sqlite3_changes(db_);
   }
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);

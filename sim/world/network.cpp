@@ -64,8 +64,11 @@ void Network::refresh_components() {
   components_dirty_ = false;
 }
 
+// Nodes are endpoints, not routers: a message needs its direct link uncut, and both ends in
+// one connected component of the uncut graph.
 bool Network::reachable(int a, int b) {
   if (a == b) return true;
+  if (link(a, b)->cut) return false;
   if (components_dirty_) refresh_components();
   return component_[a] == component_[b];
 }

@@ -98,8 +98,23 @@ Task<void> Node::serve(Handler& handler, Message m) {
   }
 }
 
+void Node::arrive(Message m) {
+  if (state_ == NodeState::paused) {
+    deferred_.push_back([this, m = std::move(m)]() mutable { deliver(std::move(m)); });
+    return;
+  }
+  deliver(std::move(m));
+}
+
 void Node::deliver(Message m) {
   world_.record(name_, Kind::deliver, m.gid, nullptr, m.id, m.from);
+  if (!sync_handlers_.empty()) {
+    auto s = sync_handlers_.find(m.type);
+    if (s != sync_handlers_.end()) {
+      s->second(m);
+      return;
+    }
+  }
   if (m.reply_to != 0) {
     auto it = rpcs_.find(m.reply_to);
     if (it == rpcs_.end()) return;  // late reply after a timeout: ignored, as in real RPC
@@ -142,14 +157,15 @@ void Node::restart() {
   if (on_restart) on_restart();
 }
 
-void Node::pause() {
-  if (state_ != NodeState::up) return;
+uint64_t Node::pause() {
+  if (state_ != NodeState::up) return 0;
   state_ = NodeState::paused;
   world_.record(name_, Kind::pause);
+  return ++pause_token_;
 }
 
-void Node::resume() {
-  if (state_ != NodeState::paused) return;
+void Node::resume(uint64_t token) {
+  if (state_ != NodeState::paused || token != pause_token_) return;
   state_ = NodeState::up;
   world_.record(name_, Kind::resume);
   auto pending = std::move(deferred_);

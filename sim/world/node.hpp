@@ -53,6 +53,10 @@ class Node {
 
   // Message handlers survive crashes (they are the node's code, not its state).
   void handle(const std::string& type, Handler handler) { handlers_[type] = std::move(handler); }
+  // A synchronous handler: runs inside the delivery event, no process (cheap; benchmarks).
+  void handle_sync(const std::string& type, std::function<void(const Message&)> fn) {
+    sync_handlers_[type] = std::move(fn);
+  }
   // One-way send; returns the message id (0 when the sender is down).
   uint64_t send(const std::string& to, Message m);
 
@@ -92,8 +96,9 @@ class Node {
   // Lifecycle (driven by faults).
   void crash();
   void restart();
-  void pause();
-  void resume();
+  // Returns a token; resume(token) ends only that pause, never a later one.
+  uint64_t pause();
+  void resume(uint64_t token);
 
   // Hooks: on_start at t=0, on_restart after a crash (recovery), on_crash for cleanup of
   // objects outside the node (e.g. a pattern's volatile caches).
@@ -101,7 +106,9 @@ class Node {
   std::function<void()> on_restart;
   std::function<void()> on_crash;
 
-  // Called by the world when a message arrives (already past network checks).
+  // Called by the world when a message arrives (already past network checks): delivered now,
+  // or deferred in order while the node is paused.
+  void arrive(Message m);
   void deliver(Message m);
   void reap();
 
@@ -113,6 +120,7 @@ class Node {
   std::string name_, role_, group_;
   NodeState state_ = NodeState::up;
   uint64_t epoch_ = 0;
+  uint64_t pause_token_ = 0;
   Random rng_;
   std::vector<std::function<void()>> deferred_;
   std::map<uint64_t, Task<void>> procs_;
@@ -120,6 +128,7 @@ class Node {
   std::vector<Task<void>> graveyard_;  // destroyed after the current event, never inside it
   uint64_t next_proc_ = 0;
   std::map<std::string, Handler> handlers_;
+  std::map<std::string, std::function<void(const Message&)>> sync_handlers_;
   std::map<uint64_t, std::shared_ptr<RpcWait>> rpcs_;
 };
 

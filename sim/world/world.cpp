@@ -46,7 +46,7 @@ uint64_t World::send(Node& from, const std::string& to, Message m) {
   m.id = next_msg_id_++;
   m.from = from.name();
   m.to = to;
-  history_.record(now_us(), from.name(), Kind::send, m.gid, Json{{"type", m.type}}, m.id, to);
+  if (history_.enabled()) history_.record(now_us(), from.name(), Kind::send, m.gid, Json{{"type", m.type}}, m.id, to);
   uint64_t id = m.id;
   if (dst < 0) {
     record(to, Kind::drop, m.gid, Json{{"reason", "unknown node"}}, id, from.name());
@@ -65,14 +65,34 @@ uint64_t World::send(Node& from, const std::string& to, Message m) {
   if (plan.copies == 2) {
     record(to, Kind::duplicate, m.gid, nullptr, id, from.name());
     count("network_duplicates");
-    sim_.schedule_at(plan.arrival_us[1], [this, m, src, dst] { arrive(m, src, dst, true); });
+    uint32_t copy = park(m, src, dst);
+    sim_.schedule_at(plan.arrival_us[1], [this, copy] { land(copy); });
   }
-  sim_.schedule_at(plan.arrival_us[0],
-                   [this, m = std::move(m), src, dst]() mutable { arrive(std::move(m), src, dst, false); });
+  uint32_t slot = park(std::move(m), src, dst);
+  sim_.schedule_at(plan.arrival_us[0], [this, slot] { land(slot); });
   return id;
 }
 
-void World::arrive(Message m, int from, int to, bool /*is_copy*/) {
+uint32_t World::park(Message m, int from, int to) {
+  uint32_t slot;
+  if (!free_inflight_.empty()) {
+    slot = free_inflight_.back();
+    free_inflight_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(inflight_.size());
+    inflight_.emplace_back();
+  }
+  inflight_[slot] = {std::move(m), from, to};
+  return slot;
+}
+
+void World::land(uint32_t slot) {
+  InFlight f = std::move(inflight_[slot]);
+  free_inflight_.push_back(slot);
+  arrive(std::move(f.m), f.from, f.to);
+}
+
+void World::arrive(Message m, int from, int to) {
   auto key = std::minmax(from, to);
   if (LinkState* l = net_.link(from, to); l && l->clogged) {
     clogged_[{key.first, key.second}].push_back(std::move(m));
@@ -87,7 +107,7 @@ void World::arrive(Message m, int from, int to, bool /*is_copy*/) {
     record(m.to, Kind::drop, m.gid, Json{{"reason", "receiver down"}}, m.id, m.from);
     return;
   }
-  dst.at(now_us(), [&dst, m = std::move(m)]() mutable { dst.deliver(std::move(m)); });
+  dst.arrive(std::move(m));
 }
 
 void World::partition(const std::string& name, const std::vector<std::vector<std::string>>& groups) {
@@ -125,7 +145,7 @@ void World::partition(const std::string& name, const std::vector<std::vector<std
   record("network", Kind::partition, {}, Json{{"name", name}, {"cut", cut}});
 }
 
-void World::heal(const std::string& name) {
+void World::heal(std::string name) {
   auto it = partitions_.find(name);
   if (it == partitions_.end()) return;
   for (auto [a, b] : it->second.links) net_.cut(a, b, false);
@@ -138,7 +158,10 @@ void World::heal(const std::string& name) {
 }
 
 void World::heal_all() {
-  while (!partitions_.empty()) heal(partitions_.begin()->first);
+  while (!partitions_.empty()) {
+    std::string name = partitions_.begin()->first;  // heal() erases the key it is given
+    heal(name);
+  }
 }
 
 void World::clog(const std::string& a, const std::string& b, bool on) {
@@ -153,9 +176,8 @@ void World::clog(const std::string& a, const std::string& b, bool on) {
   clogged_.erase({key.first, key.second});
   for (auto& m : held) {
     int from = net_.node_index(m.from), to = net_.node_index(m.to);
-    sim_.schedule_at(now_us(), [this, m = std::move(m), from, to]() mutable {
-      arrive(std::move(m), from, to, false);
-    });
+    uint32_t slot = park(std::move(m), from, to);
+    sim_.schedule_at(now_us(), [this, slot] { land(slot); });
   }
 }
 
@@ -187,8 +209,8 @@ bool World::pause(const std::string& name, TimeUs duration_us) {
   Node* n = node(name);
   if (!n) return false;
   if (!n->up()) return true;
-  n->pause();
-  sim_.schedule_after(duration_us, [n] { n->resume(); });
+  uint64_t token = n->pause();
+  sim_.schedule_after(duration_us, [n, token] { n->resume(token); });
   return true;
 }
 

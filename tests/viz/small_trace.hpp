@@ -52,12 +52,13 @@ inline std::string assemble(const std::vector<std::string>& lines, bool with_end
     text += l + "\n";
   }
   if (!with_end) return text;
-  text += R"({"events":[21,11],"gid":"g1","invariant":"atomicity","kind":"violation","message":"bank-b prepared but never decided"})"
-          "\n";
+  text +=
+      R"({"events":[21,11],"gid":"g1","invariant":"atomicity","kind":"violation","message":"bank-b prepared but never decided"})"
+      "\n";
   char hex[20];
   std::snprintf(hex, sizeof hex, "%016" PRIx64, h);
-  text += R"({"events":)" + std::to_string(lines.size() - 1) + R"(,"kind":"end","t_end":500,"trace_hash":")" +
-          hex + "\"}\n";
+  text += R"({"events":)" + std::to_string(lines.size() - 1) +
+          R"(,"kind":"end","t_end":500,"trace_hash":")" + hex + "\"}\n";
   return text;
 }
 

@@ -122,7 +122,8 @@ TEST_CASE("hash, ordering, unknown nodes and dangling evidence are flagged", "[v
   }
   SECTION("time going backwards is reported and events are re-sorted") {
     auto lines = small_trace_lines();
-    lines[10] = R"({"id":9,"t":105,"node":"bank-b","kind":"drop","gid":"g1","msg":2,"peer":"coord"})";
+    lines[10] =
+        R"({"id":9,"t":105,"node":"bank-b","kind":"drop","gid":"g1","msg":2,"peer":"coord"})";
     TraceModel m = TraceModel::load_text(assemble(lines), "backwards");
     INFO(dump_issues(m));
     const LoadIssue* b = issue_with(m, "time goes backwards");
@@ -157,7 +158,8 @@ TEST_CASE("unreadable inputs say why and are not readable", "[viz][errors]") {
   TraceModel missing = TraceModel::load_file("/nonexistent/dir/trace.jsonl");
   CHECK_FALSE(missing.readable());
   REQUIRE(missing.issues().size() == 1);
-  CHECK(missing.issues()[0].what.find("cannot read '/nonexistent/dir/trace.jsonl'") != std::string::npos);
+  CHECK(missing.issues()[0].what.find("cannot read '/nonexistent/dir/trace.jsonl'") !=
+        std::string::npos);
   TraceModel dir = TraceModel::load_file("/tmp");
   CHECK_FALSE(dir.readable());
   CHECK(dir.issues()[0].what.find("directory") != std::string::npos);

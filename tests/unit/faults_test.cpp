@@ -1,0 +1,273 @@
+// Fault injection: scheduled faults fire at their times and their windows end on time; the
+// heal phase restarts crashed nodes, heals partitions, unclogs links and resets rates, and
+// nothing fires after it; draw_swarm is a deterministic, in-range function of the seed.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "sim/world/database.hpp"
+#include "sim/world/faults.hpp"
+#include "tests/unit/unit_helpers.hpp"
+
+using namespace dtx;
+using namespace dtx::unit;
+
+namespace {
+
+FaultSpec fault(std::string kind, TimeUs at_us, TimeUs duration_us = 0, std::string node = "") {
+  FaultSpec f;
+  f.kind = std::move(kind);
+  f.at_us = at_us;
+  f.duration_us = duration_us;
+  f.node = std::move(node);
+  return f;
+}
+
+FaultSpec partition_fault(std::string name, std::vector<std::vector<std::string>> groups, TimeUs at_us,
+                          TimeUs duration_us) {
+  FaultSpec f = fault("partition", at_us, duration_us);
+  f.name = std::move(name);
+  f.groups = std::move(groups);
+  return f;
+}
+
+FaultSpec rate_fault(std::string kind, double rate, TimeUs at_us, TimeUs duration_us) {
+  FaultSpec f = fault(std::move(kind), at_us, duration_us);
+  f.rate = rate;
+  return f;
+}
+
+std::vector<TimeUs> times_of(World& w, Kind kind, const std::string& node = "") {
+  std::vector<TimeUs> out;
+  for (const auto& e : events_of(w, kind, node)) out.push_back(e.t_us);
+  return out;
+}
+
+bool reach(World& w, const std::string& a, const std::string& b) {
+  return w.net().reachable(w.net().node_index(a), w.net().node_index(b));
+}
+
+std::string describe(const FaultSpec& f) {
+  Json g = f.groups;
+  return f.kind + "@" + std::to_string(f.at_us) + "+" + std::to_string(f.duration_us) + " " + f.node + "/" + f.peer +
+         " " + g.dump() + " " + f.name + " " + std::to_string(f.rate);
+}
+
+std::vector<std::string> describe_all(const std::vector<FaultSpec>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) out.push_back(describe(f));
+  return out;
+}
+
+SwarmSpec busy_swarm() {
+  SwarmSpec s;
+  s.enabled = true;
+  s.crash_per_s = 0.5;
+  s.pause_per_s = 0.5;
+  s.partition_per_s = 0.5;
+  s.clog_per_s = 0.5;
+  s.loss_per_s = 0.5;
+  s.db_stall_per_s = 0.5;
+  s.nodes = {"a", "b", "c"};
+  s.databases = {"a.db"};
+  return s;
+}
+
+const TimeUs ms = kUsPerMs;
+
+}  // namespace
+
+TEST_CASE("a crash with a duration restarts the node when the window ends", "[faults]") {
+  World w(1);
+  w.add_node("n", "service");
+  schedule_faults(w, {fault("crash", 100 * ms, 200 * ms, "n")}, 10 * kUsPerS);
+  w.run_until(kUsPerS);
+  REQUIRE(times_of(w, Kind::crash, "n") == std::vector<TimeUs>{100 * ms});
+  REQUIRE(times_of(w, Kind::restart, "n") == std::vector<TimeUs>{300 * ms});
+}
+
+TEST_CASE("an explicit restart fault brings a crashed node back at its time", "[faults]") {
+  World w(1);
+  Node& n = w.add_node("n", "service");
+  schedule_faults(w, {fault("crash", 100 * ms, 0, "n"), fault("restart", 400 * ms, 0, "n")}, 10 * kUsPerS);
+  w.run_until(350 * ms);
+  REQUIRE_FALSE(n.alive());
+  w.run_until(kUsPerS);
+  REQUIRE(n.up());
+  REQUIRE(times_of(w, Kind::restart, "n") == std::vector<TimeUs>{400 * ms});
+}
+
+TEST_CASE("a pause fault freezes the node for its duration", "[faults]") {
+  World w(1);
+  w.add_node("n", "service");
+  schedule_faults(w, {fault("pause", 100 * ms, 50 * ms, "n")}, 10 * kUsPerS);
+  w.run_until(kUsPerS);
+  REQUIRE(times_of(w, Kind::pause, "n") == std::vector<TimeUs>{100 * ms});
+  REQUIRE(times_of(w, Kind::resume, "n") == std::vector<TimeUs>{150 * ms});
+}
+
+TEST_CASE("a partition fault with a duration heals itself", "[faults]") {
+  World w(1);
+  w.add_node("a", "service");
+  w.add_node("b", "service");
+  schedule_faults(w, {partition_fault("cut", {{"b"}}, 100 * ms, 200 * ms)}, 10 * kUsPerS);
+  w.run_until(200 * ms);
+  REQUIRE_FALSE(reach(w, "a", "b"));
+  w.run_until(kUsPerS);
+  REQUIRE(reach(w, "a", "b"));
+  REQUIRE(times_of(w, Kind::partition) == std::vector<TimeUs>{100 * ms});
+  REQUIRE(times_of(w, Kind::heal) == std::vector<TimeUs>{300 * ms});
+}
+
+TEST_CASE("a clog fault holds the link for its window", "[faults]") {
+  World w(1);
+  w.add_node("a", "service");
+  w.add_node("b", "service");
+  FaultSpec f = fault("clog", 100 * ms, 200 * ms, "a");
+  f.peer = "b";
+  schedule_faults(w, {f}, 10 * kUsPerS);
+  w.run_until(200 * ms);
+  REQUIRE(w.net().link(0, 1)->clogged);
+  w.run_until(kUsPerS);
+  REQUIRE_FALSE(w.net().link(0, 1)->clogged);
+  REQUIRE(times_of(w, Kind::unclog) == std::vector<TimeUs>{300 * ms});
+}
+
+TEST_CASE("overlapping drop-rate windows add up and unwind", "[faults]") {
+  World w(1);
+  w.add_node("a", "service");
+  schedule_faults(w, {rate_fault("drop_rate", 0.1, 100 * ms, 400 * ms), rate_fault("drop_rate", 0.2, 200 * ms, 100 * ms),
+                      rate_fault("duplicate_rate", 0.05, 250 * ms, 100 * ms)},
+                  10 * kUsPerS);
+  w.run_until(150 * ms);
+  REQUIRE(w.net().extra_drop == Approx(0.1));
+  w.run_until(260 * ms);
+  REQUIRE(w.net().extra_drop == Approx(0.3));
+  REQUIRE(w.net().extra_duplicate == Approx(0.05));
+  w.run_until(400 * ms);
+  REQUIRE(w.net().extra_drop == Approx(0.1));
+  REQUIRE(w.net().extra_duplicate == Approx(0.0).margin(1e-12));
+  w.run_until(600 * ms);
+  REQUIRE(w.net().extra_drop == Approx(0.0).margin(1e-12));
+}
+
+TEST_CASE("a db_stall fault stalls the named database until the window ends", "[faults]") {
+  World w(1);
+  Node& host = w.add_node("a.db", "database");
+  Database db(w, "a.db", host, DbConfig{});
+  schedule_faults(w, {fault("db_stall", 100 * ms, 300 * ms, "a.db")}, 10 * kUsPerS);
+  w.run_until(kUsPerS);
+  auto stalls = events_of(w, Kind::fault, "a.db");
+  REQUIRE(stalls.size() == 1);
+  REQUIRE(stalls[0].t_us == 100 * ms);
+  REQUIRE(stalls[0].detail["until"] == 400 * ms);
+}
+
+TEST_CASE("the heal phase ends every fault and nothing fires after it", "[faults]") {
+  World w(1);
+  for (const char* n : {"a", "b", "c"}) w.add_node(n, "service");
+  const TimeUs heal_us = kUsPerS;
+  FaultSpec clog = fault("clog", 100 * ms, 60 * kUsPerS, "a");
+  clog.peer = "b";
+  std::vector<FaultSpec> faults = {
+      fault("crash", 100 * ms, 0, "a"),                             // down until the heal
+      fault("crash", 200 * ms, 30 * kUsPerS, "b"),                  // window past the heal
+      partition_fault("long", {{"c"}, {"a", "b"}}, 100 * ms, 0),  // no duration
+      clog,
+      rate_fault("drop_rate", 0.5, 100 * ms, 60 * kUsPerS),
+      fault("pause", 300 * ms, 60 * kUsPerS, "c"),
+      fault("crash", heal_us, 0, "c"),          // at the heal: ignored
+      fault("crash", 2 * heal_us, 0, "c"),      // after the heal: ignored
+      partition_fault("late", {{"a"}}, 3 * heal_us, 0),
+  };
+  schedule_faults(w, faults, heal_us);
+  w.run_until(heal_us - 1);
+  REQUIRE_FALSE(w.node("a")->alive());
+  REQUIRE(w.node("c")->state() == NodeState::paused);
+  w.run_until(100 * kUsPerS);
+  for (const char* n : {"a", "b", "c"}) REQUIRE(w.node(n)->up());
+  REQUIRE(reach(w, "a", "c"));
+  REQUIRE_FALSE(w.net().link(0, 1)->clogged);
+  REQUIRE(w.net().extra_drop == 0);
+  REQUIRE(times_of(w, Kind::restart, "a") == std::vector<TimeUs>{heal_us});
+  REQUIRE(times_of(w, Kind::restart, "b") == std::vector<TimeUs>{heal_us});
+  REQUIRE(times_of(w, Kind::resume, "c") == std::vector<TimeUs>{heal_us});
+  for (Kind k : {Kind::crash, Kind::pause, Kind::partition, Kind::clog}) {
+    for (TimeUs t : times_of(w, k)) REQUIRE(t < heal_us);
+  }
+  bool heal_phase = false;
+  for (const auto& e : events_of(w, Kind::fault, "world")) heal_phase = heal_phase || detail_str(e, "fault") == "heal phase";
+  REQUIRE(heal_phase);
+}
+
+TEST_CASE("draw_swarm is deterministic per seed and differs across seeds", "[faults]") {
+  SwarmSpec s = busy_swarm();
+  auto a = describe_all(draw_swarm(s, 7, 20 * kUsPerS));
+  auto b = describe_all(draw_swarm(s, 7, 20 * kUsPerS));
+  auto c = describe_all(draw_swarm(s, 8, 20 * kUsPerS));
+  REQUIRE(a.size() > 10);
+  REQUIRE(a == b);
+  REQUIRE(a != c);
+  s.enabled = false;
+  REQUIRE(draw_swarm(s, 7, 20 * kUsPerS).empty());
+}
+
+TEST_CASE("drawn swarm faults are sorted, fall before the end time and are well formed", "[faults]") {
+  SwarmSpec s = busy_swarm();
+  const TimeUs until = 30 * kUsPerS;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    auto faults = draw_swarm(s, seed, until);
+    TimeUs last = 0;
+    for (const auto& f : faults) {
+      INFO("seed " << seed << ": " << describe(f));
+      REQUIRE(f.at_us >= 0);
+      REQUIRE(f.at_us < until);
+      REQUIRE(f.at_us >= last);
+      last = f.at_us;
+      REQUIRE(is_fault_kind(f.kind));
+      REQUIRE(f.duration_us > 0);
+      if (f.kind == "crash" || f.kind == "pause") REQUIRE(std::count(s.nodes.begin(), s.nodes.end(), f.node) == 1);
+      if (f.kind == "clog") REQUIRE(f.node != f.peer);
+      if (f.kind == "partition") REQUIRE(f.groups.size() == 1);
+      if (f.kind == "db_stall") REQUIRE(f.node == "a.db");
+      if (f.kind == "drop_rate" || f.kind == "duplicate_rate") REQUIRE(f.rate == s.loss_rate);
+    }
+  }
+}
+
+TEST_CASE("the swarm's fault rate matches the requested Poisson rate", "[faults]") {
+  SwarmSpec s;
+  s.enabled = true;
+  s.crash_per_s = 2;
+  s.nodes = {"a"};
+  auto faults = draw_swarm(s, 3, 1000 * kUsPerS);
+  double expected = 2000;
+  REQUIRE(std::abs(faults.size() - expected) < 5 * std::sqrt(expected));
+  s.nodes.clear();  // no candidate nodes: no node faults at all
+  s.loss_per_s = 1;
+  for (const auto& f : draw_swarm(s, 3, 100 * kUsPerS)) REQUIRE((f.kind == "drop_rate" || f.kind == "duplicate_rate"));
+}
+
+TEST_CASE("a swarm run replays exactly and everything is healed afterwards", "[faults]") {
+  auto run = [](uint64_t seed) {
+    World w(seed);
+    for (const char* n : {"a", "b", "c"}) w.add_node(n, "service");
+    Node& host = w.add_node("a.db", "database", "a");
+    Database db(w, "a.db", host, DbConfig{});
+    // Background traffic so the faults have something to act on.
+    for (int i = 0; i < 2000; ++i) {
+      w.sim().schedule_at(i * 5 * ms, [&w, i] {
+        Message m;
+        m.type = "m";
+        w.node(i % 2 ? "a" : "b")->send(i % 3 ? "c" : "a", std::move(m));
+      });
+    }
+    schedule_faults(w, draw_swarm(busy_swarm(), seed, 8 * kUsPerS), 8 * kUsPerS);
+    w.run_until(12 * kUsPerS);
+    for (const auto& n : w.nodes()) REQUIRE(n->up());
+    REQUIRE(reach(w, "a", "c"));
+    return w.history().trace_hash();
+  };
+  REQUIRE(run(21) == run(21));
+  REQUIRE(run(21) != run(22));
+}

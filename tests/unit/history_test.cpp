@@ -1,0 +1,223 @@
+// The history and its trace file: same seed => byte-identical trace and hash, another seed
+// => another hash; the header comes first with format/version, ids are dense, the end
+// trailer closes the file, and the hash covers exactly the header and event lines.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/world/context.hpp"
+#include "sim/world/world.hpp"
+
+using namespace dtx;
+
+namespace {
+
+struct TraceRun {
+  std::string bytes;
+  uint64_t hash = 0;
+  size_t events = 0;
+};
+
+std::string temp_path(const std::string& tag) {
+  auto dir = std::filesystem::temp_directory_path();
+  return (dir / ("dtxsim-unit-" + std::to_string(::getpid()) + "-" + tag + ".jsonl")).string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string line; std::getline(ss, line);) out.push_back(line);
+  return out;
+}
+
+// A node that pings random peers over a lossy network, so the seed shapes the trace.
+Task<void> pinger(Context ctx, int rounds) {
+  std::vector<std::string> peers = {"b", "c"};
+  for (int i = 0; i < rounds; ++i) {
+    Message m;
+    m.type = "ping";
+    m.body = Json{{"n", i}};
+    std::string to = ctx.rng().choice(peers);
+    co_await ctx.call(to, std::move(m), 50 * kUsPerMs);
+    co_await ctx.sleep(ctx.rng().exponential(5 * kUsPerMs));
+  }
+}
+
+void build_small_world(World& w) {
+  LinkModel lossy;
+  lossy.drop = 0.1;
+  lossy.duplicate = 0.05;
+  w.net().set_default_model(lossy);
+  Node& a = w.add_node("a", "client");
+  for (const char* name : {"b", "c"}) {
+    Node& n = w.add_node(name, "service", "svc");
+    n.handle("ping", [](Message m) -> Task<Json> { co_return Json{{"pong", m.body.value("n", 0)}}; });
+  }
+  a.on_start = [&w, &a] { Context(w, a).spawn(pinger(Context(w, a), 30)); };
+}
+
+TraceRun run_small_world(uint64_t seed, const std::string& tag, std::vector<Json> violations = {}) {
+  std::string path = temp_path(tag);
+  TraceRun out;
+  {
+    World w(seed);
+    build_small_world(w);
+    std::string error;
+    REQUIRE(w.history().open_trace(path, error));
+    TraceHeader h{"unit-history", "none", "none", seed, build_id(), w.node_infos()};
+    w.history().write_header(h);
+    w.start();
+    w.run_until(2 * kUsPerS);
+    w.history().finish(violations, w.now_us());
+    out.hash = w.history().trace_hash();
+    out.events = w.history().events().size();
+  }
+  out.bytes = read_file(path);
+  std::filesystem::remove(path);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the same seed gives a byte-identical trace file and hash", "[history]") {
+  TraceRun first = run_small_world(11, "same-1");
+  TraceRun second = run_small_world(11, "same-2");
+  REQUIRE(first.events > 50);  // the world really did something
+  REQUIRE(first.bytes == second.bytes);
+  REQUIRE(first.hash == second.hash);
+}
+
+TEST_CASE("a different seed gives a different trace hash", "[history]") {
+  TraceRun a = run_small_world(11, "seed-11");
+  TraceRun b = run_small_world(12, "seed-12");
+  REQUIRE(a.hash != b.hash);
+  REQUIRE(a.bytes != b.bytes);
+}
+
+TEST_CASE("the header is the first line and names the format, version, seed and nodes", "[history]") {
+  auto lines = split_lines(run_small_world(5, "header").bytes);
+  REQUIRE(lines.size() > 2);
+  const std::string& first = lines.front();
+  // Documented key order: format first, then version.
+  REQUIRE(first.rfind("{\"format\":\"dtxsim-trace\",\"version\":1,", 0) == 0);
+  Json h = Json::parse(first);
+  REQUIRE(h["seed"] == 5);
+  REQUIRE(h["scenario"] == "unit-history");
+  REQUIRE(h["build"] == build_id());
+  REQUIRE(h["nodes"].size() == 3);
+  REQUIRE(h["nodes"][0]["name"] == "a");
+  REQUIRE(h["nodes"][2]["group"] == "svc");
+}
+
+TEST_CASE("event ids are dense from 0 and times never go backwards", "[history]") {
+  TraceRun run = run_small_world(6, "dense");
+  auto lines = split_lines(run.bytes);
+  size_t n_events = lines.size() - 2;  // minus header and end trailer
+  REQUIRE(n_events == run.events);
+  int64_t last_t = 0;
+  for (size_t i = 0; i < n_events; ++i) {
+    Json e = Json::parse(lines[i + 1]);
+    REQUIRE(e["id"] == i);
+    REQUIRE(e.contains("node"));
+    REQUIRE(e.contains("kind"));
+    REQUIRE(e["t"].get<int64_t>() >= last_t);
+    last_t = e["t"];
+  }
+}
+
+TEST_CASE("the end trailer closes the file after violation lines and is not hashed", "[history]") {
+  Json v = {{"invariant", "no_lost"}, {"gid", "g1"}, {"message", "lost"}, {"events", {1, 2}}};
+  TraceRun run = run_small_world(7, "trailer", {v});
+  auto lines = split_lines(run.bytes);
+  Json end = Json::parse(lines.back());
+  REQUIRE(end["kind"] == "end");
+  REQUIRE(end["events"] == run.events);
+  REQUIRE(end["t_end"] == 2 * kUsPerS);
+  Json violation = Json::parse(lines[lines.size() - 2]);
+  REQUIRE(violation["kind"] == "violation");
+  REQUIRE(violation["invariant"] == "no_lost");
+
+  // The hash is FNV-1a over the header and event lines only.
+  uint64_t h = fnv1a64("");
+  for (size_t i = 0; i + 2 < lines.size(); ++i) h = fnv1a64(lines[i] + "\n", h);
+  REQUIRE(h == run.hash);
+  char hex[20];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  REQUIRE(end["trace_hash"] == std::string(hex));
+}
+
+TEST_CASE("the trace hash does not depend on keeping events in memory or on a file", "[history]") {
+  auto record_some = [](History& h) {
+    for (int i = 0; i < 20; ++i) {
+      std::string node = "n";
+      node += std::to_string(i % 3);
+      h.record(i * 10, node, Kind::note, "g", Json{{"i", i}});
+    }
+  };
+  History kept, streamed;
+  streamed.set_keep_in_memory(false);
+  record_some(kept);
+  record_some(streamed);
+  REQUIRE(kept.trace_hash() == streamed.trace_hash());
+  REQUIRE(kept.events().size() == 20);
+  REQUIRE(streamed.events().size() <= 1);
+  History other;
+  record_some(other);
+  other.record(999, "x", Kind::note);
+  REQUIRE(other.trace_hash() != kept.trace_hash());
+}
+
+TEST_CASE("every kind name round-trips and unknown names are refused", "[history]") {
+  for (uint16_t i = 0; i <= static_cast<uint16_t>(Kind::note); ++i) {
+    Kind k = static_cast<Kind>(i);
+    Kind back = Kind::send;
+    REQUIRE(kind_from_name(kind_name(k), back));
+    REQUIRE(back == k);
+  }
+  Kind unused;
+  REQUIRE_FALSE(kind_from_name("no_such_kind", unused));
+  REQUIRE(kind_name(Kind::broker_dlq) == "broker_dlq");
+}
+
+TEST_CASE("event lines escape awkward strings and parse back as JSON", "[history]") {
+  Event e;
+  e.id = 3;
+  e.t_us = 42;
+  e.node = std::string("we\"ird\\node\n\t") + '\x01';
+  e.kind = Kind::deliver;
+  e.gid = "g\"1";
+  e.msg = 9;
+  e.peer = "p";
+  e.detail = Json{{"text", "x\ny"}};
+  Json j = Json::parse(event_to_line(e));
+  REQUIRE(j["node"] == e.node);
+  REQUIRE(j["gid"] == e.gid);
+  REQUIRE(j["msg"] == 9);
+  REQUIRE(j["kind"] == "deliver");
+  REQUIRE(j["detail"]["text"] == "x\ny");
+  // Optional fields are omitted when they do not apply.
+  Event bare;
+  Json b = Json::parse(event_to_line(bare));
+  REQUIRE_FALSE(b.contains("gid"));
+  REQUIRE_FALSE(b.contains("msg"));
+  REQUIRE_FALSE(b.contains("peer"));
+  REQUIRE_FALSE(b.contains("detail"));
+}
+
+TEST_CASE("opening a trace in a missing directory fails with a message naming the path", "[history]") {
+  History h;
+  std::string error;
+  std::string path = "/nonexistent-dtxsim-dir/trace.jsonl";
+  REQUIRE_FALSE(h.open_trace(path, error));
+  REQUIRE(error.find(path) != std::string::npos);
+}

@@ -1,0 +1,129 @@
+// The tidy check: sim/ and patterns/ (sim/app excepted: sweeps may use threads) must not use
+// the wall clock, unseeded or library-dependent randomness, threads, or unordered containers.
+// A failure lists file:line of every hit. Line comments are ignored.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Banned {
+  const char* name;
+  std::regex pattern;
+};
+
+// Identifier chars, '.', and "->" before a call mean a member or a longer name, not the C call.
+const char* const kNotAfter = "(^|[^A-Za-z0-9_.>])";
+
+const std::vector<Banned>& banned() {
+  static const std::vector<Banned> list = {
+      {"system_clock", std::regex(R"(\bsystem_clock\b)")},
+      {"steady_clock", std::regex(R"(\bsteady_clock\b)")},
+      {"high_resolution_clock", std::regex(R"(\bhigh_resolution_clock\b)")},
+      {"time(", std::regex(std::string(kNotAfter) + R"(time\s*\()")},
+      {"rand(", std::regex(std::string(kNotAfter) + R"(rand\s*\()")},
+      {"srand(", std::regex(std::string(kNotAfter) + R"(srand\s*\()")},
+      {"random_device", std::regex(R"(\brandom_device\b)")},
+      {"uniform_int_distribution", std::regex(R"(\buniform_int_distribution\b)")},
+      {"uniform_real_distribution", std::regex(R"(\buniform_real_distribution\b)")},
+      {"exponential_distribution", std::regex(R"(\bexponential_distribution\b)")},
+      {"mt19937", std::regex(R"(\bmt19937(_64)?\b)")},
+      {"std::thread", std::regex(R"(\bstd::(thread|jthread)\b)")},
+      {"std::async", std::regex(R"(\bstd::async\b)")},
+      {"unordered_map", std::regex(R"(\bunordered_(multi)?map\b)")},
+      {"unordered_set", std::regex(R"(\bunordered_(multi)?set\b)")},
+  };
+  return list;
+}
+
+// Drops a trailing // comment (outside string literals).
+std::string strip_line_comment(const std::string& line) {
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_string && c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      in_string = !in_string;
+    } else if (!in_string && c == '/' && i + 1 < line.size() && line[i + 1] == '/') {
+      return line.substr(0, i);
+    }
+  }
+  return line;
+}
+
+// Names of the banned patterns this line uses.
+std::vector<std::string> banned_in(const std::string& line) {
+  std::vector<std::string> out;
+  std::string code = strip_line_comment(line);
+  for (const auto& b : banned()) {
+    if (std::regex_search(code, b.pattern)) out.push_back(b.name);
+  }
+  return out;
+}
+
+bool is_source(const fs::path& p) { return p.extension() == ".cpp" || p.extension() == ".hpp"; }
+
+bool is_exempt(const fs::path& p, const fs::path& root) {
+  std::string rel = fs::relative(p, root).generic_string();
+  return rel.rfind("sim/app/", 0) == 0;
+}
+
+// "file:line: name" for every hit under root/dir, in a stable (sorted) order.
+std::vector<std::string> scan(const fs::path& root, const std::string& dir, size_t* files_seen) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+    if (e.is_regular_file() && is_source(e.path()) && !is_exempt(e.path(), root)) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> hits;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      for (const auto& name : banned_in(line)) {
+        hits.push_back(fs::relative(f, root).generic_string() + ":" + std::to_string(n) + ": " + name);
+      }
+    }
+  }
+  *files_seen += files.size();
+  return hits;
+}
+
+}  // namespace
+
+TEST_CASE("the matcher flags banned calls and spares look-alikes", "[tidy]") {
+  for (const char* bad : {"auto t = std::time(nullptr);", "srand(1);", "int x = rand();", "  time (0);",
+                          "std::mt19937_64 gen;", "std::unordered_map<int, int> m;", "std::thread t(f);",
+                          "auto n = std::chrono::steady_clock::now();", "std::random_device rd;",
+                          "std::jthread j;", "auto f = std::async(g);"}) {
+    INFO(bad);
+    REQUIRE_FALSE(banned_in(bad).empty());
+  }
+  for (const char* fine : {"double runtime(int);", "x = t.time(3);", "p->time(1);", "operand(2);", "brand(7);",
+                           "TimeUs time_us = 0;", "std::this_thread_like x;", "my_unordered_mapping m;",
+                           "f(); // std::time(nullptr) in a comment", "s = \"//\"; g();"}) {
+    INFO(fine);
+    REQUIRE(banned_in(fine).empty());
+  }
+  REQUIRE_FALSE(banned_in("s = \"//\"; rand();").empty());  // a // inside a string is not a comment
+}
+
+TEST_CASE("sim/ and patterns/ use no wall clock, unseeded randomness, threads or unordered containers",
+          "[tidy]") {
+  fs::path root(DTXSIM_SOURCE_DIR);
+  size_t files = 0;
+  std::vector<std::string> hits = scan(root, "sim", &files);
+  for (auto& h : scan(root, "patterns", &files)) hits.push_back(std::move(h));
+  REQUIRE(files > 10);  // the scan really found the sources
+  std::string report;
+  for (const auto& h : hits) report += h + "\n";
+  INFO("banned names found:\n" << report);
+  REQUIRE(hits.empty());
+}

@@ -1,0 +1,154 @@
+// The viewer driven like a user, in a hidden window (run under xvfb-run): the mouse is injected
+// between the backends and ImGui::NewFrame, aimed with the geometry the timeline reports.
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <catch2/catch.hpp>
+#include <cfloat>
+#include <cstdio>
+
+#include "gl_window.hpp"
+#include "small_trace.hpp"
+#include "views.hpp"
+
+using namespace dtxview;
+using Catch::Detail::Approx;
+
+namespace {
+
+const ImVec2 kNoMouse(-FLT_MAX, -FLT_MAX);
+
+struct Input {
+  ImVec2 mouse = kNoMouse;
+  bool left = false;
+  float wheel = 0;
+  bool shift = false;
+  int key = -1;
+};
+
+// One window for the whole run: GLFW does not reliably come back after glfwTerminate on Xvfb.
+GlWindow& shared_window() {
+  static GlWindow win;
+  static bool opened = [] {
+    std::string error;
+    bool ok = win.open(1280, 800, false, error);
+    if (!ok) std::fprintf(stderr, "%s\n", error.c_str());
+    return ok;
+  }();
+  REQUIRE(opened);
+  return win;
+}
+
+struct Harness {
+  GlWindow& win = shared_window();
+  AppState app;
+  UiState ui;
+
+  Harness() {
+    app.set_model(TraceModel::load_text(dtxview_test::small_trace(), "small"));
+    reset_ui_for_model(app, ui);
+    frame();
+    frame();
+  }
+  void frame(Input in = {}) {
+    win.begin_frame([&] {
+      ImGuiIO& io = ImGui::GetIO();
+      io.MousePos = in.mouse;
+      io.MouseDown[0] = in.left;
+      io.MouseWheel = in.wheel;
+      io.KeyShift = in.shift;
+      for (int k : {GLFW_KEY_RIGHT, GLFW_KEY_LEFT, GLFW_KEY_F}) io.KeysDown[k] = k == in.key;
+    });
+    draw_frame(app, ui);
+    win.end_frame(false);
+  }
+  double us_per_px() const { return app.view().us_per_px(ui.geometry.x1 - ui.geometry.x0); }
+  float x_of(double t_us) const {
+    return ui.geometry.x0 + static_cast<float>((t_us - app.view().start_us()) / us_per_px());
+  }
+  double t_at(float x) const { return app.view().start_us() + (x - ui.geometry.x0) * us_per_px(); }
+  ImVec2 at(double t_us, uint16_t lane) const {
+    return ImVec2(x_of(t_us), ui.geometry.lane_mid_y[lane]);
+  }
+  void click(ImVec2 p) {
+    frame({p});
+    frame({p, true});
+    frame({p});
+  }
+  void drag(ImVec2 a, ImVec2 b, bool shift) {
+    frame({a, false, 0, shift});
+    for (int i = 0; i <= 5; ++i) {
+      float k = i / 5.0f;
+      frame({ImVec2(a.x + (b.x - a.x) * k, a.y + (b.y - a.y) * k), true, 0, shift});
+    }
+    frame({b, false, 0, shift});
+  }
+};
+
+constexpr uint16_t kBankB = 3;
+
+}  // namespace
+
+TEST_CASE("the wheel zooms around the cursor", "[viz][ui]") {
+  Harness h;
+  ImVec2 p = h.at(300, kBankB);
+  double width = h.app.view().width_us();
+  h.frame({p});
+  h.frame({p, false, 1.0f});
+  CHECK(h.app.view().width_us() == Approx(width * 0.8));
+  CHECK(h.t_at(p.x) == Approx(300).margin(h.us_per_px()));
+  h.frame({p, false, -2.0f});
+  CHECK(h.app.view().width_us() == Approx(width * 0.8 / 0.64));
+}
+
+TEST_CASE("dragging pans and shift-dragging zooms to the range", "[viz][ui]") {
+  Harness h;
+  double start = h.app.view().start_us(), upp = h.us_per_px();
+  ImVec2 a = h.at(300, kBankB);
+  h.drag(a, ImVec2(a.x - 100, a.y), false);
+  CHECK(h.app.view().start_us() == Approx(start + 100 * upp).margin(upp));
+  CHECK(h.app.selected_event() == kNone);  // a drag is not a click
+
+  h.drag(h.at(200, kBankB), h.at(300, kBankB), true);
+  CHECK(h.app.view().start_us() == Approx(200).margin(2 * upp));
+  CHECK(h.app.view().end_us() == Approx(300).margin(2 * upp));
+}
+
+TEST_CASE("clicking an event selects it; clicking a folded run zooms into it", "[viz][ui]") {
+  Harness h;
+  h.click(h.at(300, kBankB));  // bank-b restart, event 16
+  CHECK(h.app.selected_event() == 16);
+  h.click(h.at(310.5, kBankB));  // deliver at 310 and duplicate at 311 fold at this zoom
+  CHECK(h.app.view().width_us() < 50);
+  CHECK(h.app.view().start_us() < 310);
+  CHECK(h.app.view().end_us() > 311);
+  h.frame();
+  h.click(h.at(311, kBankB));
+  CHECK(h.app.selected_event() == 18);
+}
+
+TEST_CASE("group headers fold their lanes into one row", "[viz][ui]") {
+  Harness h;
+  REQUIRE(h.ui.geometry.header_y.size() == 3);
+  float y = h.ui.geometry.header_y[1];  // bank-a
+  h.click(ImVec2(h.ui.geometry.x0 + 50, y));
+  REQUIRE(h.ui.collapsed.size() == 3);
+  CHECK(h.ui.collapsed[1]);
+  h.frame();
+  CHECK(h.ui.geometry.lane_mid_y[1] == h.ui.geometry.lane_mid_y[2]);
+  h.click(ImVec2(h.ui.geometry.x0 + 50, h.ui.geometry.header_y[1]));
+  CHECK_FALSE(h.ui.collapsed[1]);
+}
+
+TEST_CASE("arrow keys step through events and F fits all", "[viz][ui]") {
+  Harness h;
+  h.frame({kNoMouse, false, 0, false, GLFW_KEY_RIGHT});
+  h.frame();
+  h.frame({kNoMouse, false, 0, false, GLFW_KEY_RIGHT});
+  h.frame();
+  CHECK(h.app.selected_event() == 1);
+  h.app.view().zoom_to_range(150, 160);
+  h.frame({kNoMouse, false, 0, false, GLFW_KEY_F});
+  CHECK(h.app.view().start_us() == Approx(100));
+  CHECK(h.app.view().end_us() == Approx(500));
+}
