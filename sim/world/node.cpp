@@ -64,7 +64,7 @@ void Node::reap() {
   graveyard_.clear();
 }
 
-uint64_t Node::send(const std::string& to, Message m) {
+uint64_t Node::send(const std::string& to, Message&& m) {
   if (state_ != NodeState::up) return 0;
   return world_.send(*this, to, std::move(m));
 }
@@ -98,7 +98,7 @@ Task<void> Node::serve(Handler& handler, Message m) {
   }
 }
 
-void Node::arrive(Message m) {
+void Node::arrive(Message&& m) {
   if (state_ == NodeState::paused) {
     deferred_.push_back([this, m = std::move(m)]() mutable { deliver(std::move(m)); });
     return;
@@ -106,7 +106,7 @@ void Node::arrive(Message m) {
   deliver(std::move(m));
 }
 
-void Node::deliver(Message m) {
+void Node::deliver(Message&& m) {
   world_.record(name_, Kind::deliver, m.gid, nullptr, m.id, m.from);
   if (!sync_handlers_.empty()) {
     auto s = sync_handlers_.find(m.type);

@@ -58,7 +58,7 @@ class Node {
     sync_handlers_[type] = std::move(fn);
   }
   // One-way send; returns the message id (0 when the sender is down).
-  uint64_t send(const std::string& to, Message m);
+  uint64_t send(const std::string& to, Message&& m);
 
   // Awaitables.
   struct SleepAwaiter {
@@ -108,8 +108,8 @@ class Node {
 
   // Called by the world when a message arrives (already past network checks): delivered now,
   // or deferred in order while the node is paused.
-  void arrive(Message m);
-  void deliver(Message m);
+  void arrive(Message&& m);
+  void deliver(Message&& m);
   void reap();
 
  private:

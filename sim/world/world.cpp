@@ -25,6 +25,9 @@ Node* World::node(const std::string& name) {
 std::vector<NodeInfo> World::node_infos() const {
   std::vector<NodeInfo> out;
   for (const auto& n : nodes_) out.push_back({n->name(), n->role(), n->group()});
+  // Pseudo-nodes that record network-wide and world-wide events (partitions, heal phase).
+  out.push_back({"network", "network", "world"});
+  out.push_back({"world", "world", "world"});
   return out;
 }
 
@@ -41,7 +44,7 @@ void World::after_event() {
   for (Node* n : nodes) n->reap();
 }
 
-uint64_t World::send(Node& from, const std::string& to, Message m) {
+uint64_t World::send(Node& from, const std::string& to, Message&& m) {
   int dst = net_.node_index(to);
   m.id = next_msg_id_++;
   m.from = from.name();
@@ -65,7 +68,7 @@ uint64_t World::send(Node& from, const std::string& to, Message m) {
   if (plan.copies == 2) {
     record(to, Kind::duplicate, m.gid, nullptr, id, from.name());
     count("network_duplicates");
-    uint32_t copy = park(m, src, dst);
+    uint32_t copy = park(Message(m), src, dst);
     sim_.schedule_at(plan.arrival_us[1], [this, copy] { land(copy); });
   }
   uint32_t slot = park(std::move(m), src, dst);
@@ -73,7 +76,7 @@ uint64_t World::send(Node& from, const std::string& to, Message m) {
   return id;
 }
 
-uint32_t World::park(Message m, int from, int to) {
+uint32_t World::park(Message&& m, int from, int to) {
   uint32_t slot;
   if (!free_inflight_.empty()) {
     slot = free_inflight_.back();
@@ -82,17 +85,23 @@ uint32_t World::park(Message m, int from, int to) {
     slot = static_cast<uint32_t>(inflight_.size());
     inflight_.emplace_back();
   }
-  inflight_[slot] = {std::move(m), from, to};
+  InFlight& f = inflight_[slot];
+  f.m = std::move(m);
+  f.from = from;
+  f.to = to;
   return slot;
 }
 
 void World::land(uint32_t slot) {
-  InFlight f = std::move(inflight_[slot]);
+  // Move out before arriving: handlers send, and sending may grow the slab.
+  InFlight& f = inflight_[slot];
+  Message m = std::move(f.m);
+  int from = f.from, to = f.to;
   free_inflight_.push_back(slot);
-  arrive(std::move(f.m), f.from, f.to);
+  arrive(std::move(m), from, to);
 }
 
-void World::arrive(Message m, int from, int to) {
+void World::arrive(Message&& m, int from, int to) {
   auto key = std::minmax(from, to);
   if (LinkState* l = net_.link(from, to); l && l->clogged) {
     clogged_[{key.first, key.second}].push_back(std::move(m));

@@ -48,7 +48,7 @@ class World {
   void run_for(TimeUs d_us) { sim_.run_for(d_us); }
 
   // Network.
-  uint64_t send(Node& from, const std::string& to, Message m);
+  uint64_t send(Node& from, const std::string& to, Message&& m);
   void partition(const std::string& name, const std::vector<std::vector<std::string>>& groups);
   void heal(std::string name);
   void heal_all();
@@ -83,14 +83,14 @@ class World {
 
  private:
   void after_event();
-  void arrive(Message m, int from, int to);
+  void arrive(Message&& m, int from, int to);
   // Messages in flight live in a slab so an arrival event captures 16 bytes (no allocation
   // inside std::function), which is most of the engine's per-message cost.
   struct InFlight {
     Message m;
     int from = 0, to = 0;
   };
-  uint32_t park(Message m, int from, int to);
+  uint32_t park(Message&& m, int from, int to);
   void land(uint32_t slot);
   std::vector<InFlight> inflight_;
   std::vector<uint32_t> free_inflight_;
