@@ -114,7 +114,8 @@ TEST_CASE("the header is the first line and names the format, version, seed and 
   REQUIRE(h["seed"] == 5);
   REQUIRE(h["scenario"] == "unit-history");
   REQUIRE(h["build"] == build_id());
-  REQUIRE(h["nodes"].size() == 3);
+  REQUIRE(h["nodes"].size() == 5);  // three nodes, then the network and world pseudo-nodes
+  REQUIRE(h["nodes"][3]["name"] == "network");
   REQUIRE(h["nodes"][0]["name"] == "a");
   REQUIRE(h["nodes"][2]["group"] == "svc");
 }
