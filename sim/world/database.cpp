@@ -3,6 +3,7 @@
 #include "sim/world/database.hpp"
 
 #include <cctype>
+#include <cstring>
 #include <stdexcept>
 
 #include "sim/world/world.hpp"
@@ -28,7 +29,10 @@ std::string DbResult::text(size_t row, size_t col) const {
 
 Database::Database(World& world, std::string name, Node& host, DbConfig config)
     : world_(world), name_(std::move(name)), host_(host), config_(config), rng_(world.seed(), "db:" + name_) {
-  if (sqlite3_open(":memory:", &db_) != SQLITE_OK) throw std::runtime_error("sqlite3_open failed");
+  // One connection per database, used by one thread only: no SQLite mutexes needed.
+  if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    throw std::runtime_error("sqlite3_open failed");
   world_.databases()[name_] = this;
   world_.on_node_crash([this](Node& n) {
     if (&n == &host_) {
@@ -45,15 +49,45 @@ Database::~Database() {
   sqlite3_close(db_);
 }
 
-DbResult Database::run_sql(const std::string& sql, const Json& params) {
-  DbResult r;
-  sqlite3_stmt*& st = stmts_[sql];
-  if (!st && sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+// Prepared statements cached by the FNV-1a hash of their text (an ordered map of integers:
+// no string compares on the hot path); a hit is confirmed against the statement's own SQL.
+namespace {
+// Hash of a statement's text, eight bytes at a time (the cache key; collisions are checked).
+uint64_t sql_hash(const std::string& sql) {
+  uint64_t h = sql.size() * 0x9e3779b97f4a7c15ull;
+  size_t i = 0;
+  for (; i + 8 <= sql.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, sql.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  for (; i < sql.size(); ++i) h = (h ^ static_cast<unsigned char>(sql[i])) * 0x100000001b3ull;
+  return h;
+}
+}  // namespace
+
+sqlite3_stmt* Database::statement(const std::string& sql, DbResult& r) {
+  uint64_t h = sql_hash(sql);
+  auto range = stmts_.equal_range(h);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (sql == sqlite3_sql(it->second)) return it->second;
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
     r.ok = false;
     r.error = sqlite3_errmsg(db_);
-    stmts_.erase(sql);
-    return r;
+    if (st) sqlite3_finalize(st);
+    return nullptr;
   }
+  stmts_.emplace(h, st);
+  return st;
+}
+
+DbResult Database::run_sql(const std::string& sql, const Json& params) {
+  DbResult r;
+  sqlite3_stmt* st = statement(sql, r);
+  if (!st) return r;
   int i = 1;
   if (params.is_array()) {
     for (const auto& p : params) {
@@ -107,7 +141,7 @@ DbResult Database::read_committed(const std::string& sql, const Json& params) {
   run_sql("ROLLBACK", nullptr);
   DbResult r = run_sql(sql, params);
   run_sql("BEGIN", nullptr);
-  for (const auto& [s, p] : w.log) run_sql(s, p);
+  for (const auto& op : w.log) run_sql(op->sql, op->params);
   ++replays_;
   return r;
 }
@@ -137,7 +171,7 @@ uint64_t Database::begin(Node& owner, const std::string& gid) {
   TxnInfo& t = txns_[id];
   t.owner = &owner;
   t.gid = gid;
-  world_.record(name_, Kind::db_begin, gid, Json{{"txn", id}, {"owner", owner.name()}});
+  if (world_.recording()) world_.record(name_, Kind::db_begin, gid, Json{{"txn", id}, {"owner", owner.name()}});
   return id;
 }
 
@@ -207,8 +241,13 @@ void Database::submit(OpPtr op) {
     finish(op, 0);
     return;
   }
-  inflight_[op->id] = op;
-  host_.at(world_.now_us() + net_delay_us(*op->caller), [this, op] { arrive(op); });
+  TimeUs delay = net_delay_us(*op->caller);
+  if (delay == 0 && host_.up() && world_.now_us() >= stalled_until_us_) {
+    arrive(op);  // a local database answers within the caller's event; no extra hop
+    return;
+  }
+  inflight_[op->id] = op;  // only deferred work can be caught by a database crash
+  host_.at(world_.now_us() + delay, [this, op] { arrive(op); });
 }
 
 bool Database::needs_lock(const Op& op) const {
@@ -232,6 +271,7 @@ void Database::arrive(OpPtr op) {
                        !it->second.holds_lock;
   bool plain_read = (op->kind == OpKind::exec && !needs_lock(*op)) || read_only_end;
   if (!plain_read && world_.now_us() < stalled_until_us_) {
+    inflight_[op->id] = op;
     host_.at(stalled_until_us_, [this, op] { arrive(op); });
     return;
   }
@@ -269,6 +309,7 @@ void Database::execute(OpPtr op) {
           t.holds_lock = true;
         } else if (lock_owner_ != op->txn) {
           lock_queue_.push_back(op);
+          inflight_[op->id] = op;
           world_.record(name_, Kind::db_lock_wait, t.gid, Json{{"txn", op->txn}, {"holder", lock_owner_}});
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
             if (op->done) return;
@@ -279,12 +320,12 @@ void Database::execute(OpPtr op) {
           return;
         }
         op->result = run_sql(op->sql, op->params);
-        if (op->result.ok) t.log.emplace_back(op->sql, op->params);
+        if (op->result.ok) t.log.push_back(op);
       } else {
         op->result = (lock_owner_ == 0 || lock_owner_ == op->txn) ? run_sql(op->sql, op->params)
                                                                   : read_committed(op->sql, op->params);
       }
-      if (config_.record_statements) {
+      if (config_.record_statements && world_.recording()) {
         Json d = {{"txn", op->txn}, {"sql", op->sql}, {"params", op->params}, {"rows", op->result.changes}};
         if (!op->result.ok) d["error"] = op->result.error;
         world_.record(name_, Kind::db_exec, t.gid, std::move(d));
@@ -319,10 +360,10 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
   if (commit) {
     ++commits_;
     world_.count("local_txns");
-    world_.record(name_, Kind::db_commit, t.gid, Json{{"txn", txn}});
+    if (world_.recording()) world_.record(name_, Kind::db_commit, t.gid, Json{{"txn", txn}});
     for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
-    world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
+    if (world_.recording()) world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
   }
   bool had_lock = t.holds_lock;
   txns_.erase(txn);

@@ -99,7 +99,7 @@ class Database {
     TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
-    std::vector<std::pair<std::string, Json>> log;  // successful writes, for replay
+    std::vector<std::shared_ptr<Op>> log;  // successful writes, for replay
     std::vector<std::pair<Kind, Json>> on_commit;   // recorded if the transaction commits
   };
 
@@ -111,6 +111,7 @@ class Database {
   void release(uint64_t txn, TxnInfo& t);
   void end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason);
   DbResult run_sql(const std::string& sql, const Json& params);
+  sqlite3_stmt* statement(const std::string& sql, DbResult& r);
   DbResult read_committed(const std::string& sql, const Json& params);
   void on_owner_crash(Node& n);
   void on_host_crash();
@@ -121,7 +122,7 @@ class Database {
   Node& host_;
   DbConfig config_;
   sqlite3* db_ = nullptr;
-  std::map<std::string, sqlite3_stmt*> stmts_;
+  std::multimap<uint64_t, sqlite3_stmt*> stmts_;
   Random rng_;
   std::map<uint64_t, TxnInfo> txns_;
   uint64_t next_txn_ = 1;

@@ -17,16 +17,8 @@ Node::Node(World& world, int index, std::string name, std::string role, std::str
 
 TimeUs Node::now_us() const { return world_.now_us(); }
 
-TimerId Node::at(TimeUs t_us, std::function<void()> fn) {
-  if (state_ == NodeState::crashed) return {};  // a crashed node's code schedules nothing
-  return world_.sim().schedule_at(t_us, [this, epoch = epoch_, fn = std::move(fn)]() mutable {
-    if (epoch != epoch_ || state_ == NodeState::crashed) return;
-    if (state_ == NodeState::paused) {
-      deferred_.push_back(std::move(fn));
-      return;
-    }
-    fn();
-  });
+TimerId Node::schedule_guarded(TimeUs t_us, std::function<void()> fn) {
+  return world_.sim().schedule_at(t_us, std::move(fn));
 }
 
 void Node::cancel(TimerId id) { world_.sim().cancel(id); }

@@ -44,8 +44,12 @@ class Node {
 
   // Runs `fn` at `t_us` on this node: dropped if the node crashed meanwhile, deferred while
   // it is paused. Cancelling after a deferral is a no-op; callers guard with their own flags.
-  TimerId at(TimeUs t_us, std::function<void()> fn);
-  TimerId after(TimeUs delay_us, std::function<void()> fn) { return at(now_us() + delay_us, std::move(fn)); }
+  template <typename F>
+  TimerId at(TimeUs t_us, F&& fn);
+  template <typename F>
+  TimerId after(TimeUs delay_us, F&& fn) {
+    return at(now_us() + delay_us, std::forward<F>(fn));
+  }
   void cancel(TimerId id);
 
   void spawn(Task<void> task);
@@ -113,6 +117,7 @@ class Node {
   void reap();
 
  private:
+  TimerId schedule_guarded(TimeUs t_us, std::function<void()> fn);
   Task<void> serve(Handler& handler, Message m);
 
   World& world_;
@@ -131,5 +136,20 @@ class Node {
   std::map<std::string, std::function<void(const Message&)>> sync_handlers_;
   std::map<uint64_t, std::shared_ptr<RpcWait>> rpcs_;
 };
+
+// One closure per scheduled event (no std::function inside std::function): the epoch check
+// drops it after a crash, a pause defers it.
+template <typename F>
+TimerId Node::at(TimeUs t_us, F&& fn) {
+  if (state_ == NodeState::crashed) return {};  // a crashed node's code schedules nothing
+  return schedule_guarded(t_us, [this, epoch = epoch_, fn = std::forward<F>(fn)]() mutable {
+    if (epoch != epoch_ || state_ == NodeState::crashed) return;
+    if (state_ == NodeState::paused) {
+      deferred_.push_back(std::move(fn));
+      return;
+    }
+    fn();
+  });
+}
 
 }  // namespace dtx
