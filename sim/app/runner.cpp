@@ -110,6 +110,8 @@ void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>
     }
     if (f.kind == "db_stall" && !w.databases().count(f.node))
       throw InputError(at + ".node: expected a database name, got '" + f.node + "'");
+    if ((f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") && f.msg == 0)
+      throw InputError(at + ".msg: expected the id of the message to " + f.kind.substr(0, f.kind.find('_')));
     if (f.kind == "partition") {
       if (f.groups.empty()) throw InputError(at + ".groups: expected at least one group of node names");
       for (const auto& g : f.groups)
@@ -121,7 +123,8 @@ void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>
 std::vector<std::string> default_swarm_nodes(World& w) {
   std::vector<std::string> out;
   for (const auto& n : w.nodes()) {
-    if (n->role() == "service" || n->role() == "broker" || n->role() == "relay" || n->role() == "coordinator")
+    // Pattern-owned nodes (relays) are left out so every pattern draws the same schedule.
+    if (n->role() == "service" || n->role() == "broker" || n->role() == "coordinator")
       out.push_back(n->name());
   }
   return out;
@@ -170,7 +173,9 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   Scenario resolved = s;
   resolved.pattern.variant = variant;
   rw.pattern = info.make(variant);
-  Reader params(s.pattern.params, s.file, "$.pattern.params");
+  Json chosen = s.pattern.params_for(pname);
+  if (!chosen.is_object()) throw InputError(s.file + ": $.pattern.params_by_pattern." + pname + ": expected an object");
+  Reader params(chosen, s.file, pname == s.pattern.name ? "$.pattern.params" : "$.pattern.params_by_pattern." + pname);
   rw.pattern->configure(params);
   params.finish();
   Setup setup(w, resolved, *rw.workload);

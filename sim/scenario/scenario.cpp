@@ -70,6 +70,7 @@ void read_fault(Reader& r, FaultSpec& f) {
   f.groups = r.string_groups("groups", "partition: node groups cut from each other (one group: isolate it)");
   f.name = r.string("name", "", false, "partition name (heal refers to it)");
   f.rate = r.number("rate", 0, 0, 1, "drop_rate / duplicate_rate probability");
+  f.msg = static_cast<uint64_t>(r.integer("msg", 0, 0, INT64_MAX, "drop/duplicate/delay_message: the message id (as in the trace)"));
 }
 
 void read_swarm(Reader& r, SwarmSpec& s) {
@@ -149,6 +150,8 @@ void read_scenario(Reader& r, Scenario& s) {
   s.pattern.name = pat.string("name", "", true, "pattern registry name (dtxsim list)");
   s.pattern.variant = pat.string("variant", "correct", false, "correct or a broken variant");
   s.pattern.params = pat.raw_object("params", "pattern parameters (dtxsim list shows them)");
+  s.pattern.params_by_pattern =
+      pat.raw_object("params_by_pattern", "parameters of other patterns run on this scenario (compare, --pattern): name -> params");
   pat.finish();
   Reader faults = r.object("faults", false, "scheduled and swarm faults, then the heal phase");
   faults.objects("schedule", "explicit faults", [&](Reader& it) {

@@ -52,6 +52,12 @@ struct PatternSpec {
   std::string name;
   std::string variant = "correct";
   Json params = Json::object();
+  // Parameters for other patterns run on this scenario (compare, --pattern): name -> params.
+  Json params_by_pattern = Json::object();
+  Json params_for(const std::string& pattern) const {
+    if (pattern == name) return params;
+    return params_by_pattern.value(pattern, Json::object());
+  }
 };
 
 struct Scenario {

@@ -8,8 +8,22 @@
 
 namespace dtx {
 
-const char* const kFaultKinds[] = {"crash",     "restart",   "pause",          "partition", "heal",
-                                   "clog",      "drop_rate", "duplicate_rate", "db_stall",  nullptr};
+const char* const kFaultKinds[] = {"crash",          "restart",      "pause",         "partition",
+                                   "heal",           "clog",         "drop_rate",     "duplicate_rate",
+                                   "db_stall",       "drop_message", "duplicate_message", "delay_message",
+                                   nullptr};
+
+Json fault_to_json(const FaultSpec& f) {
+  Json j = {{"kind", f.kind}, {"at_ms", f.at_us / 1000.0}};
+  if (f.duration_us) j["duration_ms"] = f.duration_us / 1000.0;
+  if (!f.node.empty()) j["node"] = f.node;
+  if (!f.peer.empty()) j["peer"] = f.peer;
+  if (!f.groups.empty()) j["groups"] = f.groups;
+  if (!f.name.empty()) j["name"] = f.name;
+  if (f.rate) j["rate"] = f.rate;
+  if (f.msg) j["msg"] = f.msg;
+  return j;
+}
 
 bool is_fault_kind(const std::string& kind) {
   for (int i = 0; kFaultKinds[i]; ++i) {
@@ -126,6 +140,10 @@ void schedule_faults(World& w, const std::vector<FaultSpec>& faults, TimeUs heal
   auto rates = std::make_shared<RateState>();
   for (const auto& f : faults) {
     if (f.at_us >= heal_us) continue;
+    if (f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") {
+      w.target_message(f.msg, f.kind, f.duration_us);  // message ids are deterministic per run
+      continue;
+    }
     w.sim().schedule_at(f.at_us, [&w, f, heal_us, rates] { apply(w, f, heal_us, rates); });
   }
   w.sim().schedule_at(heal_us, [&w, rates] {

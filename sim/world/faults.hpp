@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/kernel/history.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/simulator.hpp"
 
@@ -15,7 +16,9 @@ namespace dtx {
 class World;
 
 struct FaultSpec {
-  std::string kind;  // crash restart pause partition heal clog drop_rate duplicate_rate db_stall
+  // crash restart pause partition heal clog drop_rate duplicate_rate db_stall, and the
+  // targeted drop_message / duplicate_message / delay_message (explore's message points)
+  std::string kind;
   TimeUs at_us = 0;
   TimeUs duration_us = 0;  // window length; for crash: restart after it (0: until heal)
   std::string node;        // crash/restart/pause: node; db_stall: database; clog: one end
@@ -23,6 +26,7 @@ struct FaultSpec {
   std::vector<std::vector<std::string>> groups;  // partition
   std::string name;                              // partition/heal name
   double rate = 0;                               // drop_rate / duplicate_rate
+  uint64_t msg = 0;  // drop_message / duplicate_message / delay_message: the message id
 };
 
 struct SwarmSpec {
@@ -42,6 +46,8 @@ struct SwarmSpec {
 
 extern const char* const kFaultKinds[];
 bool is_fault_kind(const std::string& kind);
+
+Json fault_to_json(const FaultSpec& f);
 
 // Draws a swarm's faults in [0, until_us) as an explicit schedule.
 std::vector<FaultSpec> draw_swarm(const SwarmSpec& spec, uint64_t seed, TimeUs until_us);

@@ -61,6 +61,18 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
     return id;
   }
   Network::Plan plan = net_.plan(src, dst, now_us());
+  if (!targeted_.empty()) {
+    auto t = targeted_.find(id);
+    if (t != targeted_.end()) {
+      record("network", Kind::fault, m.gid, Json{{"fault", t->second.first}}, id);
+      if (t->second.first == "drop_message") plan.dropped = true;
+      if (t->second.first == "duplicate_message") {
+        plan.copies = 2;
+        plan.arrival_us[1] = plan.arrival_us[0] + 1;
+      }
+      if (t->second.first == "delay_message") plan.arrival_us[0] += t->second.second;
+    }
+  }
   if (plan.dropped) {
     record(to, Kind::drop, m.gid, Json{{"reason", "link loss"}}, id, from.name());
     return id;

@@ -54,6 +54,8 @@ class World {
   void heal_all();
   void clog(const std::string& a, const std::string& b, bool on);
   void set_extra_rates(double drop, double duplicate, const std::string& why);
+  // Drops, duplicates or delays one message by id (explore's message points).
+  void target_message(uint64_t msg, const std::string& kind, TimeUs delay_us) { targeted_[msg] = {kind, delay_us}; }
 
   // Node lifecycle faults, by name; return false when the node is unknown.
   bool crash(const std::string& name);
@@ -113,6 +115,7 @@ class World {
   std::map<std::string, Database*> databases_;
   std::map<std::string, Broker*> brokers_;
   std::vector<Node*> reap_;
+  std::map<uint64_t, std::pair<std::string, TimeUs>> targeted_;
   uint64_t next_msg_id_ = 1;
 };
 
