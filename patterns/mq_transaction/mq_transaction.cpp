@@ -113,8 +113,9 @@ class MqTransaction : public Pattern {
     log.body = {{"xid", xid}};
     RpcResult logged = co_await ctx.call(manager_, std::move(log), timeout_us_);
     if (!logged.ok) co_return;  // maybe logged: the manager's recovery decides
-    co_await decide_prepared(ctx.db(origin_db_), ctx.node(), xid, true);
-    co_await ctx.tx_decide(broker_, xid, true, timeout_us_);
+    DbResult db_done = co_await decide_prepared(ctx.db(origin_db_), ctx.node(), xid, true);
+    bool mq_done = co_await ctx.tx_decide(broker_, xid, true, timeout_us_);
+    if (!db_done.ok || !mq_done) co_return;  // the manager's recovery finishes the commit
     Message done;
     done.type = "xa.done";
     done.gid = t.gid;

@@ -229,11 +229,17 @@ void Broker::requeue(Queue& q, const std::string& qname, StoredMessage m) {
   }
   world_.count("redeliveries");
   world_.record(host_.name(), Kind::broker_redeliver, m.gid, Json{{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}});
-  host_.after(config_.redelivery_delay_us, [this, qname, m = std::move(m)]() mutable {
-    queues_[qname].ready.push_back(std::move(m));
+  // Parked durably: a broker crash during the delay must not lose the message.
+  uint64_t id = m.id;
+  q.delayed[id] = std::move(m);
+  host_.after(config_.redelivery_delay_us, [this, qname, id] {
+    Queue& q2 = queues_[qname];
+    auto it = q2.delayed.find(id);
+    if (it == q2.delayed.end()) return;
+    q2.ready.push_back(std::move(it->second));
+    q2.delayed.erase(it);
     dispatch(qname);
   });
-  (void)q;
 }
 
 void Broker::end_half(uint64_t id, const std::string& decision, const std::string& why) {
@@ -312,6 +318,8 @@ void Broker::on_restart() {
     std::deque<StoredMessage> back;
     for (auto& [id, f] : q.unacked) back.push_back(std::move(f.msg));
     q.unacked.clear();
+    for (auto& [id, m] : q.delayed) back.push_back(std::move(m));
+    q.delayed.clear();
     for (auto& c : q.consumers) c.in_flight = 0;
     for (auto it = back.rbegin(); it != back.rend(); ++it) q.ready.push_front(std::move(*it));
   }

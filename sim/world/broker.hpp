@@ -63,6 +63,7 @@ class Broker {
   struct Queue {
     std::deque<StoredMessage> ready;
     std::map<uint64_t, Inflight> unacked;
+    std::map<uint64_t, StoredMessage> delayed;  // waiting out the redelivery delay (durable)
     std::vector<Consumer> consumers;
     size_t next_consumer = 0;
   };

@@ -1,0 +1,50 @@
+// The results store: a SQLite database with one row per run in table `runs`, keyed by
+// (scenario_hash, pattern, variant, seed, build) so re-running a sweep skips finished runs
+// and merging shard databases cannot duplicate one.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "sim/app/runner.hpp"
+
+namespace dtx {
+
+struct StoredRun {
+  int64_t id = 0;
+  std::string scenario, scenario_hash, pattern, variant, build, trace_hash, file;
+  uint64_t seed = 0;
+  Json metrics, violations, faults;
+  std::set<std::string> violated() const;
+};
+
+class ResultsDb {
+ public:
+  // Opens or creates; throws InputError naming the file when it cannot.
+  explicit ResultsDb(const std::string& path, bool must_exist = false);
+  ~ResultsDb();
+  ResultsDb(const ResultsDb&) = delete;
+  ResultsDb& operator=(const ResultsDb&) = delete;
+
+  std::set<uint64_t> finished_seeds(const std::string& scenario_hash, const std::string& pattern,
+                                    const std::string& variant);
+  void insert(const RunResult& r, const std::string& scenario_hash);
+  void insert(const StoredRun& r);
+  std::vector<StoredRun> runs(const std::string& where_scenario = "");
+  const std::string& path() const { return path_; }
+
+ private:
+  void exec(const char* sql);
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// Stable hash of a scenario's content (its JSON, keys sorted), as 16 hex digits.
+std::string scenario_hash(const Scenario& s);
+
+}  // namespace dtx

@@ -1,0 +1,142 @@
+// The sweep engine: task list, worker threads, single-writer result storage, progress bar.
+#include "sim/app/sweep.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace dtx {
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+uint64_t parse_u64(const std::string& t, const std::string& what) {
+  if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos)
+    throw InputError(what + ": expected a non-negative integer, got '" + t + "'");
+  try {
+    return std::stoull(t);
+  } catch (const std::exception&) {
+    throw InputError(what + ": number out of range: '" + t + "'");
+  }
+}
+}  // namespace
+
+SeedRange parse_seeds(const std::string& text) {
+  auto dots = text.find("..");
+  if (dots == std::string::npos) throw InputError("--seeds: expected A..B (e.g. 1..100), got '" + text + "'");
+  SeedRange r{parse_u64(text.substr(0, dots), "--seeds"), parse_u64(text.substr(dots + 2), "--seeds")};
+  if (r.first > r.last) throw InputError("--seeds: expected A <= B, got '" + text + "'");
+  return r;
+}
+
+Shard parse_shard(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) throw InputError("--shard: expected K/N (e.g. 1/4), got '" + text + "'");
+  uint64_t k = parse_u64(text.substr(0, slash), "--shard"), n = parse_u64(text.substr(slash + 1), "--shard");
+  if (n == 0 || k == 0 || k > n || n > 100000) throw InputError("--shard: expected 1 <= K <= N, got '" + text + "'");
+  return {static_cast<int>(k), static_cast<int>(n)};
+}
+
+Scenario with_infrastructure(const Scenario& s) {
+  Scenario out = s;
+  if (out.brokers.empty()) out.brokers.push_back({"mq", BrokerConfig{}});
+  if (out.coordinator.empty()) out.coordinator = "dtm";
+  return out;
+}
+
+SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds, Shard shard, int jobs,
+                     ResultsDb& db, bool progress) {
+  SweepStats stats;
+  std::string hash = scenario_hash(s);
+  std::vector<SweepTask> tasks;
+  for (const auto& p : patterns) {
+    auto [name, variant] = resolve_pattern(p, "--pattern");
+    std::set<uint64_t> done = db.finished_seeds(hash, name, variant);
+    for (uint64_t seed = seeds.first;; ++seed) {
+      if ((seed - seeds.first) % static_cast<uint64_t>(shard.n) == static_cast<uint64_t>(shard.k - 1)) {
+        ++stats.planned;
+        if (done.count(seed)) {
+          ++stats.skipped;
+        } else {
+          tasks.push_back({name + ":" + variant, seed});
+        }
+      }
+      if (seed == seeds.last) break;
+    }
+  }
+  g_interrupted = false;
+  auto old = std::signal(SIGINT, on_sigint);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<RunResult> finished;
+  std::string first_error;
+  bool input_error = false;
+  std::atomic<size_t> next{0};
+  size_t active = static_cast<size_t>(std::max(1, jobs));
+  auto worker = [&] {
+    for (;;) {
+      size_t i = next++;
+      if (i >= tasks.size() || g_interrupted) break;
+      RunOptions o;
+      o.seed = tasks[i].seed;
+      o.pattern = tasks[i].pattern;
+      o.keep_history = false;
+      try {
+        RunResult r = run_scenario(s, o);
+        std::lock_guard<std::mutex> lock(mu);
+        finished.push_back(std::move(r));
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.empty()) {
+          first_error = tasks[i].pattern + " seed " + std::to_string(tasks[i].seed) + ": " + e.what();
+          input_error = dynamic_cast<const InputError*>(&e) != nullptr;
+        }
+        g_interrupted = true;
+      }
+      cv.notify_one();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    --active;
+    cv.notify_one();
+  };
+  std::vector<std::thread> pool;
+  for (int j = 0; j < std::max(1, jobs); ++j) pool.emplace_back(worker);
+  bool tty = progress && isatty(STDERR_FILENO);
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return !finished.empty() || active == 0; });
+    std::deque<RunResult> batch = std::move(finished);
+    finished.clear();
+    bool done = active == 0;
+    lock.unlock();
+    for (auto& r : batch) {  // the only writer: results land as soon as they finish
+      db.insert(r, hash);
+      ++stats.ran;
+      if (!r.violations.empty()) ++stats.violating;
+    }
+    if (tty && (!batch.empty() || done)) {
+      size_t total = tasks.size(), width = 30, filled = total ? stats.ran * width / total : width;
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu runs, %zu with violations", std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), stats.ran, total, stats.violating);
+    }
+    if (done) break;
+  }
+  for (auto& t : pool) t.join();
+  if (tty) std::fprintf(stderr, "\n");
+  std::signal(SIGINT, old);
+  stats.interrupted = g_interrupted && first_error.empty();
+  if (!first_error.empty()) {
+    if (input_error) throw InputError(first_error);  // exit 2, like a single run
+    throw std::runtime_error(first_error);
+  }
+  return stats;
+}
+
+}  // namespace dtx

@@ -1,0 +1,41 @@
+// Many runs: seed ranges, shards, a worker pool (each run is an independent world on one
+// thread), results stored as each run finishes so an interrupted sweep resumes where it
+// stopped. Parallelism lives only here, above single runs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/app/results_db.hpp"
+
+namespace dtx {
+
+struct SeedRange {
+  uint64_t first = 0, last = 0;  // inclusive
+};
+struct Shard {
+  int k = 1, n = 1;  // this is shard k of n (1-based)
+};
+
+SeedRange parse_seeds(const std::string& text);  // "A..B"; throws InputError
+Shard parse_shard(const std::string& text);      // "K/N"; throws InputError
+
+struct SweepTask {
+  std::string pattern;  // NAME:VARIANT
+  uint64_t seed = 0;
+};
+
+struct SweepStats {
+  size_t planned = 0, skipped = 0, ran = 0, violating = 0;
+  bool interrupted = false;
+};
+
+// Runs every task whose (pattern, seed) the database does not hold yet.
+SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds, Shard shard,
+                     int jobs, ResultsDb& db, bool progress);
+
+// Adds the topology a pattern needs that the scenario lacks (a broker "mq", a coordinator
+// "dtm"), identically for every pattern, so compare runs them all on one world.
+Scenario with_infrastructure(const Scenario& s);
+
+}  // namespace dtx
