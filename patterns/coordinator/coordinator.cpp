@@ -151,7 +151,7 @@ Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::stri
   m.body = {{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
   ctx_.record(Kind::branch_call, t.gid, {{"branch", branch}, {"op", op}, {"attempt", attempt}}, b->service);
   RpcResult r = co_await ctx_.call(b->service, std::move(m), cfg_.request_timeout_us);
-  if (!r.ok) co_return "TIMEOUT";
+  if (!r.ok || !r.reply.body.is_object()) co_return "TIMEOUT";
   co_return r.reply.body.value("result", "ONGOING");
 }
 
@@ -197,7 +197,7 @@ Task<void> Coordinator::check_back(const std::string& gid, const std::string& se
   m.body = {{"gid", gid}, {"check", attempts + 1}};
   ctx_.record(Kind::checkback, gid, {{"check", attempts + 1}}, service);
   RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
-  std::string answer = r.ok ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
+  std::string answer = r.ok && r.reply.body.is_object() ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
   ctx_.record(Kind::checkback, gid, {{"answer", answer}}, service);
   if (answer == "SUCCESS") {
     co_await set_state(gid, "prepared", "submitted", false);
@@ -260,6 +260,7 @@ Task<std::string> tm_call(Context c, std::string tm, std::string type, std::stri
   m.body = std::move(body);
   RpcResult r = co_await c.call(tm, std::move(m), timeout_us);
   if (!r.ok) co_return "TIMEOUT";
+  if (!r.reply.body.is_object()) co_return "ONGOING";
   co_return r.reply.body.value("result", "ONGOING");
 }
 }  // namespace dtx

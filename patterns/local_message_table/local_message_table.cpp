@@ -99,7 +99,7 @@ class LocalMessageTable : public Pattern {
       co_return;
     }
     RpcResult r = co_await ctx.call(due.text(i, 3), std::move(m), rpc_timeout_us_);
-    if (r.ok && r.reply.body.value("ok", false)) {
+    if (r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false)) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?", args(attempts, id));
       co_return;
     }
@@ -117,6 +117,10 @@ class LocalMessageTable : public Pattern {
                       args(attempts, ctx.now_us() + delay, id));
   }
 
+  static Task<void> apply_later(Context c, const Workload* w, BusinessTxn t, Branch b, ApplyOptions o) {
+    co_await apply_downstream(c, *w, std::move(t), std::move(b), o);
+  }
+
   void serve(Context c) {
     const Workload* w = workload_;
     ApplyOptions o;
@@ -131,15 +135,9 @@ class LocalMessageTable : public Pattern {
       if (!b) co_return Json{{"ok", false}};
       if (ack_first) {
         // Reply now, commit later: the sender marks DONE before the effect is durable.
-        Message reply;
-        reply.type = "lmt.deliver.reply";
-        reply.gid = m.gid;
-        reply.body = {{"ok", true}};
-        reply.reply_to = m.id;
         Context cc = c;
-        cc.send(m.from, std::move(reply));
-        co_await apply_downstream(c, *w, t, *b, o);
-        co_return nullptr;
+        cc.spawn(apply_later(c, w, t, *b, o));
+        co_return Json{{"ok", true}};
       }
       ApplyResult r = co_await apply_downstream(c, *w, t, *b, o);
       co_return Json{{"ok", r != ApplyResult::failed}};

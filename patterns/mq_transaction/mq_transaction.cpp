@@ -179,7 +179,7 @@ class MqTransaction : public Pattern {
     Message rec;
     rec.type = "mq.tx_recover";
     RpcResult r = co_await tm_.call(broker_, std::move(rec), timeout_us_);
-    if (!r.ok) co_return;
+    if (!r.ok || !r.reply.body.is_object()) co_return;
     for (const auto& p : r.reply.body.value("prepared", Json::array())) {
       std::string xid = p["xid"];
       if (known.count(xid) || tm_.now_us() - p["prepared_us"].get<TimeUs>() < in_doubt_us_) continue;

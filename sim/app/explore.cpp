@@ -34,6 +34,8 @@ std::vector<ExplorePoint> points_from(const RunResult& base, const ExploreOption
   auto add = [&](std::string what, FaultSpec f) { pts.push_back({std::move(what), {std::move(f)}, {}}); };
   for (const auto& e : base.history) {
     const Json& d = e.detail;
+    // Protocol steps carry a global transaction id; idle polls and subscriptions do not.
+    if (e.gid.empty() && e.kind != Kind::db_begin) continue;
     if (e.kind == Kind::db_begin && d.is_object()) owner[{e.node, d.value("txn", uint64_t{0})}] = d.value("owner", "");
     if (e.kind == Kind::db_commit && d.is_object()) {
       std::string who = owner[{e.node, d.value("txn", uint64_t{0})}];

@@ -60,6 +60,7 @@ namespace {
 // Every object one run needs, destroyed in reverse order of construction.
 struct RunWorld {
   explicit RunWorld(uint64_t seed) : world(seed) {}
+  ~RunWorld() { world.shutdown(); }
   World world;
   std::vector<std::unique_ptr<Database>> dbs;
   std::vector<std::unique_ptr<Broker>> brokers;

@@ -288,7 +288,7 @@ Task<void> Broker::check_half(uint64_t id) {
   req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks + 1}};
   world_.record(host_.name(), Kind::checkback, h.msg.gid, Json{{"id", id}, {"check", h.checks + 1}}, 0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
-  std::string answer = r.ok ? r.reply.body.value("answer", "unknown") : "timeout";
+  std::string answer = r.ok && r.reply.body.is_object() ? r.reply.body.value("answer", "unknown") : "timeout";
   world_.record(host_.name(), Kind::checkback, r.reply.gid, Json{{"id", id}, {"answer", answer}}, 0, target);
   if (answer == "commit" || answer == "rollback") {
     end_half(id, answer, "checkback");

@@ -47,6 +47,7 @@ Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, s
   m.body = std::move(body);
   RpcResult r = co_await self.node_->call(broker, std::move(m), timeout_us);
   if (!r.ok) co_return Json{{"ok", false}, {"error", "timeout"}};
+  if (!r.reply.body.is_object()) co_return Json{{"ok", false}, {"error", "malformed reply"}};
   co_return std::move(r.reply.body);
 }
 

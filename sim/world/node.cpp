@@ -56,6 +56,17 @@ void Node::reap() {
   graveyard_.clear();
 }
 
+void Node::shutdown() {
+  ++epoch_;
+  auto procs = std::move(procs_);
+  procs_.clear();
+  procs.clear();
+  graveyard_.clear();
+  finished_.clear();
+  deferred_.clear();
+  rpcs_.clear();
+}
+
 uint64_t Node::send(const std::string& to, Message&& m) {
   if (state_ != NodeState::up) return 0;
   return world_.send(*this, to, std::move(m));

@@ -115,6 +115,8 @@ class Node {
   void arrive(Message&& m);
   void deliver(Message&& m);
   void reap();
+  // Destroys every process now (end of run, before the databases they may hold go away).
+  void shutdown();
 
  private:
   TimerId schedule_guarded(TimeUs t_us, std::function<void()> fn);

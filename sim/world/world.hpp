@@ -42,6 +42,10 @@ class World {
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
   std::vector<NodeInfo> node_infos() const;
 
+  // Ends the run: destroys every node's processes while the databases still exist.
+  void shutdown() {
+    for (auto& n : nodes_) n->shutdown();
+  }
   // Starts every node (on_start hooks) at the current time.
   void start();
   void run_until(TimeUs t_us) { sim_.run_until(t_us); }

@@ -1,0 +1,156 @@
+// The multi-run verbs: sweeps give the same runs whatever the job count, resume without
+// redoing finished runs, shards merge into the unsharded result, reports are well-formed,
+// regress flags new violations and metric regressions, shrink keeps the failure.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <regex>
+
+#include "sim/app/explore.hpp"
+#include "sim/app/report.hpp"
+#include "sim/app/sweep.hpp"
+
+using namespace dtx;
+
+namespace {
+Scenario compare_scenario() {
+  return load_scenario(std::string(DTXSIM_SOURCE_DIR) + "/scenarios/compare/compare-transfer.json");
+}
+
+std::string fresh(const std::string& name) {
+  std::string path = "verbs_test_" + name + ".db";
+  std::remove(path.c_str());
+  return path;
+}
+
+// (pattern, variant, seed) -> trace hash + violated invariants: what a run is.
+std::map<std::tuple<std::string, std::string, uint64_t>, std::string> fingerprint(ResultsDb& db) {
+  std::map<std::tuple<std::string, std::string, uint64_t>, std::string> out;
+  for (const auto& r : db.runs()) out[{r.pattern, r.variant, r.seed}] = r.trace_hash + " " + r.violations.dump();
+  return out;
+}
+
+// Every opened non-void tag is closed in order: enough to call our generated HTML well-formed.
+bool balanced_html(const std::string& html) {
+  std::regex tag("<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>");
+  std::vector<std::string> stack;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), tag); it != std::sregex_iterator(); ++it) {
+    std::string name = (*it)[2];
+    if (name == "meta" || name == "br") continue;
+    if ((*it)[3] == "/") continue;  // self-closing
+    if ((*it)[1] == "/") {
+      if (stack.empty() || stack.back() != name) return false;
+      stack.pop_back();
+    } else {
+      stack.push_back(name);
+    }
+  }
+  return stack.empty();
+}
+}  // namespace
+
+TEST_CASE("a sweep gives the same runs with one worker or two", "[verbs]") {
+  Scenario s = compare_scenario();
+  ResultsDb one(fresh("jobs1")), two(fresh("jobs2"));
+  run_sweep(s, {"outbox:correct", "tcc:correct"}, {1, 6}, {}, 1, one, false);
+  run_sweep(s, {"outbox:correct", "tcc:correct"}, {1, 6}, {}, 2, two, false);
+  auto a = fingerprint(one), b = fingerprint(two);
+  CHECK(a.size() == 12);
+  CHECK(a == b);
+}
+
+TEST_CASE("a re-run sweep resumes: finished runs are neither redone nor lost", "[verbs]") {
+  Scenario s = compare_scenario();
+  ResultsDb partial(fresh("partial")), full(fresh("full"));
+  SweepStats first = run_sweep(s, {"saga:correct"}, {1, 3}, {}, 2, partial, false);
+  CHECK(first.ran == 3);
+  SweepStats resumed = run_sweep(s, {"saga:correct"}, {1, 7}, {}, 2, partial, false);
+  CHECK(resumed.skipped == 3);
+  CHECK(resumed.ran == 4);
+  run_sweep(s, {"saga:correct"}, {1, 7}, {}, 1, full, false);
+  CHECK(fingerprint(partial) == fingerprint(full));
+}
+
+TEST_CASE("merged shards equal one unsharded sweep", "[verbs]") {
+  Scenario s = compare_scenario();
+  ResultsDb whole(fresh("whole")), merged(fresh("merged"));
+  run_sweep(s, {"local_message_table:correct"}, {10, 18}, {}, 2, whole, false);
+  for (int k = 1; k <= 3; ++k) {
+    ResultsDb shard(fresh("shard" + std::to_string(k)));
+    SweepStats st = run_sweep(s, {"local_message_table:correct"}, {10, 18}, {k, 3}, 1, shard, false);
+    CHECK(st.ran == 3);
+    for (const auto& r : shard.runs()) merged.insert(r);
+  }
+  CHECK(fingerprint(merged) == fingerprint(whole));
+}
+
+TEST_CASE("seed ranges and shards are validated", "[verbs][input]") {
+  CHECK_THROWS_AS(parse_seeds("9..1"), InputError);
+  CHECK_THROWS_AS(parse_seeds("1-9"), InputError);
+  CHECK_THROWS_AS(parse_shard("0/3"), InputError);
+  CHECK_THROWS_AS(parse_shard("4/3"), InputError);
+  CHECK(parse_seeds("3..5").last == 5);
+  CHECK(parse_shard("2/3").k == 2);
+  CHECK_THROWS_AS(ResultsDb("does/not/exist/x.db", true), InputError);
+}
+
+TEST_CASE("reports are well-formed and show violations with their replay", "[verbs][report]") {
+  Scenario s = compare_scenario();
+  ResultsDb db(fresh("report"));
+  run_sweep(s, {"outbox:correct", "outbox:dual_write_commit_first"}, {1, 4}, {}, 2, db, false);
+  auto sum = summarize(db.runs());
+  REQUIRE(sum.size() == 2);
+  std::string html = report_html(sum, "test");
+  CHECK(html.find("<svg") != std::string::npos);
+  CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));  // no external assets
+  CHECK(balanced_html(html));
+  std::string md = report_markdown(sum, "test");
+  const PatternSummary& broken = sum[0].variant == "correct" ? sum[1] : sum[0];
+  CHECK(broken.violating > 0);
+  CHECK(md.find(broken.replay()) != std::string::npos);
+  CHECK_THROWS_AS(write_report("report.pdf", sum, "x"), InputError);
+}
+
+TEST_CASE("regress passes against its own baseline and flags regressions", "[verbs][regress]") {
+  Scenario s = compare_scenario();
+  ResultsDb db(fresh("regress"));
+  run_sweep(s, {"two_phase_message:correct", "outbox:dual_write_commit_first"}, {1, 3}, {}, 2, db, false);
+  auto sum = summarize(db.runs());
+  Json base = make_baseline(sum);
+  CHECK(compare_baseline(base, sum).empty());
+  Json stricter = base;
+  for (auto& e : stricter["entries"]) {
+    e["violated"] = Json::array();
+    e["metrics"]["messages_per_txn"] = 0.5;
+  }
+  auto problems = compare_baseline(stricter, sum);
+  bool new_violation = false, metric = false;
+  for (const auto& p : problems) {
+    new_violation = new_violation || p.find("new violation") != std::string::npos;
+    metric = metric || p.find("messages_per_txn regressed") != std::string::npos;
+  }
+  CHECK(new_violation);
+  CHECK(metric);
+  CHECK_THROWS_AS(compare_baseline(Json::object(), sum), InputError);
+}
+
+TEST_CASE("shrink keeps the failure with fewer faults and transactions", "[verbs][shrink]") {
+  Scenario s = compare_scenario();
+  // Find a seed whose swarm breaks the commit-then-publish dual write.
+  uint64_t seed = 0;
+  for (uint64_t candidate = 1; candidate <= 20 && !seed; ++candidate) {
+    RunOptions o;
+    o.seed = candidate;
+    o.pattern = "outbox:dual_write_commit_first";
+    o.keep_history = false;
+    if (run_scenario(s, o).violated().count("no_lost")) seed = candidate;
+  }
+  REQUIRE(seed != 0);
+  ShrinkResult r = shrink(s, seed, "outbox:dual_write_commit_first", "no_lost");
+  CHECK(r.faults_after <= r.faults_before);
+  CHECK(r.count_after < r.count_before);
+  Scenario minimal = parse_scenario(r.scenario, "minimal.json");
+  CHECK_FALSE(minimal.swarm.enabled);
+  RunResult again = run_scenario(minimal, {});
+  CHECK(again.violated().count("no_lost") == 1);
+  CHECK(again.expectation_met);
+}
