@@ -35,6 +35,8 @@ class Outbox : public Pattern {
     Database& db = s.database(origin_db_);
     db.exec_now("CREATE TABLE outbox(pos INTEGER PRIMARY KEY AUTOINCREMENT, id INTEGER NOT NULL, gid TEXT NOT NULL, "
                 "aggregate TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
+    db.exec_now("CREATE INDEX outbox_unpublished ON outbox(published, id)");
+    db.exec_now("CREATE INDEX outbox_id ON outbox(id)");
     db.exec_now("CREATE TABLE outbox_seq(next INTEGER NOT NULL)");
     db.exec_now("INSERT INTO outbox_seq VALUES(0)");
     db.exec_now("CREATE TABLE relay_offset(pos INTEGER NOT NULL)");
