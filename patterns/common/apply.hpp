@@ -20,9 +20,17 @@ enum class ApplyResult { applied, duplicate, refused, failed };
 void create_received_table(Database& db);
 Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b, ApplyOptions o);
 
-// The origin's local transaction body shared by outbox-like patterns: the business action
-// plus the gtx "started" record, committed atomically. Returns the open transaction, or an
-// empty optional when the business refused (already recorded as a final "rejected").
 Json rejected_detail();
+
+// The origin's business action inside `tx`, shared by the message-based patterns. Applied:
+// the gtx "started" record is attached to `tx` (it exists only if `tx` commits) and true is
+// returned. Otherwise `tx` is rolled back, a business refusal is recorded as started and
+// rejected (final), and false is returned.
+Task<bool> origin_action(Context ctx, const Workload& w, Txn& tx, const BusinessTxn& t);
+
+// Subscribes service `svc` to `queue` and applies each delivered transaction's branches
+// that `svc` owns; a failed apply nacks (the broker redelivers).
+void subscribe_downstream(Context c, const std::string& broker, const std::string& queue, const std::string& svc,
+                          const Workload* w, ApplyOptions o, bool auto_ack = false);
 
 }  // namespace dtx

@@ -50,22 +50,13 @@ class LocalMessageTable : public Pattern {
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
     Txn tx = ctx.begin(origin_db_, t.gid);
-    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
-    if (out != BranchOutcome::applied) {
-      co_await tx.rollback();
-      if (out == BranchOutcome::refused) {
-        ctx.record(Kind::gtx, t.gid, t.started_detail());
-        ctx.record(Kind::gtx, t.gid, rejected_detail());
-      }
-      co_return;
-    }
+    if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     for (const auto& b : t.branches) {
       if (b.name == t.origin().name) continue;
       DbResult r = co_await tx.exec("INSERT INTO msg(gid, branch, target, payload) VALUES(?, ?, ?, ?)",
                                     args(t.gid, b.name, b.service, t.to_json().dump()));
       if (!r.ok) co_return;
     }
-    tx.gtx(t.started_detail());
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
     co_await tx.commit();
   }

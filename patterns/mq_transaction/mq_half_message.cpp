@@ -52,17 +52,7 @@ class MqHalfMessage : public Pattern {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
       create_received_table(s.database(s.database_of(svc)));
-      const Workload* w = workload_;
-      for (Context c : s.instances(svc)) {
-        c.subscribe(broker_, queue_, svc, [c, w, o, svc](Delivery d) -> Task<bool> {
-          BusinessTxn t = BusinessTxn::from_json(d.body);
-          for (const auto& b : t.branches) {
-            if (b.service != svc) continue;
-            if (co_await apply_downstream(c, *w, t, b, o) == ApplyResult::failed) co_return false;
-          }
-          co_return true;
-        });
-      }
+      for (Context c : s.instances(svc)) subscribe_downstream(c, broker_, queue_, svc, workload_, o);
     }
   }
 

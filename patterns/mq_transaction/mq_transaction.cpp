@@ -45,16 +45,7 @@ class MqTransaction : public Pattern {
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
     Txn tx = ctx.begin(origin_db_, t.gid);
-    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
-    if (out != BranchOutcome::applied) {
-      co_await tx.rollback();
-      if (out == BranchOutcome::refused) {
-        ctx.record(Kind::gtx, t.gid, t.started_detail());
-        ctx.record(Kind::gtx, t.gid, rejected_detail());
-      }
-      co_return;
-    }
-    tx.gtx(t.started_detail());
+    if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     if (variant_ == "db_then_mq_commit") {
       if (!(co_await tx.commit()).ok) co_return;
       co_await ctx.sleep(gap_us_);
@@ -190,16 +181,7 @@ class MqTransaction : public Pattern {
   void subscribe(Context c, const std::string& svc) {
     ApplyOptions o;
     o.processing_us = consumer_processing_us_;
-    const Workload* w = workload_;
-    bool auto_ack = variant_ == "auto_ack_consumer";
-    c.subscribe(broker_, queue_, svc, [c, w, o, svc](Delivery d) -> Task<bool> {
-      BusinessTxn t = BusinessTxn::from_json(d.body);
-      for (const auto& b : t.branches) {
-        if (b.service != svc) continue;
-        if (co_await apply_downstream(c, *w, t, b, o) == ApplyResult::failed) co_return false;
-      }
-      co_return true;
-    }, auto_ack);
+    subscribe_downstream(c, broker_, queue_, svc, workload_, o, variant_ == "auto_ack_consumer");
   }
 
   std::string variant_;

@@ -63,36 +63,19 @@ class Outbox : public Pattern {
     if (!seq.ok) co_return;
     if (think_us_ > 0) co_await ctx.sleep(ctx.rng().exponential(static_cast<double>(think_us_)));
     Txn tx = ctx.begin(origin_db_, t.gid);
-    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
-    if (out != BranchOutcome::applied) {
-      co_await tx.rollback();
-      if (out == BranchOutcome::refused) reject(ctx, t);
-      co_return;
-    }
+    if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     DbResult ins = co_await tx.exec("INSERT INTO outbox(id, gid, aggregate, payload) VALUES(?, ?, ?, ?)",
                                     args(seq.integer(), t.gid, t.order_key, t.to_json().dump()));
     if (!ins.ok) co_return;
-    tx.gtx(t.started_detail());
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
     co_await tx.commit();
   }
 
  private:
-  void reject(Context& ctx, const BusinessTxn& t) {
-    ctx.record(Kind::gtx, t.gid, t.started_detail());
-    ctx.record(Kind::gtx, t.gid, rejected_detail());
-  }
-
   // No outbox: the business commit and the publish are two separate writes.
   Task<void> dual_write(Context ctx, BusinessTxn t) {
     Txn tx = ctx.begin(origin_db_, t.gid);
-    BranchOutcome out = co_await workload_->action(tx, t, t.origin());
-    if (out != BranchOutcome::applied) {
-      co_await tx.rollback();
-      if (out == BranchOutcome::refused) reject(ctx, t);
-      co_return;
-    }
-    tx.gtx(t.started_detail());
+    if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     if (variant_ == "dual_write_publish_first") {
       co_await ctx.publish(broker_, queue_, t.gid, t.to_json(), publish_timeout_us_);
       if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
@@ -189,16 +172,7 @@ class Outbox : public Pattern {
     o.processing_us = consumer_processing_us_;
     o.dedupe = variant_ != "consumer_no_dedupe";
     o.separate_txn = variant_ == "dedupe_separate_txn";
-    const Workload* w = workload_;
-    c.subscribe(broker_, queue_, svc, [c, w, o, svc](Delivery d) -> Task<bool> {
-      BusinessTxn t = BusinessTxn::from_json(d.body);
-      for (const auto& b : t.branches) {
-        if (b.service != svc) continue;
-        ApplyResult r = co_await apply_downstream(c, *w, t, b, o);
-        if (r == ApplyResult::failed) co_return false;
-      }
-      co_return true;
-    });
+    subscribe_downstream(c, broker_, queue_, svc, workload_, o);
   }
 
   std::string variant_;
