@@ -50,7 +50,9 @@ void Workload::setup(World& world, const std::vector<ServiceSpec>& services) {
   for (const auto& role : roles()) {
     std::string svc = service(role);
     auto it = std::find_if(services.begin(), services.end(), [&](const ServiceSpec& s) { return s.name == svc; });
-    if (it == services.end()) throw InputError("workload role '" + role + "' needs a service named '" + svc + "'");
+    if (it == services.end())
+      throw InputError("$.workload.services." + role + ": expected the name of a service in $.topology.services (looked for '" +
+                       svc + "')");
     Database& db = *world.databases().at(it->database);
     db.exec_now(
         "CREATE TABLE IF NOT EXISTS ledger(key TEXT PRIMARY KEY, balance INTEGER NOT NULL, frozen INTEGER NOT NULL DEFAULT 0)");

@@ -170,7 +170,11 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   w.history().set_keep_in_memory(true);
   build_topology(rw, s);
   rw.workload = make_workload(s.workload);
-  rw.workload->setup(w, s.services);
+  try {
+    rw.workload->setup(w, s.services);
+  } catch (const InputError& e) {
+    throw InputError(s.file + ": " + e.what());
+  }
   Scenario resolved = s;
   resolved.pattern.variant = variant;
   rw.pattern = info.make(variant);
