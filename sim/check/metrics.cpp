@@ -29,7 +29,8 @@ Json Metrics::to_json() const {
           {"in_doubt_ms_total", in_doubt_us_total / 1000.0},
           {"in_doubt_ms_max", in_doubt_us_max / 1000.0},
           {"lock_waits", lock_waits},
-          {"simulated_ms", end_us / 1000.0}};
+          {"simulated_ms", end_us / 1000.0},
+          {"throughput_per_s", throughput_per_s}};
 }
 
 TimeUs percentile(const std::vector<TimeUs>& sorted, double p) {
@@ -44,8 +45,12 @@ Metrics compute_metrics(const std::vector<Event>& events) {
   Metrics m;
   std::vector<TimeUs> latencies;
   auto spans = gtx_spans(events);
+  TimeUs first_start = INT64_MAX, last_final = 0;
   for (const auto& [gid, span] : spans) {
-    if (span.second >= 0) latencies.push_back(span.second - span.first);
+    first_start = std::min(first_start, span.first);
+    if (span.second < 0) continue;
+    latencies.push_back(span.second - span.first);
+    last_final = std::max(last_final, span.second);
   }
   std::set<uint64_t> delivered;
   int64_t money_in_flight = 0;
@@ -102,6 +107,8 @@ Metrics compute_metrics(const std::vector<Event>& events) {
   m.latency_us_p90 = percentile(latencies, 90);
   m.latency_us_p99 = percentile(latencies, 99);
   m.latency_us_max = latencies.empty() ? 0 : latencies.back();
+  if (!latencies.empty() && last_final > first_start)
+    m.throughput_per_s = static_cast<double>(latencies.size()) * kUsPerS / static_cast<double>(last_final - first_start);
   if (m.business_txns > 0) {
     m.messages_per_txn = static_cast<double>(m.messages) / m.business_txns;
     m.local_txns_per_txn = static_cast<double>(m.local_txns) / m.business_txns;

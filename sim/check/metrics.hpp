@@ -30,6 +30,8 @@ struct Metrics {
   TimeUs in_doubt_us_total = 0, in_doubt_us_max = 0;
   int64_t lock_waits = 0;
   TimeUs end_us = 0;
+  // Finished business transactions per simulated second, first start to last finish.
+  double throughput_per_s = 0;
   Json to_json() const;
 };
 
