@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <functional>
+
+#include "sim/kernel/callback.hpp"
 #include <vector>
 
 namespace dtx {
@@ -23,7 +25,6 @@ struct TimerId {
 
 class Simulator {
  public:
-  using Callback = std::function<void()>;
 
   TimeUs now_us() const { return now_us_; }
   uint64_t events_run() const { return events_run_; }

@@ -17,7 +17,7 @@ Node::Node(World& world, int index, std::string name, std::string role, std::str
 
 TimeUs Node::now_us() const { return world_.now_us(); }
 
-TimerId Node::schedule_guarded(TimeUs t_us, std::function<void()> fn) {
+TimerId Node::schedule_guarded(TimeUs t_us, Callback fn) {
   return world_.sim().schedule_at(t_us, std::move(fn));
 }
 

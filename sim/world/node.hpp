@@ -119,7 +119,7 @@ class Node {
   void shutdown();
 
  private:
-  TimerId schedule_guarded(TimeUs t_us, std::function<void()> fn);
+  TimerId schedule_guarded(TimeUs t_us, Callback fn);
   Task<void> serve(Handler& handler, Message m);
 
   World& world_;
@@ -129,7 +129,7 @@ class Node {
   uint64_t epoch_ = 0;
   uint64_t pause_token_ = 0;
   Random rng_;
-  std::vector<std::function<void()>> deferred_;
+  std::vector<Callback> deferred_;
   std::map<uint64_t, Task<void>> procs_;
   std::vector<uint64_t> finished_;
   std::vector<Task<void>> graveyard_;  // destroyed after the current event, never inside it
