@@ -10,6 +10,12 @@
 
 namespace dtx {
 
+namespace {
+// SQLite's memory statistics take a process-wide mutex on every allocation; we never read
+// them. sqlite3_config must run before SQLite initialises, so this runs at program start.
+const int kSqliteSetup = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }();
+}  // namespace
+
 int64_t DbResult::integer(size_t row, size_t col) const {
   if (row >= rows.size() || col >= rows[row].size()) return 0;
   const SqlValue& v = rows[row][col];
