@@ -1,0 +1,135 @@
+// The SQL side of a simulated database: statement cache, parameter binding, result rows,
+// and reads of the committed state while a writer is open (roll back, read, replay).
+#include <cstring>
+
+#include "sim/world/database.hpp"
+
+namespace dtx {
+
+int64_t DbResult::integer(size_t row, size_t col) const {
+  if (row >= rows.size() || col >= rows[row].size()) return 0;
+  const SqlValue& v = rows[row][col];
+  if (auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
+  if (auto* s = std::get_if<std::string>(&v)) return std::stoll(*s);
+  return 0;
+}
+
+std::string DbResult::text(size_t row, size_t col) const {
+  if (row >= rows.size() || col >= rows[row].size()) return {};
+  const SqlValue& v = rows[row][col];
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  return {};
+}
+
+namespace {
+// Hash of a statement's text, eight bytes at a time (the cache key; collisions are checked).
+uint64_t sql_hash(const std::string& sql) {
+  uint64_t h = sql.size() * 0x9e3779b97f4a7c15ull;
+  size_t i = 0;
+  for (; i + 8 <= sql.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, sql.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  for (; i < sql.size(); ++i) h = (h ^ static_cast<unsigned char>(sql[i])) * 0x100000001b3ull;
+  return h;
+}
+}  // namespace
+
+sqlite3_stmt* Database::statement(const std::string& sql, DbResult& r) {
+  uint64_t h = sql_hash(sql);
+  auto range = stmts_.equal_range(h);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (sql == sqlite3_sql(it->second)) return it->second;
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    r.ok = false;
+    r.error = sqlite3_errmsg(db_);
+    if (st) sqlite3_finalize(st);
+    return nullptr;
+  }
+  stmts_.emplace(h, st);
+  return st;
+}
+
+DbResult Database::run_sql(const std::string& sql, const Json& params) {
+  DbResult r;
+  sqlite3_stmt* st = statement(sql, r);
+  if (!st) return r;
+  int i = 1;
+  if (params.is_array()) {
+    for (const auto& p : params) {
+      if (p.is_number_integer()) {
+        sqlite3_bind_int64(st, i, p.get<int64_t>());
+      } else if (p.is_number_float()) {
+        sqlite3_bind_double(st, i, p.get<double>());
+      } else if (p.is_string()) {
+        const auto& s = p.get_ref<const std::string&>();
+        sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+      } else if (p.is_boolean()) {
+        sqlite3_bind_int64(st, i, p.get<bool>() ? 1 : 0);
+      } else {
+        sqlite3_bind_null(st, i);
+      }
+      ++i;
+    }
+  }
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int n = sqlite3_column_count(st);
+    auto& row = r.rows.emplace_back();
+    row.reserve(n);
+    for (int c = 0; c < n; ++c) {
+      switch (sqlite3_column_type(st, c)) {
+        case SQLITE_INTEGER: row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, c))); break;
+        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, c)); break;
+        case SQLITE_NULL: row.emplace_back(nullptr); break;
+        default:
+          row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)),
+                                       sqlite3_column_bytes(st, c)));
+      }
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    r.ok = false;
+    r.error = sqlite3_errmsg(db_);
+  } else {
+    // A statement that returns columns reports its rows; sqlite3_changes() would still hold
+    // the previous write's count after an empty SELECT.
+    r.changes = sqlite3_column_count(st) > 0 ? static_cast<int64_t>(r.rows.size()) : sqlite3_changes(db_);
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return r;
+}
+
+DbResult Database::read_committed(const std::string& sql, const Json& params) {
+  if (lock_owner_ == 0) return run_sql(sql, params);
+  TxnInfo& w = txns_.at(lock_owner_);
+  run_sql("ROLLBACK", nullptr);
+  DbResult r = run_sql(sql, params);
+  run_sql("BEGIN", nullptr);
+  for (const auto& op : w.log) run_sql(op->sql, op->params);
+  ++replays_;
+  return r;
+}
+
+DbResult Database::exec_now(const std::string& sql, const Json& params) {
+  if (lock_owner_ != 0) {
+    DbResult r;
+    r.ok = false;
+    r.error = "exec_now while a transaction holds the write lock";
+    return r;
+  }
+  return run_sql(sql, params);
+}
+
+DbResult Database::snapshot(const std::string& sql, const Json& params) {
+  return read_committed(sql, params);
+}
+
+}  // namespace dtx
