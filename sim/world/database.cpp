@@ -333,7 +333,7 @@ Txn::Awaiter Txn::make(OpKind kind, std::string sql, Json params, std::string xi
   return {op, db_};
 }
 
-Txn::Awaiter Txn::exec(const std::string& sql, Json params) { return make(OpKind::exec, sql, std::move(params)); }
+Txn::Awaiter Txn::exec(std::string sql, Json params) { return make(OpKind::exec, std::move(sql), std::move(params)); }
 Txn::Awaiter Txn::commit() { return make(OpKind::commit); }
 Txn::Awaiter Txn::rollback() { return make(OpKind::rollback); }
 Txn::Awaiter Txn::prepare(const std::string& xid) { return make(OpKind::prepare, {}, nullptr, xid); }

@@ -182,7 +182,7 @@ class Txn {
     }
     DbResult await_resume() { return std::move(op->result); }
   };
-  Awaiter exec(const std::string& sql, Json params = Json::array());
+  Awaiter exec(std::string sql, Json params = Json::array());
   Awaiter commit();
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
