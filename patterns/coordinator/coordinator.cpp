@@ -88,10 +88,32 @@ Task<Json> Coordinator::on_submit(Message m) {
     // Already submitted is fine (a retried submit); anything else is refused.
     DbResult st = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
     bool ok = st.ok && !st.empty() && (st.text() == "submitted" || st.text() == "succeed");
+    if (ok && m.body.value("wait", false)) {
+      Json waited = co_await wait_final(gid);
+      co_return waited;
+    }
     co_return Json{{"result", ok ? "SUCCESS" : "FAILURE"}};
   }
   if (r["result"] == "SUCCESS") kick(gid);
+  if (r["result"] == "SUCCESS" && m.body.value("wait", false)) {
+    Json waited = co_await wait_final(gid);
+    co_return waited;
+  }
   co_return r;
+}
+
+// dtm's wait-for-result: answer the submit only when the branches have run (or the request
+// timeout nears, then ONGOING: the transaction still completes in the background).
+Task<Json> Coordinator::wait_final(std::string gid) {
+  TimeUs deadline = ctx_.now_us() + cfg_.request_timeout_us * 8 / 10;
+  while (ctx_.now_us() < deadline) {
+    co_await ctx_.sleep(std::max<TimeUs>(kUsPerMs, cfg_.request_timeout_us / 50));
+    DbResult st = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
+    if (!st.ok || st.empty()) continue;
+    if (st.text() == "succeed") co_return Json{{"result", "SUCCESS"}};
+    if (st.text() == "failed") co_return Json{{"result", "FAILURE"}};
+  }
+  co_return Json{{"result", "ONGOING"}};
 }
 
 Task<Json> Coordinator::on_abort(Message m) {

@@ -36,6 +36,7 @@ class Coordinator {
   Task<Json> on_prepare(Message m);
   Task<Json> on_submit(Message m);
   Task<Json> on_abort(Message m);
+  Task<Json> wait_final(std::string gid);
   Task<Json> on_register(Message m);
   Task<Json> set_state(const std::string& gid, const std::string& from, const std::string& to, bool final);
   void kick(const std::string& gid);

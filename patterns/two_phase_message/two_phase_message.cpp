@@ -24,6 +24,7 @@ class TwoPhaseMessage : public Pattern {
     business_delay_us_ = p.millis_us("business_delay_ms", 0, "local transaction stays open this long before commit (ms)");
     gap_us_ = p.millis_us("barrier_gap_ms", 1, "barrier_separate_txn: time between the two transactions (ms)");
     submit_delay_us_ = p.millis_us("submit_delay_ms", 0, "app work between the local commit and submit (ms)");
+    wait_result_ = p.boolean("wait_result", false, "submit waits until the downstream branches have run (dtm's WaitResult)");
     checkback_max_ = p.integer("checkback_max", 3, 1, 1000, "checkback_select_heuristic: 'not found' answers before rollback");
   }
 
@@ -78,7 +79,10 @@ class TwoPhaseMessage : public Pattern {
       co_return;
     }
     if (submit_delay_us_ > 0) co_await ctx.sleep(submit_delay_us_);
-    co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, gid_body(t.gid), rt);
+    Json submit = gid_body(t.gid);
+    if (wait_result_) submit["wait"] = true;
+    std::string result = co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, std::move(submit), rt);
+    if (wait_result_) ctx.record(Kind::note, t.gid, {{"text", "submit answered " + result}});
   }
 
  private:
@@ -98,6 +102,7 @@ class TwoPhaseMessage : public Pattern {
   Coordinator tm_;
   TimeUs business_delay_us_ = 0, gap_us_ = kUsPerMs, submit_delay_us_ = 0;
   int64_t checkback_max_ = 3;
+  bool wait_result_ = false;
   const Workload* workload_ = nullptr;
   std::string origin_svc_, origin_db_;
 };

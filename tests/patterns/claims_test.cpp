@@ -62,3 +62,22 @@ TEST_CASE("claim: a TCC Try delayed past its Cancel is refused; without the anti
   // The null-compensation guard matters when a debit's Try never ran: the broken scenario
   // tcc-no_null_compensation_guard (dropped Tries) shows it; here only credits are late.
 }
+
+TEST_CASE("2-phase message with wait_result: submits answer after the downstream branches ran", "[claims]") {
+  Scenario s = load_scenario(std::string(DTXSIM_SOURCE_DIR) + "/scenarios/order-two_phase_message.json");
+  RunResult r = run_scenario(s, {});
+  CHECK(r.violations.empty());
+  size_t waited = count_events(r, Kind::note, [](const Event& e) {
+    return e.detail.value("text", "") == "submit answered SUCCESS";
+  });
+  CHECK(waited > 0);
+  // A waited submit answers only once the transaction is final, so it never precedes it.
+  auto spans = gtx_spans(r.history);
+  for (const auto& e : r.history) {
+    if (e.kind != Kind::note || e.detail.value("text", "") != "submit answered SUCCESS") continue;
+    auto it = spans.find(e.gid);
+    REQUIRE(it != spans.end());
+    CHECK(it->second.second >= 0);
+    CHECK(it->second.second <= e.t_us);
+  }
+}
