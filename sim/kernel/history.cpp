@@ -42,6 +42,8 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -55,9 +57,62 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+
+bool ascii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+// Appends `j` exactly as nlohmann's compact dump would (keys in map order), without the
+// serializer's temporary strings. Non-ASCII strings and floats go through nlohmann itself.
+void append_json(std::string& out, const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, it.key());
+        out.push_back(':');
+        append_json(out, it.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    case Json::value_t::array: {
+      out.push_back('[');
+      for (size_t i = 0; i < j.size(); ++i) {
+        if (i) out.push_back(',');
+        append_json(out, j[i]);
+      }
+      out.push_back(']');
+      return;
+    }
+    case Json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      if (ascii(s)) {
+        append_json_string(out, s);
+      } else {
+        out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
+      }
+      return;
+    }
+    case Json::value_t::number_integer: out += std::to_string(j.get<int64_t>()); return;
+    case Json::value_t::number_unsigned: out += std::to_string(j.get<uint64_t>()); return;
+    case Json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return;
+    case Json::value_t::null: out += "null"; return;
+    default: out += j.dump(-1, ' ', false, Json::error_handler_t::replace); return;
+  }
+}
+
+}  // namespace
+
 std::string event_to_line(const Event& e) {
   std::string line;
-  line.reserve(128);
+  line.reserve(160);
   line += "{\"id\":";
   line += std::to_string(e.id);
   line += ",\"t\":";
@@ -81,7 +136,7 @@ std::string event_to_line(const Event& e) {
   }
   if (!e.detail.is_null()) {
     line += ",\"detail\":";
-    line += e.detail.dump(-1, ' ', false, Json::error_handler_t::replace);
+    append_json(line, e.detail);
   }
   line += '}';
   return line;
