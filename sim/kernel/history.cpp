@@ -65,6 +65,8 @@ bool ascii(std::string_view s) {
   return true;
 }
 
+}  // namespace
+
 // Appends `j` exactly as nlohmann's compact dump would (keys in map order), without the
 // serializer's temporary strings. Non-ASCII strings and floats go through nlohmann itself.
 void append_json(std::string& out, const Json& j) {
@@ -108,9 +110,7 @@ void append_json(std::string& out, const Json& j) {
   }
 }
 
-}  // namespace
-
-std::string event_to_line(const Event& e) {
+std::string event_to_line(const Event& e, std::string_view detail_text) {
   std::string line;
   line.reserve(160);
   line += "{\"id\":";
@@ -134,7 +134,10 @@ std::string event_to_line(const Event& e) {
     line += ",\"peer\":";
     append_json_string(line, e.peer);
   }
-  if (!e.detail.is_null()) {
+  if (!detail_text.empty()) {
+    line += ",\"detail\":";
+    line += detail_text;
+  } else if (!e.detail.is_null()) {
     line += ",\"detail\":";
     append_json(line, e.detail);
   }
@@ -207,6 +210,19 @@ const Event& History::record(TimeUs t_us, std::string_view node, Kind kind, std:
   e.peer = peer;
   e.detail = std::move(detail);
   return record(std::move(e));
+}
+
+void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                                   std::string_view detail_text) {
+  Event e;
+  e.id = next_id_++;
+  e.t_us = t_us;
+  e.node = node;
+  e.kind = kind;
+  e.gid = gid;
+  emit_line(event_to_line(e, detail_text));
+  if (!keep_) events_.clear();
+  events_.push_back(std::move(e));
 }
 
 std::string History::trace_hash_hex() const {

@@ -63,7 +63,9 @@ struct TraceHeader {
 
 std::string build_id();
 void append_json_string(std::string& out, std::string_view s);
-std::string event_to_line(const Event& e);
+// `detail_text`, when given, is the detail already serialized (it replaces e.detail).
+std::string event_to_line(const Event& e, std::string_view detail_text = {});
+void append_json(std::string& out, const Json& j);
 
 class History {
  public:
@@ -79,6 +81,11 @@ class History {
   const Event& record(Event e);
   const Event& record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid = {},
                       Json detail = nullptr, uint64_t msg = 0, std::string_view peer = {});
+
+  // Records an event whose detail only the trace needs (statement text and parameters):
+  // the serialized detail goes to the trace and hash, the in-memory event keeps none.
+  void record_traced_detail(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                            std::string_view detail_text);
 
   // Appends violation and end trailer lines (not part of the hash) and closes the file.
   void finish(const std::vector<Json>& violations, TimeUs t_end_us);

@@ -206,9 +206,19 @@ void Database::execute(OpPtr op) {
                                                                   : read_committed(op->sql, op->params);
       }
       if (config_.record_statements && world_.recording()) {
-        Json d = {{"txn", op->txn}, {"sql", op->sql}, {"params", op->params}, {"rows", op->result.changes}};
-        if (!op->result.ok) d["error"] = op->result.error;
-        world_.record(name_, Kind::db_exec, t.gid, std::move(d));
+        // Serialized by hand in the key order nlohmann uses, without copying SQL or params.
+        std::string d = "{";
+        if (!op->result.ok) {
+          d += "\"error\":";
+          append_json_string(d, op->result.error);
+          d += ',';
+        }
+        d += "\"params\":";
+        append_json(d, op->params.is_null() ? Json::array() : op->params);
+        d += ",\"rows\":" + std::to_string(op->result.changes) + ",\"sql\":";
+        append_json_string(d, op->sql);
+        d += ",\"txn\":" + std::to_string(op->txn) + "}";
+        world_.history().record_traced_detail(world_.now_us(), name_, Kind::db_exec, t.gid, d);
       }
       // Some SQLite errors roll the whole transaction back; follow the engine.
       if (t.holds_lock && sqlite3_get_autocommit(db_)) {

@@ -3,6 +3,7 @@
 // waiting, crashes roll back open (not prepared) transactions, stalls delay writes only,
 // errors come back as results, effects are recorded on commit only, and runs replay.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "sim/world/context.hpp"
 #include "tests/unit/unit_helpers.hpp"
@@ -344,16 +345,28 @@ TEST_CASE("a transaction handle dropped while open rolls back and frees the lock
 
 TEST_CASE("a SELECT that returns no rows reports 0 rows", "[database]") {
   DbWorld d;
+  std::string err, path = "select_rows.trace.jsonl";
+  REQUIRE(d.w.history().open_trace(path, err));
   std::vector<DbResult> results;
   bool committed = false;
   std::vector<std::string> sqls = {"INSERT INTO kv VALUES('a', 1)", "SELECT * FROM kv WHERE k = 'none'"};
   d.ctx("app").spawn(run_statements(d.ctx("app"), sqls, &results, &committed));
   d.w.run_for(kUsPerS);
+  d.w.history().finish({}, d.w.now_us());
   REQUIRE(results.size() == 2);
   REQUIRE(results[0].changes == 1);
   REQUIRE(results[1].empty());
   CHECK(results[1].changes == 0);
-  REQUIRE(events_of(d.w, Kind::db_exec).at(1).detail["rows"] == 0);
+  // Statement details live in the trace (not in the in-memory history): read them there.
+  std::ifstream in(path);
+  std::vector<Json> execs;
+  for (std::string line; std::getline(in, line);) {
+    Json j = Json::parse(line);
+    if (j.value("kind", "") == "db_exec") execs.push_back(j);
+  }
+  REQUIRE(execs.size() == 2);
+  CHECK(execs[0]["detail"]["rows"] == 1);
+  CHECK(execs[1]["detail"]["rows"] == 0);
 }
 
 namespace {
