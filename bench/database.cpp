@@ -25,13 +25,18 @@ constexpr const char* kDebit = "UPDATE ledger SET balance = balance - ?1 WHERE k
 constexpr const char* kJournal = "INSERT INTO journal(key, amount) VALUES(?2, ?1)";
 constexpr const char* kCredit = "UPDATE ledger SET balance = balance + ?1 WHERE key = ?2";
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
-std::string key(int64_t i) { return "acct" + std::to_string(i % 64); }
+std::string key(int64_t i) {
+  return "acct" + std::to_string(i % 64);
+}
 
 double raw_sqlite(int64_t n) {
   sqlite3* db;
-  sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                  nullptr);
   for (const char* s : kSchema) sqlite3_exec(db, s, nullptr, nullptr, nullptr);
   for (int i = 0; i < 64; ++i) {
     std::string sql = "INSERT INTO ledger VALUES('" + key(i) + "', 1000000)";
@@ -91,9 +96,9 @@ double simulated(int64_t n, bool record_statements, bool history) {
   auto t0 = Clock::now();
   w.sim().run();
   double rate = n / seconds_since(t0);
-  if (db.commits() != static_cast<uint64_t>(n)) std::fprintf(stderr, "committed %llu of %lld\n",
-                                                               static_cast<unsigned long long>(db.commits()),
-                                                               static_cast<long long>(n));
+  if (db.commits() != static_cast<uint64_t>(n))
+    std::fprintf(stderr, "committed %llu of %lld\n", static_cast<unsigned long long>(db.commits()),
+                 static_cast<long long>(n));
   return rate;
 }
 
@@ -109,11 +114,15 @@ int main(int argc, char** argv) {
   double full = simulated(n, true, true);
   double lean = simulated(n, false, true);
   double engine = simulated(n, false, false);
-  std::printf("database benchmark (local transactions per wall second: begin, 3 statements, commit)\n");
+  std::printf(
+      "database benchmark (local transactions per wall second: begin, 3 statements, commit)\n");
   std::printf("  raw SQLite, in-memory                        %10.0f txn/s\n", raw);
-  std::printf("  simulated, history with every statement      %10.0f txn/s  ratio %.2f\n", full, full / raw);
-  std::printf("  simulated, history without statement events  %10.0f txn/s  ratio %.2f  (target >= 0.70)\n", lean,
-              lean / raw);
-  std::printf("  simulated, no history                        %10.0f txn/s  ratio %.2f\n", engine, engine / raw);
+  std::printf("  simulated, history with every statement      %10.0f txn/s  ratio %.2f\n", full,
+              full / raw);
+  std::printf(
+      "  simulated, history without statement events  %10.0f txn/s  ratio %.2f  (target >= 0.70)\n",
+      lean, lean / raw);
+  std::printf("  simulated, no history                        %10.0f txn/s  ratio %.2f\n", engine,
+              engine / raw);
   return 0;
 }

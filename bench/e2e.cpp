@@ -20,9 +20,12 @@ namespace {
 Task<void> client(Context c, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     Txn tx = c.begin("db", "g");
-    co_await tx.exec("UPDATE ledger SET balance = balance - ?1 WHERE key = ?2", args(5, "acct" + std::to_string(i % 64)));
-    co_await tx.exec("INSERT INTO journal(key, amount) VALUES(?2, ?1)", args(5, "acct" + std::to_string(i % 63)));
-    co_await tx.exec("UPDATE ledger SET balance = balance + ?1 WHERE key = ?2", args(5, "acct" + std::to_string(i % 61)));
+    co_await tx.exec("UPDATE ledger SET balance = balance - ?1 WHERE key = ?2",
+                     args(5, "acct" + std::to_string(i % 64)));
+    co_await tx.exec("INSERT INTO journal(key, amount) VALUES(?2, ?1)",
+                     args(5, "acct" + std::to_string(i % 63)));
+    co_await tx.exec("UPDATE ledger SET balance = balance + ?1 WHERE key = ?2",
+                     args(5, "acct" + std::to_string(i % 61)));
     co_await tx.commit();
   }
 }
@@ -35,8 +38,10 @@ double db_ceiling(int64_t n) {
   Node& host = w.add_node("db", "database");
   Database db(w, "db", host, DbConfig{});
   db.exec_now("CREATE TABLE ledger(key TEXT PRIMARY KEY, balance INTEGER NOT NULL)");
-  db.exec_now("CREATE TABLE journal(id INTEGER PRIMARY KEY, key TEXT NOT NULL, amount INTEGER NOT NULL)");
-  for (int i = 0; i < 64; ++i) db.exec_now("INSERT INTO ledger VALUES(?, 1000000)", args("acct" + std::to_string(i)));
+  db.exec_now(
+      "CREATE TABLE journal(id INTEGER PRIMARY KEY, key TEXT NOT NULL, amount INTEGER NOT NULL)");
+  for (int i = 0; i < 64; ++i)
+    db.exec_now("INSERT INTO ledger VALUES(?, 1000000)", args("acct" + std::to_string(i)));
   Context c(w, svc);
   c.spawn(client(c, n));
   auto t0 = Clock::now();
@@ -49,14 +54,17 @@ double db_ceiling(int64_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string file = argc > 1 ? argv[1] : std::string(DTXSIM_SOURCE_DIR) + "/bench/transfer-100k.json";
+  std::string file =
+      argc > 1 ? argv[1] : std::string(DTXSIM_SOURCE_DIR) + "/bench/transfer-100k.json";
   Scenario s = load_scenario(file);
   if (argc > 2) s.workload.count = std::stoll(argv[2]);
   double ceiling_txn = db_ceiling(200000);
-  std::printf("end-to-end benchmark: %lld fault-free transfers (%s)\n", static_cast<long long>(s.workload.count), file.c_str());
-  std::printf("database layer ceiling: %.0f local txn/s (3 statements + commit, full history)\n\n", ceiling_txn);
-  std::printf("%-22s %12s %10s %12s %14s %8s %s\n", "pattern", "transfers/s", "msgs/xfer", "local txn/x", "ceiling xfer/s",
-              "ratio", "invariants");
+  std::printf("end-to-end benchmark: %lld fault-free transfers (%s)\n",
+              static_cast<long long>(s.workload.count), file.c_str());
+  std::printf("database layer ceiling: %.0f local txn/s (3 statements + commit, full history)\n\n",
+              ceiling_txn);
+  std::printf("%-22s %12s %10s %12s %14s %8s %s\n", "pattern", "transfers/s", "msgs/xfer",
+              "local txn/x", "ceiling xfer/s", "ratio", "invariants");
   for (const auto& p : pattern_registry()) {
     RunOptions o;
     o.pattern = p.name + ":correct";
@@ -67,8 +75,9 @@ int main(int argc, char** argv) {
     double rate = r.metrics.business_txns / secs;
     double per = r.metrics.local_txns_per_txn > 0 ? r.metrics.local_txns_per_txn : 1;
     double ceiling = ceiling_txn / per;
-    std::printf("%-22s %12.0f %10.2f %12.2f %14.0f %7.2f  %s\n", p.name.c_str(), rate, r.metrics.messages_per_txn, per,
-                ceiling, rate / ceiling, r.violations.empty() ? "all held" : "VIOLATED");
+    std::printf("%-22s %12.0f %10.2f %12.2f %14.0f %7.2f  %s\n", p.name.c_str(), rate,
+                r.metrics.messages_per_txn, per, ceiling, rate / ceiling,
+                r.violations.empty() ? "all held" : "VIOLATED");
   }
   std::printf("\ntarget: ratio >= 0.50 (a pattern runs at half its database ceiling or better)\n");
   return 0;

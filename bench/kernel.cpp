@@ -16,7 +16,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 double dtx_ping_pong(int64_t messages) {
   World w(1);
@@ -81,7 +83,8 @@ double simgrid_ping_pong(int64_t messages) {
   auto* h1 = zone->create_host("h1", 1e9);
   auto* h2 = zone->create_host("h2", 1e9);
   auto* link = zone->create_link("link", 1e9)->set_latency(5e-4)->seal();
-  zone->add_route(h1->get_netpoint(), h2->get_netpoint(), nullptr, nullptr, {simgrid::s4u::LinkInRoute(link)}, true);
+  zone->add_route(h1->get_netpoint(), h2->get_netpoint(), nullptr, nullptr,
+                  {simgrid::s4u::LinkInRoute(link)}, true);
   zone->seal();
   static int payload = 0;
   int64_t rounds = messages / 2;
@@ -115,9 +118,12 @@ int main(int argc, char** argv) {
   double all = dtx_all_to_all(100, n);
   double theirs = simgrid_ping_pong(sg);
   std::printf("kernel benchmark (messages delivered per wall second)\n");
-  std::printf("  dtxsim ping-pong, 2 nodes        %12.0f msg/s  (%lld messages)\n", ours, static_cast<long long>(n));
-  std::printf("  dtxsim all-to-all, 100 nodes     %12.0f msg/s  (%lld messages)\n", all, static_cast<long long>(n));
-  std::printf("  SimGrid s4u ping-pong, 2 hosts   %12.0f msg/s  (%lld messages)\n", theirs, static_cast<long long>(sg));
+  std::printf("  dtxsim ping-pong, 2 nodes        %12.0f msg/s  (%lld messages)\n", ours,
+              static_cast<long long>(n));
+  std::printf("  dtxsim all-to-all, 100 nodes     %12.0f msg/s  (%lld messages)\n", all,
+              static_cast<long long>(n));
+  std::printf("  SimGrid s4u ping-pong, 2 hosts   %12.0f msg/s  (%lld messages)\n", theirs,
+              static_cast<long long>(sg));
   std::printf("  ratio dtxsim/SimGrid ping-pong   %12.1fx  (target >= 20x)\n", ours / theirs);
   std::printf("  ratio dtxsim all-to-all/SimGrid  %12.1fx\n", all / theirs);
   return 0;

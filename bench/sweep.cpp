@@ -12,7 +12,8 @@ using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
   uint64_t seeds = argc > 1 ? std::stoull(argv[1]) : 1000;
-  Scenario s = load_scenario(std::string(DTXSIM_SOURCE_DIR) + "/scenarios/compare/compare-transfer.json");
+  Scenario s =
+      load_scenario(std::string(DTXSIM_SOURCE_DIR) + "/scenarios/compare/compare-transfer.json");
   std::vector<std::string> patterns;
   for (const auto& p : pattern_registry()) patterns.push_back(p.name + ":correct");
   double secs[2];

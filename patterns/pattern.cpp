@@ -16,7 +16,8 @@ const VariantInfo* PatternInfo::variant(const std::string& v) const {
 
 Context Setup::service(const std::string& name) {
   Node* n = world_.node(name);
-  if (!n) throw InputError(scenario_.file + ": no service named '" + name + "' in $.topology.services");
+  if (!n)
+    throw InputError(scenario_.file + ": no service named '" + name + "' in $.topology.services");
   return Context(world_, *n);
 }
 
@@ -37,13 +38,20 @@ std::string Setup::database_of(const std::string& service) const {
   throw InputError(scenario_.file + ": no service named '" + service + "' in $.topology.services");
 }
 
-Database& Setup::database(const std::string& name) { return *world_.databases().at(name); }
+Database& Setup::database(const std::string& name) {
+  return *world_.databases().at(name);
+}
 
-Context Setup::add_node(const std::string& name, const std::string& role, const std::string& group) {
-  if (world_.node(name)) throw InputError(scenario_.file + ": node name '" + name + "' clashes with a pattern-owned node");
+Context Setup::add_node(const std::string& name, const std::string& role,
+                        const std::string& group) {
+  if (world_.node(name))
+    throw InputError(scenario_.file + ": node name '" + name +
+                     "' clashes with a pattern-owned node");
   return Context(world_, world_.add_node(name, role, group));
 }
 
-bool Setup::has_node(const std::string& name) { return world_.node(name) != nullptr; }
+bool Setup::has_node(const std::string& name) {
+  return world_.node(name) != nullptr;
+}
 
 }  // namespace dtx

@@ -26,7 +26,9 @@ class Setup {
   const Workload& workload() const { return workload_; }
   const std::string& variant() const { return scenario_.pattern.variant; }
   // First broker / coordinator of the topology; empty when none.
-  std::string broker() const { return scenario_.brokers.empty() ? "" : scenario_.brokers.front().name; }
+  std::string broker() const {
+    return scenario_.brokers.empty() ? "" : scenario_.brokers.front().name;
+  }
   const std::string& coordinator() const { return scenario_.coordinator; }
   bool dlq_drained() const { return scenario_.dlq_drained; }
 

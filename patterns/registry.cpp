@@ -10,9 +10,9 @@
 namespace dtx {
 
 const std::vector<PatternInfo>& pattern_registry() {
-  static const std::vector<PatternInfo> list = {outbox_info(),    local_message_table_info(), two_phase_message_info(),
-                                                 tcc_info(),       saga_info(),                mq_transaction_info(),
-                                                 mq_half_message_info()};
+  static const std::vector<PatternInfo> list = {
+      outbox_info(), local_message_table_info(), two_phase_message_info(), tcc_info(),
+      saga_info(),   mq_transaction_info(),      mq_half_message_info()};
   return list;
 }
 

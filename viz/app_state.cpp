@@ -54,21 +54,27 @@ void AppState::select_violation(uint32_t v) {
   select_event(evidence_.front(), false);
 }
 
-bool AppState::is_evidence(uint32_t ev) const { return sorted_contains(evidence_, ev); }
+bool AppState::is_evidence(uint32_t ev) const {
+  return sorted_contains(evidence_, ev);
+}
 
 void AppState::set_search(std::string text) {
   search_text_ = std::move(text);
   rebuild_hits();
 }
 
-bool AppState::is_hit(uint32_t ev) const { return sorted_contains(search_hits_, ev); }
+bool AppState::is_hit(uint32_t ev) const {
+  return sorted_contains(search_hits_, ev);
+}
 
 void AppState::set_filter(bool on) {
   filter_ = on;
   rebuild_focus();
 }
 
-bool AppState::in_focus(uint32_t ev) const { return !focusing_ || sorted_contains(focus_, ev); }
+bool AppState::in_focus(uint32_t ev) const {
+  return !focusing_ || sorted_contains(focus_, ev);
+}
 
 void AppState::rebuild_hits() {
   search_hits_ = model_.search(search_text_);

@@ -56,7 +56,9 @@ bool GlWindow::open(int width, int height, bool visible, std::string& error) {
   return true;
 }
 
-bool GlWindow::should_close() const { return glfwWindowShouldClose(win_); }
+bool GlWindow::should_close() const {
+  return glfwWindowShouldClose(win_);
+}
 
 void GlWindow::wait_events(bool busy) {
   if (busy)
@@ -83,7 +85,9 @@ void GlWindow::end_frame(bool present) {
   if (present) glfwSwapBuffers(win_);
 }
 
-void GlWindow::finish_gpu() { glFinish(); }
+void GlWindow::finish_gpu() {
+  glFinish();
+}
 
 bool GlWindow::save_png(const std::string& path, std::string& error) {
   int w = 0, h = 0;

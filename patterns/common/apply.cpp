@@ -7,7 +7,9 @@ void create_received_table(Database& db) {
   db.exec_now("CREATE TABLE IF NOT EXISTS received(key TEXT PRIMARY KEY)");
 }
 
-Json rejected_detail() { return {{"state", "rejected"}, {"final", true}}; }
+Json rejected_detail() {
+  return {{"state", "rejected"}, {"final", true}};
+}
 
 Task<bool> origin_action(Context ctx, const Workload& w, Txn& tx, const BusinessTxn& t) {
   BranchOutcome out = co_await w.action(tx, t, t.origin());
@@ -23,19 +25,24 @@ Task<bool> origin_action(Context ctx, const Workload& w, Txn& tx, const Business
   co_return false;
 }
 
-void subscribe_downstream(Context c, const std::string& broker, const std::string& queue, const std::string& svc,
-                          const Workload* w, ApplyOptions o, bool auto_ack) {
-  c.subscribe(broker, queue, svc, [c, w, o, svc](Delivery d) -> Task<bool> {
-    BusinessTxn t = BusinessTxn::from_json(d.body);
-    for (const auto& b : t.branches) {
-      if (b.service != svc) continue;
-      if (co_await apply_downstream(c, *w, t, b, o) == ApplyResult::failed) co_return false;
-    }
-    co_return true;
-  }, auto_ack);
+void subscribe_downstream(Context c, const std::string& broker, const std::string& queue,
+                          const std::string& svc, const Workload* w, ApplyOptions o,
+                          bool auto_ack) {
+  c.subscribe(
+      broker, queue, svc,
+      [c, w, o, svc](Delivery d) -> Task<bool> {
+        BusinessTxn t = BusinessTxn::from_json(d.body);
+        for (const auto& b : t.branches) {
+          if (b.service != svc) continue;
+          if (co_await apply_downstream(c, *w, t, b, o) == ApplyResult::failed) co_return false;
+        }
+        co_return true;
+      },
+      auto_ack);
 }
 
-Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b, ApplyOptions o) {
+Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b,
+                                   ApplyOptions o) {
   std::string key = t.gid + ":" + b.name;
   Txn tx = ctx.begin(b.db, t.gid);
   if (o.dedupe) {

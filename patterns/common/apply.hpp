@@ -10,15 +10,16 @@ namespace dtx {
 
 struct ApplyOptions {
   bool dedupe = true;
-  bool separate_txn = false;        // dedupe row committed in its own transaction first
-  TimeUs processing_us = 1000;      // work between the dedupe and the effect
-  TimeUs business_delay_us = 0;     // effect transaction stays open this long before commit
+  bool separate_txn = false;     // dedupe row committed in its own transaction first
+  TimeUs processing_us = 1000;   // work between the dedupe and the effect
+  TimeUs business_delay_us = 0;  // effect transaction stays open this long before commit
 };
 
 enum class ApplyResult { applied, duplicate, refused, failed };
 
 void create_received_table(Database& db);
-Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b, ApplyOptions o);
+Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b,
+                                   ApplyOptions o);
 
 Json rejected_detail();
 
@@ -30,7 +31,8 @@ Task<bool> origin_action(Context ctx, const Workload& w, Txn& tx, const Business
 
 // Subscribes service `svc` to `queue` and applies each delivered transaction's branches
 // that `svc` owns; a failed apply nacks (the broker redelivers).
-void subscribe_downstream(Context c, const std::string& broker, const std::string& queue, const std::string& svc,
-                          const Workload* w, ApplyOptions o, bool auto_ack = false);
+void subscribe_downstream(Context c, const std::string& broker, const std::string& queue,
+                          const std::string& svc, const Workload* w, ApplyOptions o,
+                          bool auto_ack = false);
 
 }  // namespace dtx

@@ -5,8 +5,10 @@ namespace dtx {
 
 void create_barrier_table(Database& db) {
   db.exec_now(
-      "CREATE TABLE IF NOT EXISTS barrier(gid TEXT NOT NULL, branch_id TEXT NOT NULL, op TEXT NOT NULL, "
-      "barrier_id TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(gid, branch_id, op, barrier_id))");
+      "CREATE TABLE IF NOT EXISTS barrier(gid TEXT NOT NULL, branch_id TEXT NOT NULL, op TEXT NOT "
+      "NULL, "
+      "barrier_id TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(gid, branch_id, op, "
+      "barrier_id))");
 }
 
 namespace {
@@ -16,10 +18,12 @@ const char* origin_op(const std::string& op) {
   return nullptr;
 }
 constexpr const char* kInsert =
-    "INSERT OR IGNORE INTO barrier(gid, branch_id, op, barrier_id, reason) VALUES(?, ?, ?, '01', ?)";
+    "INSERT OR IGNORE INTO barrier(gid, branch_id, op, barrier_id, reason) VALUES(?, ?, ?, '01', "
+    "?)";
 }  // namespace
 
-Task<BarrierDecision> barrier_enter(Txn& tx, std::string gid, std::string branch_id, std::string op) {
+Task<BarrierDecision> barrier_enter(Txn& tx, std::string gid, std::string branch_id,
+                                    std::string op) {
   int64_t origin_affected = 0;
   if (const char* origin = origin_op(op)) {
     DbResult r = co_await tx.exec(kInsert, args(gid, branch_id, origin, op));
@@ -40,14 +44,16 @@ Task<std::string> barrier_query_prepared(Context ctx, std::string db, std::strin
     co_await tx.rollback();
     co_return "ongoing";
   }
-  DbResult r = co_await tx.exec("SELECT reason FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'", args(gid));
+  DbResult r = co_await tx.exec(
+      "SELECT reason FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'", args(gid));
   DbResult c = co_await tx.commit();
   if (!r.ok || !c.ok || r.empty()) co_return "ongoing";
   co_return r.text() == "rollback" ? "rollback" : "committed";
 }
 
 Task<bool> barrier_row_exists(Context ctx, std::string db, std::string gid) {
-  DbResult r = co_await ctx.exec(db, "SELECT 1 FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'", args(gid));
+  DbResult r = co_await ctx.exec(
+      db, "SELECT 1 FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'", args(gid));
   co_return r.ok && !r.empty();
 }
 

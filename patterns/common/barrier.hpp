@@ -21,7 +21,8 @@ enum class BarrierDecision {
 };
 
 // `op` is one of action, compensate, try, confirm, cancel, msg.
-Task<BarrierDecision> barrier_enter(Txn& tx, std::string gid, std::string branch_id, std::string op);
+Task<BarrierDecision> barrier_enter(Txn& tx, std::string gid, std::string branch_id,
+                                    std::string op);
 
 // The 2-phase message check-back: INSERT OR IGNORE the local transaction's own key with
 // reason 'rollback' (waiting for an in-flight transaction), then read who won.

@@ -5,11 +5,14 @@
 
 namespace dtx {
 
-Json reply_result(const char* result) { return Json{{"result", result}}; }
+Json reply_result(const char* result) {
+  return Json{{"result", result}};
+}
 
 namespace {
 
-Task<BranchOutcome> run_op(const Workload* w, Txn& tx, const BusinessTxn& t, const Branch& b, const std::string& op) {
+Task<BranchOutcome> run_op(const Workload* w, Txn& tx, const BusinessTxn& t, const Branch& b,
+                           const std::string& op) {
   if (op == "action") co_return co_await w->action(tx, t, b);
   if (op == "compensate") co_return co_await w->compensate(tx, t, b);
   if (op == "try") co_return co_await w->try_op(tx, t, b);
@@ -20,14 +23,17 @@ Task<BranchOutcome> run_op(const Workload* w, Txn& tx, const BusinessTxn& t, con
 // The read-then-act guard broken variants use: decisions from a plain SELECT, which sees
 // only committed rows and does not wait for an in-flight Try.
 Task<BarrierDecision> check_then_act(Txn& tx, std::string gid, std::string bid, std::string op) {
-  DbResult r = co_await tx.exec("SELECT op FROM barrier WHERE gid = ? AND branch_id = ?", args(gid, bid));
+  DbResult r =
+      co_await tx.exec("SELECT op FROM barrier WHERE gid = ? AND branch_id = ?", args(gid, bid));
   if (!r.ok) co_return BarrierDecision::error;
   std::set<std::string> seen;
   for (size_t i = 0; i < r.rows.size(); ++i) seen.insert(r.text(i, 0));
   if (seen.count(op)) co_return BarrierDecision::duplicate;
   const char* origin = op == "cancel" ? "try" : op == "compensate" ? "action" : nullptr;
   DbResult mark = co_await tx.exec(
-      "INSERT OR IGNORE INTO barrier(gid, branch_id, op, barrier_id, reason) VALUES(?, ?, ?, '01', ?)", args(gid, bid, op, op));
+      "INSERT OR IGNORE INTO barrier(gid, branch_id, op, barrier_id, reason) VALUES(?, ?, ?, '01', "
+      "?)",
+      args(gid, bid, op, op));
   if (!mark.ok) co_return BarrierDecision::error;
   if (origin && !seen.count(origin)) co_return BarrierDecision::null_compensation;
   if (op == "try" && seen.count("cancel")) co_return BarrierDecision::duplicate;
@@ -45,7 +51,8 @@ Task<Json> serve(Context c, const Workload* w, BranchServerOptions o, Message m)
     d = co_await check_then_act(tx, t.gid, bid, op);
   } else if (!o.unguarded.count(op)) {
     d = co_await barrier_enter(tx, t.gid, bid, op);
-    if (d == BarrierDecision::null_compensation && !o.null_compensation_guard) d = BarrierDecision::run;
+    if (d == BarrierDecision::null_compensation && !o.null_compensation_guard)
+      d = BarrierDecision::run;
   }
   if (d == BarrierDecision::error) {
     co_await tx.rollback();
@@ -72,7 +79,8 @@ Task<Json> serve(Context c, const Workload* w, BranchServerOptions o, Message m)
 
 void install_branch_server(Context c, const Workload* w, BranchServerOptions o) {
   for (const char* op : {"action", "compensate", "try", "confirm", "cancel"}) {
-    c.handle(std::string("branch.") + op, [c, w, o](Message m) { return serve(c, w, o, std::move(m)); });
+    c.handle(std::string("branch.") + op,
+             [c, w, o](Message m) { return serve(c, w, o, std::move(m)); });
   }
 }
 

@@ -15,9 +15,11 @@ namespace dtx {
 
 void Coordinator::configure(Reader& p) {
   cfg_.cron_us = p.millis_us("cron_ms", 3000, "coordinator cron interval (ms)");
-  cfg_.timeout_to_fail_us = p.millis_us("timeout_to_fail_ms", 35000, "prepared this long => check-back / abort (ms)");
+  cfg_.timeout_to_fail_us =
+      p.millis_us("timeout_to_fail_ms", 35000, "prepared this long => check-back / abort (ms)");
   cfg_.retry_us = p.millis_us("retry_ms", 10000, "first retry delay, doubled per attempt (ms)");
-  cfg_.retry_cap_us = p.millis_us("retry_cap_ms", 60000, "retry delay cap (ms); dtm has none, we cap");
+  cfg_.retry_cap_us =
+      p.millis_us("retry_cap_ms", 60000, "retry delay cap (ms); dtm has none, we cap");
   cfg_.request_timeout_us = p.millis_us("request_timeout_ms", 3000, "branch call timeout (ms)");
 }
 
@@ -31,14 +33,18 @@ void Coordinator::setup(Setup& s) {
   name_ = s.coordinator();
   db_ = name_ + ".db";
   Database& db = s.database(db_);
-  db.exec_now("CREATE TABLE gtx(gid TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, payload TEXT NOT NULL, "
-              "checkback TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, "
-              "attempts INTEGER NOT NULL DEFAULT 0)");
+  db.exec_now(
+      "CREATE TABLE gtx(gid TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, payload "
+      "TEXT NOT NULL, "
+      "checkback TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, "
+      "attempts INTEGER NOT NULL DEFAULT 0)");
   db.exec_now("CREATE INDEX gtx_due ON gtx(state, next_at)");
-  db.exec_now("CREATE TABLE branch_op(gid TEXT NOT NULL, branch TEXT NOT NULL, op TEXT NOT NULL, "
-              "state TEXT NOT NULL DEFAULT 'todo', PRIMARY KEY(gid, branch, op))");
-  db.exec_now("CREATE TABLE registered(gid TEXT NOT NULL, branch TEXT NOT NULL, pos INTEGER NOT NULL, "
-              "PRIMARY KEY(gid, branch))");
+  db.exec_now(
+      "CREATE TABLE branch_op(gid TEXT NOT NULL, branch TEXT NOT NULL, op TEXT NOT NULL, "
+      "state TEXT NOT NULL DEFAULT 'todo', PRIMARY KEY(gid, branch, op))");
+  db.exec_now(
+      "CREATE TABLE registered(gid TEXT NOT NULL, branch TEXT NOT NULL, pos INTEGER NOT NULL, "
+      "PRIMARY KEY(gid, branch))");
   ctx_ = s.service(name_);
   ctx_.handle("tm.prepare", [this](Message m) { return on_prepare(std::move(m)); });
   ctx_.handle("tm.submit", [this](Message m) { return on_submit(std::move(m)); });
@@ -59,7 +65,8 @@ Task<Json> Coordinator::on_prepare(Message m) {
   std::string state = kind == "saga" ? "submitted" : "prepared";
   Txn tx = ctx_.begin(db_, t.gid);
   DbResult r = co_await tx.exec(
-      "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)",
       args(t.gid, kind, state, t.to_json().dump(), m.body.value("checkback", ""), ctx_.now_us(),
            ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us)));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
@@ -70,10 +77,12 @@ Task<Json> Coordinator::on_prepare(Message m) {
   co_return Json{{"result", "SUCCESS"}};
 }
 
-Task<Json> Coordinator::set_state(const std::string& gid, const std::string& from, const std::string& to, bool final) {
+Task<Json> Coordinator::set_state(const std::string& gid, const std::string& from,
+                                  const std::string& to, bool final) {
   Txn tx = ctx_.begin(db_, gid);
-  DbResult r = co_await tx.exec("UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?",
-                                args(to, ctx_.now_us(), gid, from));
+  DbResult r = co_await tx.exec(
+      "UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?",
+      args(to, ctx_.now_us(), gid, from));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
   if (r.changes > 0) tx.gtx({{"state", to}, {"final", final}});
   DbResult c = co_await tx.commit();
@@ -136,8 +145,9 @@ Task<Json> Coordinator::on_register(Message m) {
     co_await tx.rollback();
     co_return Json{{"result", "FAILURE"}};
   }
-  DbResult r = co_await tx.exec("INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)",
-                                args(gid, m.body["branch"].get<std::string>(), m.body["pos"].get<int64_t>()));
+  DbResult r = co_await tx.exec(
+      "INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)",
+      args(gid, m.body["branch"].get<std::string>(), m.body["pos"].get<int64_t>()));
   DbResult c = co_await tx.commit();
   co_return Json{{"result", r.ok && c.ok ? "SUCCESS" : "ONGOING"}};
 }
@@ -149,9 +159,11 @@ void Coordinator::kick(const std::string& gid) {
 Task<void> Coordinator::cron_loop() {
   for (;;) {
     co_await ctx_.sleep(cfg_.cron_us);
-    DbResult due = co_await ctx_.exec(
-        db_, "SELECT gid FROM gtx WHERE state IN ('prepared', 'submitted', 'aborting') AND next_at <= ? ORDER BY next_at, gid LIMIT 1000",
-        args(ctx_.now_us()));
+    DbResult due =
+        co_await ctx_.exec(db_,
+                           "SELECT gid FROM gtx WHERE state IN ('prepared', 'submitted', "
+                           "'aborting') AND next_at <= ? ORDER BY next_at, gid LIMIT 1000",
+                           args(ctx_.now_us()));
     if (!due.ok) continue;
     for (size_t i = 0; i < due.rows.size(); ++i) kick(due.text(i, 0));
   }
@@ -163,15 +175,16 @@ Task<void> Coordinator::backoff(const std::string& gid, int64_t attempts) {
                      args(attempts + 1, ctx_.now_us() + delay, gid));
 }
 
-Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::string& branch, const std::string& op,
-                                           int attempt) {
+Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::string& branch,
+                                           const std::string& op, int attempt) {
   const Branch* b = t.branch(branch);
   size_t index = b - t.branches.data();
   Message m;
   m.type = "branch." + op;
   m.gid = t.gid;
   m.body = {{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
-  ctx_.record(Kind::branch_call, t.gid, {{"branch", branch}, {"op", op}, {"attempt", attempt}}, b->service);
+  ctx_.record(Kind::branch_call, t.gid, {{"branch", branch}, {"op", op}, {"attempt", attempt}},
+              b->service);
   RpcResult r = co_await ctx_.call(b->service, std::move(m), cfg_.request_timeout_us);
   if (!r.ok || !r.reply.body.is_object()) co_return "TIMEOUT";
   co_return r.reply.body.value("result", "ONGOING");
@@ -179,11 +192,12 @@ Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::stri
 
 // Runs every op of a phase that is not yet done, in order. Returns true when all are done;
 // false when one must be retried later (or, for saga actions, failed: state moves on).
-Task<bool> Coordinator::run_phase(const std::string& gid, const std::string& kind, const std::string& phase,
-                                  const BusinessTxn& t) {
+Task<bool> Coordinator::run_phase(const std::string& gid, const std::string& kind,
+                                  const std::string& phase, const BusinessTxn& t) {
   std::vector<std::string> branches;
   if (kind == "tcc") {
-    DbResult reg = co_await ctx_.exec(db_, "SELECT branch FROM registered WHERE gid = ? ORDER BY pos", args(gid));
+    DbResult reg = co_await ctx_.exec(
+        db_, "SELECT branch FROM registered WHERE gid = ? ORDER BY pos", args(gid));
     if (!reg.ok) co_return false;
     for (size_t i = 0; i < reg.rows.size(); ++i) branches.push_back(reg.text(i, 0));
   } else {
@@ -193,8 +207,9 @@ Task<bool> Coordinator::run_phase(const std::string& gid, const std::string& kin
     }
   }
   if (phase == "cancel" || phase == "compensate") std::reverse(branches.begin(), branches.end());
-  DbResult done = co_await ctx_.exec(db_, "SELECT branch FROM branch_op WHERE gid = ? AND op = ? AND state = 'succeed'",
-                                     args(gid, phase));
+  DbResult done = co_await ctx_.exec(
+      db_, "SELECT branch FROM branch_op WHERE gid = ? AND op = ? AND state = 'succeed'",
+      args(gid, phase));
   if (!done.ok) co_return false;
   std::set<std::string> finished;
   for (size_t i = 0; i < done.rows.size(); ++i) finished.insert(done.text(i, 0));
@@ -206,20 +221,23 @@ Task<bool> Coordinator::run_phase(const std::string& gid, const std::string& kin
       co_return false;
     }
     if (res != "SUCCESS") co_return false;  // retried (a branch failure is not terminal here)
-    co_await ctx_.exec(db_, "INSERT OR REPLACE INTO branch_op(gid, branch, op, state) VALUES(?, ?, ?, 'succeed')",
-                       args(gid, b, phase));
+    co_await ctx_.exec(
+        db_, "INSERT OR REPLACE INTO branch_op(gid, branch, op, state) VALUES(?, ?, ?, 'succeed')",
+        args(gid, b, phase));
   }
   co_return true;
 }
 
-Task<void> Coordinator::check_back(const std::string& gid, const std::string& service, int64_t attempts) {
+Task<void> Coordinator::check_back(const std::string& gid, const std::string& service,
+                                   int64_t attempts) {
   Message m;
   m.type = "msg.query_prepared";
   m.gid = gid;
   m.body = {{"gid", gid}, {"check", attempts + 1}};
   ctx_.record(Kind::checkback, gid, {{"check", attempts + 1}}, service);
   RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
-  std::string answer = r.ok && r.reply.body.is_object() ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
+  std::string answer =
+      r.ok && r.reply.body.is_object() ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
   ctx_.record(Kind::checkback, gid, {{"answer", answer}}, service);
   if (answer == "SUCCESS") {
     co_await set_state(gid, "prepared", "submitted", false);
@@ -232,13 +250,16 @@ Task<void> Coordinator::check_back(const std::string& gid, const std::string& se
 
 Task<void> Coordinator::process(std::string gid) {
   for (int round = 0; round < 3; ++round) {
-    DbResult row = co_await ctx_.exec(db_, "SELECT kind, state, payload, checkback, created_at, attempts, next_at FROM gtx WHERE gid = ?",
+    DbResult row = co_await ctx_.exec(db_,
+                                      "SELECT kind, state, payload, checkback, created_at, "
+                                      "attempts, next_at FROM gtx WHERE gid = ?",
                                       args(gid));
     if (!row.ok || row.empty()) break;
     std::string kind = row.text(0, 0), state = row.text(0, 1);
     BusinessTxn t = BusinessTxn::from_json(Json::parse(row.text(0, 2)));
     int64_t attempts = row.integer(0, 5);
-    if (attempts > 0 && round == 0) ctx_.record(Kind::retry, gid, {{"state", state}, {"attempt", attempts + 1}});
+    if (attempts > 0 && round == 0)
+      ctx_.record(Kind::retry, gid, {{"state", state}, {"attempt", attempts + 1}});
     if (state == "prepared") {
       if (ctx_.now_us() < row.integer(0, 4) + cfg_.timeout_to_fail_us) break;
       if (kind == "msg") {
@@ -275,7 +296,8 @@ Task<void> Coordinator::process(std::string gid) {
 }  // namespace dtx
 
 namespace dtx {
-Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body, TimeUs timeout_us) {
+Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body,
+                          TimeUs timeout_us) {
   Message m;
   m.type = std::move(type);
   m.gid = std::move(gid);

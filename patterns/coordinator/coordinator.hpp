@@ -38,12 +38,15 @@ class Coordinator {
   Task<Json> on_abort(Message m);
   Task<Json> wait_final(std::string gid);
   Task<Json> on_register(Message m);
-  Task<Json> set_state(const std::string& gid, const std::string& from, const std::string& to, bool final);
+  Task<Json> set_state(const std::string& gid, const std::string& from, const std::string& to,
+                       bool final);
   void kick(const std::string& gid);
   Task<void> cron_loop();
   Task<void> process(std::string gid);
-  Task<bool> run_phase(const std::string& gid, const std::string& kind, const std::string& phase, const BusinessTxn& t);
-  Task<std::string> call_branch(const BusinessTxn& t, const std::string& branch, const std::string& op, int attempt);
+  Task<bool> run_phase(const std::string& gid, const std::string& kind, const std::string& phase,
+                       const BusinessTxn& t);
+  Task<std::string> call_branch(const BusinessTxn& t, const std::string& branch,
+                                const std::string& op, int attempt);
   Task<void> backoff(const std::string& gid, int64_t attempts);
   Task<void> check_back(const std::string& gid, const std::string& service, int64_t attempts);
 
@@ -57,5 +60,6 @@ class Coordinator {
 
 namespace dtx {
 // Calls the coordinator from an application node; returns its result code or "TIMEOUT".
-Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body, TimeUs timeout_us);
+Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body,
+                          TimeUs timeout_us);
 }  // namespace dtx

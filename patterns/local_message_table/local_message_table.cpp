@@ -21,21 +21,27 @@ class LocalMessageTable : public Pattern {
     rpc_timeout_us_ = p.millis_us("rpc_timeout_ms", 1000, "delivery timeout (ms)");
     backoff_us_ = p.millis_us("backoff_ms", 200, "first resend delay, doubled per attempt (ms)");
     backoff_cap_us_ = p.millis_us("backoff_cap_ms", 5000, "resend delay cap (ms)");
-    max_attempts_ = p.integer("max_attempts", 20, 1, 1000000, "attempts before the row is marked DEAD");
+    max_attempts_ =
+        p.integer("max_attempts", 20, 1, 1000000, "attempts before the row is marked DEAD");
     batch_ = p.integer("batch", 100, 1, 100000, "rows per scan");
-    consumer_processing_us_ = p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
-    business_delay_us_ = p.millis_us("business_delay_ms", 0, "origin transaction stays open this long (ms)");
-    ack_gap_us_ = p.millis_us("ack_before_commit_gap_ms", 5, "ack_before_commit: time between reply and commit (ms)");
+    consumer_processing_us_ =
+        p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
+    business_delay_us_ =
+        p.millis_us("business_delay_ms", 0, "origin transaction stays open this long (ms)");
+    ack_gap_us_ = p.millis_us("ack_before_commit_gap_ms", 5,
+                              "ack_before_commit: time between reply and commit (ms)");
   }
 
   void setup(Setup& s) override {
     workload_ = &s.workload();
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
-    s.database(origin_db_).exec_now(
-        "CREATE TABLE msg(id INTEGER PRIMARY KEY AUTOINCREMENT, gid TEXT NOT NULL, branch TEXT NOT NULL, "
-        "target TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'PENDING', "
-        "attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");
+    s.database(origin_db_)
+        .exec_now(
+            "CREATE TABLE msg(id INTEGER PRIMARY KEY AUTOINCREMENT, gid TEXT NOT NULL, branch TEXT "
+            "NOT NULL, "
+            "target TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'PENDING', "
+            "attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");
     s.database(origin_db_).exec_now("CREATE INDEX msg_due ON msg(status, next_at)");
     sender_ = s.service(origin_svc_);
     sender_.node().on_start = [this] { sender_.spawn(send_loop()); };
@@ -53,8 +59,9 @@ class LocalMessageTable : public Pattern {
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     for (const auto& b : t.branches) {
       if (b.name == t.origin().name) continue;
-      DbResult r = co_await tx.exec("INSERT INTO msg(gid, branch, target, payload) VALUES(?, ?, ?, ?)",
-                                    args(t.gid, b.name, b.service, t.to_json().dump()));
+      DbResult r =
+          co_await tx.exec("INSERT INTO msg(gid, branch, target, payload) VALUES(?, ?, ?, ?)",
+                           args(t.gid, b.name, b.service, t.to_json().dump()));
       if (!r.ok) co_return;
     }
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
@@ -66,11 +73,11 @@ class LocalMessageTable : public Pattern {
     Context ctx = sender_;
     for (;;) {
       co_await ctx.sleep(poll_us_);
-      DbResult due = co_await ctx.exec(
-          origin_db_,
-          "SELECT id, gid, branch, target, payload, attempts FROM msg WHERE status = 'PENDING' AND next_at <= ? "
-          "ORDER BY id LIMIT ?",
-          args(ctx.now_us(), batch_));
+      DbResult due = co_await ctx.exec(origin_db_,
+                                       "SELECT id, gid, branch, target, payload, attempts FROM msg "
+                                       "WHERE status = 'PENDING' AND next_at <= ? "
+                                       "ORDER BY id LIMIT ?",
+                                       args(ctx.now_us(), batch_));
       if (!due.ok) continue;
       for (size_t i = 0; i < due.rows.size(); ++i) co_await deliver(ctx, due, i);
     }
@@ -85,20 +92,25 @@ class LocalMessageTable : public Pattern {
     m.gid = gid;
     m.body = {{"branch", due.text(i, 2)}, {"txn", Json::parse(due.text(i, 4))}};
     if (variant_ == "done_on_send") {
-      co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?", args(attempts, id));
+      co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
+                        args(attempts, id));
       ctx.send(due.text(i, 3), std::move(m));
       co_return;
     }
     RpcResult r = co_await ctx.call(due.text(i, 3), std::move(m), rpc_timeout_us_);
     if (r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false)) {
-      co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?", args(attempts, id));
+      co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
+                        args(attempts, id));
       co_return;
     }
     if (attempts >= max_attempts_) {
-      DbResult d = co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DEAD', attempts = ? WHERE id = ?",
-                                     args(attempts, id));
+      DbResult d =
+          co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DEAD', attempts = ? WHERE id = ?",
+                            args(attempts, id));
       if (d.ok) {
-        ctx.record(Kind::alert, gid, {{"text", "message marked DEAD after " + std::to_string(attempts) + " attempts"}});
+        ctx.record(
+            Kind::alert, gid,
+            {{"text", "message marked DEAD after " + std::to_string(attempts) + " attempts"}});
         ctx.count("alerts");
       }
       co_return;
@@ -108,7 +120,8 @@ class LocalMessageTable : public Pattern {
                       args(attempts, ctx.now_us() + delay, id));
   }
 
-  static Task<void> apply_later(Context c, const Workload* w, BusinessTxn t, Branch b, ApplyOptions o) {
+  static Task<void> apply_later(Context c, const Workload* w, BusinessTxn t, Branch b,
+                                ApplyOptions o) {
     co_await apply_downstream(c, *w, std::move(t), std::move(b), o);
   }
 
@@ -150,15 +163,27 @@ class LocalMessageTable : public Pattern {
 PatternInfo local_message_table_info() {
   PatternInfo p;
   p.name = "local_message_table";
-  p.summary = "local message table: PENDING row in the business transaction, sender with ack, backoff and DEAD";
+  p.summary =
+      "local message table: PENDING row in the business transaction, sender with ack, backoff and "
+      "DEAD";
   p.variants = {
-      {"correct", "message row committed with the business write; DONE only on the consumer's ack; consumer dedupes", {}},
-      {"consumer_no_dedupe", "consumer applies every request; a lost ack makes the sender resend and apply twice", {"exactly_once", "conservation"}},
-      {"done_on_send", "sender marks DONE when it sends; a dropped request is never resent", {"no_lost", "atomicity"}},
-      {"ack_before_commit", "consumer acks before its effect commits; a consumer crash between loses it", {"no_lost", "atomicity"}},
+      {"correct",
+       "message row committed with the business write; DONE only on the consumer's ack; consumer "
+       "dedupes",
+       {}},
+      {"consumer_no_dedupe",
+       "consumer applies every request; a lost ack makes the sender resend and apply twice",
+       {"exactly_once", "conservation"}},
+      {"done_on_send",
+       "sender marks DONE when it sends; a dropped request is never resent",
+       {"no_lost", "atomicity"}},
+      {"ack_before_commit",
+       "consumer acks before its effect commits; a consumer crash between loses it",
+       {"no_lost", "atomicity"}},
   };
   p.workloads = {"transfer", "order"};
-  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.invariants = {"conservation", "atomicity",    "no_lost",
+                  "no_phantom",   "exactly_once", "termination"};
   p.make = [](const std::string& v) { return std::make_unique<LocalMessageTable>(v); };
   return p;
 }

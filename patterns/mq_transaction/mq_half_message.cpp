@@ -19,11 +19,15 @@ class MqHalfMessage : public Pattern {
 
   void configure(Reader& p) override {
     timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker call timeout (ms)");
-    business_delay_us_ = p.millis_us("business_delay_ms", 0, "local transaction stays open this long before commit (ms)");
-    end_delay_us_ = p.millis_us("end_delay_ms", 0, "app work between the local commit and the one-way COMMIT (ms)");
-    consumer_processing_us_ = p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
+    business_delay_us_ = p.millis_us("business_delay_ms", 0,
+                                     "local transaction stays open this long before commit (ms)");
+    end_delay_us_ = p.millis_us("end_delay_ms", 0,
+                                "app work between the local commit and the one-way COMMIT (ms)");
+    consumer_processing_us_ =
+        p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
     queue_ = p.string("queue", "transfers", false, "broker topic");
-    group_ = p.string("producer_group", "producers", false, "producer group the broker checks back");
+    group_ =
+        p.string("producer_group", "producers", false, "producer group the broker checks back");
   }
 
   void setup(Setup& s) override {
@@ -52,12 +56,14 @@ class MqHalfMessage : public Pattern {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
       create_received_table(s.database(s.database_of(svc)));
-      for (Context c : s.instances(svc)) subscribe_downstream(c, broker_, queue_, svc, workload_, o);
+      for (Context c : s.instances(svc))
+        subscribe_downstream(c, broker_, queue_, svc, workload_, o);
     }
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
-    std::optional<uint64_t> half = co_await ctx.send_half(broker_, queue_, t.gid, t.to_json(), group_, timeout_us_);
+    std::optional<uint64_t> half =
+        co_await ctx.send_half(broker_, queue_, t.gid, t.to_json(), group_, timeout_us_);
     if (!half) co_return;
     Txn tx = ctx.begin(origin_db_, t.gid);
     BarrierDecision d = co_await barrier_enter(tx, t.gid, "00", "msg");
@@ -104,11 +110,14 @@ class MqHalfMessage : public Pattern {
       co_return Json{{"answer", found ? "commit" : missing}};
     }
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);
-    co_return Json{{"answer", r == "committed" ? "commit" : r == "rollback" ? "rollback" : "unknown"}};
+    co_return Json{{"answer", r == "committed"  ? "commit"
+                              : r == "rollback" ? "rollback"
+                                                : "unknown"}};
   }
 
   std::string variant_;
-  TimeUs timeout_us_ = kUsPerS, business_delay_us_ = 0, end_delay_us_ = 0, consumer_processing_us_ = kUsPerMs;
+  TimeUs timeout_us_ = kUsPerS, business_delay_us_ = 0, end_delay_us_ = 0,
+         consumer_processing_us_ = kUsPerMs;
   std::string queue_ = "transfers", group_ = "producers";
   const Workload* workload_ = nullptr;
   std::string broker_, origin_svc_, origin_db_;
@@ -121,13 +130,26 @@ PatternInfo mq_half_message_info() {
   p.name = "mq_half_message";
   p.summary = "RocketMQ-style half message, local transaction, one-way commit, broker check-back";
   p.variants = {
-      {"correct", "check-back by the barrier's INSERT OR IGNORE: waits for an in-flight transaction, never UNKNOWN", {}},
-      {"heuristic_discard", "check-back by SELECT answers UNKNOWN when it finds nothing; a stall longer than the discard horizon leaves the effect without its message", {"atomicity", "conservation", "no_lost", "termination"}},
-      {"checkback_commit_if_missing", "check-back answers COMMIT when it finds nothing; a rolled-back transaction is delivered (phantom)", {"atomicity", "conservation", "no_phantom"}},
-      {"duplicate_commit", "the producer commits the half message and also publishes it; with a non-idempotent consumer the effect applies twice", {"conservation", "exactly_once"}},
+      {"correct",
+       "check-back by the barrier's INSERT OR IGNORE: waits for an in-flight transaction, never "
+       "UNKNOWN",
+       {}},
+      {"heuristic_discard",
+       "check-back by SELECT answers UNKNOWN when it finds nothing; a stall longer than the "
+       "discard horizon leaves the effect without its message",
+       {"atomicity", "conservation", "no_lost", "termination"}},
+      {"checkback_commit_if_missing",
+       "check-back answers COMMIT when it finds nothing; a rolled-back transaction is delivered "
+       "(phantom)",
+       {"atomicity", "conservation", "no_phantom"}},
+      {"duplicate_commit",
+       "the producer commits the half message and also publishes it; with a non-idempotent "
+       "consumer the effect applies twice",
+       {"conservation", "exactly_once"}},
   };
   p.workloads = {"transfer", "order"};
-  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.invariants = {"conservation", "atomicity",    "no_lost",
+                  "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
   p.make = [](const std::string& v) { return std::make_unique<MqHalfMessage>(v); };
   return p;

@@ -22,10 +22,14 @@ class MqTransaction : public Pattern {
 
   void configure(Reader& p) override {
     timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker and manager call timeout (ms)");
-    recovery_us_ = p.millis_us("recovery_interval_ms", 500, "transaction manager recovery scan (ms)");
-    in_doubt_us_ = p.millis_us("presume_abort_after_ms", 3000, "unlogged in-doubt work older than this is rolled back (ms)");
-    gap_us_ = p.millis_us("commit_gap_ms", 5, "naive variants: app work between the two commits (ms)");
-    consumer_processing_us_ = p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
+    recovery_us_ =
+        p.millis_us("recovery_interval_ms", 500, "transaction manager recovery scan (ms)");
+    in_doubt_us_ = p.millis_us("presume_abort_after_ms", 3000,
+                               "unlogged in-doubt work older than this is rolled back (ms)");
+    gap_us_ =
+        p.millis_us("commit_gap_ms", 5, "naive variants: app work between the two commits (ms)");
+    consumer_processing_us_ =
+        p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
     queue_ = p.string("queue", "transfers", false, "broker queue");
   }
 
@@ -49,11 +53,11 @@ class MqTransaction : public Pattern {
     if (variant_ == "db_then_mq_commit") {
       if (!(co_await tx.commit()).ok) co_return;
       co_await ctx.sleep(gap_us_);
-      co_await send_in_session(ctx, t, true);
+      co_await send_in_session(ctx, t);
       co_return;
     }
     if (variant_ == "mq_then_db_commit") {
-      if (!(co_await send_in_session(ctx, t, true))) {
+      if (!(co_await send_in_session(ctx, t))) {
         co_await tx.rollback();
         co_return;
       }
@@ -65,7 +69,7 @@ class MqTransaction : public Pattern {
   }
 
  private:
-  // Sends the message in a broker session; commit=true commits it, otherwise leaves it open.
+  // Opens a broker session holding the message; nullopt (session aborted) on failure.
   Task<std::optional<uint64_t>> open_session(Context ctx, const BusinessTxn& t) {
     std::optional<uint64_t> sid = co_await ctx.tx_begin(broker_, timeout_us_);
     if (!sid) co_return std::nullopt;
@@ -76,10 +80,11 @@ class MqTransaction : public Pattern {
     co_return sid;
   }
 
-  Task<bool> send_in_session(Context ctx, const BusinessTxn& t, bool commit) {
+  // Sends the message in a broker session and commits it (the naive orderings).
+  Task<bool> send_in_session(Context ctx, const BusinessTxn& t) {
     std::optional<uint64_t> sid = co_await open_session(ctx, t);
     if (!sid) co_return false;
-    co_return co_await ctx.tx_end(broker_, *sid, commit, t.gid, timeout_us_);
+    co_return co_await ctx.tx_end(broker_, *sid, true, t.gid, timeout_us_);
   }
 
   Task<void> xa_commit(Context ctx, BusinessTxn t, Txn& tx) {
@@ -116,10 +121,13 @@ class MqTransaction : public Pattern {
 
   void setup_manager(Setup& s) {
     manager_ = s.coordinator();
-    if (manager_.empty()) throw InputError("mq_transaction: the transaction manager runs on $.topology.coordinator; set it");
+    if (manager_.empty())
+      throw InputError(
+          "mq_transaction: the transaction manager runs on $.topology.coordinator; set it");
     log_db_ = manager_ + ".db";
     s.database(log_db_).exec_now(
-        "CREATE TABLE xa_log(xid TEXT PRIMARY KEY, gid TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0, logged_at INTEGER NOT NULL)");
+        "CREATE TABLE xa_log(xid TEXT PRIMARY KEY, gid TEXT NOT NULL, done INTEGER NOT NULL "
+        "DEFAULT 0, logged_at INTEGER NOT NULL)");
     tm_ = s.service(manager_);
     tm_.handle("xa.log", [this](Message m) { return on_log(std::move(m)); });
     tm_.handle("xa.done", [this](Message m) { return on_done(std::move(m)); });
@@ -129,8 +137,9 @@ class MqTransaction : public Pattern {
 
   Task<Json> on_log(Message m) {
     std::string xid = m.body["xid"];
-    DbResult r = co_await tm_.exec(log_db_, "INSERT OR IGNORE INTO xa_log(xid, gid, logged_at) VALUES(?, ?, ?)",
-                                   args(xid, m.gid, tm_.now_us()));
+    DbResult r = co_await tm_.exec(
+        log_db_, "INSERT OR IGNORE INTO xa_log(xid, gid, logged_at) VALUES(?, ?, ?)",
+        args(xid, m.gid, tm_.now_us()));
     co_return Json{{"ok", r.ok}};
   }
 
@@ -144,8 +153,9 @@ class MqTransaction : public Pattern {
   Task<void> recovery_loop() {
     for (;;) {
       co_await tm_.sleep(recovery_us_);
-      DbResult open = co_await tm_.exec(log_db_, "SELECT xid, gid FROM xa_log WHERE done = 0 AND logged_at <= ? ORDER BY xid",
-                                        args(tm_.now_us() - recovery_us_));
+      DbResult open = co_await tm_.exec(
+          log_db_, "SELECT xid, gid FROM xa_log WHERE done = 0 AND logged_at <= ? ORDER BY xid",
+          args(tm_.now_us() - recovery_us_));
       for (size_t i = 0; open.ok && i < open.rows.size(); ++i) {
         std::string xid = open.text(i, 0);
         tm_.record(Kind::retry, open.text(i, 1), {{"what", "xa recovery commit"}, {"xid", xid}});
@@ -173,7 +183,8 @@ class MqTransaction : public Pattern {
     if (!r.ok || !r.reply.body.is_object()) co_return;
     for (const auto& p : r.reply.body.value("prepared", Json::array())) {
       std::string xid = p["xid"];
-      if (known.count(xid) || tm_.now_us() - p["prepared_us"].get<TimeUs>() < in_doubt_us_) continue;
+      if (known.count(xid) || tm_.now_us() - p["prepared_us"].get<TimeUs>() < in_doubt_us_)
+        continue;
       co_await tm_.tx_decide(broker_, xid, false, timeout_us_);
     }
   }
@@ -185,7 +196,8 @@ class MqTransaction : public Pattern {
   }
 
   std::string variant_;
-  TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, in_doubt_us_ = 3 * kUsPerS, gap_us_ = 5 * kUsPerMs;
+  TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, in_doubt_us_ = 3 * kUsPerS,
+         gap_us_ = 5 * kUsPerMs;
   TimeUs consumer_processing_us_ = kUsPerMs;
   std::string queue_ = "transfers";
   const Workload* workload_ = nullptr;
@@ -200,13 +212,24 @@ PatternInfo mq_transaction_info() {
   p.name = "mq_transaction";
   p.summary = "transacted broker send enlisted with the database in an XA-style two-phase commit";
   p.variants = {
-      {"correct", "database and broker session both prepare, the manager logs the decision, both commit; recovery resolves in-doubt work", {}},
-      {"db_then_mq_commit", "commit the database, then send and commit the broker session; a crash between loses the message", {"atomicity", "conservation", "no_lost", "termination"}},
-      {"mq_then_db_commit", "commit the broker session, then the database; a crash between leaves a phantom message", {"atomicity", "conservation", "no_phantom"}},
-      {"auto_ack_consumer", "the consumer acknowledges on receipt; a crash before its commit loses the effect", {"atomicity", "conservation", "no_lost", "termination"}},
+      {"correct",
+       "database and broker session both prepare, the manager logs the decision, both commit; "
+       "recovery resolves in-doubt work",
+       {}},
+      {"db_then_mq_commit",
+       "commit the database, then send and commit the broker session; a crash between loses the "
+       "message",
+       {"atomicity", "conservation", "no_lost", "termination"}},
+      {"mq_then_db_commit",
+       "commit the broker session, then the database; a crash between leaves a phantom message",
+       {"atomicity", "conservation", "no_phantom"}},
+      {"auto_ack_consumer",
+       "the consumer acknowledges on receipt; a crash before its commit loses the effect",
+       {"atomicity", "conservation", "no_lost", "termination"}},
   };
   p.workloads = {"transfer", "order"};
-  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.invariants = {"conservation", "atomicity",    "no_lost",
+                  "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
   p.make = [](const std::string& v) { return std::make_unique<MqTransaction>(v); };
   return p;

@@ -16,14 +16,19 @@ class Outbox : public Pattern {
   explicit Outbox(std::string variant) : variant_(std::move(variant)) {}
 
   void configure(Reader& p) override {
-    relay_ = p.string("relay", "polling", false, "polling or log_tailing", {"polling", "log_tailing"});
+    relay_ =
+        p.string("relay", "polling", false, "polling or log_tailing", {"polling", "log_tailing"});
     poll_us_ = p.millis_us("poll_interval_ms", 100, "relay poll interval (ms)");
     batch_ = p.integer("batch", 100, 1, 100000, "rows per poll");
     flush_us_ = p.millis_us("offset_flush_ms", 500, "log-tailing: offset flush interval (ms)");
     publish_timeout_us_ = p.millis_us("publish_timeout_ms", 1000, "broker ack timeout (ms)");
-    think_us_ = p.millis_us("think_ms_mean", 0, "mean app work between taking the event id and the local transaction (ms)");
-    consumer_processing_us_ = p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
-    business_delay_us_ = p.millis_us("business_delay_ms", 0, "origin transaction stays open this long before commit (ms)");
+    think_us_ =
+        p.millis_us("think_ms_mean", 0,
+                    "mean app work between taking the event id and the local transaction (ms)");
+    consumer_processing_us_ =
+        p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
+    business_delay_us_ = p.millis_us("business_delay_ms", 0,
+                                     "origin transaction stays open this long before commit (ms)");
     queue_ = p.string("queue", "events", false, "broker queue/topic");
   }
 
@@ -33,8 +38,10 @@ class Outbox : public Pattern {
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
     Database& db = s.database(origin_db_);
-    db.exec_now("CREATE TABLE outbox(pos INTEGER PRIMARY KEY AUTOINCREMENT, id INTEGER NOT NULL, gid TEXT NOT NULL, "
-                "aggregate TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
+    db.exec_now(
+        "CREATE TABLE outbox(pos INTEGER PRIMARY KEY AUTOINCREMENT, id INTEGER NOT NULL, gid TEXT "
+        "NOT NULL, "
+        "aggregate TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
     db.exec_now("CREATE INDEX outbox_unpublished ON outbox(published, id)");
     db.exec_now("CREATE INDEX outbox_id ON outbox(id)");
     db.exec_now("CREATE TABLE outbox_seq(next INTEGER NOT NULL)");
@@ -59,13 +66,15 @@ class Outbox : public Pattern {
     }
     // The event id comes from a sequence outside the transaction (like nextval), so ids are
     // not in commit order; only the log position is.
-    DbResult seq = co_await ctx.exec(origin_db_, "UPDATE outbox_seq SET next = next + 1 RETURNING next");
+    DbResult seq =
+        co_await ctx.exec(origin_db_, "UPDATE outbox_seq SET next = next + 1 RETURNING next");
     if (!seq.ok) co_return;
     if (think_us_ > 0) co_await ctx.sleep(ctx.rng().exponential(static_cast<double>(think_us_)));
     Txn tx = ctx.begin(origin_db_, t.gid);
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
-    DbResult ins = co_await tx.exec("INSERT INTO outbox(id, gid, aggregate, payload) VALUES(?, ?, ?, ?)",
-                                    args(seq.integer(), t.gid, t.order_key, t.to_json().dump()));
+    DbResult ins =
+        co_await tx.exec("INSERT INTO outbox(id, gid, aggregate, payload) VALUES(?, ?, ?, ?)",
+                         args(seq.integer(), t.gid, t.order_key, t.to_json().dump()));
     if (!ins.ok) co_return;
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
     co_await tx.commit();
@@ -109,11 +118,14 @@ class Outbox : public Pattern {
       // No co_await inside ?: -- GCC 12 miscompiles conditional co_await expressions.
       DbResult rows;
       if (watermark) {
-        rows = co_await ctx.exec(origin_db_, "SELECT id, gid, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
-                                 args(last_id, batch_));
+        rows = co_await ctx.exec(
+            origin_db_, "SELECT id, gid, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+            args(last_id, batch_));
       } else {
-        rows = co_await ctx.exec(origin_db_, "SELECT id, gid, payload FROM outbox WHERE published = 0 ORDER BY id LIMIT ?",
-                                 args(batch_));
+        rows = co_await ctx.exec(
+            origin_db_,
+            "SELECT id, gid, payload FROM outbox WHERE published = 0 ORDER BY id LIMIT ?",
+            args(batch_));
       }
       if (!rows.ok) continue;
       for (size_t i = 0; i < rows.rows.size(); ++i) {
@@ -122,11 +134,13 @@ class Outbox : public Pattern {
         Json payload = Json::parse(rows.text(i, 2));
         if (variant_ == "mark_before_ack") {
           co_await ctx.exec(origin_db_, "UPDATE outbox SET published = 1 WHERE id = ?", args(id));
-          bool ok = co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
+          bool ok =
+              co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
           if (!ok) ctx.count("publish_unacked");
           continue;
         }
-        bool ok = co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
+        bool ok =
+            co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
         if (!ok) {
           ctx.record(Kind::retry, gid, {{"what", "publish"}});
           break;  // keep order: retry this row first on the next poll
@@ -149,11 +163,13 @@ class Outbox : public Pattern {
     TimeUs last_flush = ctx.now_us();
     for (;;) {
       co_await ctx.sleep(poll_us_);
-      DbResult rows = co_await ctx.exec(origin_db_, "SELECT pos, gid, payload FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?",
-                                        args(pos, batch_));
+      DbResult rows = co_await ctx.exec(
+          origin_db_, "SELECT pos, gid, payload FROM outbox WHERE pos > ? ORDER BY pos LIMIT ?",
+          args(pos, batch_));
       if (!rows.ok) continue;
       for (size_t i = 0; i < rows.rows.size(); ++i) {
-        bool ok = co_await ctx.publish(broker_, queue_, rows.text(i, 1), Json::parse(rows.text(i, 2)), publish_timeout_us_);
+        bool ok = co_await ctx.publish(broker_, queue_, rows.text(i, 1),
+                                       Json::parse(rows.text(i, 2)), publish_timeout_us_);
         if (!ok) {
           ctx.record(Kind::retry, rows.text(i, 1), {{"what", "publish"}});
           break;
@@ -197,19 +213,36 @@ class Outbox : public Pattern {
 PatternInfo outbox_info() {
   PatternInfo p;
   p.name = "outbox";
-  p.summary = "transactional outbox with a polling or log-tailing relay and deduplicating consumers";
+  p.summary =
+      "transactional outbox with a polling or log-tailing relay and deduplicating consumers";
   p.variants = {
-      {"correct", "outbox row in the business transaction; mark after broker ack; consumer dedupes in the effect's transaction", {}},
-      {"dual_write_publish_first", "no outbox: publish, then commit; a crash or abort before commit leaves a phantom", {"no_phantom", "atomicity"}},
-      {"dual_write_commit_first", "no outbox: commit, then publish; a crash between loses the event", {"no_lost", "atomicity"}},
-      {"watermark_polling", "relay polls id > last_id; ids commit out of order, so a late commit is skipped forever", {"no_lost", "atomicity"}},
-      {"mark_before_ack", "relay marks a row published before the broker acks; a dropped publish is lost", {"no_lost", "atomicity"}},
-      {"consumer_no_dedupe", "consumer applies every delivery; a redelivery applies twice", {"exactly_once", "conservation"}},
-      {"dedupe_separate_txn", "dedupe row committed before the effect; a crash between loses the effect", {"no_lost", "atomicity"}},
+      {"correct",
+       "outbox row in the business transaction; mark after broker ack; consumer dedupes in the "
+       "effect's transaction",
+       {}},
+      {"dual_write_publish_first",
+       "no outbox: publish, then commit; a crash or abort before commit leaves a phantom",
+       {"no_phantom", "atomicity"}},
+      {"dual_write_commit_first",
+       "no outbox: commit, then publish; a crash between loses the event",
+       {"no_lost", "atomicity"}},
+      {"watermark_polling",
+       "relay polls id > last_id; ids commit out of order, so a late commit is skipped forever",
+       {"no_lost", "atomicity"}},
+      {"mark_before_ack",
+       "relay marks a row published before the broker acks; a dropped publish is lost",
+       {"no_lost", "atomicity"}},
+      {"consumer_no_dedupe",
+       "consumer applies every delivery; a redelivery applies twice",
+       {"exactly_once", "conservation"}},
+      {"dedupe_separate_txn",
+       "dedupe row committed before the effect; a crash between loses the effect",
+       {"no_lost", "atomicity"}},
   };
   p.workloads = {"transfer", "order"};
   // per_key_order holds for the log-tailing relay; scenarios that want it list it.
-  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.invariants = {"conservation", "atomicity",    "no_lost",
+                  "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
   p.make = [](const std::string& v) { return std::make_unique<Outbox>(v); };
   return p;

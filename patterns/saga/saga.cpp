@@ -33,7 +33,8 @@ class Saga : public Pattern {
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
     Json body = {{"kind", "saga"}, {"txn", t.to_json()}};
-    co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(body), tm_.config().request_timeout_us);
+    co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(body),
+                     tm_.config().request_timeout_us);
   }
 
  private:
@@ -47,10 +48,14 @@ class Saga : public Pattern {
 PatternInfo saga_info() {
   PatternInfo p;
   p.name = "saga";
-  p.summary = "saga with a dtm-like coordinator: actions in order, compensations in reverse, barrier-guarded";
+  p.summary =
+      "saga with a dtm-like coordinator: actions in order, compensations in reverse, "
+      "barrier-guarded";
   p.variants = {
       {"correct", "actions and compensations guarded by the barrier", {}},
-      {"no_barrier", "no barrier: a retried action applies twice and a compensation of an action that never ran changes money",
+      {"no_barrier",
+       "no barrier: a retried action applies twice and a compensation of an action that never ran "
+       "changes money",
        {"atomicity", "conservation", "exactly_once"}},
   };
   p.workloads = {"transfer", "order"};

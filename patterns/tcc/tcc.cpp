@@ -14,7 +14,9 @@ namespace dtx {
 
 namespace {
 
-Json gid_body(const std::string& gid) { return Json{{"gid", gid}}; }
+Json gid_body(const std::string& gid) {
+  return Json{{"gid", gid}};
+}
 
 class Tcc : public Pattern {
  public:
@@ -22,7 +24,8 @@ class Tcc : public Pattern {
 
   void configure(Reader& p) override {
     tm_.configure(p);
-    try_timeout_us_ = p.millis_us("try_timeout_ms", 3000, "the application's Try call timeout (ms)");
+    try_timeout_us_ =
+        p.millis_us("try_timeout_ms", 3000, "the application's Try call timeout (ms)");
     try_delay_us_ = p.millis_us("try_delay_ms", 0, "a Try's transaction stays open this long (ms)");
   }
 
@@ -46,18 +49,21 @@ class Tcc : public Pattern {
   Task<void> begin(Context ctx, BusinessTxn t) override {
     TimeUs rt = tm_.config().request_timeout_us;
     Json prep = {{"kind", "tcc"}, {"txn", t.to_json()}};
-    if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS") co_return;
+    if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS")
+      co_return;
     for (size_t i = 0; i < t.branches.size(); ++i) {
       const Branch& b = t.branches[i];
       Json reg = {{"gid", t.gid}, {"branch", b.name}, {"pos", static_cast<int64_t>(i)}};
-      if (co_await tm_call(ctx, tm_.name(), "tm.register", t.gid, std::move(reg), rt) != "SUCCESS") {
+      if (co_await tm_call(ctx, tm_.name(), "tm.register", t.gid, std::move(reg), rt) !=
+          "SUCCESS") {
         co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
         co_return;
       }
       Message m;
       m.type = "branch.try";
       m.gid = t.gid;
-      m.body = {{"txn", t.to_json()}, {"branch", b.name}, {"branch_id", tm_.branch_id(i)}, {"op", "try"}};
+      m.body = {
+          {"txn", t.to_json()}, {"branch", b.name}, {"branch_id", tm_.branch_id(i)}, {"op", "try"}};
       RpcResult r = co_await ctx.call(b.service, std::move(m), try_timeout_us_);
       if (!r.ok || !r.reply.body.is_object() || r.reply.body.value("result", "") != "SUCCESS") {
         co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
@@ -81,16 +87,31 @@ PatternInfo tcc_info() {
   p.name = "tcc";
   p.summary = "TCC with a dtm-like coordinator and the sub-transaction barrier";
   p.variants = {
-      {"correct", "every branch operation guarded by the barrier (INSERT OR IGNORE in the branch's transaction)", {}},
-      {"no_null_compensation_guard", "a Cancel whose Try never ran unfreezes what was never frozen", {"tcc_null_compensation"}},
-      {"no_anti_hanging_guard", "a Try delayed past its Cancel still freezes: an orphan reservation", {"tcc_no_hanging", "tcc_no_orphan"}},
-      {"check_then_act_guard", "guards by SELECT then act; a Cancel during a slow Try misses it and the reservation is orphaned; retried Cancels are not deduplicated either", {"tcc_no_orphan", "exactly_once"}},
-      {"non_idempotent_confirm", "Confirm without the barrier; a retried Confirm applies twice", {"conservation", "exactly_once"}},
-      {"shared_branch_id", "every branch gets id 01; two branches in one database collide and one is skipped", {"atomicity", "conservation"}},
+      {"correct",
+       "every branch operation guarded by the barrier (INSERT OR IGNORE in the branch's "
+       "transaction)",
+       {}},
+      {"no_null_compensation_guard",
+       "a Cancel whose Try never ran unfreezes what was never frozen",
+       {"tcc_null_compensation"}},
+      {"no_anti_hanging_guard",
+       "a Try delayed past its Cancel still freezes: an orphan reservation",
+       {"tcc_no_hanging", "tcc_no_orphan"}},
+      {"check_then_act_guard",
+       "guards by SELECT then act; a Cancel during a slow Try misses it and the reservation is "
+       "orphaned; retried Cancels are not deduplicated either",
+       {"tcc_no_orphan", "exactly_once"}},
+      {"non_idempotent_confirm",
+       "Confirm without the barrier; a retried Confirm applies twice",
+       {"conservation", "exactly_once"}},
+      {"shared_branch_id",
+       "every branch gets id 01; two branches in one database collide and one is skipped",
+       {"atomicity", "conservation"}},
   };
   p.workloads = {"transfer", "order"};
-  p.invariants = {"conservation",  "atomicity",          "exactly_once",         "tcc_no_orphan",
-                  "tcc_no_hanging", "tcc_null_compensation", "termination"};
+  p.invariants = {"conservation",  "atomicity",      "exactly_once",
+                  "tcc_no_orphan", "tcc_no_hanging", "tcc_null_compensation",
+                  "termination"};
   p.needs_coordinator = true;
   p.make = [](const std::string& v) { return std::make_unique<Tcc>(v); };
   return p;

@@ -13,7 +13,9 @@ namespace dtx {
 
 namespace {
 
-Json gid_body(const std::string& gid) { return Json{{"gid", gid}}; }
+Json gid_body(const std::string& gid) {
+  return Json{{"gid", gid}};
+}
 
 class TwoPhaseMessage : public Pattern {
  public:
@@ -21,11 +23,17 @@ class TwoPhaseMessage : public Pattern {
 
   void configure(Reader& p) override {
     tm_.configure(p);
-    business_delay_us_ = p.millis_us("business_delay_ms", 0, "local transaction stays open this long before commit (ms)");
-    gap_us_ = p.millis_us("barrier_gap_ms", 1, "barrier_separate_txn: time between the two transactions (ms)");
-    submit_delay_us_ = p.millis_us("submit_delay_ms", 0, "app work between the local commit and submit (ms)");
-    wait_result_ = p.boolean("wait_result", false, "submit waits until the downstream branches have run (dtm's WaitResult)");
-    checkback_max_ = p.integer("checkback_max", 3, 1, 1000, "checkback_select_heuristic: 'not found' answers before rollback");
+    business_delay_us_ = p.millis_us("business_delay_ms", 0,
+                                     "local transaction stays open this long before commit (ms)");
+    gap_us_ = p.millis_us("barrier_gap_ms", 1,
+                          "barrier_separate_txn: time between the two transactions (ms)");
+    submit_delay_us_ =
+        p.millis_us("submit_delay_ms", 0, "app work between the local commit and submit (ms)");
+    wait_result_ =
+        p.boolean("wait_result", false,
+                  "submit waits until the downstream branches have run (dtm's WaitResult)");
+    checkback_max_ = p.integer("checkback_max", 3, 1, 1000,
+                               "checkback_select_heuristic: 'not found' answers before rollback");
   }
 
   void setup(Setup& s) override {
@@ -39,14 +47,16 @@ class TwoPhaseMessage : public Pattern {
       for (Context c : s.instances(svc)) install_branch_server(c, workload_, {});
     }
     for (Context c : s.instances(origin_svc_)) {
-      c.handle("msg.query_prepared", [this, c](Message m) { return query_prepared(c, std::move(m)); });
+      c.handle("msg.query_prepared",
+               [this, c](Message m) { return query_prepared(c, std::move(m)); });
     }
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
     TimeUs rt = tm_.config().request_timeout_us;
     Json prep = {{"kind", "msg"}, {"txn", t.to_json()}, {"checkback", ctx.name()}};
-    if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS") co_return;
+    if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS")
+      co_return;
     Txn tx = ctx.begin(origin_db_, t.gid);
     if (variant_ == "barrier_separate_txn") {
       BarrierDecision d = co_await barrier_enter(tx, t.gid, "00", "msg");
@@ -81,7 +91,8 @@ class TwoPhaseMessage : public Pattern {
     if (submit_delay_us_ > 0) co_await ctx.sleep(submit_delay_us_);
     Json submit = gid_body(t.gid);
     if (wait_result_) submit["wait"] = true;
-    std::string result = co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, std::move(submit), rt);
+    std::string result =
+        co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, std::move(submit), rt);
     if (wait_result_) ctx.record(Kind::note, t.gid, {{"text", "submit answered " + result}});
   }
 
@@ -91,7 +102,8 @@ class TwoPhaseMessage : public Pattern {
     if (variant_ == "checkback_select_heuristic" || variant_ == "checkback_select_unknown") {
       bool found = co_await barrier_row_exists(c, origin_db_, gid);
       if (found) co_return reply_result("SUCCESS");
-      bool give_up = variant_ == "checkback_select_heuristic" && m.body.value("check", 1) >= checkback_max_;
+      bool give_up =
+          variant_ == "checkback_select_heuristic" && m.body.value("check", 1) >= checkback_max_;
       co_return reply_result(give_up ? "FAILURE" : "ONGOING");
     }
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);
@@ -112,16 +124,34 @@ class TwoPhaseMessage : public Pattern {
 PatternInfo two_phase_message_info() {
   PatternInfo p;
   p.name = "two_phase_message";
-  p.summary = "dtm's 2-phase message: prepare, local txn with barrier, submit; check-back by INSERT OR IGNORE";
+  p.summary =
+      "dtm's 2-phase message: prepare, local txn with barrier, submit; check-back by INSERT OR "
+      "IGNORE";
   p.variants = {
-      {"correct", "barrier row in the business transaction; check-back inserts the same key with reason 'rollback'", {}},
-      {"checkback_select_heuristic", "RocketMQ-style check-back by SELECT; 'not found' N times => rollback; a stall longer than that commits a debit without its credit", {"atomicity", "conservation", "no_lost"}},
-      {"checkback_select_unknown", "check-back by SELECT; 'not found' => keep waiting; a crash before commit leaves the message prepared forever", {"termination"}},
-      {"barrier_separate_txn", "barrier row and business write in separate transactions; a crash between makes the check-back say committed without the effect", {"atomicity", "conservation", "no_phantom"}},
-      {"submit_before_commit", "submit, then commit; a failed or crashed commit leaves downstream effects without their origin", {"atomicity", "conservation", "no_phantom"}},
+      {"correct",
+       "barrier row in the business transaction; check-back inserts the same key with reason "
+       "'rollback'",
+       {}},
+      {"checkback_select_heuristic",
+       "RocketMQ-style check-back by SELECT; 'not found' N times => rollback; a stall longer than "
+       "that commits a debit without its credit",
+       {"atomicity", "conservation", "no_lost"}},
+      {"checkback_select_unknown",
+       "check-back by SELECT; 'not found' => keep waiting; a crash before commit leaves the "
+       "message prepared forever",
+       {"termination"}},
+      {"barrier_separate_txn",
+       "barrier row and business write in separate transactions; a crash between makes the "
+       "check-back say committed without the effect",
+       {"atomicity", "conservation", "no_phantom"}},
+      {"submit_before_commit",
+       "submit, then commit; a failed or crashed commit leaves downstream effects without their "
+       "origin",
+       {"atomicity", "conservation", "no_phantom"}},
   };
   p.workloads = {"transfer", "order"};
-  p.invariants = {"conservation", "atomicity", "no_lost", "no_phantom", "exactly_once", "termination"};
+  p.invariants = {"conservation", "atomicity",    "no_lost",
+                  "no_phantom",   "exactly_once", "termination"};
   p.needs_coordinator = true;
   p.make = [](const std::string& v) { return std::make_unique<TwoPhaseMessage>(v); };
   return p;

@@ -19,7 +19,11 @@ const Branch* BusinessTxn::branch(const std::string& name) const {
 Json BusinessTxn::to_json() const {
   Json bs = Json::array();
   for (const auto& b : branches) {
-    bs.push_back({{"name", b.name}, {"service", b.service}, {"db", b.db}, {"key", b.key}, {"delta", b.delta},
+    bs.push_back({{"name", b.name},
+                  {"service", b.service},
+                  {"db", b.db},
+                  {"key", b.key},
+                  {"delta", b.delta},
                   {"refuse", b.refuse}});
   }
   return {{"gid", gid}, {"order_key", order_key}, {"branches", bs}};
@@ -30,7 +34,8 @@ BusinessTxn BusinessTxn::from_json(const Json& j) {
   t.gid = j.at("gid");
   t.order_key = j.value("order_key", "");
   for (const auto& b : j.at("branches")) {
-    t.branches.push_back({b.at("name"), b.at("service"), b.at("db"), b.at("key"), b.at("delta"), b.value("refuse", false)});
+    t.branches.push_back({b.at("name"), b.at("service"), b.at("db"), b.at("key"), b.at("delta"),
+                          b.value("refuse", false)});
   }
   return t;
 }
@@ -49,21 +54,26 @@ std::string Workload::service(const std::string& role) const {
 void Workload::setup(World& world, const std::vector<ServiceSpec>& services) {
   for (const auto& role : roles()) {
     std::string svc = service(role);
-    auto it = std::find_if(services.begin(), services.end(), [&](const ServiceSpec& s) { return s.name == svc; });
+    auto it = std::find_if(services.begin(), services.end(),
+                           [&](const ServiceSpec& s) { return s.name == svc; });
     if (it == services.end())
-      throw InputError("$.workload.services." + role + ": expected the name of a service in $.topology.services (looked for '" +
+      throw InputError("$.workload.services." + role +
+                       ": expected the name of a service in $.topology.services (looked for '" +
                        svc + "')");
     Database& db = *world.databases().at(it->database);
     db.exec_now(
-        "CREATE TABLE IF NOT EXISTS ledger(key TEXT PRIMARY KEY, balance INTEGER NOT NULL, frozen INTEGER NOT NULL DEFAULT 0)");
+        "CREATE TABLE IF NOT EXISTS ledger(key TEXT PRIMARY KEY, balance INTEGER NOT NULL, frozen "
+        "INTEGER NOT NULL DEFAULT 0)");
     db.exec_now(
-        "CREATE TABLE IF NOT EXISTS reservations(gid TEXT NOT NULL, branch TEXT NOT NULL, key TEXT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS reservations(gid TEXT NOT NULL, branch TEXT NOT NULL, key TEXT "
+        "NOT NULL, "
         "amount INTEGER NOT NULL, PRIMARY KEY(gid, branch))");
     for (const auto& [key, balance] : initial_rows(role)) {
       db.exec_now("INSERT OR REPLACE INTO ledger(key, balance) VALUES(?, ?)", {key, balance});
       initial_money_ += balance;
     }
-    if (std::find(dbs_.begin(), dbs_.end(), it->database) == dbs_.end()) dbs_.push_back(it->database);
+    if (std::find(dbs_.begin(), dbs_.end(), it->database) == dbs_.end())
+      dbs_.push_back(it->database);
     db_of_[svc] = it->database;
   }
 }
@@ -90,25 +100,31 @@ FinalState Workload::final_state(World& world) const {
     Database& db = *world.databases().at(name);
     DbResult r = db.snapshot("SELECT COALESCE(SUM(balance + frozen), 0) FROM ledger");
     f.money_final += r.integer();
-    DbResult res = db.snapshot("SELECT gid, SUM(amount) FROM reservations GROUP BY gid ORDER BY gid");
-    for (size_t i = 0; i < res.rows.size(); ++i) f.open_reservations[res.text(i, 0)] += res.integer(i, 1);
+    DbResult res =
+        db.snapshot("SELECT gid, SUM(amount) FROM reservations GROUP BY gid ORDER BY gid");
+    for (size_t i = 0; i < res.rows.size(); ++i)
+      f.open_reservations[res.text(i, 0)] += res.integer(i, 1);
   }
   return f;
 }
 
-Json Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money, int64_t amount) const {
-  return {{"branch", b.name}, {"op", op},         {"key", t.order_key}, {"account", b.key},
-          {"money", money},  {"amount", amount}, {"origin", t.origin().name}};
+Json Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
+                      int64_t amount) const {
+  return {{"branch", b.name}, {"op", op},         {"key", t.order_key},       {"account", b.key},
+          {"money", money},   {"amount", amount}, {"origin", t.origin().name}};
 }
 
 namespace {
-bool failed(const DbResult& r) { return !r.ok; }
+bool failed(const DbResult& r) {
+  return !r.ok;
+}
 }  // namespace
 
 Task<BranchOutcome> Workload::action(Txn& tx, const BusinessTxn& t, const Branch& b) const {
   if (b.refuse) co_return BranchOutcome::refused;
-  DbResult r = co_await tx.exec("UPDATE ledger SET balance = balance + ?1 WHERE key = ?2 AND balance + ?1 >= 0",
-                                args(b.delta, b.key));
+  DbResult r = co_await tx.exec(
+      "UPDATE ledger SET balance = balance + ?1 WHERE key = ?2 AND balance + ?1 >= 0",
+      args(b.delta, b.key));
   if (failed(r)) co_return BranchOutcome::error;
   if (r.changes == 0) co_return BranchOutcome::refused;
   tx.effect(effect(t, b, "action", b.delta, std::abs(b.delta)));
@@ -116,7 +132,8 @@ Task<BranchOutcome> Workload::action(Txn& tx, const BusinessTxn& t, const Branch
 }
 
 Task<BranchOutcome> Workload::compensate(Txn& tx, const BusinessTxn& t, const Branch& b) const {
-  DbResult r = co_await tx.exec("UPDATE ledger SET balance = balance - ?1 WHERE key = ?2", args(b.delta, b.key));
+  DbResult r = co_await tx.exec("UPDATE ledger SET balance = balance - ?1 WHERE key = ?2",
+                                args(b.delta, b.key));
   if (failed(r)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "compensate", -b.delta, std::abs(b.delta)));
   co_return BranchOutcome::applied;
@@ -129,13 +146,15 @@ Task<BranchOutcome> Workload::try_op(Txn& tx, const BusinessTxn& t, const Branch
   int64_t a = std::abs(b.delta);
   if (b.delta < 0) {
     DbResult r = co_await tx.exec(
-        "UPDATE ledger SET balance = balance - ?1, frozen = frozen + ?1 WHERE key = ?2 AND balance >= ?1",
+        "UPDATE ledger SET balance = balance - ?1, frozen = frozen + ?1 WHERE key = ?2 AND balance "
+        ">= ?1",
         args(a, b.key));
     if (failed(r)) co_return BranchOutcome::error;
     if (r.changes == 0) co_return BranchOutcome::refused;
   }
-  DbResult ins = co_await tx.exec("INSERT INTO reservations(gid, branch, key, amount) VALUES(?, ?, ?, ?)",
-                                  args(t.gid, b.name, b.key, b.delta < 0 ? a : 0));
+  DbResult ins =
+      co_await tx.exec("INSERT INTO reservations(gid, branch, key, amount) VALUES(?, ?, ?, ?)",
+                       args(t.gid, b.name, b.key, b.delta < 0 ? a : 0));
   if (failed(ins)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "try", 0, a));
   co_return BranchOutcome::applied;
@@ -152,7 +171,8 @@ Task<BranchOutcome> Workload::confirm(Txn& tx, const BusinessTxn& t, const Branc
     r = co_await tx.exec("UPDATE ledger SET balance = balance + ?1 WHERE key = ?2", args(a, b.key));
   }
   if (failed(r)) co_return BranchOutcome::error;
-  DbResult d = co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?", args(t.gid, b.name));
+  DbResult d = co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?",
+                                args(t.gid, b.name));
   if (failed(d)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "confirm", b.delta, a));
   co_return BranchOutcome::applied;
@@ -161,11 +181,13 @@ Task<BranchOutcome> Workload::confirm(Txn& tx, const BusinessTxn& t, const Branc
 Task<BranchOutcome> Workload::cancel(Txn& tx, const BusinessTxn& t, const Branch& b) const {
   int64_t a = std::abs(b.delta);
   if (b.delta < 0) {
-    DbResult r = co_await tx.exec("UPDATE ledger SET balance = balance + ?1, frozen = frozen - ?1 WHERE key = ?2",
-                                  args(a, b.key));
+    DbResult r = co_await tx.exec(
+        "UPDATE ledger SET balance = balance + ?1, frozen = frozen - ?1 WHERE key = ?2",
+        args(a, b.key));
     if (failed(r)) co_return BranchOutcome::error;
   }
-  DbResult d = co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?", args(t.gid, b.name));
+  DbResult d = co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?",
+                                args(t.gid, b.name));
   if (failed(d)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "cancel", 0, b.delta < 0 ? a : 0));
   co_return BranchOutcome::applied;
@@ -179,7 +201,9 @@ std::string gid_for(uint64_t i) {
   return buf;
 }
 
-std::string account(const char* prefix, int64_t i) { return std::string(prefix) + std::to_string(i); }
+std::string account(const char* prefix, int64_t i) {
+  return std::string(prefix) + std::to_string(i);
+}
 
 // The seed's inter-bank transfer: debit an account at the source bank, credit one at the target.
 class TransferWorkload : public Workload {
@@ -189,10 +213,12 @@ class TransferWorkload : public Workload {
   std::vector<std::string> roles() const override { return {"source", "target"}; }
 
  protected:
-  std::vector<std::pair<std::string, int64_t>> initial_rows(const std::string& role) const override {
+  std::vector<std::pair<std::string, int64_t>> initial_rows(
+      const std::string& role) const override {
     std::vector<std::pair<std::string, int64_t>> rows;
     const char* prefix = role == "source" ? "A" : "B";
-    for (int64_t i = 0; i < spec_.accounts; ++i) rows.push_back({account(prefix, i), spec_.initial_balance});
+    for (int64_t i = 0; i < spec_.accounts; ++i)
+      rows.push_back({account(prefix, i), spec_.initial_balance});
     return rows;
   }
   BusinessTxn make(uint64_t index, Random& rng) const override {
@@ -219,14 +245,16 @@ class OrderWorkload : public Workload {
   std::vector<std::string> roles() const override { return {"order", "stock", "payment"}; }
 
  protected:
-  std::vector<std::pair<std::string, int64_t>> initial_rows(const std::string& role) const override {
+  std::vector<std::pair<std::string, int64_t>> initial_rows(
+      const std::string& role) const override {
     std::vector<std::pair<std::string, int64_t>> rows;
     if (role == "order") {
       rows.push_back({"sales", 0});
       return rows;
     }
     const char* prefix = role == "stock" ? "P" : "C";
-    for (int64_t i = 0; i < spec_.accounts; ++i) rows.push_back({account(prefix, i), spec_.initial_balance});
+    for (int64_t i = 0; i < spec_.accounts; ++i)
+      rows.push_back({account(prefix, i), spec_.initial_balance});
     return rows;
   }
   BusinessTxn make(uint64_t index, Random& rng) const override {

@@ -30,7 +30,7 @@ struct Branch {
 struct BusinessTxn {
   std::string gid;
   TimeUs at_us = 0;
-  std::string order_key;  // aggregate whose events must stay in commit order
+  std::string order_key;         // aggregate whose events must stay in commit order
   std::vector<Branch> branches;  // branches[0] is the origin for message-based patterns
 
   const Branch& origin() const { return branches.front(); }
@@ -65,13 +65,15 @@ class Workload {
   Task<BranchOutcome> cancel(Txn& tx, const BusinessTxn& t, const Branch& b) const;
 
  protected:
-  virtual std::vector<std::pair<std::string, int64_t>> initial_rows(const std::string& role) const = 0;
+  virtual std::vector<std::pair<std::string, int64_t>> initial_rows(
+      const std::string& role) const = 0;
   virtual BusinessTxn make(uint64_t index, Random& rng) const = 0;
   WorkloadSpec spec_;
 
  public:
   // The detail of an `effect` event (see sim/check/checkers.hpp for the convention).
-  Json effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money, int64_t amount) const;
+  Json effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
+              int64_t amount) const;
 
  private:
   int64_t initial_money_ = 0;

@@ -18,7 +18,8 @@ Scenario explore_scenario(const Scenario& s, const ExploreOptions& o) {
   return x;
 }
 
-FaultSpec fault(const std::string& kind, TimeUs at, TimeUs duration, const std::string& node, uint64_t msg = 0) {
+FaultSpec fault(const std::string& kind, TimeUs at, TimeUs duration, const std::string& node,
+                uint64_t msg = 0) {
   FaultSpec f;
   f.kind = kind;
   f.at_us = std::max<TimeUs>(0, at);
@@ -31,32 +32,43 @@ FaultSpec fault(const std::string& kind, TimeUs at, TimeUs duration, const std::
 std::vector<ExplorePoint> points_from(const RunResult& base, const ExploreOptions& o) {
   std::map<std::pair<std::string, uint64_t>, std::string> owner;  // (db, txn) -> owner node
   std::vector<ExplorePoint> pts;
-  auto add = [&](std::string what, FaultSpec f) { pts.push_back({std::move(what), {std::move(f)}, {}}); };
+  auto add = [&](std::string what, FaultSpec f) {
+    pts.push_back({std::move(what), {std::move(f)}, {}});
+  };
   for (const auto& e : base.history) {
     const Json& d = e.detail;
     // Protocol steps carry a global transaction id; idle polls and subscriptions do not.
     if (e.gid.empty() && e.kind != Kind::db_begin) continue;
-    if (e.kind == Kind::db_begin && d.is_object()) owner[{e.node, d.value("txn", uint64_t{0})}] = d.value("owner", "");
+    if (e.kind == Kind::db_begin && d.is_object())
+      owner[{e.node, d.value("txn", uint64_t{0})}] = d.value("owner", "");
     if (e.kind == Kind::db_commit && d.is_object()) {
       std::string who = owner[{e.node, d.value("txn", uint64_t{0})}];
-      std::string at = " at t=" + std::to_string(e.t_us) + "us (event " + std::to_string(e.id) + ")";
+      std::string at =
+          " at t=" + std::to_string(e.t_us) + "us (event " + std::to_string(e.id) + ")";
       if (!who.empty()) {
-        add("crash " + who + " just before its commit on " + e.node + at, fault("crash", e.t_us - 1, o.restart_us, who));
-        add("crash " + who + " just after its commit on " + e.node + at, fault("crash", e.t_us + 1, o.restart_us, who));
+        add("crash " + who + " just before its commit on " + e.node + at,
+            fault("crash", e.t_us - 1, o.restart_us, who));
+        add("crash " + who + " just after its commit on " + e.node + at,
+            fault("crash", e.t_us + 1, o.restart_us, who));
       }
-      add("stall " + e.node + " before a commit" + at, fault("db_stall", e.t_us - 1, o.stall_us, e.node));
+      add("stall " + e.node + " before a commit" + at,
+          fault("db_stall", e.t_us - 1, o.stall_us, e.node));
     }
     if (e.kind == Kind::send) {
-      std::string at = " (message " + std::to_string(e.msg) + " " + e.node + "->" + e.peer + ", event " + std::to_string(e.id) + ")";
-      add("crash " + e.node + " just after a send" + at, fault("crash", e.t_us + 1, o.restart_us, e.node));
+      std::string at = " (message " + std::to_string(e.msg) + " " + e.node + "->" + e.peer +
+                       ", event " + std::to_string(e.id) + ")";
+      add("crash " + e.node + " just after a send" + at,
+          fault("crash", e.t_us + 1, o.restart_us, e.node));
       add("drop" + at, fault("drop_message", 0, 0, "", e.msg));
       add("duplicate" + at, fault("duplicate_message", 0, 0, "", e.msg));
-      add("delay " + std::to_string(o.delay_us / 1000) + " ms" + at, fault("delay_message", 0, o.delay_us, "", e.msg));
+      add("delay " + std::to_string(o.delay_us / 1000) + " ms" + at,
+          fault("delay_message", 0, o.delay_us, "", e.msg));
     }
   }
   if (pts.size() > o.max_points) {  // even, deterministic sample
     std::vector<ExplorePoint> sample;
-    for (size_t i = 0; i < o.max_points; ++i) sample.push_back(std::move(pts[i * pts.size() / o.max_points]));
+    for (size_t i = 0; i < o.max_points; ++i)
+      sample.push_back(std::move(pts[i * pts.size() / o.max_points]));
     pts = std::move(sample);
   }
   return pts;
@@ -78,7 +90,8 @@ ExploreResult explore(const Scenario& s, const ExploreOptions& o) {
   // Faults fire only before the heal time: put it after the last point.
   TimeUs last = 0;
   for (const auto& p : pts) last = std::max(last, p.faults.front().at_us);
-  x.heal_us = std::max(x.heal_us, last + std::max({o.restart_us, o.stall_us, o.delay_us}) + kUsPerMs);
+  x.heal_us =
+      std::max(x.heal_us, last + std::max({o.restart_us, o.stall_us, o.delay_us}) + kUsPerMs);
   out.points = pts.size();
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -137,17 +150,21 @@ TimeUs faults_end(const std::vector<FaultSpec>& faults) {
 
 }  // namespace
 
-ShrinkResult shrink(const Scenario& s, uint64_t seed, const std::string& pattern, const std::string& invariant_wanted) {
+ShrinkResult shrink(const Scenario& s, uint64_t seed, const std::string& pattern,
+                    const std::string& invariant_wanted) {
   RunOptions o;
   o.seed = seed;
   o.pattern = pattern;
   o.keep_history = false;
   RunResult first = run_scenario(s, o);
   if (first.violations.empty())
-    throw InputError(s.file + ": seed " + std::to_string(seed) + " with " + pattern + " violates no invariant; nothing to shrink");
-  std::string invariant = invariant_wanted.empty() ? first.violations.front().invariant : invariant_wanted;
+    throw InputError(s.file + ": seed " + std::to_string(seed) + " with " + pattern +
+                     " violates no invariant; nothing to shrink");
+  std::string invariant =
+      invariant_wanted.empty() ? first.violations.front().invariant : invariant_wanted;
   if (!first.violated().count(invariant))
-    throw InputError("--invariant: seed " + std::to_string(seed) + " does not violate '" + invariant + "'");
+    throw InputError("--invariant: seed " + std::to_string(seed) + " does not violate '" +
+                     invariant + "'");
   Shrinker sh{s, first.pattern + ":" + first.variant, invariant, seed};
   sh.base.swarm.enabled = false;
   std::vector<FaultSpec> faults = first.faults;
@@ -158,7 +175,8 @@ ShrinkResult shrink(const Scenario& s, uint64_t seed, const std::string& pattern
   out.faults_before = faults.size();
   out.count_before = count;
   // Fewest faults: remove chunks, halving the chunk size (ddmin without complements).
-  for (size_t chunk = std::max<size_t>(1, faults.size() / 2); chunk >= 1 && !faults.empty(); chunk /= 2) {
+  for (size_t chunk = std::max<size_t>(1, faults.size() / 2); chunk >= 1 && !faults.empty();
+       chunk /= 2) {
     for (size_t i = 0; i < faults.size();) {
       std::vector<FaultSpec> trial;
       for (size_t j = 0; j < faults.size(); ++j)
@@ -189,10 +207,11 @@ ShrinkResult shrink(const Scenario& s, uint64_t seed, const std::string& pattern
   out.runs = sh.runs + 1;
   Json doc = s.raw;
   doc["name"] = s.name + "-shrunk";
-  doc["description"] = "Shrunk from " + s.file + " seed " + std::to_string(seed) + " (" + sh.pattern + "): " +
-                       std::to_string(out.faults_after) + " of " + std::to_string(out.faults_before) + " faults, " +
-                       std::to_string(count) + " of " + std::to_string(out.count_before) + " transactions; still violates " +
-                       invariant + ".";
+  doc["description"] = "Shrunk from " + s.file + " seed " + std::to_string(seed) + " (" +
+                       sh.pattern + "): " + std::to_string(out.faults_after) + " of " +
+                       std::to_string(out.faults_before) + " faults, " + std::to_string(count) +
+                       " of " + std::to_string(out.count_before) +
+                       " transactions; still violates " + invariant + ".";
   doc["seed"] = seed;
   doc["pattern"]["name"] = first.pattern;
   doc["pattern"]["variant"] = first.variant;

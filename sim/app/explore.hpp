@@ -50,6 +50,7 @@ struct ShrinkResult {
   size_t runs = 0;
 };
 
-ShrinkResult shrink(const Scenario& s, uint64_t seed, const std::string& pattern, const std::string& invariant);
+ShrinkResult shrink(const Scenario& s, uint64_t seed, const std::string& pattern,
+                    const std::string& invariant);
 
 }  // namespace dtx

@@ -16,15 +16,16 @@ namespace dtx {
 namespace {
 
 struct Options {
-  std::string scenario, seeds, pattern, shard, db = "results/dtxsim.db", report, baseline, out, invariant;
+  std::string scenario, seeds, pattern, shard, db = "results/dtxsim.db", report, baseline, out,
+                                               invariant;
   std::string patterns = "all";
   std::vector<std::string> inputs;
   int jobs = 1;
   uint64_t seed = 0;
   int64_t count = 0;
   bool write = false, quiet = false;
-  CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr, *regress = nullptr,
-           *explore = nullptr, *shrink = nullptr;
+  CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr,
+           *regress = nullptr, *explore = nullptr, *shrink = nullptr;
 };
 Options g;
 
@@ -32,7 +33,6 @@ void ensure_parent(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos) return;
   std::string dir = path.substr(0, slash);
-  std::string cmd;
   for (size_t i = 0; i <= dir.size(); ++i) {
     if (i == dir.size() || dir[i] == '/') {
       std::string part = dir.substr(0, i);
@@ -53,19 +53,24 @@ std::vector<std::string> pattern_list(const Scenario& s, const std::string& spec
   std::string cur;
   for (size_t i = 0; i <= spec.size(); ++i) {
     if (i == spec.size() || spec[i] == ',') {
-      if (!cur.empty()) out.push_back(resolve_pattern(cur, "--patterns").first + ":" + resolve_pattern(cur, "--patterns").second);
+      if (!cur.empty())
+        out.push_back(resolve_pattern(cur, "--patterns").first + ":" +
+                      resolve_pattern(cur, "--patterns").second);
       cur.clear();
     } else {
       cur += spec[i];
     }
   }
-  if (out.empty()) throw InputError("--patterns: expected all or a comma-separated list of NAME[:VARIANT]");
+  if (out.empty())
+    throw InputError("--patterns: expected all or a comma-separated list of NAME[:VARIANT]");
   return out;
 }
 
 void print_stats(const SweepStats& st, const std::string& db) {
-  std::cout << "runs planned " << st.planned << ", already stored " << st.skipped << ", ran " << st.ran << ", with violations "
-            << st.violating << (st.interrupted ? " (interrupted: re-run to resume)" : "") << "\nresults: " << db << "\n";
+  std::cout << "runs planned " << st.planned << ", already stored " << st.skipped << ", ran "
+            << st.ran << ", with violations " << st.violating
+            << (st.interrupted ? " (interrupted: re-run to resume)" : "") << "\nresults: " << db
+            << "\n";
 }
 
 int do_sweep() {
@@ -91,7 +96,8 @@ int do_merge() {
       ++n;
     }
   }
-  std::cout << "merged " << n << " runs from " << g.inputs.size() << " databases into " << g.out << "\n";
+  std::cout << "merged " << n << " runs from " << g.inputs.size() << " databases into " << g.out
+            << "\n";
   return 0;
 }
 
@@ -108,8 +114,8 @@ int do_compare() {
   std::vector<StoredRun> mine;
   for (auto& r : db.runs(s.name)) {
     std::string pv = r.pattern + ":" + r.variant;
-    if (r.scenario_hash == hash && r.seed >= seeds.first && r.seed <= seeds.last && r.build == build_id() &&
-        std::find(pats.begin(), pats.end(), pv) != pats.end())
+    if (r.scenario_hash == hash && r.seed >= seeds.first && r.seed <= seeds.last &&
+        r.build == build_id() && std::find(pats.begin(), pats.end(), pv) != pats.end())
       mine.push_back(std::move(r));
   }
   auto sum = summarize(mine);
@@ -151,7 +157,8 @@ int do_regress() {
   if (base.is_discarded()) throw InputError(g.baseline + ": not valid JSON");
   auto problems = compare_baseline(base, sum);
   for (const auto& p : problems) std::cout << "REGRESSION " << p << "\n";
-  std::cout << (problems.empty() ? "no regression against " : std::to_string(problems.size()) + " regression(s) against ")
+  std::cout << (problems.empty() ? "no regression against "
+                                 : std::to_string(problems.size()) + " regression(s) against ")
             << g.baseline << " (" << sum.size() << " pattern/scenario groups)\n";
   return problems.empty() ? 0 : 1;
 }
@@ -163,7 +170,8 @@ int do_explore() {
   if (g.count > 0) o.count = g.count;
   o.jobs = g.jobs;
   ExploreResult r = explore(s, o);
-  std::cout << "explore " << s.name << " with " << r.pattern << ":" << r.variant << ": " << r.points << " fault points";
+  std::cout << "explore " << s.name << " with " << r.pattern << ":" << r.variant << ": " << r.points
+            << " fault points";
   if (!r.baseline_violated.empty()) {
     std::cout << "\n  the fault-free baseline already violates:";
     for (const auto& v : r.baseline_violated) std::cout << " " << v;
@@ -185,9 +193,10 @@ int do_shrink() {
   std::ofstream out(g.out);
   if (!out) throw InputError(g.out + ": cannot open for writing (-o)");
   out << r.scenario.dump(2) << "\n";
-  std::cout << "shrunk " << g.scenario << " seed " << g.seed << " (" << r.invariant << "): faults " << r.faults_before << " -> "
-            << r.faults_after << ", transactions " << r.count_before << " -> " << r.count_after << ", " << r.runs
-            << " runs\nwrote " << g.out << " (replay: dtxsim run " << g.out << ")\n";
+  std::cout << "shrunk " << g.scenario << " seed " << g.seed << " (" << r.invariant << "): faults "
+            << r.faults_before << " -> " << r.faults_after << ", transactions " << r.count_before
+            << " -> " << r.count_after << ", " << r.runs << " runs\nwrote " << g.out
+            << " (replay: dtxsim run " << g.out << ")\n";
   return 0;
 }
 
@@ -207,7 +216,8 @@ void add_extra_verbs(CLI::App& app) {
   g.merge->add_option("out", g.out, "merged database")->required();
   g.merge->add_option("inputs", g.inputs, "shard databases")->required();
 
-  g.compare = app.add_subcommand("compare", "every pattern on the same workload, faults and seeds; a report");
+  g.compare = app.add_subcommand("compare",
+                                 "every pattern on the same workload, faults and seeds; a report");
   g.compare->add_option("scenario", g.scenario, "scenario file")->required();
   g.compare->add_option("--patterns", g.patterns, "all, or NAME[:VARIANT],...");
   g.compare->add_option("--seeds", g.seeds, "seed range A..B")->required();
@@ -218,24 +228,29 @@ void add_extra_verbs(CLI::App& app) {
 
   g.report_cmd = app.add_subcommand("report", "regenerate a report from stored runs");
   g.report_cmd->add_option("--db", g.db, "results database");
-  g.report_cmd->add_option("--report", g.report, "report file (.md or .html; default: Markdown on stdout)");
+  g.report_cmd->add_option("--report", g.report,
+                           "report file (.md or .html; default: Markdown on stdout)");
 
-  g.regress = app.add_subcommand("regress", "compare stored runs against a baseline; exit 1 on a regression");
+  g.regress = app.add_subcommand("regress",
+                                 "compare stored runs against a baseline; exit 1 on a regression");
   g.regress->add_option("--baseline", g.baseline, "baseline file")->required();
   g.regress->add_option("--db", g.db, "results database");
   g.regress->add_flag("--write", g.write, "write the baseline from the database instead");
 
-  g.explore = app.add_subcommand("explore", "crash, stall, drop, duplicate and delay at every protocol step");
+  g.explore = app.add_subcommand("explore",
+                                 "crash, stall, drop, duplicate and delay at every protocol step");
   g.explore->add_option("scenario", g.scenario, "scenario file")->required();
   g.explore->add_option("--pattern", g.pattern, "NAME[:VARIANT] (default: the scenario's)");
-  g.explore->add_option("--count", g.count, "business transactions (default: the scenario's)")->check(CLI::Range(1, 1000000));
+  g.explore->add_option("--count", g.count, "business transactions (default: the scenario's)")
+      ->check(CLI::Range(1, 1000000));
   g.explore->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
 
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();
   g.shrink->add_option("--seed", g.seed, "failing seed")->required();
   g.shrink->add_option("--pattern", g.pattern, "NAME[:VARIANT] (default: the scenario's)");
-  g.shrink->add_option("--invariant", g.invariant, "invariant that must keep failing (default: the first violated)");
+  g.shrink->add_option("--invariant", g.invariant,
+                       "invariant that must keep failing (default: the first violated)");
   g.shrink->add_option("-o,--output", g.out, "minimal scenario file")->required();
 }
 

@@ -14,7 +14,8 @@ using namespace dtx;
 
 namespace {
 
-int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path, bool quiet) {
+int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path,
+            bool quiet) {
   Scenario s = load_scenario(file);
   if (!json_path.empty()) {
     std::ofstream probe(json_path, std::ios::app);
@@ -33,7 +34,8 @@ int cmd_validate(const std::vector<std::string>& files) {
   for (const auto& f : files) {
     Scenario s = load_scenario(f);
     resolve_pattern(s.pattern.name + ":" + s.pattern.variant, f + ": $.pattern");
-    std::cout << f << ": ok (" << s.name << ", " << s.pattern.name << ":" << s.pattern.variant << ")\n";
+    std::cout << f << ": ok (" << s.name << ", " << s.pattern.name << ":" << s.pattern.variant
+              << ")\n";
   }
   return 0;
 }
@@ -44,7 +46,8 @@ Json list_json() {
     Json variants = Json::array();
     for (const auto& v : p.variants) variants.push_back(v.name);
     Json details = Json::array();
-    for (const auto& v : p.variants) details.push_back({{"name", v.name}, {"description", v.description}, {"breaks", v.breaks}});
+    for (const auto& v : p.variants)
+      details.push_back({{"name", v.name}, {"description", v.description}, {"breaks", v.breaks}});
     Json params;
     Reader r = Reader::schema_mode(params, p.name + " parameters");
     p.make("correct")->configure(r);
@@ -71,7 +74,8 @@ int cmd_list(bool json) {
     std::cout << p["name"].get<std::string>() << " — " << p["summary"].get<std::string>() << "\n";
     std::cout << "  workloads: " << p["workloads"].dump() << "\n";
     for (const auto& v : p["variant_details"]) {
-      std::cout << "  " << v["name"].get<std::string>() << ": " << v["description"].get<std::string>();
+      std::cout << "  " << v["name"].get<std::string>() << ": "
+                << v["description"].get<std::string>();
       if (!v["breaks"].empty()) std::cout << " [breaks " << v["breaks"].dump() << "]";
       std::cout << "\n";
     }
@@ -96,7 +100,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a scenario and check its invariants");
   run->add_option("scenario", file, "scenario file")->required();
   auto* seed_opt = run->add_option("--seed", seed, "root seed (default: the scenario's)");
-  auto* pat_opt = run->add_option("--pattern", pattern_spec, "NAME[:VARIANT], overrides the scenario's pattern");
+  auto* pat_opt = run->add_option("--pattern", pattern_spec,
+                                  "NAME[:VARIANT], overrides the scenario's pattern");
   run->add_option("--trace", ro.trace_path, "write the JSON Lines trace here");
   run->add_option("--json", json_path, "write the result as JSON here");
   run->add_flag("-q,--quiet", quiet, "no summary on stdout");

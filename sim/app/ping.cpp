@@ -33,7 +33,10 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
   Node& b = w.add_node("pong", "service", "demo");
   b.handle("ping", [](Message) -> Task<Json> { co_return Json{{"ok", true}}; });
   Context ca(w, a);
-  a.on_start = [ca] { Context c = ca; c.spawn(pinger(c, 200)); };
+  a.on_start = [ca] {
+    Context c = ca;
+    c.spawn(pinger(c, 200));
+  };
   std::vector<FaultSpec> faults = {
       {"crash", 300 * kUsPerMs, 200 * kUsPerMs, "pong", "", {}, "", 0},
       {"pause", 900 * kUsPerMs, 150 * kUsPerMs, "pong", "", {}, "", 0},
@@ -48,8 +51,9 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
   w.start();
   w.run_until(5 * kUsPerS);
   w.history().finish({}, w.now_us());
-  std::cout << "ping seed " << seed << ": pongs " << w.counters()["pongs"] << ", timeouts " << w.counters()["timeouts"]
-            << ", events " << w.history().events().size() << "\ntrace hash " << w.history().trace_hash_hex() << "\n";
+  std::cout << "ping seed " << seed << ": pongs " << w.counters()["pongs"] << ", timeouts "
+            << w.counters()["timeouts"] << ", events " << w.history().events().size()
+            << "\ntrace hash " << w.history().trace_hash_hex() << "\n";
   return 0;
 }
 

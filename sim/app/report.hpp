@@ -15,11 +15,12 @@ namespace dtx {
 struct PatternSummary {
   std::string scenario, file, pattern, variant;
   size_t runs = 0, violating = 0;
-  std::map<std::string, size_t> by_invariant;         // runs violating each invariant
-  std::vector<uint64_t> violating_seeds;              // first few
-  std::map<std::string, double> metric_mean;          // mean over runs
-  std::map<std::string, double> metric_max;           // max over runs
-  std::map<std::string, size_t> violating_by_fault;   // violating runs whose schedule has this fault kind
+  std::map<std::string, size_t> by_invariant;  // runs violating each invariant
+  std::vector<uint64_t> violating_seeds;       // first few
+  std::map<std::string, double> metric_mean;   // mean over runs
+  std::map<std::string, double> metric_max;    // max over runs
+  std::map<std::string, size_t>
+      violating_by_fault;  // violating runs whose schedule has this fault kind
   std::string replay() const;
 };
 
@@ -27,10 +28,12 @@ std::vector<PatternSummary> summarize(const std::vector<StoredRun>& runs);
 std::string report_markdown(const std::vector<PatternSummary>& s, const std::string& title);
 std::string report_html(const std::vector<PatternSummary>& s, const std::string& title);
 // Writes .md or .html by extension; throws InputError on another extension or I/O failure.
-void write_report(const std::string& path, const std::vector<PatternSummary>& s, const std::string& title);
+void write_report(const std::string& path, const std::vector<PatternSummary>& s,
+                  const std::string& title);
 
 Json make_baseline(const std::vector<PatternSummary>& s);
 // Returns the regressions found (empty: none), each one line.
-std::vector<std::string> compare_baseline(const Json& baseline, const std::vector<PatternSummary>& s);
+std::vector<std::string> compare_baseline(const Json& baseline,
+                                          const std::vector<PatternSummary>& s);
 
 }  // namespace dtx

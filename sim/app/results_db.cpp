@@ -1,9 +1,9 @@
 // Results database: schema, idempotent inserts, queries.
 #include "sim/app/results_db.hpp"
 
+#include <sys/stat.h>
 #include <cinttypes>
 #include <cstdio>
-#include <sys/stat.h>
 
 #include "sim/kernel/random.hpp"
 
@@ -23,8 +23,10 @@ std::string scenario_hash(const Scenario& s) {
 
 ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
   struct stat st;
-  if (must_exist && stat(path.c_str(), &st) != 0) throw InputError(path + ": results database does not exist");
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (must_exist && stat(path.c_str(), &st) != 0)
+    throw InputError(path + ": results database does not exist");
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -32,13 +34,15 @@ ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 5000);
   char* err = nullptr;
-  int rc = sqlite3_exec(db_,
-                        "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
-                        "scenario_hash TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', pattern TEXT NOT NULL, "
-                        "variant TEXT NOT NULL, seed INTEGER NOT NULL, build TEXT NOT NULL, trace_hash TEXT NOT NULL, "
-                        "metrics TEXT NOT NULL, violations TEXT NOT NULL, faults TEXT NOT NULL DEFAULT '[]', "
-                        "UNIQUE(scenario_hash, pattern, variant, seed, build))",
-                        nullptr, nullptr, &err);
+  int rc = sqlite3_exec(
+      db_,
+      "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
+      "scenario_hash TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', pattern TEXT NOT NULL, "
+      "variant TEXT NOT NULL, seed INTEGER NOT NULL, build TEXT NOT NULL, trace_hash TEXT NOT "
+      "NULL, "
+      "metrics TEXT NOT NULL, violations TEXT NOT NULL, faults TEXT NOT NULL DEFAULT '[]', "
+      "UNIQUE(scenario_hash, pattern, variant, seed, build))",
+      nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
@@ -48,20 +52,25 @@ ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
   }
 }
 
-ResultsDb::~ResultsDb() { sqlite3_close(db_); }
+ResultsDb::~ResultsDb() {
+  sqlite3_close(db_);
+}
 
 std::set<uint64_t> ResultsDb::finished_seeds(const std::string& hash, const std::string& pattern,
                                              const std::string& variant) {
   std::set<uint64_t> out;
   sqlite3_stmt* st;
-  sqlite3_prepare_v2(db_, "SELECT seed FROM runs WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND build = ?", -1,
-                     &st, nullptr);
+  sqlite3_prepare_v2(
+      db_,
+      "SELECT seed FROM runs WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND build = ?",
+      -1, &st, nullptr);
   std::string b = build_id();
   sqlite3_bind_text(st, 1, hash.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, pattern.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, variant.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 4, b.c_str(), -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW) out.insert(static_cast<uint64_t>(sqlite3_column_int64(st, 0)));
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.insert(static_cast<uint64_t>(sqlite3_column_int64(st, 0)));
   sqlite3_finalize(st);
   return out;
 }
@@ -87,28 +96,35 @@ void ResultsDb::insert(const RunResult& r, const std::string& hash) {
 void ResultsDb::insert(const StoredRun& r) {
   sqlite3_stmt* st;
   sqlite3_prepare_v2(db_,
-                     "INSERT OR IGNORE INTO runs(scenario, scenario_hash, file, pattern, variant, seed, build, trace_hash, "
+                     "INSERT OR IGNORE INTO runs(scenario, scenario_hash, file, pattern, variant, "
+                     "seed, build, trace_hash, "
                      "metrics, violations, faults) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      -1, &st, nullptr);
   std::string texts[] = {r.scenario, r.scenario_hash, r.file, r.pattern, r.variant};
   for (int i = 0; i < 5; ++i) sqlite3_bind_text(st, i + 1, texts[i].c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 6, static_cast<int64_t>(r.seed));
-  std::string rest[] = {r.build, r.trace_hash, r.metrics.dump(), r.violations.dump(), r.faults.dump()};
+  std::string rest[] = {r.build, r.trace_hash, r.metrics.dump(), r.violations.dump(),
+                        r.faults.dump()};
   for (int i = 0; i < 5; ++i) sqlite3_bind_text(st, i + 7, rest[i].c_str(), -1, SQLITE_TRANSIENT);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) throw std::runtime_error(path_ + ": insert failed: " + sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE)
+    throw std::runtime_error(path_ + ": insert failed: " + sqlite3_errmsg(db_));
 }
 
 std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario) {
   std::vector<StoredRun> out;
   sqlite3_stmt* st;
   sqlite3_prepare_v2(db_,
-                     "SELECT id, scenario, scenario_hash, file, pattern, variant, seed, build, trace_hash, metrics, "
-                     "violations, faults FROM runs WHERE (?1 = '' OR scenario = ?1) ORDER BY scenario, pattern, variant, seed, id",
+                     "SELECT id, scenario, scenario_hash, file, pattern, variant, seed, build, "
+                     "trace_hash, metrics, "
+                     "violations, faults FROM runs WHERE (?1 = '' OR scenario = ?1) ORDER BY "
+                     "scenario, pattern, variant, seed, id",
                      -1, &st, nullptr);
   sqlite3_bind_text(st, 1, where_scenario.c_str(), -1, SQLITE_TRANSIENT);
-  auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+  auto text = [&](int c) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+  };
   while (sqlite3_step(st) == SQLITE_ROW) {
     StoredRun r;
     r.id = sqlite3_column_int64(st, 0);

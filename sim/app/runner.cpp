@@ -21,23 +21,32 @@ std::set<std::string> RunResult::violated() const {
 }
 
 std::string RunResult::replay_command() const {
-  return "dtxsim run " + file + " --seed " + std::to_string(seed) + " --pattern " + pattern + ":" + variant;
+  return "dtxsim run " + file + " --seed " + std::to_string(seed) + " --pattern " + pattern + ":" +
+         variant;
 }
 
 Json RunResult::to_json() const {
   Json v = Json::array();
   for (const auto& x : violations) v.push_back(x.to_json());
-  return {{"scenario", scenario},   {"file", file},
-          {"pattern", pattern},     {"variant", variant},
-          {"seed", seed},           {"trace_hash", trace_hash},
-          {"events", events},       {"metrics", metrics.to_json()},
-          {"counters", counters},   {"checked", checked},
-          {"expected", expected},   {"expectation_met", expectation_met},
-          {"expectation", expectation_note}, {"violations", v},
+  return {{"scenario", scenario},
+          {"file", file},
+          {"pattern", pattern},
+          {"variant", variant},
+          {"seed", seed},
+          {"trace_hash", trace_hash},
+          {"events", events},
+          {"metrics", metrics.to_json()},
+          {"counters", counters},
+          {"checked", checked},
+          {"expected", expected},
+          {"expectation_met", expectation_met},
+          {"expectation", expectation_note},
+          {"violations", v},
           {"replay", replay_command()}};
 }
 
-std::pair<std::string, std::string> resolve_pattern(const std::string& spec, const std::string& where) {
+std::pair<std::string, std::string> resolve_pattern(const std::string& spec,
+                                                    const std::string& where) {
   auto colon = spec.find(':');
   std::string name = spec.substr(0, colon);
   std::string variant = colon == std::string::npos ? "correct" : spec.substr(colon + 1);
@@ -50,7 +59,8 @@ std::pair<std::string, std::string> resolve_pattern(const std::string& spec, con
   if (!p->variant(variant)) {
     std::string names;
     for (const auto& x : p->variants) names += (names.empty() ? "" : ", ") + x.name;
-    throw InputError(where + ": pattern '" + name + "' has no variant '" + variant + "' (expected one of: " + names + ")");
+    throw InputError(where + ": pattern '" + name + "' has no variant '" + variant +
+                     "' (expected one of: " + names + ")");
   }
   return {name, variant};
 }
@@ -73,7 +83,8 @@ void build_topology(RunWorld& rw, const Scenario& s) {
   w.net().set_default_model(s.default_link);
   for (const auto& sv : s.services) {
     w.add_node(sv.name, "service", sv.name);
-    for (int i = 2; i <= sv.instances; ++i) w.add_node(sv.name + "-" + std::to_string(i), "service", sv.name);
+    for (int i = 2; i <= sv.instances; ++i)
+      w.add_node(sv.name + "-" + std::to_string(i), "service", sv.name);
     Node& host = w.add_node(sv.database, "database", sv.name);
     rw.dbs.push_back(std::make_unique<Database>(w, sv.database, host, sv.db));
   }
@@ -91,8 +102,9 @@ void build_topology(RunWorld& rw, const Scenario& s) {
 void apply_links(World& w, const Scenario& s) {
   for (size_t i = 0; i < s.links.size(); ++i) {
     if (!w.set_link_model_checked(s.links[i].a, s.links[i].b, s.links[i].model)) {
-      throw InputError(s.file + ": $.topology.links[" + std::to_string(i) + "]: expected two distinct known node names, got '" +
-                       s.links[i].a + "' and '" + s.links[i].b + "'");
+      throw InputError(s.file + ": $.topology.links[" + std::to_string(i) +
+                       "]: expected two distinct known node names, got '" + s.links[i].a +
+                       "' and '" + s.links[i].b + "'");
     }
   }
 }
@@ -102,7 +114,8 @@ void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>
     const FaultSpec& f = faults[i];
     std::string at = s.file + ": $.faults.schedule[" + std::to_string(i) + "]";
     auto need_node = [&](const std::string& n, const char* field) {
-      if (n.empty() || !w.node(n)) throw InputError(at + "." + field + ": expected a node name, got '" + n + "'");
+      if (n.empty() || !w.node(n))
+        throw InputError(at + "." + field + ": expected a node name, got '" + n + "'");
     };
     if (f.kind == "crash" || f.kind == "restart" || f.kind == "pause") need_node(f.node, "node");
     if (f.kind == "clog") {
@@ -111,10 +124,13 @@ void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>
     }
     if (f.kind == "db_stall" && !w.databases().count(f.node))
       throw InputError(at + ".node: expected a database name, got '" + f.node + "'");
-    if ((f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") && f.msg == 0)
-      throw InputError(at + ".msg: expected the id of the message to " + f.kind.substr(0, f.kind.find('_')));
+    if ((f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") &&
+        f.msg == 0)
+      throw InputError(at + ".msg: expected the id of the message to " +
+                       f.kind.substr(0, f.kind.find('_')));
     if (f.kind == "partition") {
-      if (f.groups.empty()) throw InputError(at + ".groups: expected at least one group of node names");
+      if (f.groups.empty())
+        throw InputError(at + ".groups: expected at least one group of node names");
       for (const auto& g : f.groups)
         for (const auto& n : g) need_node(n, "groups");
     }
@@ -141,9 +157,13 @@ void judge(RunResult& r) {
     if (!got.count(x)) missing.push_back(x);
   r.expectation_met = unexpected.empty() && missing.empty();
   std::string note;
-  for (const auto& u : unexpected) note += (note.empty() ? "" : "; ") + ("unexpected violation of " + u);
-  for (const auto& m : missing) note += (note.empty() ? "" : "; ") + ("expected a violation of " + m + " that did not happen");
-  r.expectation_note = note.empty() ? (want.empty() ? "no violation, as expected" : "violations exactly as expected") : note;
+  for (const auto& u : unexpected)
+    note += (note.empty() ? "" : "; ") + ("unexpected violation of " + u);
+  for (const auto& m : missing)
+    note += (note.empty() ? "" : "; ") + ("expected a violation of " + m + " that did not happen");
+  r.expectation_note =
+      note.empty() ? (want.empty() ? "no violation, as expected" : "violations exactly as expected")
+                   : note;
 }
 
 }  // namespace
@@ -153,17 +173,21 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   r.scenario = s.name;
   r.file = s.file;
   r.seed = o.seed.value_or(s.seed);
-  auto [pname, variant] = o.pattern ? resolve_pattern(*o.pattern, "--pattern")
-                                    : resolve_pattern(s.pattern.name + ":" + s.pattern.variant, s.file + ": $.pattern");
+  auto [pname, variant] =
+      o.pattern ? resolve_pattern(*o.pattern, "--pattern")
+                : resolve_pattern(s.pattern.name + ":" + s.pattern.variant, s.file + ": $.pattern");
   r.pattern = pname;
   r.variant = variant;
   const PatternInfo& info = *find_pattern(pname);
-  if (std::find(info.workloads.begin(), info.workloads.end(), s.workload.kind) == info.workloads.end())
-    throw InputError(s.file + ": $.workload.kind: pattern '" + pname + "' does not support workload '" + s.workload.kind + "'");
+  if (std::find(info.workloads.begin(), info.workloads.end(), s.workload.kind) ==
+      info.workloads.end())
+    throw InputError(s.file + ": $.workload.kind: pattern '" + pname +
+                     "' does not support workload '" + s.workload.kind + "'");
   if (info.needs_broker && s.brokers.empty())
     throw InputError(s.file + ": $.topology.brokers: pattern '" + pname + "' needs a broker");
   if (info.needs_coordinator && s.coordinator.empty())
-    throw InputError(s.file + ": $.topology.coordinator: pattern '" + pname + "' needs a coordinator");
+    throw InputError(s.file + ": $.topology.coordinator: pattern '" + pname +
+                     "' needs a coordinator");
 
   RunWorld rw(r.seed);
   World& w = rw.world;
@@ -179,8 +203,11 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   resolved.pattern.variant = variant;
   rw.pattern = info.make(variant);
   Json chosen = s.pattern.params_for(pname);
-  if (!chosen.is_object()) throw InputError(s.file + ": $.pattern.params_by_pattern." + pname + ": expected an object");
-  Reader params(chosen, s.file, pname == s.pattern.name ? "$.pattern.params" : "$.pattern.params_by_pattern." + pname);
+  if (!chosen.is_object())
+    throw InputError(s.file + ": $.pattern.params_by_pattern." + pname + ": expected an object");
+  Reader params(
+      chosen, s.file,
+      pname == s.pattern.name ? "$.pattern.params" : "$.pattern.params_by_pattern." + pname);
   rw.pattern->configure(params);
   params.finish();
   Setup setup(w, resolved, *rw.workload);
@@ -197,7 +224,8 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
     for (const auto& n : sw.nodes)
       if (!w.node(n)) throw InputError(s.file + ": $.faults.swarm.nodes: unknown node '" + n + "'");
     for (const auto& d : sw.databases)
-      if (!w.databases().count(d)) throw InputError(s.file + ": $.faults.swarm.databases: unknown database '" + d + "'");
+      if (!w.databases().count(d))
+        throw InputError(s.file + ": $.faults.swarm.databases: unknown database '" + d + "'");
     auto drawn = draw_swarm(sw, r.seed, s.heal_us);
     faults.insert(faults.end(), drawn.begin(), drawn.end());
   }
@@ -215,7 +243,8 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
       Node* n = w.node(t.origin().service);
       if (!n || !n->alive()) {
         w.count("refused_requests");
-        w.record(t.origin().service, Kind::note, t.gid, Json{{"text", "request refused: service down"}});
+        w.record(t.origin().service, Kind::note, t.gid,
+                 Json{{"text", "request refused: service down"}});
         return;
       }
       Context c(w, *n);
@@ -259,27 +288,30 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
 
 std::string summary_text(const RunResult& r) {
   std::ostringstream out;
-  out << "scenario " << r.scenario << "  pattern " << r.pattern << ":" << r.variant << "  seed " << r.seed << "\n";
+  out << "scenario " << r.scenario << "  pattern " << r.pattern << ":" << r.variant << "  seed "
+      << r.seed << "\n";
   std::set<std::string> bad = r.violated();
   out << "invariants:";
   for (const auto& c : r.checked) out << " " << c << (bad.count(c) ? "=VIOLATED" : "=held");
   out << "\n";
   const Metrics& m = r.metrics;
   out << "transactions " << m.business_txns << " (final " << m.finished_txns << ")  latency ms p50 "
-      << m.latency_us_p50 / 1000.0 << " p90 " << m.latency_us_p90 / 1000.0 << " p99 " << m.latency_us_p99 / 1000.0
-      << " max " << m.latency_us_max / 1000.0 << "\n";
-  out << "per transaction: messages " << m.messages_per_txn << ", local txns " << m.local_txns_per_txn
-      << "  duplicates " << m.duplicate_deliveries << "  retries " << m.retries << "  checkbacks " << m.checkbacks
-      << "  redeliveries " << m.redeliveries << "  dead letters " << m.dead_letters << "  alerts " << m.alerts << "\n";
-  out << "inconsistency window " << m.inconsistency_window_us / 1000.0 << " ms  simulated " << m.end_us / 1000.0
-      << " ms  events " << r.events << "  faults " << r.faults.size() << "\n";
+      << m.latency_us_p50 / 1000.0 << " p90 " << m.latency_us_p90 / 1000.0 << " p99 "
+      << m.latency_us_p99 / 1000.0 << " max " << m.latency_us_max / 1000.0 << "\n";
+  out << "per transaction: messages " << m.messages_per_txn << ", local txns "
+      << m.local_txns_per_txn << "  duplicates " << m.duplicate_deliveries << "  retries "
+      << m.retries << "  checkbacks " << m.checkbacks << "  redeliveries " << m.redeliveries
+      << "  dead letters " << m.dead_letters << "  alerts " << m.alerts << "\n";
+  out << "inconsistency window " << m.inconsistency_window_us / 1000.0 << " ms  simulated "
+      << m.end_us / 1000.0 << " ms  events " << r.events << "  faults " << r.faults.size() << "\n";
   size_t shown = 0;
   for (const auto& v : r.violations) {
     if (shown++ == 10) {
       out << "  ... " << r.violations.size() - 10 << " more violations\n";
       break;
     }
-    out << "  VIOLATION " << v.invariant << " gid " << (v.gid.empty() ? "-" : v.gid) << ": " << v.message << " (events";
+    out << "  VIOLATION " << v.invariant << " gid " << (v.gid.empty() ? "-" : v.gid) << ": "
+        << v.message << " (events";
     for (size_t i = 0; i < v.events.size() && i < 6; ++i) out << " " << v.events[i];
     out << ")\n";
   }

@@ -41,7 +41,7 @@ struct RunResult {
   std::string expectation_note;
   std::map<std::string, int64_t> counters;
   std::vector<FaultSpec> faults;  // the faults that ran (scheduled + drawn swarm)
-  std::vector<Event> history;      // kept when RunOptions::keep_history
+  std::vector<Event> history;     // kept when RunOptions::keep_history
 
   std::set<std::string> violated() const;
   std::string replay_command() const;
@@ -49,7 +49,8 @@ struct RunResult {
 };
 
 // Splits "name[:variant]"; throws InputError naming `where` on an unknown name or variant.
-std::pair<std::string, std::string> resolve_pattern(const std::string& spec, const std::string& where);
+std::pair<std::string, std::string> resolve_pattern(const std::string& spec,
+                                                    const std::string& where);
 
 // Throws InputError on bad input (unknown pattern, bad node name in a fault, ...).
 RunResult run_scenario(const Scenario& s, const RunOptions& o);

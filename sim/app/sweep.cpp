@@ -15,7 +15,9 @@ namespace dtx {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
+extern "C" void on_sigint(int) {
+  g_interrupted = true;
+}
 
 uint64_t parse_u64(const std::string& t, const std::string& what) {
   if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos)
@@ -30,17 +32,22 @@ uint64_t parse_u64(const std::string& t, const std::string& what) {
 
 SeedRange parse_seeds(const std::string& text) {
   auto dots = text.find("..");
-  if (dots == std::string::npos) throw InputError("--seeds: expected A..B (e.g. 1..100), got '" + text + "'");
-  SeedRange r{parse_u64(text.substr(0, dots), "--seeds"), parse_u64(text.substr(dots + 2), "--seeds")};
+  if (dots == std::string::npos)
+    throw InputError("--seeds: expected A..B (e.g. 1..100), got '" + text + "'");
+  SeedRange r{parse_u64(text.substr(0, dots), "--seeds"),
+              parse_u64(text.substr(dots + 2), "--seeds")};
   if (r.first > r.last) throw InputError("--seeds: expected A <= B, got '" + text + "'");
   return r;
 }
 
 Shard parse_shard(const std::string& text) {
   auto slash = text.find('/');
-  if (slash == std::string::npos) throw InputError("--shard: expected K/N (e.g. 1/4), got '" + text + "'");
-  uint64_t k = parse_u64(text.substr(0, slash), "--shard"), n = parse_u64(text.substr(slash + 1), "--shard");
-  if (n == 0 || k == 0 || k > n || n > 100000) throw InputError("--shard: expected 1 <= K <= N, got '" + text + "'");
+  if (slash == std::string::npos)
+    throw InputError("--shard: expected K/N (e.g. 1/4), got '" + text + "'");
+  uint64_t k = parse_u64(text.substr(0, slash), "--shard"),
+           n = parse_u64(text.substr(slash + 1), "--shard");
+  if (n == 0 || k == 0 || k > n || n > 100000)
+    throw InputError("--shard: expected 1 <= K <= N, got '" + text + "'");
   return {static_cast<int>(k), static_cast<int>(n)};
 }
 
@@ -51,8 +58,8 @@ Scenario with_infrastructure(const Scenario& s) {
   return out;
 }
 
-SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds, Shard shard, int jobs,
-                     ResultsDb& db, bool progress) {
+SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds,
+                     Shard shard, int jobs, ResultsDb& db, bool progress) {
   SweepStats stats;
   std::string hash = scenario_hash(s);
   std::vector<SweepTask> tasks;
@@ -60,7 +67,8 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
     auto [name, variant] = resolve_pattern(p, "--pattern");
     std::set<uint64_t> done = db.finished_seeds(hash, name, variant);
     for (uint64_t seed = seeds.first;; ++seed) {
-      if ((seed - seeds.first) % static_cast<uint64_t>(shard.n) == static_cast<uint64_t>(shard.k - 1)) {
+      if ((seed - seeds.first) % static_cast<uint64_t>(shard.n) ==
+          static_cast<uint64_t>(shard.k - 1)) {
         ++stats.planned;
         if (done.count(seed)) {
           ++stats.skipped;
@@ -95,7 +103,8 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.empty()) {
-          first_error = tasks[i].pattern + " seed " + std::to_string(tasks[i].seed) + ": " + e.what();
+          first_error =
+              tasks[i].pattern + " seed " + std::to_string(tasks[i].seed) + ": " + e.what();
           input_error = dynamic_cast<const InputError*>(&e) != nullptr;
         }
         g_interrupted = true;
@@ -123,8 +132,9 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
     }
     if (tty && (!batch.empty() || done)) {
       size_t total = tasks.size(), width = 30, filled = total ? stats.ran * width / total : width;
-      std::fprintf(stderr, "\r[%s%s] %zu/%zu runs, %zu with violations", std::string(filled, '#').c_str(),
-                   std::string(width - filled, '.').c_str(), stats.ran, total, stats.violating);
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu runs, %zu with violations",
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                   stats.ran, total, stats.violating);
     }
     if (done) break;
   }

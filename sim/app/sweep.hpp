@@ -31,8 +31,8 @@ struct SweepStats {
 };
 
 // Runs every task whose (pattern, seed) the database does not hold yet.
-SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds, Shard shard,
-                     int jobs, ResultsDb& db, bool progress);
+SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds,
+                     Shard shard, int jobs, ResultsDb& db, bool progress);
 
 // Adds the topology a pattern needs that the scenario lacks (a broker "mq", a coordinator
 // "dtm"), identically for every pattern, so compare runs them all on one world.

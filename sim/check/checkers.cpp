@@ -65,7 +65,8 @@ std::map<std::string, GidInfo> index(const std::vector<Event>& events) {
       }
       if (e.detail.value("final", false) && !g.final) g.final = &e;
       std::string state = str(e.detail, "state");
-      if ((state == "branch_done" || state == "branch_refused") && !g.branch_done.count(str(e.detail, "branch")))
+      if ((state == "branch_done" || state == "branch_refused") &&
+          !g.branch_done.count(str(e.detail, "branch")))
         g.branch_done[str(e.detail, "branch")] = &e;
     } else if (e.kind == Kind::effect) {
       GidInfo& g = out[e.gid];
@@ -131,9 +132,10 @@ std::vector<Violation> conservation_checker(const CheckInput& in) {
     auto effects = all_effects(g);
     for (const Event* e : effects) sum += num(e->detail, "money");
     if (sum != 0) {
-      out.push_back(make("conservation", gid,
-                         "money changed by " + std::to_string(sum) + " in this transaction's effects",
-                         ids(effects)));
+      out.push_back(
+          make("conservation", gid,
+               "money changed by " + std::to_string(sum) + " in this transaction's effects",
+               ids(effects)));
     }
   }
   if (out.empty()) {
@@ -157,7 +159,8 @@ std::vector<Violation> atomicity_checker(const CheckInput& in) {
       nets.insert(n);
       detail += (detail.empty() ? "" : ", ") + b + (n > 0 ? " applied" : " not applied");
     }
-    if (nets.size() > 1) out.push_back(make("atomicity", gid, "partial outcome: " + detail, ids(all_effects(g))));
+    if (nets.size() > 1)
+      out.push_back(make("atomicity", gid, "partial outcome: " + detail, ids(all_effects(g))));
   }
   return out;
 }
@@ -171,7 +174,8 @@ std::vector<Violation> no_lost_checker(const CheckInput& in) {
       if (b == g.origin) continue;
       auto it = g.by_branch.find(b);
       if (it == g.by_branch.end() || net_applied(it->second) <= 0) {
-        out.push_back(make("no_lost", gid, "origin '" + g.origin + "' committed but '" + b + "' was never applied",
+        out.push_back(make("no_lost", gid,
+                           "origin '" + g.origin + "' committed but '" + b + "' was never applied",
                            ids(o->second.effects)));
       }
     }
@@ -188,7 +192,8 @@ std::vector<Violation> no_phantom_checker(const CheckInput& in) {
     if (origin_applied) continue;
     for (const auto& [b, a] : g.by_branch) {
       if (b == g.origin || net_applied(a) <= 0) continue;
-      out.push_back(make("no_phantom", gid, "'" + b + "' applied without a committed origin '" + g.origin + "'",
+      out.push_back(make("no_phantom", gid,
+                         "'" + b + "' applied without a committed origin '" + g.origin + "'",
                          ids(a.effects)));
     }
   }
@@ -203,8 +208,9 @@ std::vector<Violation> exactly_once_checker(const CheckInput& in) {
       for (const Event* e : a.effects) by_op[str(e->detail, "op")].push_back(e);
       for (const auto& [op, v] : by_op) {
         if (v.size() > 1) {
-          out.push_back(make("exactly_once", gid,
-                             "'" + b + "' " + op + " applied " + std::to_string(v.size()) + " times", ids(v)));
+          out.push_back(make(
+              "exactly_once", gid,
+              "'" + b + "' " + op + " applied " + std::to_string(v.size()) + " times", ids(v)));
         }
       }
     }
@@ -221,8 +227,8 @@ std::vector<Violation> termination_checker(const CheckInput& in) {
       out.push_back(make("termination", gid, "never reached a final state", {g.started->id}));
     } else if (in.final_state.termination_bound_us > 0 && g.final->t_us > deadline) {
       out.push_back(make("termination", gid,
-                         "final only at t=" + std::to_string(g.final->t_us / 1000) + " ms, after the bound " +
-                             std::to_string(deadline / 1000) + " ms",
+                         "final only at t=" + std::to_string(g.final->t_us / 1000) +
+                             " ms, after the bound " + std::to_string(deadline / 1000) + " ms",
                          {g.started->id, g.final->id}));
     }
   }
@@ -258,9 +264,10 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in) {
       auto r = rank.find(gid);
       if (r == rank.end()) continue;
       if (any && r->second < max_rank) {
-        out.push_back(make("per_key_order", gid,
-                           "key '" + key + "': applied after " + max_gid + " although its origin committed first",
-                           {max_event, event}));
+        out.push_back(make(
+            "per_key_order", gid,
+            "key '" + key + "': applied after " + max_gid + " although its origin committed first",
+            {max_event, event}));
       }
       if (!any || r->second > max_rank) {
         any = true;
@@ -280,7 +287,9 @@ std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in) {
     std::vector<uint64_t> ev;
     auto it = idx.find(gid);
     if (it != idx.end()) ev = ids(all_effects(it->second));
-    out.push_back(make("tcc_no_orphan", gid, "a reservation (amount " + std::to_string(amount) + ") is still held after the end", ev));
+    out.push_back(make(
+        "tcc_no_orphan", gid,
+        "a reservation (amount " + std::to_string(amount) + ") is still held after the end", ev));
   }
   return out;
 }
@@ -294,7 +303,8 @@ std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in) {
         std::string op = str(e->detail, "op");
         if (op == "cancel" && !cancel) cancel = e;
         if (op == "try" && cancel) {
-          out.push_back(make("tcc_no_hanging", gid, "'" + b + "' Try took effect after its Cancel", {cancel->id, e->id}));
+          out.push_back(make("tcc_no_hanging", gid, "'" + b + "' Try took effect after its Cancel",
+                             {cancel->id, e->id}));
         }
       }
     }
@@ -311,8 +321,9 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
         std::string op = str(e->detail, "op");
         if (op == "try" || op == "action") tried = true;
         if ((op == "cancel" || op == "compensate") && !tried && num(e->detail, "amount") != 0) {
-          out.push_back(make("tcc_null_compensation", gid, "'" + b + "' " + op + " without a prior Try/action changed " +
-                                                                std::to_string(num(e->detail, "amount")),
+          out.push_back(make("tcc_null_compensation", gid,
+                             "'" + b + "' " + op + " without a prior Try/action changed " +
+                                 std::to_string(num(e->detail, "amount")),
                              {e->id}));
         }
       }
@@ -323,16 +334,21 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
 
 const std::vector<InvariantInfo>& invariants() {
   static const std::vector<InvariantInfo> list = {
-      {"conservation", conservation_checker, "total money (balances + frozen) is unchanged at quiescence"},
+      {"conservation", conservation_checker,
+       "total money (balances + frozen) is unchanged at quiescence"},
       {"atomicity", atomicity_checker, "per global txn, all branch effects applied or none"},
       {"no_lost", no_lost_checker, "every committed origin has its downstream effect"},
       {"no_phantom", no_phantom_checker, "no downstream effect without a committed origin"},
       {"exactly_once", exactly_once_checker, "no branch effect applied more than once"},
-      {"tcc_no_orphan", tcc_no_orphan_checker, "no frozen/reserved amount left for a finished global txn"},
+      {"tcc_no_orphan", tcc_no_orphan_checker,
+       "no frozen/reserved amount left for a finished global txn"},
       {"tcc_no_hanging", tcc_no_hanging_checker, "no Try takes effect after its Cancel"},
-      {"tcc_null_compensation", tcc_null_compensation_checker, "a Cancel (or compensation) without its Try (or action) changes nothing"},
-      {"termination", termination_checker, "every global txn reaches a final state within the bound after heal"},
-      {"per_key_order", per_key_order_checker, "events for one aggregate are applied in commit order"},
+      {"tcc_null_compensation", tcc_null_compensation_checker,
+       "a Cancel (or compensation) without its Try (or action) changes nothing"},
+      {"termination", termination_checker,
+       "every global txn reaches a final state within the bound after heal"},
+      {"per_key_order", per_key_order_checker,
+       "events for one aggregate are applied in commit order"},
   };
   return list;
 }

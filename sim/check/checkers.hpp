@@ -7,7 +7,8 @@
 // Conventions the workloads and patterns follow:
 //   gtx    detail {"state":"started","branches":[...],"origin":"debit"} when a business
 //          transaction begins; {"state":..., "final":true} when it reaches a final state.
-//   effect detail {"branch":B,"op":O,"key":K,"money":M,"amount":A,"origin":OB}; op is one of action,
+//   effect detail {"branch":B,"op":O,"key":K,"money":M,"amount":A,"origin":OB}; op is one of
+//   action,
 //          compensate, try, confirm, cancel; money is the change of (balances + frozen).
 #pragma once
 

@@ -59,18 +59,25 @@ Metrics compute_metrics(const std::vector<Event>& events) {
   for (const Event& e : events) {
     m.end_us = e.t_us;
     switch (e.kind) {
-      case Kind::send: ++m.messages; break;
+      case Kind::send:
+        ++m.messages;
+        break;
       case Kind::deliver:
         if (!delivered.insert(e.msg).second) ++m.duplicate_deliveries;
         break;
       case Kind::db_prepare:
-        if (e.detail.contains("txn")) prepared_at[{e.node, e.detail["txn"].get<int64_t>()}] = e.t_us;
+        if (e.detail.contains("txn"))
+          prepared_at[{e.node, e.detail["txn"].get<int64_t>()}] = e.t_us;
         break;
-      case Kind::db_lock_wait: ++m.lock_waits; break;
+      case Kind::db_lock_wait:
+        ++m.lock_waits;
+        break;
       case Kind::db_commit:
       case Kind::db_rollback: {
         if (e.kind == Kind::db_commit) ++m.local_txns;
-        auto it = e.detail.contains("txn") ? prepared_at.find({e.node, e.detail["txn"].get<int64_t>()}) : prepared_at.end();
+        auto it = e.detail.contains("txn")
+                      ? prepared_at.find({e.node, e.detail["txn"].get<int64_t>()})
+                      : prepared_at.end();
         if (it != prepared_at.end()) {
           TimeUs d = e.t_us - it->second;
           m.in_doubt_us_total += d;
@@ -79,13 +86,21 @@ Metrics compute_metrics(const std::vector<Event>& events) {
         }
         break;
       }
-      case Kind::retry: ++m.retries; break;
+      case Kind::retry:
+        ++m.retries;
+        break;
       case Kind::checkback:
         if (!e.detail.contains("answer")) ++m.checkbacks;
         break;
-      case Kind::broker_dlq: ++m.dead_letters; break;
-      case Kind::broker_redeliver: ++m.redeliveries; break;
-      case Kind::alert: ++m.alerts; break;
+      case Kind::broker_dlq:
+        ++m.dead_letters;
+        break;
+      case Kind::broker_redeliver:
+        ++m.redeliveries;
+        break;
+      case Kind::alert:
+        ++m.alerts;
+        break;
       case Kind::effect: {
         int64_t money = e.detail.value("money", int64_t{0});
         if (money == 0) break;
@@ -96,7 +111,8 @@ Metrics compute_metrics(const std::vector<Event>& events) {
         if (was && !is) m.inconsistency_window_us += e.t_us - inconsistent_since;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (money_in_flight != 0) m.inconsistency_window_us += m.end_us - inconsistent_since;
@@ -108,7 +124,8 @@ Metrics compute_metrics(const std::vector<Event>& events) {
   m.latency_us_p99 = percentile(latencies, 99);
   m.latency_us_max = latencies.empty() ? 0 : latencies.back();
   if (!latencies.empty() && last_final > first_start)
-    m.throughput_per_s = static_cast<double>(latencies.size()) * kUsPerS / static_cast<double>(last_final - first_start);
+    m.throughput_per_s = static_cast<double>(latencies.size()) * kUsPerS /
+                         static_cast<double>(last_final - first_start);
   if (m.business_txns > 0) {
     m.messages_per_txn = static_cast<double>(m.messages) / m.business_txns;
     m.local_txns_per_txn = static_cast<double>(m.local_txns) / m.business_txns;

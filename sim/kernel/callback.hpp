@@ -55,18 +55,16 @@ class Callback {
     void (*move)(void* dst, void* src);  // move-constructs into dst and destroys src
   };
   template <typename D>
-  static constexpr Ops inline_ops = {
-      [](void* p) { (*static_cast<D*>(p))(); },
-      [](void* p) { static_cast<D*>(p)->~D(); },
-      [](void* dst, void* src) {
-        new (dst) D(std::move(*static_cast<D*>(src)));
-        static_cast<D*>(src)->~D();
-      }};
+  static constexpr Ops inline_ops = {[](void* p) { (*static_cast<D*>(p))(); },
+                                     [](void* p) { static_cast<D*>(p)->~D(); },
+                                     [](void* dst, void* src) {
+                                       new (dst) D(std::move(*static_cast<D*>(src)));
+                                       static_cast<D*>(src)->~D();
+                                     }};
   template <typename D>
-  static constexpr Ops heap_ops = {
-      [](void* p) { (**static_cast<D**>(p))(); },
-      [](void* p) { delete *static_cast<D**>(p); },
-      [](void* dst, void* src) { std::memcpy(dst, src, sizeof(D*)); }};
+  static constexpr Ops heap_ops = {[](void* p) { (**static_cast<D**>(p))(); },
+                                   [](void* p) { delete *static_cast<D**>(p); },
+                                   [](void* dst, void* src) { std::memcpy(dst, src, sizeof(D*)); }};
 
   void take(Callback& o) noexcept {
     if (!o.ops_) return;

@@ -19,7 +19,9 @@ constexpr std::string_view kKindNames[] = {
 };
 }  // namespace
 
-std::string_view kind_name(Kind k) { return kKindNames[static_cast<size_t>(k)]; }
+std::string_view kind_name(Kind k) {
+  return kKindNames[static_cast<size_t>(k)];
+}
 
 bool kind_from_name(std::string_view name, Kind& out) {
   for (size_t i = 0; i < std::size(kKindNames); ++i) {
@@ -31,19 +33,35 @@ bool kind_from_name(std::string_view name, Kind& out) {
   return false;
 }
 
-std::string build_id() { return DTXSIM_BUILD_ID; }
+std::string build_id() {
+  return DTXSIM_BUILD_ID;
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -102,11 +120,21 @@ void append_json(std::string& out, const Json& j) {
       }
       return;
     }
-    case Json::value_t::number_integer: out += std::to_string(j.get<int64_t>()); return;
-    case Json::value_t::number_unsigned: out += std::to_string(j.get<uint64_t>()); return;
-    case Json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return;
-    case Json::value_t::null: out += "null"; return;
-    default: out += j.dump(-1, ' ', false, Json::error_handler_t::replace); return;
+    case Json::value_t::number_integer:
+      out += std::to_string(j.get<int64_t>());
+      return;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(j.get<uint64_t>());
+      return;
+    case Json::value_t::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case Json::value_t::null:
+      out += "null";
+      return;
+    default:
+      out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
+      return;
   }
 }
 
@@ -212,8 +240,8 @@ const Event& History::record(TimeUs t_us, std::string_view node, Kind kind, std:
   return record(std::move(e));
 }
 
-void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
-                                   std::string_view detail_text) {
+void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind,
+                                   std::string_view gid, std::string_view detail_text) {
   Event e;
   e.id = next_id_++;
   e.t_us = t_us;
@@ -240,8 +268,8 @@ void History::finish(const std::vector<Json>& violations, TimeUs t_end_us) {
     std::fwrite(s.data(), 1, s.size(), file_);
     std::fputc('\n', file_);
   }
-  Json end = {{"kind", "end"}, {"events", next_id_}, {"trace_hash", trace_hash_hex()},
-              {"t_end", t_end_us}};
+  Json end = {
+      {"kind", "end"}, {"events", next_id_}, {"trace_hash", trace_hash_hex()}, {"t_end", t_end_us}};
   std::string s = end.dump();
   std::fwrite(s.data(), 1, s.size(), file_);
   std::fputc('\n', file_);

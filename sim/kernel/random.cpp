@@ -78,7 +78,9 @@ int64_t Random::uniform(int64_t lo, int64_t hi) {
   return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo) + 1));
 }
 
-double Random::unit() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Random::unit() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 int64_t Random::exponential(double mean) {
   if (mean <= 0) return 0;

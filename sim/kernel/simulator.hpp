@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <functional>
 
-#include "sim/kernel/callback.hpp"
 #include <vector>
+#include "sim/kernel/callback.hpp"
 
 namespace dtx {
 
@@ -25,7 +25,6 @@ struct TimerId {
 
 class Simulator {
  public:
-
   TimeUs now_us() const { return now_us_; }
   uint64_t events_run() const { return events_run_; }
   size_t pending() const { return live_; }
@@ -38,8 +37,8 @@ class Simulator {
   bool cancel(TimerId id);
 
   // Each returns the number of events run.
-  uint64_t run();                        // until the queue is empty (quiescent)
-  uint64_t run_until(TimeUs t_us);       // events with time <= t_us; clock ends at t_us
+  uint64_t run();                   // until the queue is empty (quiescent)
+  uint64_t run_until(TimeUs t_us);  // events with time <= t_us; clock ends at t_us
   uint64_t run_for(TimeUs duration_us) { return run_until(now_us_ + duration_us); }
   uint64_t run_events(uint64_t budget);  // at most `budget` events
 

@@ -97,9 +97,12 @@ int64_t Reader::integer(const char* key, int64_t def, int64_t min, int64_t max, 
   }
   const Json* v = lookup(key);
   if (!v) return def;
-  if (!v->is_number_integer()) fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  int64_t x = v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX ? INT64_MAX : v->get<int64_t>();
-  if (x < min || x > max) fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  if (!v->is_number_integer())
+    fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  int64_t x =
+      v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX ? INT64_MAX : v->get<int64_t>();
+  if (x < min || x > max)
+    fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   return x;
 }
 
@@ -157,7 +160,8 @@ Reader Reader::object(const char* key, bool required, const char* doc) {
   return Reader(*v, file_, path_of(key));
 }
 
-std::vector<std::string> Reader::strings(const char* key, const char* doc, const std::vector<std::string>& allowed) {
+std::vector<std::string> Reader::strings(const char* key, const char* doc,
+                                         const std::vector<std::string>& allowed) {
   if (schema_) {
     Json& p = prop(key, doc, false);
     p["type"] = "array";
@@ -173,7 +177,8 @@ std::vector<std::string> Reader::strings(const char* key, const char* doc, const
     const Json& s = (*v)[i];
     std::string k = std::string(key) + "[" + std::to_string(i) + "]";
     if (!s.is_string()) fail(k, "a string");
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s.get<std::string>()) == allowed.end()) {
+    if (!allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), s.get<std::string>()) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
       fail(k, "one of " + list + ", got " + s.dump());
@@ -228,7 +233,8 @@ void Reader::finish() {
     if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end()) {
       std::string known;
       for (const auto& s : seen_) known += (known.empty() ? "" : ", ") + s;
-      throw InputError(file_ + ": " + path_of(it.key()) + ": unknown key (expected one of: " + known + ")");
+      throw InputError(file_ + ": " + path_of(it.key()) +
+                       ": unknown key (expected one of: " + known + ")");
     }
   }
 }

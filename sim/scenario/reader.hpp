@@ -35,7 +35,8 @@ class Reader {
   // Array of objects: calls fn(Reader&) per item (once with an empty item in schema mode).
   template <typename Fn>
   void objects(const char* key, const char* doc, Fn fn);
-  std::vector<std::string> strings(const char* key, const char* doc, const std::vector<std::string>& allowed = {});
+  std::vector<std::string> strings(const char* key, const char* doc,
+                                   const std::vector<std::string>& allowed = {});
   std::vector<std::vector<std::string>> string_groups(const char* key, const char* doc);
   // A free-form object (e.g. pattern parameters validated by the pattern itself).
   Json raw_object(const char* key, const char* doc);

@@ -27,50 +27,68 @@ std::vector<std::string> fault_kinds() {
 }
 
 void read_link_model(Reader& r, LinkModel& m) {
-  m.latency_us_min = r.millis_us("latency_ms_min", m.latency_us_min / 1000.0, "fixed one-way latency (ms)");
+  m.latency_us_min =
+      r.millis_us("latency_ms_min", m.latency_us_min / 1000.0, "fixed one-way latency (ms)");
   m.latency_us_jitter_mean =
       static_cast<double>(r.millis_us("jitter_ms_mean", m.latency_us_jitter_mean / 1000.0,
                                       "mean of the exponential jitter added to the latency (ms)"));
   m.drop = r.number("drop", m.drop, 0, 1, "probability a message is lost");
-  m.duplicate = r.number("duplicate", m.duplicate, 0, 1, "probability a message is delivered twice");
+  m.duplicate =
+      r.number("duplicate", m.duplicate, 0, 1, "probability a message is delivered twice");
   m.reorder = r.number("reorder", m.reorder, 0, 1, "probability a message overtakes earlier ones");
 }
 
 void read_db(Reader& r, DbConfig& c) {
-  c.stmt_latency_us_min = r.millis_us("stmt_latency_ms", c.stmt_latency_us_min / 1000.0, "minimum statement latency (ms)");
-  c.stmt_latency_us_jitter_mean = static_cast<double>(
-      r.millis_us("stmt_jitter_ms_mean", c.stmt_latency_us_jitter_mean / 1000.0, "mean statement jitter (ms)"));
-  c.commit_latency_us_min = r.millis_us("commit_latency_ms", c.commit_latency_us_min / 1000.0, "minimum commit latency (ms)");
+  c.stmt_latency_us_min = r.millis_us("stmt_latency_ms", c.stmt_latency_us_min / 1000.0,
+                                      "minimum statement latency (ms)");
+  c.stmt_latency_us_jitter_mean = static_cast<double>(r.millis_us(
+      "stmt_jitter_ms_mean", c.stmt_latency_us_jitter_mean / 1000.0, "mean statement jitter (ms)"));
+  c.commit_latency_us_min = r.millis_us("commit_latency_ms", c.commit_latency_us_min / 1000.0,
+                                        "minimum commit latency (ms)");
   c.commit_latency_us_jitter_mean = static_cast<double>(
-      r.millis_us("commit_jitter_ms_mean", c.commit_latency_us_jitter_mean / 1000.0, "mean commit jitter (ms)"));
-  c.lock_wait_timeout_us = r.millis_us("lock_wait_timeout_ms", c.lock_wait_timeout_us / 1000.0, "lock wait timeout (ms)");
-  c.remote = r.boolean("remote", c.remote, "reached over the network (true) or local to its service (false)");
+      r.millis_us("commit_jitter_ms_mean", c.commit_latency_us_jitter_mean / 1000.0,
+                  "mean commit jitter (ms)"));
+  c.lock_wait_timeout_us = r.millis_us("lock_wait_timeout_ms", c.lock_wait_timeout_us / 1000.0,
+                                       "lock wait timeout (ms)");
+  c.remote = r.boolean("remote", c.remote,
+                       "reached over the network (true) or local to its service (false)");
 }
 
 void read_broker(Reader& r, BrokerSpec& b) {
   b.name = r.string("name", "mq", true, "broker node name");
   BrokerConfig& c = b.config;
-  c.ack_timeout_us = r.millis_us("ack_timeout_ms", c.ack_timeout_us / 1000.0, "redeliver when unacked this long (ms)");
-  c.redelivery_delay_us = r.millis_us("redelivery_delay_ms", c.redelivery_delay_us / 1000.0, "delay before a redelivery (ms)");
-  c.max_redeliveries = static_cast<int>(r.integer("max_redeliveries", c.max_redeliveries, 0, 1000, "then dead-letter"));
-  c.prefetch = static_cast<int>(r.integer("prefetch", c.prefetch, 1, 1000, "unacked deliveries per consumer"));
-  c.half_timeout_us = r.millis_us("half_timeout_ms", c.half_timeout_us / 1000.0, "half message age before check-back (ms)");
-  c.check_interval_us = r.millis_us("check_interval_ms", c.check_interval_us / 1000.0, "half message scan interval (ms)");
-  c.check_max = static_cast<int>(r.integer("check_max", c.check_max, 1, 1000, "check-backs before the policy applies"));
-  c.discard_commits = r.string("check_max_policy", "discard", false, "after check_max: discard or commit",
-                               {"discard", "commit"}) == "commit";
+  c.ack_timeout_us = r.millis_us("ack_timeout_ms", c.ack_timeout_us / 1000.0,
+                                 "redeliver when unacked this long (ms)");
+  c.redelivery_delay_us = r.millis_us("redelivery_delay_ms", c.redelivery_delay_us / 1000.0,
+                                      "delay before a redelivery (ms)");
+  c.max_redeliveries = static_cast<int>(
+      r.integer("max_redeliveries", c.max_redeliveries, 0, 1000, "then dead-letter"));
+  c.prefetch = static_cast<int>(
+      r.integer("prefetch", c.prefetch, 1, 1000, "unacked deliveries per consumer"));
+  c.half_timeout_us = r.millis_us("half_timeout_ms", c.half_timeout_us / 1000.0,
+                                  "half message age before check-back (ms)");
+  c.check_interval_us = r.millis_us("check_interval_ms", c.check_interval_us / 1000.0,
+                                    "half message scan interval (ms)");
+  c.check_max = static_cast<int>(
+      r.integer("check_max", c.check_max, 1, 1000, "check-backs before the policy applies"));
+  c.discard_commits =
+      r.string("check_max_policy", "discard", false, "after check_max: discard or commit",
+               {"discard", "commit"}) == "commit";
 }
 
 void read_fault(Reader& r, FaultSpec& f) {
   f.kind = r.string("kind", "crash", true, "fault kind", fault_kinds());
   f.at_us = r.millis_us("at_ms", 0, "when the fault fires (ms)");
-  f.duration_us = r.millis_us("duration_ms", 0, "window length (ms); for crash, restart after it (0: at heal)");
+  f.duration_us =
+      r.millis_us("duration_ms", 0, "window length (ms); for crash, restart after it (0: at heal)");
   f.node = r.string("node", "", false, "node (crash/restart/pause/clog) or database (db_stall)");
   f.peer = r.string("peer", "", false, "other end of a clogged link");
-  f.groups = r.string_groups("groups", "partition: node groups cut from each other (one group: isolate it)");
+  f.groups = r.string_groups("groups",
+                             "partition: node groups cut from each other (one group: isolate it)");
   f.name = r.string("name", "", false, "partition name (heal refers to it)");
   f.rate = r.number("rate", 0, 0, 1, "drop_rate / duplicate_rate probability");
-  f.msg = static_cast<uint64_t>(r.integer("msg", 0, 0, INT64_MAX, "drop/duplicate/delay_message: the message id (as in the trace)"));
+  f.msg = static_cast<uint64_t>(r.integer(
+      "msg", 0, 0, INT64_MAX, "drop/duplicate/delay_message: the message id (as in the trace)"));
 }
 
 void read_swarm(Reader& r, SwarmSpec& s) {
@@ -82,7 +100,8 @@ void read_swarm(Reader& r, SwarmSpec& s) {
   s.loss_per_s = r.number("loss_per_s", 0, 0, 1000, "drop/duplicate windows per simulated second");
   s.db_stall_per_s = r.number("db_stall_per_s", 0, 0, 1000, "database stalls per simulated second");
   s.down_us_mean = r.millis_us("down_ms_mean", s.down_us_mean / 1000.0, "mean crash downtime (ms)");
-  s.window_us_mean = r.millis_us("window_ms_mean", s.window_us_mean / 1000.0, "mean fault window (ms)");
+  s.window_us_mean =
+      r.millis_us("window_ms_mean", s.window_us_mean / 1000.0, "mean fault window (ms)");
   s.loss_rate = r.number("loss_rate", s.loss_rate, 0, 1, "drop/duplicate probability in a window");
   s.nodes = r.strings("nodes", "nodes the swarm may crash, pause, partition or clog");
   s.databases = r.strings("databases", "databases the swarm may stall");
@@ -91,16 +110,24 @@ void read_swarm(Reader& r, SwarmSpec& s) {
 void read_workload(Reader& r, WorkloadSpec& w) {
   w.kind = r.string("kind", "transfer", true, "business workload", kWorkloadKinds);
   w.count = r.integer("count", w.count, 0, 10000000, "business transactions");
-  w.arrival_per_s = r.number("arrival_per_s", w.arrival_per_s, 0.001, 1e7, "mean arrival rate (Poisson)");
-  w.accounts = r.integer("accounts", w.accounts, 1, 1000000, "accounts (transfer) or customers/products (order)");
+  w.arrival_per_s =
+      r.number("arrival_per_s", w.arrival_per_s, 0.001, 1e7, "mean arrival rate (Poisson)");
+  w.accounts = r.integer("accounts", w.accounts, 1, 1000000,
+                         "accounts (transfer) or customers/products (order)");
   w.initial_balance = r.integer("initial_balance", w.initial_balance, 0, INT64_MAX / 4 / 1000000,
                                 "initial balance (transfer) or wallet and stock level (order)");
-  w.amount_min = r.integer("amount_min", w.amount_min, 1, INT64_MAX / 4 / 1000000, "smallest amount or quantity");
-  w.amount_max = r.integer("amount_max", w.amount_max, 1, INT64_MAX / 4 / 1000000, "largest amount or quantity");
-  w.business_delay_us = r.millis_us("business_delay_ms", 0, "time a local transaction stays open before commit (ms)");
-  w.failure_rate = r.number("failure_rate", 0, 0, 1, "probability a downstream branch refuses (business failure)");
+  w.amount_min = r.integer("amount_min", w.amount_min, 1, INT64_MAX / 4 / 1000000,
+                           "smallest amount or quantity");
+  w.amount_max = r.integer("amount_max", w.amount_max, 1, INT64_MAX / 4 / 1000000,
+                           "largest amount or quantity");
+  w.business_delay_us =
+      r.millis_us("business_delay_ms", 0, "time a local transaction stays open before commit (ms)");
+  w.failure_rate = r.number("failure_rate", 0, 0, 1,
+                            "probability a downstream branch refuses (business failure)");
   w.start_us = r.millis_us("start_ms", 0, "when the first transaction may arrive (ms)");
-  Reader svc = r.object("services", false, "role -> service name (transfer: source, target; order: order, stock, payment)");
+  Reader svc =
+      r.object("services", false,
+               "role -> service name (transfer: source, target; order: order, stock, payment)");
   for (const char* role : {"source", "target", "order", "stock", "payment"}) {
     std::string name = svc.string(role, "", false, "service playing this role");
     if (!name.empty()) w.services[role] = name;
@@ -122,7 +149,8 @@ void read_scenario(Reader& r, Scenario& s) {
     Reader db = it.object("db", false, "database timings and placement");
     read_db(db, sv.db);
     db.finish();
-    sv.instances = static_cast<int>(it.integer("instances", 1, 1, 16, "service instances (check-backs reach any)"));
+    sv.instances = static_cast<int>(
+        it.integer("instances", 1, 1, 16, "service instances (check-backs reach any)"));
     s.services.push_back(std::move(sv));
   });
   topo.objects("brokers", "message brokers", [&](Reader& it) {
@@ -130,7 +158,8 @@ void read_scenario(Reader& r, Scenario& s) {
     read_broker(it, b);
     s.brokers.push_back(std::move(b));
   });
-  s.coordinator = topo.string("coordinator", "", false, "transaction coordinator node name (2PM, TCC, saga)");
+  s.coordinator =
+      topo.string("coordinator", "", false, "transaction coordinator node name (2PM, TCC, saga)");
   Reader link = topo.object("default_link", false, "model of every link not listed in links");
   read_link_model(link, s.default_link);
   link.finish();
@@ -150,8 +179,9 @@ void read_scenario(Reader& r, Scenario& s) {
   s.pattern.name = pat.string("name", "", true, "pattern registry name (dtxsim list)");
   s.pattern.variant = pat.string("variant", "correct", false, "correct or a broken variant");
   s.pattern.params = pat.raw_object("params", "pattern parameters (dtxsim list shows them)");
-  s.pattern.params_by_pattern =
-      pat.raw_object("params_by_pattern", "parameters of other patterns run on this scenario (compare, --pattern): name -> params");
+  s.pattern.params_by_pattern = pat.raw_object(
+      "params_by_pattern",
+      "parameters of other patterns run on this scenario (compare, --pattern): name -> params");
   pat.finish();
   Reader faults = r.object("faults", false, "scheduled and swarm faults, then the heal phase");
   faults.objects("schedule", "explicit faults", [&](Reader& it) {
@@ -162,12 +192,19 @@ void read_scenario(Reader& r, Scenario& s) {
   Reader swarm = faults.object("swarm", false, "random faults drawn from the seed");
   read_swarm(swarm, s.swarm);
   swarm.finish();
-  s.heal_us = faults.millis_us("heal_at_ms", 10000, "after this no fault fires and everything heals (ms)");
+  s.heal_us =
+      faults.millis_us("heal_at_ms", 10000, "after this no fault fires and everything heals (ms)");
   faults.finish();
-  s.termination_bound_us = r.millis_us("termination_bound_ms", 60000, "every transaction must be final this long after heal (ms)");
-  s.invariants = r.strings("invariants", "invariants to check (default: all that apply to the pattern)", invariant_names());
-  s.expect = r.strings("expect", "violations this scenario expects (teaching scenarios)", invariant_names());
-  s.dlq_drained = r.boolean("dlq_drained", false, "an operator drains the dead-letter queue: dead letters are reported, not lost");
+  s.termination_bound_us = r.millis_us("termination_bound_ms", 60000,
+                                       "every transaction must be final this long after heal (ms)");
+  s.invariants =
+      r.strings("invariants", "invariants to check (default: all that apply to the pattern)",
+                invariant_names());
+  s.expect = r.strings("expect", "violations this scenario expects (teaching scenarios)",
+                       invariant_names());
+  s.dlq_drained =
+      r.boolean("dlq_drained", false,
+                "an operator drains the dead-letter queue: dead letters are reported, not lost");
 }
 
 }  // namespace
@@ -216,20 +253,26 @@ void validate_references(const Scenario& s) {
   };
   for (size_t i = 0; i < s.services.size(); ++i) {
     const auto& sv = s.services[i];
-    if (!nodes.insert(sv.name).second) fail("$.topology.services[" + std::to_string(i) + "].name", "duplicate node name '" + sv.name + "'");
+    if (!nodes.insert(sv.name).second)
+      fail("$.topology.services[" + std::to_string(i) + "].name",
+           "duplicate node name '" + sv.name + "'");
     if (!dbs.insert(sv.database).second || !nodes.insert(sv.database).second)
-      fail("$.topology.services[" + std::to_string(i) + "].database", "duplicate name '" + sv.database + "'");
+      fail("$.topology.services[" + std::to_string(i) + "].database",
+           "duplicate name '" + sv.database + "'");
   }
   for (size_t i = 0; i < s.brokers.size(); ++i) {
     if (!nodes.insert(s.brokers[i].name).second)
-      fail("$.topology.brokers[" + std::to_string(i) + "].name", "duplicate node name '" + s.brokers[i].name + "'");
+      fail("$.topology.brokers[" + std::to_string(i) + "].name",
+           "duplicate node name '" + s.brokers[i].name + "'");
   }
   if (!s.coordinator.empty() && !nodes.insert(s.coordinator).second)
     fail("$.topology.coordinator", "duplicate node name '" + s.coordinator + "'");
   for (const auto& [role, name] : s.workload.services) {
     bool known = false;
     for (const auto& sv : s.services) known = known || sv.name == name;
-    if (!known) fail("$.workload.services." + role, "a service named in topology.services, got '" + name + "'");
+    if (!known)
+      fail("$.workload.services." + role,
+           "a service named in topology.services, got '" + name + "'");
   }
   // Pattern-created nodes (relays, extra instances) are checked when the world is built.
   (void)dbs;

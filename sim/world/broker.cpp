@@ -7,7 +7,9 @@
 namespace dtx {
 
 namespace {
-std::string group_queue(const std::string& topic, const std::string& group) { return topic + "#" + group; }
+std::string group_queue(const std::string& topic, const std::string& group) {
+  return topic + "#" + group;
+}
 Json ok_reply(Json extra = Json::object()) {
   extra["ok"] = true;
   return extra;
@@ -59,7 +61,8 @@ void Broker::enqueue(StoredMessage m) {
 void Broker::install_handlers() {
   host_.handle("mq.publish", [this](Message m) -> Task<Json> {
     StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid, m.body["body"], 0};
-    world_.record(host_.name(), Kind::broker_publish, m.gid, Json{{"queue", s.queue}, {"id", s.id}});
+    world_.record(host_.name(), Kind::broker_publish, m.gid,
+                  Json{{"queue", s.queue}, {"id", s.id}});
     enqueue(std::move(s));
     co_return ok_reply();
   });
@@ -94,7 +97,8 @@ void Broker::install_handlers() {
   });
   host_.handle("mq.tx_send", [this](Message m) -> Task<Json> {
     auto it = sessions_.find(m.body["session"]);
-    if (it == sessions_.end() || !it->second.xid.empty()) co_return Json{{"ok", false}, {"error", "no open session"}};
+    if (it == sessions_.end() || !it->second.xid.empty())
+      co_return Json{{"ok", false}, {"error", "no open session"}};
     it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, m.body["body"], 0});
     co_return ok_reply();
   });
@@ -103,7 +107,8 @@ void Broker::install_handlers() {
     if (it == sessions_.end()) co_return Json{{"ok", false}, {"error", "no open session"}};
     it->second.xid = m.body["xid"];
     it->second.prepared_us = world_.now_us();
-    world_.record(host_.name(), Kind::db_prepare, m.gid, Json{{"xid", it->second.xid}, {"session", it->first}});
+    world_.record(host_.name(), Kind::db_prepare, m.gid,
+                  Json{{"xid", it->second.xid}, {"session", it->first}});
     co_return ok_reply();
   });
   auto finish_session = [this](uint64_t sid, bool commit, const std::string& gid) {
@@ -113,7 +118,8 @@ void Broker::install_handlers() {
                   Json{{"session", sid}, {"messages", s.sends.size()}});
     if (!commit) return;
     for (auto& msg : s.sends) {
-      world_.record(host_.name(), Kind::broker_publish, msg.gid, Json{{"queue", msg.queue}, {"id", msg.id}});
+      world_.record(host_.name(), Kind::broker_publish, msg.gid,
+                    Json{{"queue", msg.queue}, {"id", msg.id}});
       enqueue(std::move(msg));
     }
   };
@@ -221,14 +227,16 @@ void Broker::ack(const std::string& qname, uint64_t id, bool ok) {
 
 void Broker::requeue(Queue& q, const std::string& qname, StoredMessage m) {
   if (m.attempts > config_.max_redeliveries) {
-    world_.record(host_.name(), Kind::broker_dlq, m.gid, Json{{"queue", qname}, {"id", m.id}, {"attempts", m.attempts}});
+    world_.record(host_.name(), Kind::broker_dlq, m.gid,
+                  Json{{"queue", qname}, {"id", m.id}, {"attempts", m.attempts}});
     world_.count("dead_letters");
     dlq_.push_back(std::move(m));
     dispatch(qname);
     return;
   }
   world_.count("redeliveries");
-  world_.record(host_.name(), Kind::broker_redeliver, m.gid, Json{{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}});
+  world_.record(host_.name(), Kind::broker_redeliver, m.gid,
+                Json{{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}});
   // Parked durably: a broker crash during the delay must not lose the message.
   uint64_t id = m.id;
   q.delayed[id] = std::move(m);
@@ -249,11 +257,13 @@ void Broker::end_half(uint64_t id, const std::string& decision, const std::strin
   half_.erase(it);
   if (decision == "commit") {
     world_.record(host_.name(), Kind::broker_commit, h.msg.gid, Json{{"id", id}, {"by", why}});
-    world_.record(host_.name(), Kind::broker_publish, h.msg.gid, Json{{"queue", h.msg.queue}, {"id", id}});
+    world_.record(host_.name(), Kind::broker_publish, h.msg.gid,
+                  Json{{"queue", h.msg.queue}, {"id", id}});
     enqueue(std::move(h.msg));
   } else if (decision == "discard") {
     world_.count("half_discarded");
-    world_.record(host_.name(), Kind::broker_discard, h.msg.gid, Json{{"id", id}, {"checks", h.checks}});
+    world_.record(host_.name(), Kind::broker_discard, h.msg.gid,
+                  Json{{"id", id}, {"checks", h.checks}});
   } else {
     world_.record(host_.name(), Kind::broker_rollback, h.msg.gid, Json{{"id", id}, {"by", why}});
   }
@@ -286,10 +296,13 @@ Task<void> Broker::check_half(uint64_t id) {
   req.type = "mq.checkback";
   req.gid = h.msg.gid;
   req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks + 1}};
-  world_.record(host_.name(), Kind::checkback, h.msg.gid, Json{{"id", id}, {"check", h.checks + 1}}, 0, target);
+  world_.record(host_.name(), Kind::checkback, h.msg.gid, Json{{"id", id}, {"check", h.checks + 1}},
+                0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
-  std::string answer = r.ok && r.reply.body.is_object() ? r.reply.body.value("answer", "unknown") : "timeout";
-  world_.record(host_.name(), Kind::checkback, r.reply.gid, Json{{"id", id}, {"answer", answer}}, 0, target);
+  std::string answer =
+      r.ok && r.reply.body.is_object() ? r.reply.body.value("answer", "unknown") : "timeout";
+  world_.record(host_.name(), Kind::checkback, r.reply.gid, Json{{"id", id}, {"answer", answer}}, 0,
+                target);
   if (answer == "commit" || answer == "rollback") {
     end_half(id, answer, "checkback");
   } else if (answer == "unknown") {
@@ -306,7 +319,8 @@ void Broker::on_client_crash(Node& n) {
     if (s.owner == n.name() && s.xid.empty()) doomed.push_back(sid);
   }
   for (uint64_t sid : doomed) {
-    world_.record(host_.name(), Kind::broker_rollback, {}, Json{{"session", sid}, {"reason", "client disconnected"}});
+    world_.record(host_.name(), Kind::broker_rollback, {},
+                  Json{{"session", sid}, {"reason", "client disconnected"}});
     sessions_.erase(sid);
   }
 }

@@ -27,7 +27,8 @@ struct BrokerConfig {
   TimeUs half_timeout_us = 6 * kUsPerS;
   TimeUs check_interval_us = 30 * kUsPerS;
   int check_max = 15;
-  bool discard_commits = false;  // policy after check_max: false = discard (RocketMQ), true = commit
+  bool discard_commits =
+      false;  // policy after check_max: false = discard (RocketMQ), true = commit
 };
 
 struct StoredMessage {

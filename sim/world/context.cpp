@@ -38,9 +38,12 @@ void Context::record(Kind kind, std::string_view gid, Json detail, std::string_v
   world_->record(node_->name(), kind, gid, std::move(detail), 0, peer);
 }
 
-void Context::count(const std::string& counter, int64_t n) { world_->count(counter, n); }
+void Context::count(const std::string& counter, int64_t n) {
+  world_->count(counter, n);
+}
 
-Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, std::string gid, Json body, TimeUs timeout_us) {
+Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, std::string gid,
+                           Json body, TimeUs timeout_us) {
   Message m;
   m.type = std::move(type);
   m.gid = std::move(gid);
@@ -56,21 +59,23 @@ Task<Json> Context::rpc(const std::string& broker, std::string type, std::string
   return co_rpc(*this, broker, type, gid, body, timeout_us);
 }
 
-Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid, Json body, TimeUs timeout_us) {
+Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid,
+                               Json body, TimeUs timeout_us) {
   Json req = {{"queue", queue}, {"body", std::move(body)}};
   Json r = co_await co_rpc(self, broker, "mq.publish", gid, std::move(req), timeout_us);
   co_return r.value("ok", false);
 }
 
-Task<bool> Context::publish(const std::string& broker, const std::string& queue, const std::string& gid,
-                            Json body, TimeUs timeout_us) {
+Task<bool> Context::publish(const std::string& broker, const std::string& queue,
+                            const std::string& gid, Json body, TimeUs timeout_us) {
   return co_publish(*this, broker, queue, gid, body, timeout_us);
 }
 
-Task<void> Context::co_subscribe_loop(Context self, std::string broker, std::string queue, std::string group) {
+Task<void> Context::co_subscribe_loop(Context self, std::string broker, std::string queue,
+                                      std::string group) {
   for (;;) {
     Json req = {{"queue", queue}, {"group", group}};
-  Json r = co_await co_rpc(self, broker, "mq.subscribe", {}, std::move(req), kUsPerS);
+    Json r = co_await co_rpc(self, broker, "mq.subscribe", {}, std::move(req), kUsPerS);
     if (r.value("ok", false)) co_return;
     co_await self.sleep(kUsPerS);
   }
@@ -80,8 +85,8 @@ Task<void> Context::subscribe_loop(std::string broker, std::string queue, std::s
   return co_subscribe_loop(*this, broker, queue, group);
 }
 
-void Context::subscribe(const std::string& broker, const std::string& queue, const std::string& group,
-                        Consumer consumer, bool auto_ack) {
+void Context::subscribe(const std::string& broker, const std::string& queue,
+                        const std::string& group, Consumer consumer, bool auto_ack) {
   std::string qname = queue + "#" + group;
   Node* n = node_;
   node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
@@ -101,7 +106,8 @@ void Context::subscribe(const std::string& broker, const std::string& queue, con
   spawn(subscribe_loop(broker, queue, group));
 }
 
-Task<std::optional<uint64_t>> Context::co_tx_begin(Context self, std::string broker, TimeUs timeout_us) {
+Task<std::optional<uint64_t>> Context::co_tx_begin(Context self, std::string broker,
+                                                   TimeUs timeout_us) {
   Json req = Json::object();
   Json r = co_await co_rpc(self, broker, "mq.tx_begin", {}, std::move(req), timeout_us);
   if (!r.value("ok", false)) co_return std::nullopt;
@@ -112,7 +118,8 @@ Task<std::optional<uint64_t>> Context::tx_begin(const std::string& broker, TimeU
   return co_tx_begin(*this, broker, timeout_us);
 }
 
-Task<bool> Context::co_tx_send(Context self, std::string broker, uint64_t session, std::string queue, std::string gid, Json body, TimeUs timeout_us) {
+Task<bool> Context::co_tx_send(Context self, std::string broker, uint64_t session,
+                               std::string queue, std::string gid, Json body, TimeUs timeout_us) {
   Json req = {{"session", session}, {"queue", queue}, {"body", std::move(body)}};
   Json r = co_await co_rpc(self, broker, "mq.tx_send", gid, std::move(req), timeout_us);
   co_return r.value("ok", false);
@@ -123,18 +130,21 @@ Task<bool> Context::tx_send(const std::string& broker, uint64_t session, const s
   return co_tx_send(*this, broker, session, queue, gid, body, timeout_us);
 }
 
-Task<bool> Context::co_tx_end(Context self, std::string broker, uint64_t session, bool commit, std::string gid, TimeUs timeout_us) {
+Task<bool> Context::co_tx_end(Context self, std::string broker, uint64_t session, bool commit,
+                              std::string gid, TimeUs timeout_us) {
   Json req = {{"session", session}};
-  Json r = co_await co_rpc(self, broker, commit ? "mq.tx_commit" : "mq.tx_abort", gid, std::move(req), timeout_us);
+  Json r = co_await co_rpc(self, broker, commit ? "mq.tx_commit" : "mq.tx_abort", gid,
+                           std::move(req), timeout_us);
   co_return r.value("ok", false);
 }
 
-Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool commit, const std::string& gid,
-                           TimeUs timeout_us) {
+Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool commit,
+                           const std::string& gid, TimeUs timeout_us) {
   return co_tx_end(*this, broker, session, commit, gid, timeout_us);
 }
 
-Task<bool> Context::co_tx_prepare(Context self, std::string broker, uint64_t session, std::string xid, TimeUs timeout_us) {
+Task<bool> Context::co_tx_prepare(Context self, std::string broker, uint64_t session,
+                                  std::string xid, TimeUs timeout_us) {
   Json req = {{"session", session}, {"xid", xid}};
   Json r = co_await co_rpc(self, broker, "mq.tx_prepare", {}, std::move(req), timeout_us);
   co_return r.value("ok", false);
@@ -145,40 +155,48 @@ Task<bool> Context::tx_prepare(const std::string& broker, uint64_t session, cons
   return co_tx_prepare(*this, broker, session, xid, timeout_us);
 }
 
-Task<bool> Context::co_tx_decide(Context self, std::string broker, std::string xid, bool commit, TimeUs timeout_us) {
+Task<bool> Context::co_tx_decide(Context self, std::string broker, std::string xid, bool commit,
+                                 TimeUs timeout_us) {
   Json req = {{"xid", xid}, {"commit", commit}};
   Json r = co_await co_rpc(self, broker, "mq.tx_decide", {}, std::move(req), timeout_us);
   co_return r.value("ok", false);
 }
 
-Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid, bool commit, TimeUs timeout_us) {
+Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid, bool commit,
+                              TimeUs timeout_us) {
   return co_tx_decide(*this, broker, xid, commit, timeout_us);
 }
 
-Task<bool> Context::co_register_producer(Context self, std::string broker, std::string group, TimeUs timeout_us) {
+Task<bool> Context::co_register_producer(Context self, std::string broker, std::string group,
+                                         TimeUs timeout_us) {
   Json req = {{"group", group}};
   Json r = co_await co_rpc(self, broker, "mq.producer", {}, std::move(req), timeout_us);
   co_return r.value("ok", false);
 }
 
-Task<bool> Context::register_producer(const std::string& broker, const std::string& group, TimeUs timeout_us) {
+Task<bool> Context::register_producer(const std::string& broker, const std::string& group,
+                                      TimeUs timeout_us) {
   return co_register_producer(*this, broker, group, timeout_us);
 }
 
-Task<std::optional<uint64_t>> Context::co_send_half(Context self, std::string broker, std::string queue, std::string gid, Json body, std::string group, TimeUs timeout_us) {
+Task<std::optional<uint64_t>> Context::co_send_half(Context self, std::string broker,
+                                                    std::string queue, std::string gid, Json body,
+                                                    std::string group, TimeUs timeout_us) {
   Json req = {{"queue", queue}, {"body", std::move(body)}, {"group", group}};
   Json r = co_await co_rpc(self, broker, "mq.half", gid, std::move(req), timeout_us);
   if (!r.value("ok", false)) co_return std::nullopt;
   co_return r["id"].get<uint64_t>();
 }
 
-Task<std::optional<uint64_t>> Context::send_half(const std::string& broker, const std::string& queue,
-                                                 const std::string& gid, Json body, const std::string& group,
+Task<std::optional<uint64_t>> Context::send_half(const std::string& broker,
+                                                 const std::string& queue, const std::string& gid,
+                                                 Json body, const std::string& group,
                                                  TimeUs timeout_us) {
   return co_send_half(*this, broker, queue, gid, body, group, timeout_us);
 }
 
-void Context::end_half(const std::string& broker, uint64_t id, const std::string& decision, const std::string& gid) {
+void Context::end_half(const std::string& broker, uint64_t id, const std::string& decision,
+                       const std::string& gid) {
   Message m;
   m.type = "mq.end";
   m.gid = gid;

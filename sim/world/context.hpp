@@ -47,7 +47,8 @@ class Context {
   // A single statement in its own transaction (autocommit), e.g. a relay's poll.
   Task<DbResult> exec(const std::string& db_name, std::string sql, Json params = Json::array());
 
-  void record(Kind kind, std::string_view gid = {}, Json detail = nullptr, std::string_view peer = {});
+  void record(Kind kind, std::string_view gid = {}, Json detail = nullptr,
+              std::string_view peer = {});
   void count(const std::string& counter, int64_t n = 1);
 
   // Broker client (over the simulated network; every call can time out).
@@ -61,32 +62,47 @@ class Context {
   Task<std::optional<uint64_t>> tx_begin(const std::string& broker, TimeUs timeout_us);
   Task<bool> tx_send(const std::string& broker, uint64_t session, const std::string& queue,
                      const std::string& gid, Json body, TimeUs timeout_us);
-  Task<bool> tx_end(const std::string& broker, uint64_t session, bool commit, const std::string& gid,
-                    TimeUs timeout_us);
+  Task<bool> tx_end(const std::string& broker, uint64_t session, bool commit,
+                    const std::string& gid, TimeUs timeout_us);
   Task<bool> tx_prepare(const std::string& broker, uint64_t session, const std::string& xid,
                         TimeUs timeout_us);
-  Task<bool> tx_decide(const std::string& broker, const std::string& xid, bool commit, TimeUs timeout_us);
-  Task<bool> register_producer(const std::string& broker, const std::string& group, TimeUs timeout_us);
+  Task<bool> tx_decide(const std::string& broker, const std::string& xid, bool commit,
+                       TimeUs timeout_us);
+  Task<bool> register_producer(const std::string& broker, const std::string& group,
+                               TimeUs timeout_us);
   Task<std::optional<uint64_t>> send_half(const std::string& broker, const std::string& queue,
-                                          const std::string& gid, Json body, const std::string& group,
-                                          TimeUs timeout_us);
-  void end_half(const std::string& broker, uint64_t id, const std::string& decision, const std::string& gid);
+                                          const std::string& gid, Json body,
+                                          const std::string& group, TimeUs timeout_us);
+  void end_half(const std::string& broker, uint64_t id, const std::string& decision,
+                const std::string& gid);
 
  private:
   // Coroutine bodies take the Context and strings by value: a member coroutine would keep
   // `this` (often a temporary) and references alive across suspensions.
   static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, Json params);
-  static Task<Json> co_rpc(Context self, std::string broker, std::string type, std::string gid, Json body, TimeUs timeout_us);
-  static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid, Json body, TimeUs timeout_us);
-  static Task<void> co_subscribe_loop(Context self, std::string broker, std::string queue, std::string group);
-  static Task<std::optional<uint64_t>> co_tx_begin(Context self, std::string broker, TimeUs timeout_us);
-  static Task<bool> co_tx_send(Context self, std::string broker, uint64_t session, std::string queue, std::string gid, Json body, TimeUs timeout_us);
-  static Task<bool> co_tx_end(Context self, std::string broker, uint64_t session, bool commit, std::string gid, TimeUs timeout_us);
-  static Task<bool> co_tx_prepare(Context self, std::string broker, uint64_t session, std::string xid, TimeUs timeout_us);
-  static Task<bool> co_tx_decide(Context self, std::string broker, std::string xid, bool commit, TimeUs timeout_us);
-  static Task<bool> co_register_producer(Context self, std::string broker, std::string group, TimeUs timeout_us);
-  static Task<std::optional<uint64_t>> co_send_half(Context self, std::string broker, std::string queue, std::string gid, Json body, std::string group, TimeUs timeout_us);
-  Task<Json> rpc(const std::string& broker, std::string type, std::string gid, Json body, TimeUs timeout_us);
+  static Task<Json> co_rpc(Context self, std::string broker, std::string type, std::string gid,
+                           Json body, TimeUs timeout_us);
+  static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid,
+                               Json body, TimeUs timeout_us);
+  static Task<void> co_subscribe_loop(Context self, std::string broker, std::string queue,
+                                      std::string group);
+  static Task<std::optional<uint64_t>> co_tx_begin(Context self, std::string broker,
+                                                   TimeUs timeout_us);
+  static Task<bool> co_tx_send(Context self, std::string broker, uint64_t session,
+                               std::string queue, std::string gid, Json body, TimeUs timeout_us);
+  static Task<bool> co_tx_end(Context self, std::string broker, uint64_t session, bool commit,
+                              std::string gid, TimeUs timeout_us);
+  static Task<bool> co_tx_prepare(Context self, std::string broker, uint64_t session,
+                                  std::string xid, TimeUs timeout_us);
+  static Task<bool> co_tx_decide(Context self, std::string broker, std::string xid, bool commit,
+                                 TimeUs timeout_us);
+  static Task<bool> co_register_producer(Context self, std::string broker, std::string group,
+                                         TimeUs timeout_us);
+  static Task<std::optional<uint64_t>> co_send_half(Context self, std::string broker,
+                                                    std::string queue, std::string gid, Json body,
+                                                    std::string group, TimeUs timeout_us);
+  Task<Json> rpc(const std::string& broker, std::string type, std::string gid, Json body,
+                 TimeUs timeout_us);
   Task<void> subscribe_loop(std::string broker, std::string queue, std::string group);
 
   World* world_ = nullptr;

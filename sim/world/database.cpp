@@ -17,10 +17,15 @@ const int kSqliteSetup = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }  // namespace
 
 Database::Database(World& world, std::string name, Node& host, DbConfig config)
-    : world_(world), name_(std::move(name)), host_(host), config_(config), rng_(world.seed(), "db:" + name_) {
+    : world_(world),
+      name_(std::move(name)),
+      host_(host),
+      config_(config),
+      rng_(world.seed(), "db:" + name_) {
   // One connection per database, used by one thread only: no SQLite mutexes needed.
-  if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK)
+  if (sqlite3_open_v2(":memory:", &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK)
     throw std::runtime_error("sqlite3_open failed");
   world_.databases()[name_] = this;
   world_.on_node_crash([this](Node& n) {
@@ -51,7 +56,8 @@ uint64_t Database::begin(Node& owner, const std::string& gid) {
   TxnInfo& t = txns_[id];
   t.owner = &owner;
   t.gid = gid;
-  if (world_.recording()) world_.record(name_, Kind::db_begin, gid, Json{{"txn", id}, {"owner", owner.name()}});
+  if (world_.recording())
+    world_.record(name_, Kind::db_begin, gid, Json{{"txn", id}, {"owner", owner.name()}});
   return id;
 }
 
@@ -62,7 +68,8 @@ TxnState Database::txn_state(uint64_t txn) const {
 
 void Database::on_commit(uint64_t txn, Kind kind, Json detail) {
   auto it = txns_.find(txn);
-  if (it != txns_.end() && it->second.state == TxnState::open) it->second.on_commit.emplace_back(kind, std::move(detail));
+  if (it != txns_.end() && it->second.state == TxnState::open)
+    it->second.on_commit.emplace_back(kind, std::move(detail));
 }
 
 std::vector<std::pair<std::string, uint64_t>> Database::prepared() const {
@@ -136,7 +143,9 @@ bool Database::needs_lock(const Op& op) const {
   while (i < op.sql.size() && std::isspace(static_cast<unsigned char>(op.sql[i]))) ++i;
   auto starts = [&](const char* kw) {
     for (size_t k = 0; kw[k]; ++k) {
-      if (i + k >= op.sql.size() || std::toupper(static_cast<unsigned char>(op.sql[i + k])) != kw[k]) return false;
+      if (i + k >= op.sql.size() ||
+          std::toupper(static_cast<unsigned char>(op.sql[i + k])) != kw[k])
+        return false;
     }
     return true;
   };
@@ -147,8 +156,8 @@ void Database::arrive(OpPtr op) {
   if (op->done) return;
   // Only work that writes waits out a stall: reads, and ending a read-only transaction, do not.
   auto it = txns_.find(op->txn);
-  bool read_only_end = (op->kind == OpKind::commit || op->kind == OpKind::rollback) && it != txns_.end() &&
-                       !it->second.holds_lock;
+  bool read_only_end = (op->kind == OpKind::commit || op->kind == OpKind::rollback) &&
+                       it != txns_.end() && !it->second.holds_lock;
   bool plain_read = (op->kind == OpKind::exec && !needs_lock(*op)) || read_only_end;
   if (!plain_read && world_.now_us() < stalled_until_us_) {
     inflight_[op->id] = op;
@@ -169,7 +178,7 @@ void Database::execute(OpPtr op) {
         break;
       }
     }
-    finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
+    finish(op, commit_latency_us());
     return;
   }
   auto it = txns_.find(op->txn);
@@ -190,7 +199,8 @@ void Database::execute(OpPtr op) {
         } else if (lock_owner_ != op->txn) {
           lock_queue_.push_back(op);
           inflight_[op->id] = op;
-          world_.record(name_, Kind::db_lock_wait, t.gid, Json{{"txn", op->txn}, {"holder", lock_owner_}});
+          world_.record(name_, Kind::db_lock_wait, t.gid,
+                        Json{{"txn", op->txn}, {"holder", lock_owner_}});
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
             if (op->done) return;
             std::erase(lock_queue_, op);
@@ -202,8 +212,9 @@ void Database::execute(OpPtr op) {
         op->result = run_sql(op->sql, op->params);
         if (op->result.ok) t.log.push_back(op);
       } else {
-        op->result = (lock_owner_ == 0 || lock_owner_ == op->txn) ? run_sql(op->sql, op->params)
-                                                                  : read_committed(op->sql, op->params);
+        op->result = (lock_owner_ == 0 || lock_owner_ == op->txn)
+                         ? run_sql(op->sql, op->params)
+                         : read_committed(op->sql, op->params);
       }
       if (config_.record_statements && world_.recording()) {
         // Serialized by hand in the key order nlohmann uses, without copying SQL or params.
@@ -224,20 +235,20 @@ void Database::execute(OpPtr op) {
       if (t.holds_lock && sqlite3_get_autocommit(db_)) {
         end_txn(op->txn, t, false, "engine rolled back: " + op->result.error);
       }
-      finish(op, config_.stmt_latency_us_min + rng_.exponential(config_.stmt_latency_us_jitter_mean));
+      finish(op, statement_latency_us());
       return;
     }
     case OpKind::commit:
     case OpKind::rollback:
       end_txn(op->txn, t, op->kind == OpKind::commit, "requested");
-      finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
+      finish(op, commit_latency_us());
       return;
     case OpKind::prepare:
       t.state = TxnState::prepared;
       t.xid = op->xid;
       t.prepared_at_us = world_.now_us();
       world_.record(name_, Kind::db_prepare, t.gid, Json{{"txn", op->txn}, {"xid", op->xid}});
-      finish(op, config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean));
+      finish(op, commit_latency_us());
       return;
     default:
       return;
@@ -245,7 +256,8 @@ void Database::execute(OpPtr op) {
 }
 
 void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason) {
-  if (t.holds_lock && !sqlite3_get_autocommit(db_)) run_sql(commit ? "COMMIT" : "ROLLBACK", nullptr);
+  if (t.holds_lock && !sqlite3_get_autocommit(db_))
+    run_sql(commit ? "COMMIT" : "ROLLBACK", nullptr);
   t.state = commit ? TxnState::committed : TxnState::rolled_back;
   if (commit) {
     ++commits_;
@@ -253,7 +265,8 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
     if (world_.recording()) world_.record(name_, Kind::db_commit, t.gid, Json{{"txn", txn}});
     for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
-    if (world_.recording()) world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
+    if (world_.recording())
+      world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
   }
   bool had_lock = t.holds_lock;
   txns_.erase(txn);
@@ -330,7 +343,9 @@ Txn::~Txn() {
   if (db_ && db_->txn_state(id_) == TxnState::open) db_->abandon(id_);
 }
 
-bool Txn::open() const { return db_ && db_->txn_state(id_) == TxnState::open; }
+bool Txn::open() const {
+  return db_ && db_->txn_state(id_) == TxnState::open;
+}
 
 Txn::Awaiter Txn::make(OpKind kind, std::string sql, Json params, std::string xid) {
   auto op = std::make_shared<Database::Op>();
@@ -343,10 +358,18 @@ Txn::Awaiter Txn::make(OpKind kind, std::string sql, Json params, std::string xi
   return {op, db_};
 }
 
-Txn::Awaiter Txn::exec(std::string sql, Json params) { return make(OpKind::exec, std::move(sql), std::move(params)); }
-Txn::Awaiter Txn::commit() { return make(OpKind::commit); }
-Txn::Awaiter Txn::rollback() { return make(OpKind::rollback); }
-Txn::Awaiter Txn::prepare(const std::string& xid) { return make(OpKind::prepare, {}, nullptr, xid); }
+Txn::Awaiter Txn::exec(std::string sql, Json params) {
+  return make(OpKind::exec, std::move(sql), std::move(params));
+}
+Txn::Awaiter Txn::commit() {
+  return make(OpKind::commit);
+}
+Txn::Awaiter Txn::rollback() {
+  return make(OpKind::rollback);
+}
+Txn::Awaiter Txn::prepare(const std::string& xid) {
+  return make(OpKind::prepare, {}, nullptr, xid);
+}
 
 Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit) {
   auto op = std::make_shared<Database::Op>();

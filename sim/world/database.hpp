@@ -99,8 +99,8 @@ class Database {
     TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
-    std::vector<std::shared_ptr<Op>> log;  // successful writes, for replay
-    std::vector<std::pair<Kind, Json>> on_commit;   // recorded if the transaction commits
+    std::vector<std::shared_ptr<Op>> log;          // successful writes, for replay
+    std::vector<std::pair<Kind, Json>> on_commit;  // recorded if the transaction commits
   };
 
   void arrive(OpPtr op);
@@ -116,6 +116,12 @@ class Database {
   void on_owner_crash(Node& n);
   void on_host_crash();
   TimeUs net_delay_us(Node& owner);
+  TimeUs commit_latency_us() {
+    return config_.commit_latency_us_min + rng_.exponential(config_.commit_latency_us_jitter_mean);
+  }
+  TimeUs statement_latency_us() {
+    return config_.stmt_latency_us_min + rng_.exponential(config_.stmt_latency_us_jitter_mean);
+  }
 
   World& world_;
   std::string name_;

@@ -85,9 +85,15 @@ DbResult Database::run_sql(const std::string& sql, const Json& params) {
     row.reserve(n);
     for (int c = 0; c < n; ++c) {
       switch (sqlite3_column_type(st, c)) {
-        case SQLITE_INTEGER: row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, c))); break;
-        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, c)); break;
-        case SQLITE_NULL: row.emplace_back(nullptr); break;
+        case SQLITE_INTEGER:
+          row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, c)));
+          break;
+        case SQLITE_FLOAT:
+          row.emplace_back(sqlite3_column_double(st, c));
+          break;
+        case SQLITE_NULL:
+          row.emplace_back(nullptr);
+          break;
         default:
           row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)),
                                        sqlite3_column_bytes(st, c)));
@@ -100,7 +106,8 @@ DbResult Database::run_sql(const std::string& sql, const Json& params) {
   } else {
     // A statement that returns columns reports its rows; sqlite3_changes() would still hold
     // the previous write's count after an empty SELECT.
-    r.changes = sqlite3_column_count(st) > 0 ? static_cast<int64_t>(r.rows.size()) : sqlite3_changes(db_);
+    r.changes =
+        sqlite3_column_count(st) > 0 ? static_cast<int64_t>(r.rows.size()) : sqlite3_changes(db_);
   }
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);

@@ -8,9 +8,18 @@
 
 namespace dtx {
 
-const char* const kFaultKinds[] = {"crash",          "restart",      "pause",         "partition",
-                                   "heal",           "clog",         "drop_rate",     "duplicate_rate",
-                                   "db_stall",       "drop_message", "duplicate_message", "delay_message",
+const char* const kFaultKinds[] = {"crash",
+                                   "restart",
+                                   "pause",
+                                   "partition",
+                                   "heal",
+                                   "clog",
+                                   "drop_rate",
+                                   "duplicate_rate",
+                                   "db_stall",
+                                   "drop_message",
+                                   "duplicate_message",
+                                   "delay_message",
                                    nullptr};
 
 Json fault_to_json(const FaultSpec& f) {
@@ -38,7 +47,8 @@ void draw_kind(std::vector<FaultSpec>& out, Random& rng, double per_s, TimeUs un
                const std::function<bool(FaultSpec&)>& fill) {
   if (per_s <= 0) return;
   double mean_gap_us = kUsPerS / per_s;
-  for (TimeUs t = rng.exponential(mean_gap_us); t < until_us; t += 1 + rng.exponential(mean_gap_us)) {
+  for (TimeUs t = rng.exponential(mean_gap_us); t < until_us;
+       t += 1 + rng.exponential(mean_gap_us)) {
     FaultSpec f;
     f.at_us = t;
     if (fill(f)) out.push_back(std::move(f));
@@ -91,7 +101,8 @@ std::vector<FaultSpec> draw_swarm(const SwarmSpec& s, uint64_t seed, TimeUs unti
     f.duration_us = window();
     return true;
   });
-  std::stable_sort(out.begin(), out.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at_us < b.at_us; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FaultSpec& a, const FaultSpec& b) { return a.at_us < b.at_us; });
   return out;
 }
 
@@ -115,7 +126,10 @@ void apply(World& w, const FaultSpec& f, TimeUs heal_us, std::shared_ptr<RateSta
     w.partition(f.name, f.groups);
     if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.name] { w.heal(n); });
   } else if (f.kind == "heal") {
-    if (f.name.empty()) w.heal_all(); else w.heal(f.name);
+    if (f.name.empty())
+      w.heal_all();
+    else
+      w.heal(f.name);
   } else if (f.kind == "clog") {
     w.clog(f.node, f.peer, true);
     sim.schedule_at(end_us, [&w, a = f.node, b = f.peer] { w.clog(a, b, false); });

@@ -18,7 +18,8 @@ int Network::add_node(const std::string& name) {
   size_t n = names_.size();
   matrix_.assign(n * n, nullptr);
   for (auto [it, end] = boost::edges(graph_); it != end; ++it) {
-    int s = static_cast<int>(boost::source(*it, graph_)), t = static_cast<int>(boost::target(*it, graph_));
+    int s = static_cast<int>(boost::source(*it, graph_)),
+        t = static_cast<int>(boost::target(*it, graph_));
     matrix_[s * n + t] = matrix_[t * n + s] = &graph_[*it];
   }
   components_dirty_ = true;

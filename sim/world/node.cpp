@@ -15,13 +15,17 @@ Node::Node(World& world, int index, std::string name, std::string role, std::str
       group_(std::move(group)),
       rng_(world.seed(), "node:" + name_) {}
 
-TimeUs Node::now_us() const { return world_.now_us(); }
+TimeUs Node::now_us() const {
+  return world_.now_us();
+}
 
 TimerId Node::schedule_guarded(TimeUs t_us, Callback fn) {
   return world_.sim().schedule_at(t_us, std::move(fn));
 }
 
-void Node::cancel(TimerId id) { world_.sim().cancel(id); }
+void Node::cancel(TimerId id) {
+  world_.sim().cancel(id);
+}
 
 void Node::spawn(Task<void> task) {
   if (state_ == NodeState::crashed) return;

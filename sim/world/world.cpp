@@ -49,7 +49,8 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
   m.id = next_msg_id_++;
   m.from = from.name();
   m.to = to;
-  if (history_.enabled()) history_.record(now_us(), from.name(), Kind::send, m.gid, Json{{"type", m.type}}, m.id, to);
+  if (history_.enabled())
+    history_.record(now_us(), from.name(), Kind::send, m.gid, Json{{"type", m.type}}, m.id, to);
   uint64_t id = m.id;
   if (dst < 0) {
     record(to, Kind::drop, m.gid, Json{{"reason", "unknown node"}}, id, from.name());
@@ -131,7 +132,8 @@ void World::arrive(Message&& m, int from, int to) {
   dst.arrive(std::move(m));
 }
 
-void World::partition(const std::string& name, const std::vector<std::vector<std::string>>& groups) {
+void World::partition(const std::string& name,
+                      const std::vector<std::vector<std::string>>& groups) {
   heal(name);
   Partition p;
   Json cut = Json::array();
@@ -205,7 +207,8 @@ void World::clog(const std::string& a, const std::string& b, bool on) {
 void World::set_extra_rates(double drop, double duplicate, const std::string& why) {
   net_.extra_drop = drop;
   net_.extra_duplicate = duplicate;
-  record("network", Kind::fault, {}, Json{{"fault", why}, {"drop", drop}, {"duplicate", duplicate}});
+  record("network", Kind::fault, {},
+         Json{{"fault", why}, {"drop", drop}, {"duplicate", duplicate}});
 }
 
 bool World::crash(const std::string& name) {

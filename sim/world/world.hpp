@@ -59,7 +59,9 @@ class World {
   void clog(const std::string& a, const std::string& b, bool on);
   void set_extra_rates(double drop, double duplicate, const std::string& why);
   // Drops, duplicates or delays one message by id (explore's message points).
-  void target_message(uint64_t msg, const std::string& kind, TimeUs delay_us) { targeted_[msg] = {kind, delay_us}; }
+  void target_message(uint64_t msg, const std::string& kind, TimeUs delay_us) {
+    targeted_[msg] = {kind, delay_us};
+  }
 
   // Node lifecycle faults, by name; return false when the node is unknown.
   bool crash(const std::string& name);
@@ -69,7 +71,9 @@ class World {
   // Listeners run when a node crashes, before its processes are destroyed (databases roll
   // back the node's open transactions, brokers abort its sessions).
   void on_node_crash(std::function<void(Node&)> fn) { crash_listeners_.push_back(std::move(fn)); }
-  void on_node_restart(std::function<void(Node&)> fn) { restart_listeners_.push_back(std::move(fn)); }
+  void on_node_restart(std::function<void(Node&)> fn) {
+    restart_listeners_.push_back(std::move(fn));
+  }
 
   // Counters for metrics (retries, duplicates, alerts...). Ordered map: stable output.
   std::map<std::string, int64_t>& counters() { return counters_; }
@@ -78,7 +82,8 @@ class World {
   bool recording() const { return history_.enabled(); }
   void record(std::string_view node, Kind kind, std::string_view gid = {}, Json detail = nullptr,
               uint64_t msg = 0, std::string_view peer = {}) {
-    if (history_.enabled()) history_.record(now_us(), node, kind, gid, std::move(detail), msg, peer);
+    if (history_.enabled())
+      history_.record(now_us(), node, kind, gid, std::move(detail), msg, peer);
   }
 
   // Databases and brokers register here so the world can list them for checkers.

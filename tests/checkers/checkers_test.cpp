@@ -23,19 +23,29 @@ struct HistoryBuilder {
     events.push_back(std::move(e));
     return events.back().id;
   }
-  uint64_t started(const std::string& gid, std::vector<std::string> branches = {"debit", "credit"}) {
-    return add(Kind::gtx, gid, {{"state", "started"}, {"branches", branches}, {"origin", branches.front()}});
+  uint64_t started(const std::string& gid,
+                   std::vector<std::string> branches = {"debit", "credit"}) {
+    return add(Kind::gtx, gid,
+               {{"state", "started"}, {"branches", branches}, {"origin", branches.front()}});
   }
-  uint64_t effect(const std::string& gid, const std::string& branch, const std::string& op, int64_t money,
-                  const std::string& key = "A1", int64_t amount = -1) {
+  uint64_t effect(const std::string& gid, const std::string& branch, const std::string& op,
+                  int64_t money, const std::string& key = "A1", int64_t amount = -1) {
     return add(Kind::effect, gid,
-               {{"branch", branch}, {"op", op}, {"money", money}, {"key", key}, {"origin", "debit"},
+               {{"branch", branch},
+                {"op", op},
+                {"money", money},
+                {"key", key},
+                {"origin", "debit"},
                 {"amount", amount < 0 ? std::abs(money) : amount}});
   }
-  uint64_t final(const std::string& gid) { return add(Kind::gtx, gid, {{"state", "succeed"}, {"final", true}}); }
+  uint64_t final(const std::string& gid) {
+    return add(Kind::gtx, gid, {{"state", "succeed"}, {"final", true}});
+  }
 };
 
-std::vector<Violation> check(Checker c, const HistoryBuilder& h, FinalState f = {}) { return c({h.events, f}); }
+std::vector<Violation> check(Checker c, const HistoryBuilder& h, FinalState f = {}) {
+  return c({h.events, f});
+}
 
 }  // namespace
 
@@ -79,7 +89,8 @@ TEST_CASE("no_lost: a committed origin without its downstream effect", "[checker
   CHECK(check(no_lost_checker, h).empty());
 }
 
-TEST_CASE("no_phantom: a downstream effect without a committed origin, even with no started record", "[checkers]") {
+TEST_CASE("no_phantom: a downstream effect without a committed origin, even with no started record",
+          "[checkers]") {
   HistoryBuilder h;
   h.effect("g1", "credit", "action", 10);
   auto v = check(no_phantom_checker, h);
@@ -132,7 +143,8 @@ TEST_CASE("termination: never final, and final after the bound", "[checkers]") {
   CHECK(v[0].gid == "g2");
 }
 
-TEST_CASE("termination: a message-based transaction is final when every downstream branch is done", "[checkers]") {
+TEST_CASE("termination: a message-based transaction is final when every downstream branch is done",
+          "[checkers]") {
   HistoryBuilder h;
   h.started("g1", {"order", "stock", "payment"});
   h.add(Kind::gtx, "g1", {{"state", "branch_done"}, {"branch", "stock"}});
@@ -186,14 +198,15 @@ TEST_CASE("tcc checkers: orphan, hanging and null compensation", "[checkers]") {
   CHECK(check(tcc_null_compensation_checker, ok).empty());
 }
 
-TEST_CASE("metrics: latency percentiles, inconsistency window and per-transaction counts", "[checkers]") {
+TEST_CASE("metrics: latency percentiles, inconsistency window and per-transaction counts",
+          "[checkers]") {
   HistoryBuilder h;
-  h.started("g1");                              // t=1ms
-  h.effect("g1", "debit", "action", -10);       // t=2ms: money in flight
-  h.add(Kind::send, "g1", nullptr);             // t=3ms
-  h.add(Kind::db_commit, "g1", nullptr);        // t=4ms
-  h.effect("g1", "credit", "action", 10);       // t=5ms: balanced again
-  h.final("g1");                                // t=6ms
+  h.started("g1");                         // t=1ms
+  h.effect("g1", "debit", "action", -10);  // t=2ms: money in flight
+  h.add(Kind::send, "g1", nullptr);        // t=3ms
+  h.add(Kind::db_commit, "g1", nullptr);   // t=4ms
+  h.effect("g1", "credit", "action", 10);  // t=5ms: balanced again
+  h.final("g1");                           // t=6ms
   Metrics m = compute_metrics(h.events);
   CHECK(m.business_txns == 1);
   CHECK(m.finished_txns == 1);

@@ -18,8 +18,10 @@ size_t count_events(const RunResult& r, Kind kind, const std::function<bool(cons
 }
 }  // namespace
 
-TEST_CASE("claim: a stall longer than the check-back window breaks the SELECT heuristic, not the 2-phase message",
-          "[claims]") {
+TEST_CASE(
+    "claim: a stall longer than the check-back window breaks the SELECT heuristic, not the 2-phase "
+    "message",
+    "[claims]") {
   RunResult heuristic = run_scenario(claim("checkback-stall-heuristic"), {});
   RunResult correct = run_scenario(claim("checkback-stall-correct"), {});
   CHECK(heuristic.violated().count("no_lost") == 1);
@@ -27,17 +29,22 @@ TEST_CASE("claim: a stall longer than the check-back window breaks the SELECT he
   CHECK(correct.violations.empty());
   // Same seed, same schedule: only the check-back differs.
   CHECK(heuristic.seed == correct.seed);
-  auto answered = [](const char* a) { return [a](const Event& e) { return e.detail.value("answer", "") == a; }; };
+  auto answered = [](const char* a) {
+    return [a](const Event& e) { return e.detail.value("answer", "") == a; };
+  };
   CHECK(count_events(heuristic, Kind::checkback, answered("FAILURE")) > 0);
   CHECK(count_events(correct, Kind::checkback, answered("FAILURE")) == 0);
   CHECK(count_events(correct, Kind::checkback, answered("SUCCESS")) > 0);
 }
 
-TEST_CASE("claim: check-back resolves a crash after commit as committed and before commit as rolled back",
-          "[claims]") {
+TEST_CASE(
+    "claim: check-back resolves a crash after commit as committed and before commit as rolled back",
+    "[claims]") {
   RunResult r = run_scenario(claim("crash-before-submit"), {});
   CHECK(r.violations.empty());
-  auto answered = [](const char* a) { return [a](const Event& e) { return e.detail.value("answer", "") == a; }; };
+  auto answered = [](const char* a) {
+    return [a](const Event& e) { return e.detail.value("answer", "") == a; };
+  };
   size_t committed = count_events(r, Kind::checkback, answered("SUCCESS"));
   size_t rolled_back = count_events(r, Kind::checkback, answered("FAILURE"));
   INFO("committed " << committed << ", rolled back " << rolled_back);
@@ -45,7 +52,10 @@ TEST_CASE("claim: check-back resolves a crash after commit as committed and befo
   CHECK(rolled_back > 0);
 }
 
-TEST_CASE("claim: a TCC Try delayed past its Cancel is refused; without the anti-hanging guard it is orphaned", "[claims]") {
+TEST_CASE(
+    "claim: a TCC Try delayed past its Cancel is refused; without the anti-hanging guard it is "
+    "orphaned",
+    "[claims]") {
   Scenario s = claim("tcc-late-try");
   RunResult r = run_scenario(s, {});
   CHECK(r.violations.empty());
@@ -63,8 +73,10 @@ TEST_CASE("claim: a TCC Try delayed past its Cancel is refused; without the anti
   // tcc-no_null_compensation_guard (dropped Tries) shows it; here only credits are late.
 }
 
-TEST_CASE("2-phase message with wait_result: submits answer after the downstream branches ran", "[claims]") {
-  Scenario s = load_scenario(std::string(DTXSIM_SOURCE_DIR) + "/scenarios/order-two_phase_message.json");
+TEST_CASE("2-phase message with wait_result: submits answer after the downstream branches ran",
+          "[claims]") {
+  Scenario s =
+      load_scenario(std::string(DTXSIM_SOURCE_DIR) + "/scenarios/order-two_phase_message.json");
   RunResult r = run_scenario(s, {});
   CHECK(r.violations.empty());
   size_t waited = count_events(r, Kind::note, [](const Event& e) {

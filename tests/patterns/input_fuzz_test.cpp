@@ -21,8 +21,10 @@ void collect(const Json& j, const std::string& at, std::vector<std::string>& out
   }
 }
 
-const Json kReplacements[] = {Json(nullptr), Json(true), Json(-1), Json(1e300), Json("??"), Json::array(),
-                              Json::object(), Json(int64_t{9223372036854775807}), Json(0.5)};
+const Json kReplacements[] = {
+    Json(nullptr), Json(true),    Json(-1),       Json(1e300),
+    Json("??"),    Json::array(), Json::object(), Json(int64_t{9223372036854775807}),
+    Json(0.5)};
 
 }  // namespace
 
@@ -30,7 +32,8 @@ TEST_CASE("mutated scenarios load and run, or fail with a located InputError", "
   std::string dir = std::string(DTXSIM_SOURCE_DIR) + "/scenarios";
   Random rng(42, "fuzz");
   size_t rejected = 0, ran = 0;
-  for (const char* name : {"/transfer-outbox.json", "/order-tcc.json", "/broken/mq_half_message-heuristic_discard.json"}) {
+  for (const char* name : {"/transfer-outbox.json", "/order-tcc.json",
+                           "/broken/mq_half_message-heuristic_discard.json"}) {
     Scenario base = load_scenario(dir + name);
     std::vector<std::string> paths;
     collect(base.raw, "", paths);

@@ -10,7 +10,9 @@
 using namespace dtx;
 
 namespace {
-std::string scenario_path(const std::string& name) { return std::string(DTXSIM_SOURCE_DIR) + "/scenarios/" + name; }
+std::string scenario_path(const std::string& name) {
+  return std::string(DTXSIM_SOURCE_DIR) + "/scenarios/" + name;
+}
 
 Scenario shipped_for(const std::string& pattern) {
   return load_scenario(scenario_path("transfer-" + pattern + ".json"));
@@ -80,12 +82,15 @@ TEST_CASE("a pattern override replaces the scenario's pattern and variant", "[pa
 }
 
 TEST_CASE("unknown patterns and variants are input errors", "[patterns][input]") {
-  CHECK_THROWS_WITH(resolve_pattern("nope", "--pattern"), Catch::Contains("unknown pattern 'nope'"));
-  CHECK_THROWS_WITH(resolve_pattern("outbox:nope", "--pattern"), Catch::Contains("has no variant 'nope'"));
+  CHECK_THROWS_WITH(resolve_pattern("nope", "--pattern"),
+                    Catch::Contains("unknown pattern 'nope'"));
+  CHECK_THROWS_WITH(resolve_pattern("outbox:nope", "--pattern"),
+                    Catch::Contains("has no variant 'nope'"));
   CHECK(resolve_pattern("outbox", "x").second == "correct");
 }
 
-TEST_CASE("scenario validation names the file, the path and what was expected", "[patterns][input]") {
+TEST_CASE("scenario validation names the file, the path and what was expected",
+          "[patterns][input]") {
   CHECK(error_of(minimal()).empty());
   Json j = minimal();
   j["workload"]["count"] = "many";
@@ -111,11 +116,14 @@ TEST_CASE("bad references are found when the world is built", "[patterns][input]
   Json j = minimal();
   j["faults"] = Json::parse(R"({"schedule":[{"kind":"crash","node":"ghost","at_ms":5}]})");
   Scenario s = parse_scenario(j, "s.json");
-  CHECK_THROWS_WITH(run_scenario(s, {}), Catch::Contains("$.faults.schedule[0].node: expected a node name, got 'ghost'"));
+  CHECK_THROWS_WITH(
+      run_scenario(s, {}),
+      Catch::Contains("$.faults.schedule[0].node: expected a node name, got 'ghost'"));
   j = minimal();
   j["pattern"]["params"] = Json::parse(R"({"poll_interval_ms":"soon"})");
   s = parse_scenario(j, "s.json");
-  CHECK_THROWS_WITH(run_scenario(s, {}), Catch::Contains("$.pattern.params.poll_interval_ms: expected a number"));
+  CHECK_THROWS_WITH(run_scenario(s, {}),
+                    Catch::Contains("$.pattern.params.poll_interval_ms: expected a number"));
   j = minimal();
   j["pattern"]["name"] = "outbox";
   s = parse_scenario(j, "s.json");

@@ -25,7 +25,8 @@ std::string fresh(const std::string& name) {
 // (pattern, variant, seed) -> trace hash + violated invariants: what a run is.
 std::map<std::tuple<std::string, std::string, uint64_t>, std::string> fingerprint(ResultsDb& db) {
   std::map<std::tuple<std::string, std::string, uint64_t>, std::string> out;
-  for (const auto& r : db.runs()) out[{r.pattern, r.variant, r.seed}] = r.trace_hash + " " + r.violations.dump();
+  for (const auto& r : db.runs())
+    out[{r.pattern, r.variant, r.seed}] = r.trace_hash + " " + r.violations.dump();
   return out;
 }
 
@@ -33,7 +34,8 @@ std::map<std::tuple<std::string, std::string, uint64_t>, std::string> fingerprin
 bool balanced_html(const std::string& html) {
   std::regex tag("<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>");
   std::vector<std::string> stack;
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), tag); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), tag); it != std::sregex_iterator();
+       ++it) {
     std::string name = (*it)[2];
     if (name == "meta" || name == "br") continue;
     if ((*it)[3] == "/") continue;  // self-closing
@@ -76,7 +78,8 @@ TEST_CASE("merged shards equal one unsharded sweep", "[verbs]") {
   run_sweep(s, {"local_message_table:correct"}, {10, 18}, {}, 2, whole, false);
   for (int k = 1; k <= 3; ++k) {
     ResultsDb shard(fresh("shard" + std::to_string(k)));
-    SweepStats st = run_sweep(s, {"local_message_table:correct"}, {10, 18}, {k, 3}, 1, shard, false);
+    SweepStats st =
+        run_sweep(s, {"local_message_table:correct"}, {10, 18}, {k, 3}, 1, shard, false);
     CHECK(st.ran == 3);
     for (const auto& r : shard.runs()) merged.insert(r);
   }
@@ -113,7 +116,8 @@ TEST_CASE("reports are well-formed and show violations with their replay", "[ver
 TEST_CASE("regress passes against its own baseline and flags regressions", "[verbs][regress]") {
   Scenario s = compare_scenario();
   ResultsDb db(fresh("regress"));
-  run_sweep(s, {"two_phase_message:correct", "outbox:dual_write_commit_first"}, {1, 3}, {}, 2, db, false);
+  run_sweep(s, {"two_phase_message:correct", "outbox:dual_write_commit_first"}, {1, 3}, {}, 2, db,
+            false);
   auto sum = summarize(db.runs());
   Json base = make_baseline(sum);
   CHECK(compare_baseline(base, sum).empty());

@@ -18,7 +18,8 @@ const TimeUs ms = kUsPerMs;
 struct MqWorld {
   World w;
   Broker broker;
-  explicit MqWorld(BrokerConfig cfg = {}, uint64_t seed = 1) : w(seed), broker(w, w.add_node("mq", "broker"), cfg) {
+  explicit MqWorld(BrokerConfig cfg = {}, uint64_t seed = 1)
+      : w(seed), broker(w, w.add_node("mq", "broker"), cfg) {
     w.add_node("prod", "service");
     w.add_node("cons", "service");
     w.start();
@@ -211,7 +212,9 @@ Task<void> register_then_half(Context ctx) {
 }
 
 void answer_checkbacks(Node& producer, std::string answer) {
-  producer.handle("mq.checkback", [answer](Message) -> Task<Json> { co_return Json{{"answer", answer}}; });
+  producer.handle("mq.checkback", [answer](Message) -> Task<Json> {
+    co_return Json{{"answer", answer}};
+  });
 }
 }  // namespace
 
@@ -249,7 +252,8 @@ TEST_CASE("an unfinished half message is resolved by asking the producer", "[bro
   m.w.run_for(10 * kUsPerS);
   REQUIRE(m.broker.half_count() == 0);
   bool answered = false;
-  for (const auto& e : events_of(m.w, Kind::checkback, "mq")) answered = answered || detail_str(e, "answer") == answer;
+  for (const auto& e : events_of(m.w, Kind::checkback, "mq"))
+    answered = answered || detail_str(e, "answer") == answer;
   REQUIRE(answered);
   REQUIRE(seen.deliveries.size() == (answer == "commit" ? 1u : 0u));
   if (answer == "commit") REQUIRE(seen.at_us[0] >= cfg.check_interval_us);
@@ -270,7 +274,8 @@ TEST_CASE("a half message answered UNKNOWN check_max times is discarded (or comm
   m.ctx("prod").spawn(register_then_half(m.ctx("prod")));
   m.w.run_for(20 * kUsPerS);
   size_t asked = 0;
-  for (const auto& e : events_of(m.w, Kind::checkback, "mq")) asked += e.detail.contains("check") ? 1 : 0;
+  for (const auto& e : events_of(m.w, Kind::checkback, "mq"))
+    asked += e.detail.contains("check") ? 1 : 0;
   REQUIRE(asked == 3);
   REQUIRE(m.broker.half_count() == 0);
   if (commit_policy) {
@@ -299,7 +304,8 @@ TEST_CASE("published messages survive a broker crash", "[broker]") {
   REQUIRE(seen.numbers() == std::vector<int>{0, 1, 2});
 }
 
-TEST_CASE("a delivery whose ack was lost in a broker crash is redelivered after restart", "[broker]") {
+TEST_CASE("a delivery whose ack was lost in a broker crash is redelivered after restart",
+          "[broker]") {
   BrokerConfig cfg;
   cfg.ack_timeout_us = 30 * kUsPerS;  // only the restart can cause the redelivery
   MqWorld m(cfg);

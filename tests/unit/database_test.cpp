@@ -87,7 +87,8 @@ TEST_CASE("INSERT OR IGNORE on a key another transaction holds waits for it to e
   WriterLog writer;
   Probe probe;
   d.ctx("app").spawn(hold_writer(d.ctx("app"), "x", 500 * ms, commit, &writer));
-  d.ctx("other").spawn(exec_after(d.ctx("other"), 100 * ms, "INSERT OR IGNORE INTO kv VALUES('x', 2)", &probe));
+  d.ctx("other").spawn(
+      exec_after(d.ctx("other"), 100 * ms, "INSERT OR IGNORE INTO kv VALUES('x', 2)", &probe));
   d.w.run_for(300 * ms);
   REQUIRE_FALSE(probe.done);  // still queued behind the writer
   REQUIRE(count_of(d.w, Kind::db_lock_wait) == 1);
@@ -106,7 +107,8 @@ TEST_CASE("a lock wait that outlasts the timeout returns an error", "[database]"
   WriterLog writer;
   Probe probe;
   d.ctx("app").spawn(hold_writer(d.ctx("app"), "x", kUsPerS, true, &writer));
-  d.ctx("other").spawn(exec_after(d.ctx("other"), 100 * ms, "INSERT INTO kv VALUES('y', 2)", &probe));
+  d.ctx("other").spawn(
+      exec_after(d.ctx("other"), 100 * ms, "INSERT INTO kv VALUES('y', 2)", &probe));
   d.w.run_for(5 * kUsPerS);
   REQUIRE(probe.done);
   REQUIRE_FALSE(probe.r.ok);
@@ -190,8 +192,9 @@ Task<void> writer_reads_own(Context ctx, std::vector<int64_t>* seen) {
 }
 }  // namespace
 
-TEST_CASE("another transaction's SELECT sees committed state while the writer still sees its own writes",
-          "[database]") {
+TEST_CASE(
+    "another transaction's SELECT sees committed state while the writer still sees its own writes",
+    "[database]") {
   DbWorld d;
   d.db.exec_now("INSERT INTO kv VALUES('a', 1)");
   std::vector<int64_t> seen;
@@ -209,7 +212,8 @@ TEST_CASE("another transaction's SELECT sees committed state while the writer st
 }
 
 namespace {
-Task<void> run_statements(Context ctx, std::vector<std::string> sqls, std::vector<DbResult>* out, bool* committed) {
+Task<void> run_statements(Context ctx, std::vector<std::string> sqls, std::vector<DbResult>* out,
+                          bool* committed) {
   Txn tx = ctx.begin("db", "g-err");
   for (const auto& sql : sqls) {
     DbResult r = co_await tx.exec(sql);
@@ -226,8 +230,8 @@ TEST_CASE("SQL errors come back as failed results and the transaction carries on
   std::vector<DbResult> results;
   bool committed = false;
   std::vector<std::string> sqls = {"SELEC nonsense", "INSERT INTO kv VALUES('a', 2)",
-                                   "INSERT INTO kv VALUES('n', NULL)", "SELECT * FROM missing_table",
-                                   "INSERT INTO kv VALUES('z', 3)"};
+                                   "INSERT INTO kv VALUES('n', NULL)",
+                                   "SELECT * FROM missing_table", "INSERT INTO kv VALUES('z', 3)"};
   REQUIRE_NOTHROW(d.ctx("app").spawn(run_statements(d.ctx("app"), sqls, &results, &committed)));
   REQUIRE_NOTHROW(d.w.run_for(kUsPerS));
   REQUIRE(results.size() == 5);
@@ -254,7 +258,8 @@ Task<void> prepare_and_linger(Context ctx, std::string xid, DbResult* prepared) 
   co_await ctx.sleep(60 * kUsPerS);
 }
 
-Task<void> decide_later(Context ctx, Database* db, TimeUs delay_us, std::string xid, bool commit, Probe* out) {
+Task<void> decide_later(Context ctx, Database* db, TimeUs delay_us, std::string xid, bool commit,
+                        Probe* out) {
   co_await ctx.sleep(delay_us);
   out->r = co_await decide_prepared(*db, ctx.node(), xid, commit);
   out->at_us = ctx.now_us();
@@ -335,7 +340,8 @@ TEST_CASE("a transaction handle dropped while open rolls back and frees the lock
   };
   d.ctx("app").spawn(forgetful(d.ctx("app")));
   Probe probe;
-  d.ctx("other").spawn(exec_after(d.ctx("other"), 50 * ms, "INSERT INTO kv VALUES('g', 1)", &probe));
+  d.ctx("other").spawn(
+      exec_after(d.ctx("other"), 50 * ms, "INSERT INTO kv VALUES('g', 1)", &probe));
   d.w.run_for(kUsPerS);
   REQUIRE(d.value("f") == -1);
   REQUIRE(probe.r.ok);
@@ -349,7 +355,8 @@ TEST_CASE("a SELECT that returns no rows reports 0 rows", "[database]") {
   REQUIRE(d.w.history().open_trace(path, err));
   std::vector<DbResult> results;
   bool committed = false;
-  std::vector<std::string> sqls = {"INSERT INTO kv VALUES('a', 1)", "SELECT * FROM kv WHERE k = 'none'"};
+  std::vector<std::string> sqls = {"INSERT INTO kv VALUES('a', 1)",
+                                   "SELECT * FROM kv WHERE k = 'none'"};
   d.ctx("app").spawn(run_statements(d.ctx("app"), sqls, &results, &committed));
   d.w.run_for(kUsPerS);
   d.w.history().finish({}, d.w.now_us());

@@ -23,8 +23,8 @@ FaultSpec fault(std::string kind, TimeUs at_us, TimeUs duration_us = 0, std::str
   return f;
 }
 
-FaultSpec partition_fault(std::string name, std::vector<std::vector<std::string>> groups, TimeUs at_us,
-                          TimeUs duration_us) {
+FaultSpec partition_fault(std::string name, std::vector<std::vector<std::string>> groups,
+                          TimeUs at_us, TimeUs duration_us) {
   FaultSpec f = fault("partition", at_us, duration_us);
   f.name = std::move(name);
   f.groups = std::move(groups);
@@ -49,8 +49,8 @@ bool reach(World& w, const std::string& a, const std::string& b) {
 
 std::string describe(const FaultSpec& f) {
   Json g = f.groups;
-  return f.kind + "@" + std::to_string(f.at_us) + "+" + std::to_string(f.duration_us) + " " + f.node + "/" + f.peer +
-         " " + g.dump() + " " + f.name + " " + std::to_string(f.rate);
+  return f.kind + "@" + std::to_string(f.at_us) + "+" + std::to_string(f.duration_us) + " " +
+         f.node + "/" + f.peer + " " + g.dump() + " " + f.name + " " + std::to_string(f.rate);
 }
 
 std::vector<std::string> describe_all(const std::vector<FaultSpec>& fs) {
@@ -89,7 +89,8 @@ TEST_CASE("a crash with a duration restarts the node when the window ends", "[fa
 TEST_CASE("an explicit restart fault brings a crashed node back at its time", "[faults]") {
   World w(1);
   Node& n = w.add_node("n", "service");
-  schedule_faults(w, {fault("crash", 100 * ms, 0, "n"), fault("restart", 400 * ms, 0, "n")}, 10 * kUsPerS);
+  schedule_faults(w, {fault("crash", 100 * ms, 0, "n"), fault("restart", 400 * ms, 0, "n")},
+                  10 * kUsPerS);
   w.run_until(350 * ms);
   REQUIRE_FALSE(n.alive());
   w.run_until(kUsPerS);
@@ -136,8 +137,10 @@ TEST_CASE("a clog fault holds the link for its window", "[faults]") {
 TEST_CASE("overlapping drop-rate windows add up and unwind", "[faults]") {
   World w(1);
   w.add_node("a", "service");
-  schedule_faults(w, {rate_fault("drop_rate", 0.1, 100 * ms, 400 * ms), rate_fault("drop_rate", 0.2, 200 * ms, 100 * ms),
-                      rate_fault("duplicate_rate", 0.05, 250 * ms, 100 * ms)},
+  schedule_faults(w,
+                  {rate_fault("drop_rate", 0.1, 100 * ms, 400 * ms),
+                   rate_fault("drop_rate", 0.2, 200 * ms, 100 * ms),
+                   rate_fault("duplicate_rate", 0.05, 250 * ms, 100 * ms)},
                   10 * kUsPerS);
   w.run_until(150 * ms);
   REQUIRE(w.net().extra_drop == Approx(0.1));
@@ -170,14 +173,14 @@ TEST_CASE("the heal phase ends every fault and nothing fires after it", "[faults
   FaultSpec clog = fault("clog", 100 * ms, 60 * kUsPerS, "a");
   clog.peer = "b";
   std::vector<FaultSpec> faults = {
-      fault("crash", 100 * ms, 0, "a"),                             // down until the heal
-      fault("crash", 200 * ms, 30 * kUsPerS, "b"),                  // window past the heal
+      fault("crash", 100 * ms, 0, "a"),                           // down until the heal
+      fault("crash", 200 * ms, 30 * kUsPerS, "b"),                // window past the heal
       partition_fault("long", {{"c"}, {"a", "b"}}, 100 * ms, 0),  // no duration
       clog,
       rate_fault("drop_rate", 0.5, 100 * ms, 60 * kUsPerS),
       fault("pause", 300 * ms, 60 * kUsPerS, "c"),
-      fault("crash", heal_us, 0, "c"),          // at the heal: ignored
-      fault("crash", 2 * heal_us, 0, "c"),      // after the heal: ignored
+      fault("crash", heal_us, 0, "c"),      // at the heal: ignored
+      fault("crash", 2 * heal_us, 0, "c"),  // after the heal: ignored
       partition_fault("late", {{"a"}}, 3 * heal_us, 0),
   };
   schedule_faults(w, faults, heal_us);
@@ -196,7 +199,8 @@ TEST_CASE("the heal phase ends every fault and nothing fires after it", "[faults
     for (TimeUs t : times_of(w, k)) REQUIRE(t < heal_us);
   }
   bool heal_phase = false;
-  for (const auto& e : events_of(w, Kind::fault, "world")) heal_phase = heal_phase || detail_str(e, "fault") == "heal phase";
+  for (const auto& e : events_of(w, Kind::fault, "world"))
+    heal_phase = heal_phase || detail_str(e, "fault") == "heal phase";
   REQUIRE(heal_phase);
 }
 
@@ -212,7 +216,8 @@ TEST_CASE("draw_swarm is deterministic per seed and differs across seeds", "[fau
   REQUIRE(draw_swarm(s, 7, 20 * kUsPerS).empty());
 }
 
-TEST_CASE("drawn swarm faults are sorted, fall before the end time and are well formed", "[faults]") {
+TEST_CASE("drawn swarm faults are sorted, fall before the end time and are well formed",
+          "[faults]") {
   SwarmSpec s = busy_swarm();
   const TimeUs until = 30 * kUsPerS;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
@@ -226,7 +231,8 @@ TEST_CASE("drawn swarm faults are sorted, fall before the end time and are well 
       last = f.at_us;
       REQUIRE(is_fault_kind(f.kind));
       REQUIRE(f.duration_us > 0);
-      if (f.kind == "crash" || f.kind == "pause") REQUIRE(std::count(s.nodes.begin(), s.nodes.end(), f.node) == 1);
+      if (f.kind == "crash" || f.kind == "pause")
+        REQUIRE(std::count(s.nodes.begin(), s.nodes.end(), f.node) == 1);
       if (f.kind == "clog") REQUIRE(f.node != f.peer);
       if (f.kind == "partition") REQUIRE(f.groups.size() == 1);
       if (f.kind == "db_stall") REQUIRE(f.node == "a.db");
@@ -245,7 +251,8 @@ TEST_CASE("the swarm's fault rate matches the requested Poisson rate", "[faults]
   REQUIRE(std::abs(faults.size() - expected) < 5 * std::sqrt(expected));
   s.nodes.clear();  // no candidate nodes: no node faults at all
   s.loss_per_s = 1;
-  for (const auto& f : draw_swarm(s, 3, 100 * kUsPerS)) REQUIRE((f.kind == "drop_rate" || f.kind == "duplicate_rate"));
+  for (const auto& f : draw_swarm(s, 3, 100 * kUsPerS))
+    REQUIRE((f.kind == "drop_rate" || f.kind == "duplicate_rate"));
 }
 
 TEST_CASE("a swarm run replays exactly and everything is healed afterwards", "[faults]") {

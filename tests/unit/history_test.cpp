@@ -61,7 +61,9 @@ void build_small_world(World& w) {
   Node& a = w.add_node("a", "client");
   for (const char* name : {"b", "c"}) {
     Node& n = w.add_node(name, "service", "svc");
-    n.handle("ping", [](Message m) -> Task<Json> { co_return Json{{"pong", m.body.value("n", 0)}}; });
+    n.handle("ping", [](Message m) -> Task<Json> {
+      co_return Json{{"pong", m.body.value("n", 0)}};
+    });
   }
   a.on_start = [&w, &a] { Context(w, a).spawn(pinger(Context(w, a), 30)); };
 }
@@ -104,7 +106,8 @@ TEST_CASE("a different seed gives a different trace hash", "[history]") {
   REQUIRE(a.bytes != b.bytes);
 }
 
-TEST_CASE("the header is the first line and names the format, version, seed and nodes", "[history]") {
+TEST_CASE("the header is the first line and names the format, version, seed and nodes",
+          "[history]") {
   auto lines = split_lines(run_small_world(5, "header").bytes);
   REQUIRE(lines.size() > 2);
   const std::string& first = lines.front();
@@ -215,7 +218,8 @@ TEST_CASE("event lines escape awkward strings and parse back as JSON", "[history
   REQUIRE_FALSE(b.contains("detail"));
 }
 
-TEST_CASE("opening a trace in a missing directory fails with a message naming the path", "[history]") {
+TEST_CASE("opening a trace in a missing directory fails with a message naming the path",
+          "[history]") {
   History h;
   std::string error;
   std::string path = "/nonexistent-dtxsim-dir/trace.jsonl";

@@ -34,7 +34,8 @@ TEST_CASE("events run by time, and events at the same time in insertion order", 
   REQUIRE(sim.events_run() == 5);
 }
 
-TEST_CASE("an event scheduled for now from inside an event runs after those already queued", "[kernel]") {
+TEST_CASE("an event scheduled for now from inside an event runs after those already queued",
+          "[kernel]") {
   Simulator sim;
   std::vector<std::string> log;
   sim.schedule_at(5, [&] {
@@ -50,10 +51,11 @@ TEST_CASE("many same-time events keep insertion order through heap reshuffles", 
   Simulator sim;
   std::vector<int> order;
   // Interleave two times so the heap has to reorder entries repeatedly.
-  for (int i = 0; i < 200; ++i) sim.schedule_at(i % 2 == 0 ? 100 : 50, [&order, i] { order.push_back(i); });
+  for (int i = 0; i < 200; ++i)
+    sim.schedule_at(i % 2 == 0 ? 100 : 50, [&order, i] { order.push_back(i); });
   sim.run();
   REQUIRE(order.size() == 200);
-  for (size_t k = 1; k < 100; ++k) REQUIRE(order[k] > order[k - 1]);  // the t=50 batch (odd i)
+  for (size_t k = 1; k < 100; ++k) REQUIRE(order[k] > order[k - 1]);    // the t=50 batch (odd i)
   for (size_t k = 101; k < 200; ++k) REQUIRE(order[k] > order[k - 1]);  // the t=100 batch
   REQUIRE(order[0] % 2 == 1);
   REQUIRE(order[100] % 2 == 0);
@@ -113,7 +115,8 @@ TEST_CASE("an event cannot cancel itself but can cancel a later one", "[kernel]"
   REQUIRE(sim.now_us() == 10);
 }
 
-TEST_CASE("run_until runs events up to and including the limit and advances the clock", "[kernel]") {
+TEST_CASE("run_until runs events up to and including the limit and advances the clock",
+          "[kernel]") {
   Simulator sim;
   std::vector<std::string> log;
   log_at(sim, 10, log, "a");

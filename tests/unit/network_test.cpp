@@ -214,12 +214,13 @@ TEST_CASE("a reply that arrives after the RPC timed out is ignored", "[network]"
   ctx.spawn(call_once(ctx, "b", 100 * kUsPerMs, &out));
   w.run_for(kUsPerS);
   REQUIRE_FALSE(out.ok);
-  REQUIRE(out.at_us == 100 * kUsPerMs);  // not overwritten by the late reply
+  REQUIRE(out.at_us == 100 * kUsPerMs);                   // not overwritten by the late reply
   REQUIRE(events_of(w, Kind::deliver, "a").size() == 1);  // the late reply did arrive
   REQUIRE(count_of(w, Kind::timeout) == 1);
 }
 
-TEST_CASE("a clogged link holds messages in both directions and releases them in order", "[network]") {
+TEST_CASE("a clogged link holds messages in both directions and releases them in order",
+          "[network]") {
   World w(1);
   add_nodes(w, {"a", "b", "c"});
   w.clog("a", "b", true);
@@ -255,7 +256,8 @@ TEST_CASE("the link drop rate holds within binomial bounds over 20k messages", "
   size_t dropped = count_of(w, Kind::drop, "b");
   REQUIRE(within_binomial(dropped, n, 0.1));
   REQUIRE(delivered_ids(w, "b").size() == n - dropped);
-  for (const auto& e : events_of(w, Kind::drop, "b")) REQUIRE(detail_str(e, "reason") == "link loss");
+  for (const auto& e : events_of(w, Kind::drop, "b"))
+    REQUIRE(detail_str(e, "reason") == "link loss");
 }
 
 TEST_CASE("the duplicate rate holds and every duplicate is delivered twice", "[network]") {

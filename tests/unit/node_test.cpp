@@ -53,7 +53,8 @@ TEST_CASE("a crash drops the node's pending timers, also after restart", "[node]
   REQUIRE(after_restart);  // the restarted node schedules normally again
 }
 
-TEST_CASE("a coroutine sleeping across a crash never resumes and its frame is destroyed", "[node]") {
+TEST_CASE("a coroutine sleeping across a crash never resumes and its frame is destroyed",
+          "[node]") {
   World w(1);
   Node& n = w.add_node("n", "service");
   Context ctx(w, n);
@@ -94,7 +95,8 @@ TEST_CASE("restart runs on_restart once and on_crash runs at the crash", "[node]
   REQUIRE(count_of(w, Kind::restart, "n") == 1);
 }
 
-TEST_CASE("a crashed node sends nothing and a message sent before the crash still arrives", "[node]") {
+TEST_CASE("a crashed node sends nothing and a message sent before the crash still arrives",
+          "[node]") {
   World w(1);
   w.add_node("a", "service");
   w.add_node("b", "service");
@@ -111,7 +113,8 @@ TEST_CASE("a pause defers timers, which then run in order right after resume", "
   World w(1);
   Node& n = w.add_node("n", "service");
   std::vector<std::pair<int, TimeUs>> ran;
-  for (int i = 1; i <= 3; ++i) n.after(i * 10 * kUsPerMs, [&ran, &w, i] { ran.push_back({i, w.now_us()}); });
+  for (int i = 1; i <= 3; ++i)
+    n.after(i * 10 * kUsPerMs, [&ran, &w, i] { ran.push_back({i, w.now_us()}); });
   w.run_for(5 * kUsPerMs);
   REQUIRE(w.pause("n", 100 * kUsPerMs));
   REQUIRE(n.state() == NodeState::paused);
@@ -127,7 +130,8 @@ TEST_CASE("a pause defers timers, which then run in order right after resume", "
   REQUIRE(events_of(w, Kind::resume, "n").at(0).t_us == 105 * kUsPerMs);
 }
 
-TEST_CASE("messages to a paused node are delivered in order after it resumes, none lost", "[node]") {
+TEST_CASE("messages to a paused node are delivered in order after it resumes, none lost",
+          "[node]") {
   World w(1);
   w.add_node("a", "service");
   w.add_node("b", "service");
@@ -160,7 +164,8 @@ TEST_CASE("a coroutine sleeping through a pause resumes late but resumes", "[nod
   REQUIRE(resumed);
 }
 
-TEST_CASE("a process spawned on a crashed node does not run, one spawned while paused waits", "[node]") {
+TEST_CASE("a process spawned on a crashed node does not run, one spawned while paused waits",
+          "[node]") {
   World w(1);
   Node& n = w.add_node("n", "service");
   Context ctx(w, n);

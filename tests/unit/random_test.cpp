@@ -28,7 +28,9 @@ double chi_square_below(Random& r, uint64_t buckets, int n_draws) {
   return chi2;
 }
 
-bool near_relative(double got, double want, double rel) { return std::abs(got - want) <= rel * std::abs(want); }
+bool near_relative(double got, double want, double rel) {
+  return std::abs(got - want) <= rel * std::abs(want);
+}
 
 }  // namespace
 
@@ -45,7 +47,8 @@ TEST_CASE("different names or seeds give different sequences", "[random]") {
   REQUIRE(base[0] != Random(42, "db:bank").next_u64());
 }
 
-TEST_CASE("a component's stream does not depend on what else exists or was created first", "[random]") {
+TEST_CASE("a component's stream does not depend on what else exists or was created first",
+          "[random]") {
   World w1(7);
   Node& a1 = w1.add_node("a", "service");
   w1.add_node("b", "service");

@@ -68,7 +68,9 @@ std::vector<std::string> banned_in(const std::string& line) {
   return out;
 }
 
-bool is_source(const fs::path& p) { return p.extension() == ".cpp" || p.extension() == ".hpp"; }
+bool is_source(const fs::path& p) {
+  return p.extension() == ".cpp" || p.extension() == ".hpp";
+}
 
 bool is_exempt(const fs::path& p, const fs::path& root) {
   std::string rel = fs::relative(p, root).generic_string();
@@ -79,7 +81,8 @@ bool is_exempt(const fs::path& p, const fs::path& root) {
 std::vector<std::string> scan(const fs::path& root, const std::string& dir, size_t* files_seen) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
-    if (e.is_regular_file() && is_source(e.path()) && !is_exempt(e.path(), root)) files.push_back(e.path());
+    if (e.is_regular_file() && is_source(e.path()) && !is_exempt(e.path(), root))
+      files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
   std::vector<std::string> hits;
@@ -88,7 +91,8 @@ std::vector<std::string> scan(const fs::path& root, const std::string& dir, size
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
       for (const auto& name : banned_in(line)) {
-        hits.push_back(fs::relative(f, root).generic_string() + ":" + std::to_string(n) + ": " + name);
+        hits.push_back(fs::relative(f, root).generic_string() + ":" + std::to_string(n) + ": " +
+                       name);
       }
     }
   }
@@ -99,24 +103,26 @@ std::vector<std::string> scan(const fs::path& root, const std::string& dir, size
 }  // namespace
 
 TEST_CASE("the matcher flags banned calls and spares look-alikes", "[tidy]") {
-  for (const char* bad : {"auto t = std::time(nullptr);", "srand(1);", "int x = rand();", "  time (0);",
-                          "std::mt19937_64 gen;", "std::unordered_map<int, int> m;", "std::thread t(f);",
-                          "auto n = std::chrono::steady_clock::now();", "std::random_device rd;",
-                          "std::jthread j;", "auto f = std::async(g);"}) {
+  for (const char* bad : {"auto t = std::time(nullptr);", "srand(1);", "int x = rand();",
+                          "  time (0);", "std::mt19937_64 gen;", "std::unordered_map<int, int> m;",
+                          "std::thread t(f);", "auto n = std::chrono::steady_clock::now();",
+                          "std::random_device rd;", "std::jthread j;", "auto f = std::async(g);"}) {
     INFO(bad);
     REQUIRE_FALSE(banned_in(bad).empty());
   }
-  for (const char* fine : {"double runtime(int);", "x = t.time(3);", "p->time(1);", "operand(2);", "brand(7);",
-                           "TimeUs time_us = 0;", "std::this_thread_like x;", "my_unordered_mapping m;",
-                           "f(); // std::time(nullptr) in a comment", "s = \"//\"; g();"}) {
+  for (const char* fine :
+       {"double runtime(int);", "x = t.time(3);", "p->time(1);", "operand(2);", "brand(7);",
+        "TimeUs time_us = 0;", "std::this_thread_like x;", "my_unordered_mapping m;",
+        "f(); // std::time(nullptr) in a comment", "s = \"//\"; g();"}) {
     INFO(fine);
     REQUIRE(banned_in(fine).empty());
   }
   REQUIRE_FALSE(banned_in("s = \"//\"; rand();").empty());  // a // inside a string is not a comment
 }
 
-TEST_CASE("sim/ and patterns/ use no wall clock, unseeded randomness, threads or unordered containers",
-          "[tidy]") {
+TEST_CASE(
+    "sim/ and patterns/ use no wall clock, unseeded randomness, threads or unordered containers",
+    "[tidy]") {
   fs::path root(DTXSIM_SOURCE_DIR);
   size_t files = 0;
   std::vector<std::string> hits = scan(root, "sim", &files);

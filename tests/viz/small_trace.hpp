@@ -62,6 +62,8 @@ inline std::string assemble(const std::vector<std::string>& lines, bool with_end
   return text;
 }
 
-inline std::string small_trace() { return assemble(small_trace_lines()); }
+inline std::string small_trace() {
+  return assemble(small_trace_lines());
+}
 
 }  // namespace dtxview_test
