@@ -106,8 +106,11 @@ double simulated(int64_t n, bool record_statements, bool history) {
 
 int main(int argc, char** argv) {
   int64_t n = argc > 1 ? std::stoll(argv[1]) : 200'000;
-  if (argc > 2 && std::string(argv[2]) == "engine") {  // profiling aid: the engine alone
-    std::printf("simulated, no history: %.0f txn/s\n", simulated(n, false, false));
+  if (argc > 2) {  // profiling aid: one configuration alone (full, lean or engine)
+    std::string mode = argv[2];
+    bool history = mode != "engine";
+    std::printf("simulated (%s): %.0f txn/s\n", mode.c_str(),
+                simulated(n, mode == "full", history));
     return 0;
   }
   double raw = raw_sqlite(n);

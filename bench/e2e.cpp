@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
       argc > 1 ? argv[1] : std::string(DTXSIM_SOURCE_DIR) + "/bench/transfer-100k.json";
   Scenario s = load_scenario(file);
   if (argc > 2) s.workload.count = std::stoll(argv[2]);
+  std::string only = argc > 3 ? argv[3] : "";  // profiling aid: one pattern alone
   double ceiling_txn = db_ceiling(200000);
   std::printf("end-to-end benchmark: %lld fault-free transfers (%s)\n",
               static_cast<long long>(s.workload.count), file.c_str());
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   std::printf("%-22s %12s %10s %12s %14s %8s %s\n", "pattern", "transfers/s", "msgs/xfer",
               "local txn/x", "ceiling xfer/s", "ratio", "invariants");
   for (const auto& p : pattern_registry()) {
+    if (!only.empty() && p.name != only) continue;
     RunOptions o;
     o.pattern = p.name + ":correct";
     o.keep_history = false;

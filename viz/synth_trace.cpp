@@ -3,6 +3,8 @@
 // Guarantees: exactly n_events event lines, non-decreasing t, a valid end line and trace_hash.
 #include "synth_trace.hpp"
 
+#include "trace_line.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cinttypes>
@@ -258,9 +260,7 @@ class Synth {
   void line(const std::string& s, bool hashed) {
     buf_ += s;
     buf_ += '\n';
-    if (hashed)
-      for (size_t i = buf_.size() - s.size() - 1; i < buf_.size(); ++i)
-        hash_ = (hash_ ^ static_cast<unsigned char>(buf_[i])) * 0x100000001b3ull;
+    if (hashed) hash_ = trace_hash_line(hash_, s);
     if (buf_.size() > (1u << 20)) flush();
   }
 
@@ -311,7 +311,7 @@ class Synth {
   std::array<std::array<int64_t, kServices>, 4> busy_until_{};
   uint64_t faults_ = 0;
   uint64_t seq_ = 0, emitted_ = 0, msg_ = 0, gid_ = 0, partitions_ = 0;
-  uint64_t hash_ = 0xcbf29ce484222325ull;
+  uint64_t hash_ = kTraceHashSeed;
   int64_t last_t_ = 0;
   int unresolved_left_ = 1;
 };

@@ -1,5 +1,4 @@
-// One trace line's helpers: the key tables of the SAX handler, the raw `detail` range, and the
-// FNV-1a hash the writer uses for trace_hash.
+// One trace line's helpers: the key tables of the SAX handler and the raw `detail` range.
 #include "trace_line.hpp"
 
 #include <unordered_map>
@@ -58,13 +57,6 @@ std::pair<uint32_t, uint32_t> find_detail(std::string_view line) {
     at = p;
   }
   return {0, 0};
-}
-
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-
-uint64_t fnv1a(std::string_view bytes, uint64_t h) {
-  for (unsigned char c : bytes) h = (h ^ c) * kFnvPrime;
-  return h;
 }
 
 }  // namespace dtxview

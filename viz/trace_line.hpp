@@ -165,8 +165,22 @@ class LineSax : public nlohmann::json_sax<Json> {
 // Byte range (offset, length) of the top-level "detail" object in a line; {0, 0} when absent.
 std::pair<uint32_t, uint32_t> find_detail(std::string_view line);
 
-inline constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-// FNV-1a 64, as the writer hashes header and event lines (each with its newline).
-uint64_t fnv1a(std::string_view bytes, uint64_t h);
+inline constexpr uint64_t kTraceHashSeed = 0xcbf29ce484222325ull;
+// One step of the trace hash over a header or event line without its newline, as the writer
+// computes it (sim/kernel/TRACE_FORMAT.md).
+inline uint64_t trace_hash_line(uint64_t h, std::string_view line) {
+  auto mix = [&h](uint64_t w) {
+    h = (h ^ w) * 0x100000001b3ull;
+    h ^= h >> 29;
+  };
+  mix(line.size());
+  for (size_t at = 0; at < line.size(); at += 8) {
+    uint64_t w = 0;
+    for (size_t b = 0; b < 8 && at + b < line.size(); ++b)
+      w |= uint64_t{static_cast<unsigned char>(line[at + b])} << (8 * b);
+    mix(w);
+  }
+  return h;
+}
 
 }  // namespace dtxview

@@ -29,7 +29,7 @@ void TraceLoader::load(std::string text) {
   m_.text_ = std::move(text);
   std::string_view all = m_.text_;
   LineSax sax;
-  uint64_t hash = kFnvOffset;
+  uint64_t hash = kTraceHashSeed;
   uint32_t line_no = 0;
   size_t pos = 0;
   while (pos < all.size()) {
@@ -40,8 +40,7 @@ void TraceLoader::load(std::string text) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     bool hashed = parse_line(sax, line, pos, line_no, has_newline);
-    if (hashed && !seen_end_)
-      hash = fnv1a(all.substr(pos, end - pos + (has_newline ? 1 : 0)), hash);
+    if (hashed && !seen_end_) hash = trace_hash_line(hash, all.substr(pos, end - pos));
     pos = end + 1;
   }
   finish(hash, line_no);

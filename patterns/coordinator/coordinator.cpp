@@ -183,8 +183,8 @@ Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::stri
   m.type = "branch." + op;
   m.gid = t.gid;
   m.body = {{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
-  ctx_.record(Kind::branch_call, t.gid, {{"branch", branch}, {"op", op}, {"attempt", attempt}},
-              b->service);
+  ctx_.record(Kind::branch_call, t.gid,
+              Detail::of({{"branch", branch}, {"op", op}, {"attempt", attempt}}), b->service);
   RpcResult r = co_await ctx_.call(b->service, std::move(m), cfg_.request_timeout_us);
   if (!r.ok || !r.reply.body.is_object()) co_return "TIMEOUT";
   co_return r.reply.body.value("result", "ONGOING");
@@ -234,11 +234,11 @@ Task<void> Coordinator::check_back(const std::string& gid, const std::string& se
   m.type = "msg.query_prepared";
   m.gid = gid;
   m.body = {{"gid", gid}, {"check", attempts + 1}};
-  ctx_.record(Kind::checkback, gid, {{"check", attempts + 1}}, service);
+  ctx_.record(Kind::checkback, gid, Detail::of({{"check", attempts + 1}}), service);
   RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
   std::string answer =
       r.ok && r.reply.body.is_object() ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
-  ctx_.record(Kind::checkback, gid, {{"answer", answer}}, service);
+  ctx_.record(Kind::checkback, gid, Detail::of({{"answer", answer}}), service);
   if (answer == "SUCCESS") {
     co_await set_state(gid, "prepared", "submitted", false);
   } else if (answer == "FAILURE") {
@@ -259,7 +259,7 @@ Task<void> Coordinator::process(std::string gid) {
     BusinessTxn t = BusinessTxn::from_json(Json::parse(row.text(0, 2)));
     int64_t attempts = row.integer(0, 5);
     if (attempts > 0 && round == 0)
-      ctx_.record(Kind::retry, gid, {{"state", state}, {"attempt", attempts + 1}});
+      ctx_.record(Kind::retry, gid, Detail::of({{"state", state}, {"attempt", attempts + 1}}));
     if (state == "prepared") {
       if (ctx_.now_us() < row.integer(0, 4) + cfg_.timeout_to_fail_us) break;
       if (kind == "msg") {

@@ -86,7 +86,8 @@ class LocalMessageTable : public Pattern {
   Task<void> deliver(Context ctx, const DbResult& due, size_t i) {
     int64_t id = due.integer(i, 0), attempts = due.integer(i, 5) + 1;
     std::string gid = due.text(i, 1);
-    if (attempts > 1) ctx.record(Kind::retry, gid, {{"what", "deliver"}, {"attempt", attempts}});
+    if (attempts > 1)
+      ctx.record(Kind::retry, gid, Detail::of({{"what", "deliver"}, {"attempt", attempts}}));
     Message m;
     m.type = "lmt.deliver";
     m.gid = gid;

@@ -158,7 +158,8 @@ class MqTransaction : public Pattern {
           args(tm_.now_us() - recovery_us_));
       for (size_t i = 0; open.ok && i < open.rows.size(); ++i) {
         std::string xid = open.text(i, 0);
-        tm_.record(Kind::retry, open.text(i, 1), {{"what", "xa recovery commit"}, {"xid", xid}});
+        tm_.record(Kind::retry, open.text(i, 1),
+                   Detail::of({{"what", "xa recovery commit"}, {"xid", xid}}));
         co_await decide_prepared(tm_.db(origin_db_), tm_.node(), xid, true);
         if (co_await tm_.tx_decide(broker_, xid, true, timeout_us_))
           co_await tm_.exec(log_db_, "UPDATE xa_log SET done = 1 WHERE xid = ?", args(xid));

@@ -142,7 +142,7 @@ class Outbox : public Pattern {
         bool ok =
             co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
         if (!ok) {
-          ctx.record(Kind::retry, gid, {{"what", "publish"}});
+          ctx.record(Kind::retry, gid, Detail::of({{"what", "publish"}}));
           break;  // keep order: retry this row first on the next poll
         }
         if (watermark) {
@@ -171,7 +171,7 @@ class Outbox : public Pattern {
         bool ok = co_await ctx.publish(broker_, queue_, rows.text(i, 1),
                                        Json::parse(rows.text(i, 2)), publish_timeout_us_);
         if (!ok) {
-          ctx.record(Kind::retry, rows.text(i, 1), {{"what", "publish"}});
+          ctx.record(Kind::retry, rows.text(i, 1), Detail::of({{"what", "publish"}}));
           break;
         }
         pos = rows.integer(i, 0);

@@ -93,7 +93,8 @@ class TwoPhaseMessage : public Pattern {
     if (wait_result_) submit["wait"] = true;
     std::string result =
         co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, std::move(submit), rt);
-    if (wait_result_) ctx.record(Kind::note, t.gid, {{"text", "submit answered " + result}});
+    if (wait_result_)
+      ctx.record(Kind::note, t.gid, Detail::of({{"text", "submit answered " + result}}));
   }
 
  private:

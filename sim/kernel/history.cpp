@@ -1,7 +1,10 @@
 // Event serialisation by hand (fixed key order, no locale) so the trace is byte-stable.
 #include "sim/kernel/history.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cinttypes>
+#include <cstring>
 
 #include "sim/kernel/random.hpp"
 
@@ -37,41 +40,64 @@ std::string build_id() {
   return DTXSIM_BUILD_ID;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+namespace {
+
+bool needs_escape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    default: {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
     }
   }
+}
+
+template <typename T>
+void append_number(std::string& out, T v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+// Runs of plain characters are appended whole; only the rare escapes go one by one.
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) continue;
+    out.append(s.data() + run, i - run);
+    append_escape(out, c);
+    run = i + 1;
+  }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 
@@ -121,10 +147,10 @@ void append_json(std::string& out, const Json& j) {
       return;
     }
     case Json::value_t::number_integer:
-      out += std::to_string(j.get<int64_t>());
+      append_number(out, j.get<int64_t>());
       return;
     case Json::value_t::number_unsigned:
-      out += std::to_string(j.get<uint64_t>());
+      append_number(out, j.get<uint64_t>());
       return;
     case Json::value_t::boolean:
       out += j.get<bool>() ? "true" : "false";
@@ -138,39 +164,137 @@ void append_json(std::string& out, const Json& j) {
   }
 }
 
-std::string event_to_line(const Event& e, std::string_view detail_text) {
-  std::string line;
-  line.reserve(160);
+namespace {
+
+// A string exactly as nlohmann's dump writes it (non-ASCII text goes through nlohmann).
+void append_dump_string(std::string& out, std::string_view s) {
+  if (ascii(s)) {
+    append_json_string(out, s);
+  } else {
+    out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
+                       Kind kind, std::string_view gid, std::string_view detail, uint64_t msg,
+                       std::string_view peer) {
   line += "{\"id\":";
-  line += std::to_string(e.id);
+  append_number(line, id);
   line += ",\"t\":";
-  line += std::to_string(e.t_us);
+  append_number(line, t_us);
   line += ",\"node\":";
-  append_json_string(line, e.node);
+  append_json_string(line, node);
   line += ",\"kind\":\"";
-  line += kind_name(e.kind);
+  line += kind_name(kind);
   line += '"';
-  if (!e.gid.empty()) {
+  if (!gid.empty()) {
     line += ",\"gid\":";
-    append_json_string(line, e.gid);
+    append_json_string(line, gid);
   }
-  if (e.msg != 0) {
+  if (msg != 0) {
     line += ",\"msg\":";
-    line += std::to_string(e.msg);
+    append_number(line, msg);
   }
-  if (!e.peer.empty()) {
+  if (!peer.empty()) {
     line += ",\"peer\":";
-    append_json_string(line, e.peer);
+    append_json_string(line, peer);
   }
-  if (!detail_text.empty()) {
+  if (!detail.empty()) {
     line += ",\"detail\":";
-    line += detail_text;
-  } else if (!e.detail.is_null()) {
-    line += ",\"detail\":";
-    append_json(line, e.detail);
+    line += detail;
   }
   line += '}';
+}
+
+}  // namespace
+
+Detail::Detail(Json j) {
+  if (j.is_null()) return;
+  append_json(text_, j);
+  json_ = std::move(j);
+}
+
+Detail Detail::of(std::initializer_list<Field> fields) {
+  // Keys in ascending byte order, as nlohmann's object dump writes them.
+  const Field* order[16];
+  size_t n = 0;
+  for (const Field& f : fields) {
+    if (n == std::size(order)) break;
+    order[n++] = &f;
+  }
+  std::sort(order, order + n, [](const Field* a, const Field* b) { return a->key < b->key; });
+  Detail d;
+  std::string& out = d.text_;
+  out.push_back('{');
+  for (size_t i = 0; i < n; ++i) {
+    const Field& f = *order[i];
+    if (i) out.push_back(',');
+    append_json_string(out, f.key);
+    out.push_back(':');
+    switch (f.kind) {
+      case Field::integer:
+        append_number(out, f.i);
+        break;
+      case Field::unsigned_integer:
+        append_number(out, f.u);
+        break;
+      case Field::boolean:
+        out += f.i ? "true" : "false";
+        break;
+      case Field::string:
+        append_dump_string(out, f.s);
+        break;
+    }
+  }
+  out.push_back('}');
+  d.parsed_ = false;
+  return d;
+}
+
+Detail Detail::from_text(std::string text) {
+  Detail d;
+  d.text_ = std::move(text);
+  d.parsed_ = d.text_.empty();
+  return d;
+}
+
+const Json& Detail::json() const {
+  if (!parsed_) {
+    json_ = Json::parse(text_);
+    parsed_ = true;
+  }
+  return json_;
+}
+
+std::string event_to_line(const Event& e) {
+  std::string line;
+  append_event_line(line, e.id, e.t_us, e.node, e.kind, e.gid, e.detail.text(), e.msg, e.peer);
   return line;
+}
+
+// Eight bytes at a time (little-endian, the last word zero-padded), after the line's length:
+// several times faster than byte-wise FNV-1a on trace lines, and as easy to recompute.
+uint64_t trace_hash_line(uint64_t h, std::string_view line) {
+  constexpr uint64_t kMul = 0x100000001b3ull;
+  auto mix = [&](uint64_t w) {
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  };
+  mix(line.size());
+  size_t i = 0;
+  for (; i + 8 <= line.size(); i += 8) {
+    uint64_t w = 0;
+    for (size_t b = 0; b < 8; ++b)
+      w |= uint64_t{static_cast<unsigned char>(line[i + b])} << (8 * b);
+    mix(w);
+  }
+  if (i < line.size()) {
+    uint64_t w = 0;
+    for (size_t b = 0; i + b < line.size(); ++b)
+      w |= uint64_t{static_cast<unsigned char>(line[i + b])} << (8 * b);
+    mix(w);
+  }
+  return h;
 }
 
 History::~History() {
@@ -186,13 +310,19 @@ bool History::open_trace(const std::string& path, std::string& error) {
   return true;
 }
 
-void History::emit_line(const std::string& line) {
-  hash_ = fnv1a64(line, hash_);
-  hash_ = fnv1a64("\n", hash_);
+void History::emit_line(std::string_view line) {
+  hash_ = trace_hash_line(hash_, line);
   if (file_) {
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fputc('\n', file_);
   }
+}
+
+void History::emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                         std::string_view detail, uint64_t msg, std::string_view peer) {
+  line_.clear();
+  append_event_line(line_, next_id_++, t_us, node, kind, gid, detail, msg, peer);
+  emit_line(line_);
 }
 
 void History::write_header(const TraceHeader& h) {
@@ -217,19 +347,13 @@ void History::write_header(const TraceHeader& h) {
   emit_line(header.dump());
 }
 
-const Event& History::record(Event e) {
-  e.id = next_id_++;
-  emit_line(event_to_line(e));
-  if (!keep_) {
-    events_.clear();
-  }
-  events_.push_back(std::move(e));
-  return events_.back();
-}
-
-const Event& History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
-                             Json detail, uint64_t msg, std::string_view peer) {
-  Event e;
+void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                     Detail detail, uint64_t msg, std::string_view peer) {
+  uint64_t id = next_id_;
+  emit_event(t_us, node, kind, gid, detail.text(), msg, peer);
+  if (!keep_) return;
+  Event& e = events_.emplace_back();
+  e.id = id;
   e.t_us = t_us;
   e.node = node;
   e.kind = kind;
@@ -237,20 +361,19 @@ const Event& History::record(TimeUs t_us, std::string_view node, Kind kind, std:
   e.msg = msg;
   e.peer = peer;
   e.detail = std::move(detail);
-  return record(std::move(e));
 }
 
 void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind,
                                    std::string_view gid, std::string_view detail_text) {
-  Event e;
-  e.id = next_id_++;
+  uint64_t id = next_id_;
+  emit_event(t_us, node, kind, gid, detail_text, 0, {});
+  if (!keep_) return;
+  Event& e = events_.emplace_back();
+  e.id = id;
   e.t_us = t_us;
   e.node = node;
   e.kind = kind;
   e.gid = gid;
-  emit_line(event_to_line(e, detail_text));
-  if (!keep_) events_.clear();
-  events_.push_back(std::move(e));
 }
 
 std::string History::trace_hash_hex() const {

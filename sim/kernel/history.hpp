@@ -1,10 +1,11 @@
 // The history recorder: every observable step as a typed event, kept in memory for the
-// checkers and streamed to a JSON Lines trace (format in TRACE_FORMAT.md). The trace hash is
-// FNV-1a 64 over every header and event byte, so equal hashes mean byte-identical traces.
+// checkers and streamed to a JSON Lines trace (format in TRACE_FORMAT.md). The trace hash
+// covers every header and event byte, so equal hashes mean byte-identical traces.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -19,7 +20,8 @@ using Json = nlohmann::json;
 
 #define DTX_EVENT_KINDS(X)                                                                         \
   X(send)                                                                                          \
-  X(deliver) X(drop) X(duplicate) X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare)  \
+  X(deliver)                                                                                       \
+  X(drop) X(duplicate) X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare)             \
       X(db_commit) X(db_rollback) X(crash) X(restart) X(pause) X(resume) X(partition) X(heal)      \
           X(clog) X(unclog) X(fault) X(broker_publish) X(broker_deliver) X(broker_ack)             \
               X(broker_nack) X(broker_redeliver) X(broker_dlq) X(broker_half) X(broker_commit)     \
@@ -36,6 +38,58 @@ std::string_view kind_name(Kind k);
 // Returns false when `name` is not a known kind.
 bool kind_from_name(std::string_view name, Kind& out);
 
+// An event's detail: the JSON object text the trace carries (keys in ascending order, as
+// nlohmann's object dump gives them), parsed on first use. Details built from a Json keep
+// the parsed form too; details built from fields (Detail::of) are only parsed when a
+// checker or test asks, which keeps recording cheap.
+class Detail {
+ public:
+  // A flat field of Detail::of: an integer, a boolean or a string.
+  struct Field {
+    Field(std::string_view k, int v) : key(k), kind(integer), i(v) {}
+    Field(std::string_view k, long v) : key(k), kind(integer), i(v) {}
+    Field(std::string_view k, long long v) : key(k), kind(integer), i(v) {}
+    Field(std::string_view k, unsigned long v) : key(k), kind(unsigned_integer), u(v) {}
+    Field(std::string_view k, unsigned long long v) : key(k), kind(unsigned_integer), u(v) {}
+    Field(std::string_view k, bool v) : key(k), kind(boolean), i(v) {}
+    Field(std::string_view k, std::string_view v) : key(k), kind(string), s(v) {}
+    Field(std::string_view k, const std::string& v) : key(k), kind(string), s(v) {}
+    Field(std::string_view k, const char* v) : key(k), kind(string), s(v) {}
+    std::string_view key;
+    enum Kind { integer, unsigned_integer, boolean, string } kind;
+    int64_t i = 0;
+    uint64_t u = 0;
+    std::string_view s;
+  };
+
+  Detail() = default;
+  Detail(std::nullptr_t) {}
+  Detail(Json j);
+  // A detail object from flat fields, serialized at once (any field order).
+  static Detail of(std::initializer_list<Field> fields);
+  // A detail already serialized as a JSON object.
+  static Detail from_text(std::string text);
+
+  bool is_null() const { return text_.empty(); }
+  bool is_object() const { return !text_.empty(); }
+  const std::string& text() const { return text_; }
+  const Json& json() const;
+  operator const Json&() const { return json(); }
+  bool contains(std::string_view key) const { return json().contains(key); }
+  // The field's value, or `fallback` when the detail has no such field.
+  template <typename T>
+  auto value(const char* key, T&& fallback) const {
+    return json().value(key, std::forward<T>(fallback));
+  }
+  // The field's value; throws when the detail has no such field.
+  const Json& operator[](std::string_view key) const { return json().at(key); }
+
+ private:
+  std::string text_;
+  mutable Json json_;
+  mutable bool parsed_ = true;
+};
+
 struct Event {
   uint64_t id = 0;
   TimeUs t_us = 0;
@@ -44,7 +98,7 @@ struct Event {
   std::string gid;
   uint64_t msg = 0;  // 0: none
   std::string peer;
-  Json detail;  // null: none
+  Detail detail;  // none: is_null()
 };
 
 struct NodeInfo {
@@ -64,9 +118,11 @@ struct TraceHeader {
 
 std::string build_id();
 void append_json_string(std::string& out, std::string_view s);
-// `detail_text`, when given, is the detail already serialized (it replaces e.detail).
-std::string event_to_line(const Event& e, std::string_view detail_text = {});
+std::string event_to_line(const Event& e);
 void append_json(std::string& out, const Json& j);
+// The trace hash step for one line (without its newline); see TRACE_FORMAT.md.
+uint64_t trace_hash_line(uint64_t hash, std::string_view line);
+constexpr uint64_t kTraceHashSeed = 0xcbf29ce484222325ull;
 
 class History {
  public:
@@ -79,9 +135,8 @@ class History {
   bool open_trace(const std::string& path, std::string& error);
   void write_header(const TraceHeader& header);
 
-  const Event& record(Event e);
-  const Event& record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid = {},
-                      Json detail = nullptr, uint64_t msg = 0, std::string_view peer = {});
+  void record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid = {},
+              Detail detail = nullptr, uint64_t msg = 0, std::string_view peer = {});
 
   // Records an event whose detail only the trace needs (statement text and parameters):
   // the serialized detail goes to the trace and hash, the in-memory event keeps none.
@@ -101,11 +156,14 @@ class History {
   bool enabled() const { return enabled_; }
 
  private:
-  void emit_line(const std::string& line);
+  void emit_line(std::string_view line);
+  void emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                  std::string_view detail, uint64_t msg, std::string_view peer);
 
   std::vector<Event> events_;
+  std::string line_;  // reused for every event line
   uint64_t next_id_ = 0;
-  uint64_t hash_ = 0xcbf29ce484222325ull;
+  uint64_t hash_ = kTraceHashSeed;
   std::FILE* file_ = nullptr;
   bool keep_ = true;
   bool enabled_ = true;

@@ -34,7 +34,7 @@ Task<DbResult> Context::exec(const std::string& db_name, std::string sql, Json p
   return co_exec(*this, db_name, sql, params);
 }
 
-void Context::record(Kind kind, std::string_view gid, Json detail, std::string_view peer) {
+void Context::record(Kind kind, std::string_view gid, Detail detail, std::string_view peer) {
   world_->record(node_->name(), kind, gid, std::move(detail), 0, peer);
 }
 

@@ -47,7 +47,7 @@ class Context {
   // A single statement in its own transaction (autocommit), e.g. a relay's poll.
   Task<DbResult> exec(const std::string& db_name, std::string sql, Json params = Json::array());
 
-  void record(Kind kind, std::string_view gid = {}, Json detail = nullptr,
+  void record(Kind kind, std::string_view gid = {}, Detail detail = nullptr,
               std::string_view peer = {});
   void count(const std::string& counter, int64_t n = 1);
 

@@ -48,7 +48,8 @@ Database::~Database() {
 void Database::stall(TimeUs duration_us) {
   TimeUs until = world_.now_us() + duration_us;
   if (until > stalled_until_us_) stalled_until_us_ = until;
-  world_.record(name_, Kind::fault, {}, Json{{"fault", "db_stall"}, {"until", stalled_until_us_}});
+  world_.record(name_, Kind::fault, {},
+                Detail::of({{"fault", "db_stall"}, {"until", stalled_until_us_}}));
 }
 
 uint64_t Database::begin(Node& owner, const std::string& gid) {
@@ -57,7 +58,7 @@ uint64_t Database::begin(Node& owner, const std::string& gid) {
   t.owner = &owner;
   t.gid = gid;
   if (world_.recording())
-    world_.record(name_, Kind::db_begin, gid, Json{{"txn", id}, {"owner", owner.name()}});
+    world_.record(name_, Kind::db_begin, gid, Detail::of({{"txn", id}, {"owner", owner.name()}}));
   return id;
 }
 
@@ -200,7 +201,7 @@ void Database::execute(OpPtr op) {
           lock_queue_.push_back(op);
           inflight_[op->id] = op;
           world_.record(name_, Kind::db_lock_wait, t.gid,
-                        Json{{"txn", op->txn}, {"holder", lock_owner_}});
+                        Detail::of({{"txn", op->txn}, {"holder", lock_owner_}}));
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
             if (op->done) return;
             std::erase(lock_queue_, op);
@@ -247,7 +248,8 @@ void Database::execute(OpPtr op) {
       t.state = TxnState::prepared;
       t.xid = op->xid;
       t.prepared_at_us = world_.now_us();
-      world_.record(name_, Kind::db_prepare, t.gid, Json{{"txn", op->txn}, {"xid", op->xid}});
+      world_.record(name_, Kind::db_prepare, t.gid,
+                    Detail::of({{"txn", op->txn}, {"xid", op->xid}}));
       finish(op, commit_latency_us());
       return;
     default:
@@ -262,11 +264,13 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
   if (commit) {
     ++commits_;
     world_.count("local_txns");
-    if (world_.recording()) world_.record(name_, Kind::db_commit, t.gid, Json{{"txn", txn}});
+    if (world_.recording())
+      world_.record(name_, Kind::db_commit, t.gid, Detail::of({{"txn", txn}}));
     for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
     if (world_.recording())
-      world_.record(name_, Kind::db_rollback, t.gid, Json{{"txn", txn}, {"reason", reason}});
+      world_.record(name_, Kind::db_rollback, t.gid,
+                    Detail::of({{"txn", txn}, {"reason", reason}}));
   }
   bool had_lock = t.holds_lock;
   txns_.erase(txn);

@@ -50,22 +50,23 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
   m.from = from.name();
   m.to = to;
   if (history_.enabled())
-    history_.record(now_us(), from.name(), Kind::send, m.gid, Json{{"type", m.type}}, m.id, to);
+    history_.record(now_us(), from.name(), Kind::send, m.gid, Detail::of({{"type", m.type}}), m.id,
+                    to);
   uint64_t id = m.id;
   if (dst < 0) {
-    record(to, Kind::drop, m.gid, Json{{"reason", "unknown node"}}, id, from.name());
+    record(to, Kind::drop, m.gid, Detail::of({{"reason", "unknown node"}}), id, from.name());
     return id;
   }
   int src = from.index();
   if (!net_.reachable(src, dst)) {
-    record(to, Kind::drop, m.gid, Json{{"reason", "partition"}}, id, from.name());
+    record(to, Kind::drop, m.gid, Detail::of({{"reason", "partition"}}), id, from.name());
     return id;
   }
   Network::Plan plan = net_.plan(src, dst, now_us());
   if (!targeted_.empty()) {
     auto t = targeted_.find(id);
     if (t != targeted_.end()) {
-      record("network", Kind::fault, m.gid, Json{{"fault", t->second.first}}, id);
+      record("network", Kind::fault, m.gid, Detail::of({{"fault", t->second.first}}), id);
       if (t->second.first == "drop_message") plan.dropped = true;
       if (t->second.first == "duplicate_message") {
         plan.copies = 2;
@@ -75,7 +76,7 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
     }
   }
   if (plan.dropped) {
-    record(to, Kind::drop, m.gid, Json{{"reason", "link loss"}}, id, from.name());
+    record(to, Kind::drop, m.gid, Detail::of({{"reason", "link loss"}}), id, from.name());
     return id;
   }
   if (plan.copies == 2) {
@@ -121,12 +122,12 @@ void World::arrive(Message&& m, int from, int to) {
     return;
   }
   if (!net_.reachable(from, to)) {
-    record(m.to, Kind::drop, m.gid, Json{{"reason", "partition"}}, m.id, m.from);
+    record(m.to, Kind::drop, m.gid, Detail::of({{"reason", "partition"}}), m.id, m.from);
     return;
   }
   Node& dst = *nodes_[to];
   if (!dst.alive()) {
-    record(m.to, Kind::drop, m.gid, Json{{"reason", "receiver down"}}, m.id, m.from);
+    record(m.to, Kind::drop, m.gid, Detail::of({{"reason", "receiver down"}}), m.id, m.from);
     return;
   }
   dst.arrive(std::move(m));
@@ -177,7 +178,7 @@ void World::heal(std::string name) {
   for (auto& [other, p] : partitions_) {
     for (auto [a, b] : p.links) net_.cut(a, b, true);
   }
-  record("network", Kind::heal, {}, Json{{"name", name}});
+  record("network", Kind::heal, {}, Detail::of({{"name", name}}));
 }
 
 void World::heal_all() {

@@ -80,7 +80,7 @@ class World {
   void count(const std::string& name, int64_t n = 1) { counters_[name] += n; }
 
   bool recording() const { return history_.enabled(); }
-  void record(std::string_view node, Kind kind, std::string_view gid = {}, Json detail = nullptr,
+  void record(std::string_view node, Kind kind, std::string_view gid = {}, Detail detail = nullptr,
               uint64_t msg = 0, std::string_view peer = {}) {
     if (history_.enabled())
       history_.record(now_us(), node, kind, gid, std::move(detail), msg, peer);

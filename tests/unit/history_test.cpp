@@ -151,13 +151,22 @@ TEST_CASE("the end trailer closes the file after violation lines and is not hash
   REQUIRE(violation["kind"] == "violation");
   REQUIRE(violation["invariant"] == "no_lost");
 
-  // The hash is FNV-1a over the header and event lines only.
-  uint64_t h = fnv1a64("");
-  for (size_t i = 0; i + 2 < lines.size(); ++i) h = fnv1a64(lines[i] + "\n", h);
+  // The hash covers the header and event lines only.
+  uint64_t h = kTraceHashSeed;
+  for (size_t i = 0; i + 2 < lines.size(); ++i) h = trace_hash_line(h, lines[i]);
   REQUIRE(h == run.hash);
   char hex[20];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   REQUIRE(end["trace_hash"] == std::string(hex));
+}
+
+TEST_CASE("the trace hash matches the value TRACE_FORMAT.md's Python snippet gives", "[history]") {
+  // Computed with the documented Python function, independently of this code.
+  uint64_t h = trace_hash_line(kTraceHashSeed, R"({"format":"dtxsim-trace"})");
+  h = trace_hash_line(h, R"({"id":0,"t":15,"node":"bank-a","kind":"note"})");
+  REQUIRE(h == 0xb08038a78e3b48b0ull);
+  REQUIRE(trace_hash_line(kTraceHashSeed, "a") !=
+          trace_hash_line(kTraceHashSeed, std::string_view("a\0", 2)));
 }
 
 TEST_CASE("the trace hash does not depend on keeping events in memory or on a file", "[history]") {

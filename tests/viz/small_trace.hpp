@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "trace_line.hpp"
+
 namespace dtxview_test {
 
 inline const std::vector<std::string>& small_trace_lines() {
@@ -48,7 +50,7 @@ inline std::string assemble(const std::vector<std::string>& lines, bool with_end
   std::string text;
   uint64_t h = 0xcbf29ce484222325ull;
   for (const auto& l : lines) {
-    for (unsigned char c : l + "\n") h = (h ^ c) * 0x100000001b3ull;
+    h = dtxview::trace_hash_line(h, l);
     text += l + "\n";
   }
   if (!with_end) return text;

@@ -26,6 +26,13 @@ std::string dump_issues(const TraceModel& m) {
 
 }  // namespace
 
+TEST_CASE("the viewer's trace hash matches the documented algorithm", "[viz][errors]") {
+  // The value TRACE_FORMAT.md's Python snippet gives for these two lines.
+  uint64_t h = trace_hash_line(kTraceHashSeed, R"({"format":"dtxsim-trace"})");
+  h = trace_hash_line(h, R"({"id":0,"t":15,"node":"bank-a","kind":"note"})");
+  CHECK(h == 0xb08038a78e3b48b0ull);
+}
+
 TEST_CASE("a bad JSON line is skipped and reported with its line number", "[viz][errors]") {
   auto lines = small_trace_lines();
   lines[5] = R"({"id":4,"t":170,"node":"bank-a.db","kind":)";  // file line 6
