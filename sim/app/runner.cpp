@@ -273,7 +273,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
       r.violations.push_back(std::move(v));
     }
   }
-  r.metrics = compute_metrics(events);
+  r.metrics = compute_metrics(in);
   r.counters = w.counters();
   r.expected = s.expect;
   judge(r);

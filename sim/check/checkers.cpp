@@ -1,4 +1,5 @@
-// One function per invariant; a shared index groups gtx/effect events by gid once per call.
+// One function per invariant; an index grouping gtx/effect events by gid is built once per
+// CheckInput and shared by every checker.
 #include "sim/check/checkers.hpp"
 
 #include <algorithm>
@@ -12,68 +13,82 @@ Json Violation::to_json() const {
 
 namespace {
 
-struct Applied {
-  std::vector<const Event*> effects;  // in history order
-};
-
-struct GidInfo {
-  const Event* started = nullptr;
-  const Event* final = nullptr;
-  std::vector<std::string> branches;
-  std::string origin;
-  std::map<std::string, Applied> by_branch;
-  std::map<std::string, const Event*> branch_done;  // message patterns: downstream finished
-};
-
-std::string str(const Json& d, const char* key) {
+std::string_view str(const Json& d, const char* key) {
   auto it = d.find(key);
-  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return it != d.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                          : std::string_view();
 }
 int64_t num(const Json& d, const char* key) {
   auto it = d.find(key);
   return it != d.end() && it->is_number() ? it->get<int64_t>() : 0;
 }
 
-// Net times a branch's business effect is applied: action/confirm +1, compensate -1.
-int net_applied(const Applied& a) {
-  int n = 0;
-  for (const Event* e : a.effects) {
-    std::string op = str(e->detail, "op");
-    if (op == "action" || op == "confirm") ++n;
-    // A null compensation (nothing to undo, amount 0) undoes nothing.
-    if (op == "compensate" && num(e->detail, "amount") != 0) --n;
-  }
-  return n;
-}
+// One `effect` event with the fields the checkers read.
+struct Effect {
+  const Event* event;
+  std::string_view op;
+  std::string_view key;
+  int64_t money;
+  int64_t amount;
+};
 
-std::vector<uint64_t> ids(const std::vector<const Event*>& v) {
-  std::vector<uint64_t> out;
-  for (const Event* e : v) out.push_back(e->id);
-  return out;
-}
+struct Applied {
+  std::vector<Effect> effects;  // in history order
+  // Net times the branch's business effect is applied: action/confirm +1, compensate -1
+  // (a null compensation, amount 0, undoes nothing).
+  int net = 0;
+};
 
-std::map<std::string, GidInfo> index(const std::vector<Event>& events) {
-  std::map<std::string, GidInfo> out;
+}  // namespace
+
+// Strings are views into the events (their gid and parsed details), which outlive the index.
+struct GidInfo {
+  const Event* started = nullptr;
+  const Event* final = nullptr;
+  std::vector<std::string_view> branches;
+  std::string_view origin;
+  std::map<std::string_view, Applied> by_branch;
+  std::map<std::string_view, const Event*> branch_done;  // message patterns: downstream finished
+};
+
+struct GidIndex {
+  std::map<std::string_view, GidInfo> gids;
+};
+
+namespace {
+
+std::shared_ptr<const GidIndex> build_index(const std::vector<Event>& events) {
+  auto index = std::make_shared<GidIndex>();
+  auto& out = index->gids;
   for (const Event& e : events) {
     if (e.gid.empty()) continue;
     if (e.kind == Kind::gtx) {
+      const Json& d = e.detail.json();
       GidInfo& g = out[e.gid];
-      if (str(e.detail, "state") == "started" && !g.started) {
+      std::string_view state = str(d, "state");
+      if (state == "started" && !g.started) {
         g.started = &e;
-        for (const auto& b : e.detail.value("branches", Json::array())) g.branches.push_back(b);
-        g.origin = str(e.detail, "origin");
+        auto b = d.find("branches");
+        if (b != d.end() && b->is_array())
+          for (const auto& name : *b)
+            if (name.is_string()) g.branches.push_back(name.get_ref<const std::string&>());
+        g.origin = str(d, "origin");
       }
-      if (e.detail.value("final", false) && !g.final) g.final = &e;
-      std::string state = str(e.detail, "state");
-      if ((state == "branch_done" || state == "branch_refused") &&
-          !g.branch_done.count(str(e.detail, "branch")))
-        g.branch_done[str(e.detail, "branch")] = &e;
+      auto fin = d.find("final");
+      if (fin != d.end() && fin->is_boolean() && fin->get<bool>() && !g.final) g.final = &e;
+      if (state == "branch_done" || state == "branch_refused")
+        g.branch_done.emplace(str(d, "branch"), &e);  // the first one counts
     } else if (e.kind == Kind::effect) {
+      const Json& d = e.detail.json();
       GidInfo& g = out[e.gid];
-      g.by_branch[str(e.detail, "branch")].effects.push_back(&e);
+      Applied& a = g.by_branch[str(d, "branch")];
+      Effect f{&e, str(d, "op"), str(d, "key"), num(d, "money"), num(d, "amount")};
+      if (f.op == "action" || f.op == "confirm") ++a.net;
+      if (f.op == "compensate" && f.amount != 0) --a.net;
+      a.effects.push_back(f);
       // An effect names its transaction's origin, so a phantom (no started record, because
       // the origin never committed) is still recognised.
-      if (g.origin.empty()) g.origin = str(e.detail, "origin");
+      if (g.origin.empty()) g.origin = str(d, "origin");
     }
   }
   for (auto& [gid, g] : out) {
@@ -98,44 +113,81 @@ std::map<std::string, GidInfo> index(const std::vector<Event>& events) {
     }
     if (all) g.final = last;
   }
+  return index;
+}
+
+const std::map<std::string_view, GidInfo>& index(const CheckInput& in) {
+  if (!in.index) in.index = build_index(in.events);
+  return in.index->gids;
+}
+
+int net_applied(const GidInfo& g, std::string_view branch) {
+  auto it = g.by_branch.find(branch);
+  return it == g.by_branch.end() ? 0 : it->second.net;
+}
+
+std::vector<uint64_t> ids(const std::vector<Effect>& v) {
+  std::vector<uint64_t> out;
+  out.reserve(v.size());
+  for (const Effect& e : v) out.push_back(e.event->id);
   return out;
 }
 
-std::vector<const Event*> all_effects(const GidInfo& g) {
-  std::vector<const Event*> v;
-  for (const auto& [b, a] : g.by_branch) v.insert(v.end(), a.effects.begin(), a.effects.end());
-  std::sort(v.begin(), v.end(), [](const Event* a, const Event* b) { return a->id < b->id; });
+std::vector<uint64_t> all_effect_ids(const GidInfo& g) {
+  std::vector<uint64_t> v;
+  for (const auto& [b, a] : g.by_branch)
+    for (const Effect& e : a.effects) v.push_back(e.event->id);
+  std::sort(v.begin(), v.end());
   return v;
 }
 
-Violation make(const char* inv, const std::string& gid, std::string msg, std::vector<uint64_t> ev) {
-  return {inv, gid, std::move(msg), std::move(ev)};
+Violation make(const char* inv, std::string_view gid, std::string msg, std::vector<uint64_t> ev) {
+  return {inv, std::string(gid), std::move(msg), std::move(ev)};
+}
+
+std::string s(std::string_view v) {
+  return std::string(v);
+}
+
+// 'v' (appended piece by piece: GCC 12 warns wrongly about "'" + std::string).
+std::string quoted(std::string_view v) {
+  std::string out;
+  out.reserve(v.size() + 2);
+  out += '\'';
+  out += v;
+  out += '\'';
+  return out;
 }
 
 }  // namespace
 
-std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events) {
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in) {
   std::map<std::string, std::pair<TimeUs, TimeUs>> out;
-  for (const auto& [gid, g] : index(events)) {
+  for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
-    out[gid] = {g.started->t_us, g.final ? g.final->t_us : -1};
+    out.emplace(gid, std::pair{g.started->t_us, g.final ? g.final->t_us : -1});
   }
   return out;
+}
+
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events) {
+  FinalState none;
+  return gtx_spans(CheckInput{events, none});
 }
 
 std::vector<Violation> conservation_checker(const CheckInput& in) {
   std::vector<Violation> out;
   const FinalState& f = in.final_state;
   if (f.money_final == f.money_initial) return out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     int64_t sum = 0;
-    auto effects = all_effects(g);
-    for (const Event* e : effects) sum += num(e->detail, "money");
+    for (const auto& [b, a] : g.by_branch)
+      for (const Effect& e : a.effects) sum += e.money;
     if (sum != 0) {
       out.push_back(
           make("conservation", gid,
                "money changed by " + std::to_string(sum) + " in this transaction's effects",
-               ids(effects)));
+               all_effect_ids(g)));
     }
   }
   if (out.empty()) {
@@ -149,34 +201,33 @@ std::vector<Violation> conservation_checker(const CheckInput& in) {
 
 std::vector<Violation> atomicity_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     if (g.branches.empty()) continue;
-    std::set<int> nets;
+    bool some = false, none = false;
     std::string detail;
     for (const auto& b : g.branches) {
-      auto it = g.by_branch.find(b);
-      int n = it == g.by_branch.end() ? 0 : (net_applied(it->second) > 0 ? 1 : 0);
-      nets.insert(n);
-      detail += (detail.empty() ? "" : ", ") + b + (n > 0 ? " applied" : " not applied");
+      bool applied = net_applied(g, b) > 0;
+      (applied ? some : none) = true;
+      detail += (detail.empty() ? "" : ", ") + s(b) + (applied ? " applied" : " not applied");
     }
-    if (nets.size() > 1)
-      out.push_back(make("atomicity", gid, "partial outcome: " + detail, ids(all_effects(g))));
+    if (some && none)
+      out.push_back(make("atomicity", gid, "partial outcome: " + detail, all_effect_ids(g)));
   }
   return out;
 }
 
 std::vector<Violation> no_lost_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     auto o = g.by_branch.find(g.origin);
-    if (g.origin.empty() || o == g.by_branch.end() || net_applied(o->second) <= 0) continue;
+    if (g.origin.empty() || o == g.by_branch.end() || o->second.net <= 0) continue;
     for (const auto& b : g.branches) {
       if (b == g.origin) continue;
-      auto it = g.by_branch.find(b);
-      if (it == g.by_branch.end() || net_applied(it->second) <= 0) {
-        out.push_back(make("no_lost", gid,
-                           "origin '" + g.origin + "' committed but '" + b + "' was never applied",
-                           ids(o->second.effects)));
+      if (net_applied(g, b) <= 0) {
+        out.push_back(
+            make("no_lost", gid,
+                 "origin '" + s(g.origin) + "' committed but '" + s(b) + "' was never applied",
+                 ids(o->second.effects)));
       }
     }
   }
@@ -185,15 +236,13 @@ std::vector<Violation> no_lost_checker(const CheckInput& in) {
 
 std::vector<Violation> no_phantom_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     if (g.origin.empty()) continue;
-    auto o = g.by_branch.find(g.origin);
-    bool origin_applied = o != g.by_branch.end() && net_applied(o->second) > 0;
-    if (origin_applied) continue;
+    if (net_applied(g, g.origin) > 0) continue;
     for (const auto& [b, a] : g.by_branch) {
-      if (b == g.origin || net_applied(a) <= 0) continue;
+      if (b == g.origin || a.net <= 0) continue;
       out.push_back(make("no_phantom", gid,
-                         "'" + b + "' applied without a committed origin '" + g.origin + "'",
+                         quoted(b) + " applied without a committed origin " + quoted(g.origin),
                          ids(a.effects)));
     }
   }
@@ -202,15 +251,16 @@ std::vector<Violation> no_phantom_checker(const CheckInput& in) {
 
 std::vector<Violation> exactly_once_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     for (const auto& [b, a] : g.by_branch) {
-      std::map<std::string, std::vector<const Event*>> by_op;
-      for (const Event* e : a.effects) by_op[str(e->detail, "op")].push_back(e);
+      if (a.effects.size() < 2) continue;  // nothing can repeat
+      std::map<std::string_view, std::vector<Effect>> by_op;
+      for (const Effect& e : a.effects) by_op[e.op].push_back(e);
       for (const auto& [op, v] : by_op) {
         if (v.size() > 1) {
           out.push_back(make(
               "exactly_once", gid,
-              "'" + b + "' " + op + " applied " + std::to_string(v.size()) + " times", ids(v)));
+              quoted(b) + " " + s(op) + " applied " + std::to_string(v.size()) + " times", ids(v)));
         }
       }
     }
@@ -221,7 +271,7 @@ std::vector<Violation> exactly_once_checker(const CheckInput& in) {
 std::vector<Violation> termination_checker(const CheckInput& in) {
   std::vector<Violation> out;
   TimeUs deadline = in.final_state.heal_us + in.final_state.termination_bound_us;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
     if (!g.final) {
       out.push_back(make("termination", gid, "never reached a final state", {g.started->id}));
@@ -237,37 +287,36 @@ std::vector<Violation> termination_checker(const CheckInput& in) {
 
 std::vector<Violation> per_key_order_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  auto idx = index(in.events);
   // Origin commit order per key, then the order downstream effects were first applied.
-  std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> origin_order, applied_order;
-  for (const auto& [gid, g] : idx) {
+  std::map<std::string_view, std::vector<std::pair<uint64_t, std::string_view>>> origin_order,
+      applied_order;
+  for (const auto& [gid, g] : index(in)) {
     for (const auto& [b, a] : g.by_branch) {
       if (a.effects.empty()) continue;
-      const Event* first = a.effects.front();
-      std::string key = str(first->detail, "key");
-      if (key.empty()) continue;
+      const Effect& first = a.effects.front();
+      if (first.key.empty()) continue;
       auto& target = b == g.origin ? origin_order : applied_order;
-      target[key].push_back({first->id, gid});
+      target[first.key].push_back({first.event->id, gid});
     }
   }
   for (auto& [key, applied] : applied_order) {
     auto& origins = origin_order[key];
     std::sort(origins.begin(), origins.end());
     std::sort(applied.begin(), applied.end());
-    std::map<std::string, size_t> rank;
+    std::map<std::string_view, size_t> rank;
     for (size_t i = 0; i < origins.size(); ++i) rank[origins[i].second] = i;
     bool any = false;
     size_t max_rank = 0;
     uint64_t max_event = 0;
-    std::string max_gid;
+    std::string_view max_gid;
     for (const auto& [event, gid] : applied) {
       auto r = rank.find(gid);
       if (r == rank.end()) continue;
       if (any && r->second < max_rank) {
-        out.push_back(make(
-            "per_key_order", gid,
-            "key '" + key + "': applied after " + max_gid + " although its origin committed first",
-            {max_event, event}));
+        out.push_back(make("per_key_order", gid,
+                           "key '" + s(key) + "': applied after " + s(max_gid) +
+                               " although its origin committed first",
+                           {max_event, event}));
       }
       if (!any || r->second > max_rank) {
         any = true;
@@ -282,11 +331,11 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in) {
 
 std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  auto idx = index(in.events);
+  const auto& idx = index(in);
   for (const auto& [gid, amount] : in.final_state.open_reservations) {
     std::vector<uint64_t> ev;
     auto it = idx.find(gid);
-    if (it != idx.end()) ev = ids(all_effects(it->second));
+    if (it != idx.end()) ev = all_effect_ids(it->second);
     out.push_back(make(
         "tcc_no_orphan", gid,
         "a reservation (amount " + std::to_string(amount) + ") is still held after the end", ev));
@@ -296,15 +345,14 @@ std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in) {
 
 std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     for (const auto& [b, a] : g.by_branch) {
-      const Event* cancel = nullptr;
-      for (const Event* e : a.effects) {
-        std::string op = str(e->detail, "op");
-        if (op == "cancel" && !cancel) cancel = e;
-        if (op == "try" && cancel) {
-          out.push_back(make("tcc_no_hanging", gid, "'" + b + "' Try took effect after its Cancel",
-                             {cancel->id, e->id}));
+      const Effect* cancel = nullptr;
+      for (const Effect& e : a.effects) {
+        if (e.op == "cancel" && !cancel) cancel = &e;
+        if (e.op == "try" && cancel) {
+          out.push_back(make("tcc_no_hanging", gid, quoted(b) + " Try took effect after its Cancel",
+                             {cancel->event->id, e.event->id}));
         }
       }
     }
@@ -314,17 +362,16 @@ std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in) {
 
 std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
   std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in.events)) {
+  for (const auto& [gid, g] : index(in)) {
     for (const auto& [b, a] : g.by_branch) {
       bool tried = false;
-      for (const Event* e : a.effects) {
-        std::string op = str(e->detail, "op");
-        if (op == "try" || op == "action") tried = true;
-        if ((op == "cancel" || op == "compensate") && !tried && num(e->detail, "amount") != 0) {
+      for (const Effect& e : a.effects) {
+        if (e.op == "try" || e.op == "action") tried = true;
+        if ((e.op == "cancel" || e.op == "compensate") && !tried && e.amount != 0) {
           out.push_back(make("tcc_null_compensation", gid,
-                             "'" + b + "' " + op + " without a prior Try/action changed " +
-                                 std::to_string(num(e->detail, "amount")),
-                             {e->id}));
+                             quoted(b) + " " + s(e.op) + " without a prior Try/action changed " +
+                                 std::to_string(e.amount),
+                             {e.event->id}));
         }
       }
     }

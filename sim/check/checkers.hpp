@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,14 @@ struct FinalState {
   TimeUs end_us = 0;
 };
 
+struct GidIndex;  // gtx and effect events grouped by gid (checkers.cpp)
+
 struct CheckInput {
   const std::vector<Event>& events;
   const FinalState& final_state;
+  // Built by the first checker that needs it and shared by the rest (one pass, not one per
+  // checker); the events must not change while it is held.
+  mutable std::shared_ptr<const GidIndex> index = nullptr;
 };
 
 using Checker = std::vector<Violation> (*)(const CheckInput&);
@@ -58,6 +64,7 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in);
 
 // Started and final times of every business transaction (final = -1 when never final).
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events);
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in);
 
 struct InvariantInfo {
   const char* name;

@@ -42,9 +42,15 @@ TimeUs percentile(const std::vector<TimeUs>& sorted, double p) {
 }
 
 Metrics compute_metrics(const std::vector<Event>& events) {
+  FinalState none;
+  return compute_metrics(CheckInput{events, none});
+}
+
+Metrics compute_metrics(const CheckInput& in) {
+  const std::vector<Event>& events = in.events;
   Metrics m;
   std::vector<TimeUs> latencies;
-  auto spans = gtx_spans(events);
+  auto spans = gtx_spans(in);
   TimeUs first_start = INT64_MAX, last_final = 0;
   for (const auto& [gid, span] : spans) {
     first_start = std::min(first_start, span.first);
@@ -52,7 +58,7 @@ Metrics compute_metrics(const std::vector<Event>& events) {
     latencies.push_back(span.second - span.first);
     last_final = std::max(last_final, span.second);
   }
-  std::set<uint64_t> delivered;
+  std::vector<bool> delivered;  // by message id (ids are dense)
   int64_t money_in_flight = 0;
   std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at;
   TimeUs inconsistent_since = 0;
@@ -63,7 +69,10 @@ Metrics compute_metrics(const std::vector<Event>& events) {
         ++m.messages;
         break;
       case Kind::deliver:
-        if (!delivered.insert(e.msg).second) ++m.duplicate_deliveries;
+        if (e.msg >= delivered.size())
+          delivered.resize(std::max<size_t>(e.msg + 1, 2 * delivered.size()));
+        if (delivered[e.msg]) ++m.duplicate_deliveries;
+        delivered[e.msg] = true;
         break;
       case Kind::db_prepare:
         if (e.detail.contains("txn"))
@@ -75,7 +84,9 @@ Metrics compute_metrics(const std::vector<Event>& events) {
       case Kind::db_commit:
       case Kind::db_rollback: {
         if (e.kind == Kind::db_commit) ++m.local_txns;
-        auto it = e.detail.contains("txn")
+        // Only a prepared transaction's end is looked up (parsing every commit's detail
+        // would cost more than the rest of the pass).
+        auto it = !prepared_at.empty() && e.detail.contains("txn")
                       ? prepared_at.find({e.node, e.detail["txn"].get<int64_t>()})
                       : prepared_at.end();
         if (it != prepared_at.end()) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/check/checkers.hpp"
 #include "sim/kernel/history.hpp"
 
 namespace dtx {
@@ -38,5 +39,7 @@ struct Metrics {
 // Nearest-rank percentile of sorted values (p in [0,100]).
 TimeUs percentile(const std::vector<TimeUs>& sorted, double p);
 Metrics compute_metrics(const std::vector<Event>& events);
+// The same, sharing the checkers' index of `in`.
+Metrics compute_metrics(const CheckInput& in);
 
 }  // namespace dtx
