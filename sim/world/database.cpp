@@ -27,6 +27,10 @@ Database::Database(World& world, std::string name, Node& host, DbConfig config)
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK)
     throw std::runtime_error("sqlite3_open failed");
+  DbResult r;
+  begin_ = statement("BEGIN", r);
+  commit_ = statement("COMMIT", r);
+  rollback_ = statement("ROLLBACK", r);
   world_.databases()[name_] = this;
   world_.on_node_crash([this](Node& n) {
     if (&n == &host_) {
@@ -39,12 +43,10 @@ Database::Database(World& world, std::string name, Node& host, DbConfig config)
 
 Database::~Database() {
   world_.databases().erase(name_);
-  for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+  for (auto& [hash, st] : stmts_) sqlite3_finalize(st.st);
   sqlite3_close(db_);
 }
 
-// Prepared statements cached by the FNV-1a hash of their text (an ordered map of integers:
-// no string compares on the hot path); a hit is confirmed against the statement's own SQL.
 void Database::stall(TimeUs duration_us) {
   TimeUs until = world_.now_us() + duration_us;
   if (until > stalled_until_us_) stalled_until_us_ = until;
@@ -54,7 +56,17 @@ void Database::stall(TimeUs duration_us) {
 
 uint64_t Database::begin(Node& owner, const std::string& gid) {
   uint64_t id = next_txn_++;
-  TxnInfo& t = txns_[id];
+  // Ids only grow, so the new entry goes last; a recycled map node saves the allocations.
+  TxnInfo* info;
+  if (!spare_txns_.empty()) {
+    auto node = std::move(spare_txns_.back());
+    spare_txns_.pop_back();
+    node.key() = id;
+    info = &txns_.insert(txns_.end(), std::move(node))->second;
+  } else {
+    info = &txns_.emplace_hint(txns_.end(), id, TxnInfo{})->second;
+  }
+  TxnInfo& t = *info;
   t.owner = &owner;
   t.gid = gid;
   if (world_.recording())
@@ -95,7 +107,7 @@ TimeUs Database::net_delay_us(Node& owner) {
   return l->model.latency_us_min + rng_.exponential(l->model.latency_us_jitter_mean);
 }
 
-void Database::finish(OpPtr op, TimeUs latency_us) {
+void Database::finish(const OpPtr& op, TimeUs latency_us) {
   if (op->done) return;
   op->done = true;
   inflight_.erase(op->id);
@@ -138,22 +150,16 @@ void Database::submit(OpPtr op) {
   host_.at(world_.now_us() + delay, [this, op] { arrive(op); });
 }
 
-bool Database::needs_lock(const Op& op) const {
+bool Database::needs_lock(Op& op) {
   if (op.kind != OpKind::exec) return false;
-  size_t i = 0;
-  while (i < op.sql.size() && std::isspace(static_cast<unsigned char>(op.sql[i]))) ++i;
-  auto starts = [&](const char* kw) {
-    for (size_t k = 0; kw[k]; ++k) {
-      if (i + k >= op.sql.size() ||
-          std::toupper(static_cast<unsigned char>(op.sql[i + k])) != kw[k])
-        return false;
-    }
-    return true;
-  };
-  return !starts("SELECT");
+  if (!op.stmt) {
+    DbResult ignored;
+    op.stmt = statement(op.sql, ignored);
+  }
+  return op.stmt ? op.stmt->writes : writes(op.sql);
 }
 
-void Database::arrive(OpPtr op) {
+void Database::arrive(const OpPtr& op) {
   if (op->done) return;
   // Only work that writes waits out a stall: reads, and ending a read-only transaction, do not.
   auto it = txns_.find(op->txn);
@@ -168,7 +174,7 @@ void Database::arrive(OpPtr op) {
   execute(op);
 }
 
-void Database::execute(OpPtr op) {
+void Database::execute(const OpPtr& op) {
   if (op->done) return;
   if (op->kind == OpKind::commit_prepared || op->kind == OpKind::rollback_prepared) {
     bool commit = op->kind == OpKind::commit_prepared;
@@ -192,9 +198,10 @@ void Database::execute(OpPtr op) {
   TxnInfo& t = it->second;
   switch (op->kind) {
     case OpKind::exec: {
+      Stmt* logged = nullptr;  // a successful write, kept for replays
       if (needs_lock(*op)) {
         if (lock_owner_ == 0) {
-          run_sql("BEGIN", nullptr);
+          run_sql(*begin_, nullptr);
           lock_owner_ = op->txn;
           t.holds_lock = true;
         } else if (lock_owner_ != op->txn) {
@@ -210,8 +217,8 @@ void Database::execute(OpPtr op) {
           });
           return;
         }
-        op->result = run_sql(op->sql, op->params);
-        if (op->result.ok) t.log.push_back(op);
+        op->result = op->stmt ? run_sql(*op->stmt, op->params) : run_sql(op->sql, op->params);
+        if (op->result.ok) logged = op->stmt;
       } else {
         op->result = (lock_owner_ == 0 || lock_owner_ == op->txn)
                          ? run_sql(op->sql, op->params)
@@ -232,6 +239,7 @@ void Database::execute(OpPtr op) {
         d += ",\"txn\":" + std::to_string(op->txn) + "}";
         world_.history().record_traced_detail(world_.now_us(), name_, Kind::db_exec, t.gid, d);
       }
+      if (logged) t.log.emplace_back(logged, std::move(op->params));
       // Some SQLite errors roll the whole transaction back; follow the engine.
       if (t.holds_lock && sqlite3_get_autocommit(db_)) {
         end_txn(op->txn, t, false, "engine rolled back: " + op->result.error);
@@ -259,7 +267,7 @@ void Database::execute(OpPtr op) {
 
 void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason) {
   if (t.holds_lock && !sqlite3_get_autocommit(db_))
-    run_sql(commit ? "COMMIT" : "ROLLBACK", nullptr);
+    run_sql(commit ? *commit_ : *rollback_, nullptr);
   t.state = commit ? TxnState::committed : TxnState::rolled_back;
   if (commit) {
     ++commits_;
@@ -273,7 +281,11 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
                     Detail::of({{"txn", txn}, {"reason", reason}}));
   }
   bool had_lock = t.holds_lock;
-  txns_.erase(txn);
+  auto node = txns_.extract(txn);
+  if (spare_txns_.size() < 64) {
+    node.mapped().reset();
+    spare_txns_.push_back(std::move(node));
+  }
   if (had_lock) {
     lock_owner_ = 0;
     grant_next();
@@ -351,19 +363,19 @@ bool Txn::open() const {
   return db_ && db_->txn_state(id_) == TxnState::open;
 }
 
-Txn::Awaiter Txn::make(OpKind kind, std::string sql, Json params, std::string xid) {
+Txn::Awaiter Txn::make(OpKind kind, std::string_view sql, Json params, std::string xid) {
   auto op = std::make_shared<Database::Op>();
   op->kind = kind;
   op->txn = id_;
   op->caller = owner_;
-  op->sql = std::move(sql);
+  op->sql = sql;
   op->params = std::move(params);
   op->xid = std::move(xid);
   return {op, db_};
 }
 
-Txn::Awaiter Txn::exec(std::string sql, Json params) {
-  return make(OpKind::exec, std::move(sql), std::move(params));
+Txn::Awaiter Txn::exec(std::string_view sql, Json params) {
+  return make(OpKind::exec, sql, std::move(params));
 }
 Txn::Awaiter Txn::commit() {
   return make(OpKind::commit);

@@ -92,6 +92,12 @@ class Database {
   uint64_t replays() const { return replays_; }
 
  private:
+  // A prepared statement in the cache, with whether it writes (takes the write lock).
+  struct Stmt {
+    sqlite3_stmt* st = nullptr;
+    bool writes = true;
+  };
+
   struct TxnInfo {
     Node* owner = nullptr;
     std::string gid;
@@ -99,20 +105,36 @@ class Database {
     TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
-    std::vector<std::shared_ptr<Op>> log;          // successful writes, for replay
+    std::vector<std::pair<Stmt*, Json>> log;       // successful writes, for replay
     std::vector<std::pair<Kind, Json>> on_commit;  // recorded if the transaction commits
+    // Back to a fresh transaction, keeping the buffers' capacity for the next one.
+    void reset() {
+      owner = nullptr;
+      gid.clear();
+      xid.clear();
+      prepared_at_us = 0;
+      state = TxnState::open;
+      holds_lock = false;
+      log.clear();
+      on_commit.clear();
+    }
   };
 
-  void arrive(OpPtr op);
-  void execute(OpPtr op);
-  void finish(OpPtr op, TimeUs latency_us);
-  bool needs_lock(const Op& op) const;
+  void arrive(const OpPtr& op);
+  void execute(const OpPtr& op);
+  void finish(const OpPtr& op, TimeUs latency_us);
+  bool needs_lock(Op& op);
   void grant_next();
   void release(uint64_t txn, TxnInfo& t);
   void end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason);
-  DbResult run_sql(const std::string& sql, const Json& params);
-  sqlite3_stmt* statement(const std::string& sql, DbResult& r);
-  DbResult read_committed(const std::string& sql, const Json& params);
+  DbResult run_sql(std::string_view sql, const Json& params);
+  DbResult run_sql(Stmt& st, const Json& params);
+  // The cached statement for `sql`, prepared on first use; null (and `r` holds the error)
+  // when SQLite refuses it.
+  Stmt* statement(std::string_view sql, DbResult& r);
+  DbResult read_committed(std::string_view sql, const Json& params);
+  // Whether a statement writes: anything but a SELECT takes the write lock.
+  static bool writes(std::string_view sql);
   void on_owner_crash(Node& n);
   void on_host_crash();
   TimeUs net_delay_us(Node& owner);
@@ -128,9 +150,13 @@ class Database {
   Node& host_;
   DbConfig config_;
   sqlite3* db_ = nullptr;
-  std::multimap<uint64_t, sqlite3_stmt*> stmts_;
+  std::multimap<uint64_t, Stmt> stmts_;  // by hash of the SQL text
+  Stmt* begin_ = nullptr;
+  Stmt* commit_ = nullptr;
+  Stmt* rollback_ = nullptr;
   Random rng_;
   std::map<uint64_t, TxnInfo> txns_;
+  std::vector<std::map<uint64_t, TxnInfo>::node_type> spare_txns_;
   uint64_t next_txn_ = 1;
   uint64_t lock_owner_ = 0;
   std::deque<OpPtr> lock_queue_;
@@ -148,7 +174,10 @@ struct Database::Op {
   OpKind kind = OpKind::exec;
   uint64_t txn = 0;
   Node* caller = nullptr;
-  std::string sql;
+  // The statement text, valid while the caller awaits the operation (temporaries of a
+  // co_await expression live until it resumes); the cached statement keeps its own copy.
+  std::string_view sql;
+  Stmt* stmt = nullptr;  // resolved on first use
   Json params;
   std::string xid;
   std::coroutine_handle<> handle;
@@ -188,7 +217,8 @@ class Txn {
     }
     DbResult await_resume() { return std::move(op->result); }
   };
-  Awaiter exec(std::string sql, Json params = Json::array());
+  // `sql` must stay valid until the operation completes: co_await it in the same expression.
+  Awaiter exec(std::string_view sql, Json params = Json::array());
   Awaiter commit();
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
@@ -198,7 +228,7 @@ class Txn {
   void gtx(Json detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
 
  private:
-  Awaiter make(OpKind kind, std::string sql = {}, Json params = nullptr, std::string xid = {});
+  Awaiter make(OpKind kind, std::string_view sql = {}, Json params = nullptr, std::string xid = {});
   Database* db_ = nullptr;
   Node* owner_ = nullptr;
   uint64_t id_ = 0;

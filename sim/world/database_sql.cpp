@@ -1,5 +1,6 @@
 // The SQL side of a simulated database: statement cache, parameter binding, result rows,
 // and reads of the committed state while a writer is open (roll back, read, replay).
+#include <cctype>
 #include <cstring>
 
 #include "sim/world/database.hpp"
@@ -25,7 +26,7 @@ std::string DbResult::text(size_t row, size_t col) const {
 
 namespace {
 // Hash of a statement's text, eight bytes at a time (the cache key; collisions are checked).
-uint64_t sql_hash(const std::string& sql) {
+uint64_t sql_hash(std::string_view sql) {
   uint64_t h = sql.size() * 0x9e3779b97f4a7c15ull;
   size_t i = 0;
   for (; i + 8 <= sql.size(); i += 8) {
@@ -37,29 +38,58 @@ uint64_t sql_hash(const std::string& sql) {
   for (; i < sql.size(); ++i) h = (h ^ static_cast<unsigned char>(sql[i])) * 0x100000001b3ull;
   return h;
 }
+
 }  // namespace
 
-sqlite3_stmt* Database::statement(const std::string& sql, DbResult& r) {
+bool Database::writes(std::string_view sql) {
+  size_t i = 0;
+  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  const char* kw = "SELECT";
+  for (size_t k = 0; kw[k]; ++k) {
+    if (i + k >= sql.size() || std::toupper(static_cast<unsigned char>(sql[i + k])) != kw[k])
+      return true;
+  }
+  return false;
+}
+
+// Cached by a hash of the text (an ordered map of integers: no string compares on the hot
+// path); a hit is confirmed against the statement's own SQL.
+Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
   uint64_t h = sql_hash(sql);
   auto range = stmts_.equal_range(h);
   for (auto it = range.first; it != range.second; ++it) {
-    if (sql == sqlite3_sql(it->second)) return it->second;
+    if (sql == std::string_view(sqlite3_sql(it->second.st))) return &it->second;
   }
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, &tail) !=
+      SQLITE_OK) {
     r.ok = false;
     r.error = sqlite3_errmsg(db_);
     if (st) sqlite3_finalize(st);
     return nullptr;
   }
-  stmts_.emplace(h, st);
-  return st;
+  if (!st) {  // only whitespace or a comment
+    r.ok = false;
+    r.error = "empty statement";
+    return nullptr;
+  }
+  return &stmts_.emplace(h, Stmt{st, writes(sql)})->second;
 }
 
-DbResult Database::run_sql(const std::string& sql, const Json& params) {
+DbResult Database::run_sql(std::string_view sql, const Json& params) {
   DbResult r;
-  sqlite3_stmt* st = statement(sql, r);
-  if (!st) return r;
+  Stmt* st = statement(sql, r);
+  return st ? run_sql(*st, params) : r;
+}
+
+DbResult Database::run_sql(Stmt& stmt, const Json& params) {
+  DbResult r;
+  sqlite3_stmt* st = stmt.st;
+  // Every parameter is bound on each run; older bindings only need clearing when fewer
+  // values than parameters are given (the rest must read as NULL).
+  size_t given = params.is_array() ? params.size() : 0;
+  if (given < static_cast<size_t>(sqlite3_bind_parameter_count(st))) sqlite3_clear_bindings(st);
   int i = 1;
   if (params.is_array()) {
     for (const auto& p : params) {
@@ -110,17 +140,16 @@ DbResult Database::run_sql(const std::string& sql, const Json& params) {
         sqlite3_column_count(st) > 0 ? static_cast<int64_t>(r.rows.size()) : sqlite3_changes(db_);
   }
   sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
   return r;
 }
 
-DbResult Database::read_committed(const std::string& sql, const Json& params) {
+DbResult Database::read_committed(std::string_view sql, const Json& params) {
   if (lock_owner_ == 0) return run_sql(sql, params);
   TxnInfo& w = txns_.at(lock_owner_);
-  run_sql("ROLLBACK", nullptr);
+  run_sql(*rollback_, nullptr);
   DbResult r = run_sql(sql, params);
-  run_sql("BEGIN", nullptr);
-  for (const auto& op : w.log) run_sql(op->sql, op->params);
+  run_sql(*begin_, nullptr);
+  for (const auto& [st, logged] : w.log) run_sql(*st, logged);
   ++replays_;
   return r;
 }
