@@ -18,7 +18,8 @@ Txn Context::begin(const std::string& db_name, const std::string& gid) {
   return Txn(d, *node_, d.begin(*node_, gid));
 }
 
-Task<DbResult> Context::co_exec(Context self, std::string db_name, std::string sql, Json params) {
+Task<DbResult> Context::co_exec(Context self, std::string db_name, std::string sql,
+                                SqlArgs params) {
   Txn tx = self.begin(db_name, {});
   DbResult r = co_await tx.exec(sql, std::move(params));
   if (!r.ok) {
@@ -30,8 +31,8 @@ Task<DbResult> Context::co_exec(Context self, std::string db_name, std::string s
   co_return r;
 }
 
-Task<DbResult> Context::exec(const std::string& db_name, std::string sql, Json params) {
-  return co_exec(*this, db_name, sql, params);
+Task<DbResult> Context::exec(const std::string& db_name, std::string sql, SqlArgs params) {
+  return co_exec(*this, db_name, std::move(sql), std::move(params));
 }
 
 void Context::record(Kind kind, std::string_view gid, Detail detail, std::string_view peer) {

@@ -45,7 +45,7 @@ class Context {
   Database& db(const std::string& name);
   Txn begin(const std::string& db_name, const std::string& gid);
   // A single statement in its own transaction (autocommit), e.g. a relay's poll.
-  Task<DbResult> exec(const std::string& db_name, std::string sql, Json params = Json::array());
+  Task<DbResult> exec(const std::string& db_name, std::string sql, SqlArgs params = {});
 
   void record(Kind kind, std::string_view gid = {}, Detail detail = nullptr,
               std::string_view peer = {});
@@ -79,7 +79,7 @@ class Context {
  private:
   // Coroutine bodies take the Context and strings by value: a member coroutine would keep
   // `this` (often a temporary) and references alive across suspensions.
-  static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, Json params);
+  static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, SqlArgs params);
   static Task<Json> co_rpc(Context self, std::string broker, std::string type, std::string gid,
                            Json body, TimeUs timeout_us);
   static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid,

@@ -201,7 +201,7 @@ void Database::execute(const OpPtr& op) {
       Stmt* logged = nullptr;  // a successful write, kept for replays
       if (needs_lock(*op)) {
         if (lock_owner_ == 0) {
-          run_sql(*begin_, nullptr);
+          run_sql(*begin_, {});
           lock_owner_ = op->txn;
           t.holds_lock = true;
         } else if (lock_owner_ != op->txn) {
@@ -233,7 +233,7 @@ void Database::execute(const OpPtr& op) {
           d += ',';
         }
         d += "\"params\":";
-        append_json(d, op->params.is_null() ? Json::array() : op->params);
+        append_sql_args(d, op->params);
         d += ",\"rows\":" + std::to_string(op->result.changes) + ",\"sql\":";
         append_json_string(d, op->sql);
         d += ",\"txn\":" + std::to_string(op->txn) + "}";
@@ -266,8 +266,7 @@ void Database::execute(const OpPtr& op) {
 }
 
 void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason) {
-  if (t.holds_lock && !sqlite3_get_autocommit(db_))
-    run_sql(commit ? *commit_ : *rollback_, nullptr);
+  if (t.holds_lock && !sqlite3_get_autocommit(db_)) run_sql(commit ? *commit_ : *rollback_, {});
   t.state = commit ? TxnState::committed : TxnState::rolled_back;
   if (commit) {
     ++commits_;
@@ -363,7 +362,7 @@ bool Txn::open() const {
   return db_ && db_->txn_state(id_) == TxnState::open;
 }
 
-Txn::Awaiter Txn::make(OpKind kind, std::string_view sql, Json params, std::string xid) {
+Txn::Awaiter Txn::make(OpKind kind, std::string_view sql, SqlArgs params, std::string xid) {
   auto op = std::make_shared<Database::Op>();
   op->kind = kind;
   op->txn = id_;
@@ -374,7 +373,7 @@ Txn::Awaiter Txn::make(OpKind kind, std::string_view sql, Json params, std::stri
   return {op, db_};
 }
 
-Txn::Awaiter Txn::exec(std::string_view sql, Json params) {
+Txn::Awaiter Txn::exec(std::string_view sql, SqlArgs params) {
   return make(OpKind::exec, sql, std::move(params));
 }
 Txn::Awaiter Txn::commit() {
@@ -384,7 +383,7 @@ Txn::Awaiter Txn::rollback() {
   return make(OpKind::rollback);
 }
 Txn::Awaiter Txn::prepare(const std::string& xid) {
-  return make(OpKind::prepare, {}, nullptr, xid);
+  return make(OpKind::prepare, {}, {}, xid);
 }
 
 Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit) {

@@ -15,6 +15,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,55 @@ namespace dtx {
 class World;
 
 using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+// One bound statement parameter: NULL, integer, real, text, or a boolean (bound as 0/1 and
+// traced as true/false).
+struct SqlArg {
+  enum Type : uint8_t { null, integer, real, text, boolean };
+  Type type = null;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+
+  SqlArg() = default;
+  SqlArg(std::nullptr_t) {}
+  SqlArg(int v) : type(integer), i(v) {}
+  SqlArg(long v) : type(integer), i(v) {}
+  SqlArg(long long v) : type(integer), i(v) {}
+  SqlArg(unsigned v) : type(integer), i(v) {}
+  SqlArg(unsigned long v) : type(integer), i(static_cast<int64_t>(v)) {}
+  SqlArg(unsigned long long v) : type(integer), i(static_cast<int64_t>(v)) {}
+  SqlArg(double v) : type(real), d(v) {}
+  SqlArg(bool v) : type(boolean), i(v) {}
+  SqlArg(const char* v) : type(text), s(v) {}
+  SqlArg(std::string v) : type(text), s(std::move(v)) {}
+  SqlArg(std::string_view v) : type(text), s(v) {}
+  SqlArg(const Json& v);  // a JSON scalar (objects and arrays are bound as their JSON text)
+};
+
+// A statement's parameters; up to four are stored inline (no allocation per statement).
+class SqlArgs {
+ public:
+  SqlArgs() = default;
+  SqlArgs(std::initializer_list<SqlArg> list) {
+    for (const SqlArg& a : list) push_back(a);
+  }
+  void push_back(SqlArg a);
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const SqlArg* begin() const { return n_ <= kInline ? inline_ : more_.data(); }
+  const SqlArg* end() const { return begin() + n_; }
+  const SqlArg& operator[](size_t i) const { return begin()[i]; }
+
+ private:
+  static constexpr size_t kInline = 4;
+  SqlArg inline_[kInline];
+  std::vector<SqlArg> more_;  // all of them, once there are more than kInline
+  size_t n_ = 0;
+};
+
+// The parameters as the trace shows them: a JSON array, written as nlohmann would.
+void append_sql_args(std::string& out, const SqlArgs& args);
 
 struct DbResult {
   bool ok = true;
@@ -66,8 +116,8 @@ class Database {
   const DbConfig& config() const { return config_; }
 
   // Outside simulated time: schema set-up and checker snapshots of the committed state.
-  DbResult exec_now(const std::string& sql, const Json& params = Json::array());
-  DbResult snapshot(const std::string& sql, const Json& params = Json::array());
+  DbResult exec_now(const std::string& sql, const SqlArgs& params = {});
+  DbResult snapshot(const std::string& sql, const SqlArgs& params = {});
 
   // A stall (disk jam): writes and commits wait until it ends; plain reads still answer.
   void stall(TimeUs duration_us);
@@ -105,7 +155,7 @@ class Database {
     TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
-    std::vector<std::pair<Stmt*, Json>> log;       // successful writes, for replay
+    std::vector<std::pair<Stmt*, SqlArgs>> log;    // successful writes, for replay
     std::vector<std::pair<Kind, Json>> on_commit;  // recorded if the transaction commits
     // Back to a fresh transaction, keeping the buffers' capacity for the next one.
     void reset() {
@@ -127,12 +177,12 @@ class Database {
   void grant_next();
   void release(uint64_t txn, TxnInfo& t);
   void end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason);
-  DbResult run_sql(std::string_view sql, const Json& params);
-  DbResult run_sql(Stmt& st, const Json& params);
+  DbResult run_sql(std::string_view sql, const SqlArgs& params);
+  DbResult run_sql(Stmt& st, const SqlArgs& params);
   // The cached statement for `sql`, prepared on first use; null (and `r` holds the error)
   // when SQLite refuses it.
   Stmt* statement(std::string_view sql, DbResult& r);
-  DbResult read_committed(std::string_view sql, const Json& params);
+  DbResult read_committed(std::string_view sql, const SqlArgs& params);
   // Whether a statement writes: anything but a SELECT takes the write lock.
   static bool writes(std::string_view sql);
   void on_owner_crash(Node& n);
@@ -178,7 +228,7 @@ struct Database::Op {
   // co_await expression live until it resumes); the cached statement keeps its own copy.
   std::string_view sql;
   Stmt* stmt = nullptr;  // resolved on first use
-  Json params;
+  SqlArgs params;
   std::string xid;
   std::coroutine_handle<> handle;
   DbResult result;
@@ -189,10 +239,10 @@ struct Database::Op {
 // Builds a statement's parameter array. Use this instead of a braced list inside co_await
 // expressions: GCC 12 rejects initializer lists there ("array used as initializer").
 template <typename... A>
-Json args(A&&... a) {
-  Json j = Json::array();
-  (j.push_back(Json(std::forward<A>(a))), ...);
-  return j;
+SqlArgs args(A&&... a) {
+  SqlArgs out;
+  (out.push_back(SqlArg(std::forward<A>(a))), ...);
+  return out;
 }
 
 // A handle on one local transaction; a destroyed open handle rolls back its transaction.
@@ -218,7 +268,7 @@ class Txn {
     DbResult await_resume() { return std::move(op->result); }
   };
   // `sql` must stay valid until the operation completes: co_await it in the same expression.
-  Awaiter exec(std::string_view sql, Json params = Json::array());
+  Awaiter exec(std::string_view sql, SqlArgs params = {});
   Awaiter commit();
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
@@ -228,7 +278,7 @@ class Txn {
   void gtx(Json detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
 
  private:
-  Awaiter make(OpKind kind, std::string_view sql = {}, Json params = nullptr, std::string xid = {});
+  Awaiter make(OpKind kind, std::string_view sql = {}, SqlArgs params = {}, std::string xid = {});
   Database* db_ = nullptr;
   Node* owner_ = nullptr;
   uint64_t id_ = 0;

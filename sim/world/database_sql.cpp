@@ -24,6 +24,65 @@ std::string DbResult::text(size_t row, size_t col) const {
   return {};
 }
 
+SqlArg::SqlArg(const Json& v) {
+  if (v.is_number_integer()) {
+    type = integer;
+    i = v.get<int64_t>();
+  } else if (v.is_number_float()) {
+    type = real;
+    d = v.get<double>();
+  } else if (v.is_boolean()) {
+    type = boolean;
+    i = v.get<bool>();
+  } else if (v.is_string()) {
+    type = text;
+    s = v.get<std::string>();
+  } else if (!v.is_null()) {
+    type = text;
+    s = v.dump();
+  }
+}
+
+void SqlArgs::push_back(SqlArg a) {
+  if (n_ < kInline) {
+    inline_[n_++] = std::move(a);
+    return;
+  }
+  if (n_ == kInline) {
+    more_.reserve(2 * kInline);
+    for (auto& x : inline_) more_.push_back(std::move(x));
+  }
+  more_.push_back(std::move(a));
+  ++n_;
+}
+
+void append_sql_args(std::string& out, const SqlArgs& args) {
+  out.push_back('[');
+  bool first = true;
+  for (const SqlArg& a : args) {
+    if (!first) out.push_back(',');
+    first = false;
+    switch (a.type) {
+      case SqlArg::integer:
+        out += std::to_string(a.i);
+        break;
+      case SqlArg::boolean:
+        out += a.i ? "true" : "false";
+        break;
+      case SqlArg::real:
+        append_json(out, Json(a.d));
+        break;
+      case SqlArg::text:
+        append_json(out, Json(a.s));
+        break;
+      case SqlArg::null:
+        out += "null";
+        break;
+    }
+  }
+  out.push_back(']');
+}
+
 namespace {
 // Hash of a statement's text, eight bytes at a time (the cache key; collisions are checked).
 uint64_t sql_hash(std::string_view sql) {
@@ -62,8 +121,7 @@ Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
   }
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, &tail) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, &tail) != SQLITE_OK) {
     r.ok = false;
     r.error = sqlite3_errmsg(db_);
     if (st) sqlite3_finalize(st);
@@ -77,36 +135,37 @@ Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
   return &stmts_.emplace(h, Stmt{st, writes(sql)})->second;
 }
 
-DbResult Database::run_sql(std::string_view sql, const Json& params) {
+DbResult Database::run_sql(std::string_view sql, const SqlArgs& params) {
   DbResult r;
   Stmt* st = statement(sql, r);
   return st ? run_sql(*st, params) : r;
 }
 
-DbResult Database::run_sql(Stmt& stmt, const Json& params) {
+DbResult Database::run_sql(Stmt& stmt, const SqlArgs& params) {
   DbResult r;
   sqlite3_stmt* st = stmt.st;
   // Every parameter is bound on each run; older bindings only need clearing when fewer
   // values than parameters are given (the rest must read as NULL).
-  size_t given = params.is_array() ? params.size() : 0;
-  if (given < static_cast<size_t>(sqlite3_bind_parameter_count(st))) sqlite3_clear_bindings(st);
+  if (params.size() < static_cast<size_t>(sqlite3_bind_parameter_count(st)))
+    sqlite3_clear_bindings(st);
   int i = 1;
-  if (params.is_array()) {
-    for (const auto& p : params) {
-      if (p.is_number_integer()) {
-        sqlite3_bind_int64(st, i, p.get<int64_t>());
-      } else if (p.is_number_float()) {
-        sqlite3_bind_double(st, i, p.get<double>());
-      } else if (p.is_string()) {
-        const auto& s = p.get_ref<const std::string&>();
-        sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-      } else if (p.is_boolean()) {
-        sqlite3_bind_int64(st, i, p.get<bool>() ? 1 : 0);
-      } else {
+  for (const SqlArg& p : params) {
+    switch (p.type) {
+      case SqlArg::integer:
+      case SqlArg::boolean:
+        sqlite3_bind_int64(st, i, p.i);
+        break;
+      case SqlArg::real:
+        sqlite3_bind_double(st, i, p.d);
+        break;
+      case SqlArg::text:
+        sqlite3_bind_text(st, i, p.s.data(), static_cast<int>(p.s.size()), SQLITE_TRANSIENT);
+        break;
+      case SqlArg::null:
         sqlite3_bind_null(st, i);
-      }
-      ++i;
+        break;
     }
+    ++i;
   }
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -143,18 +202,18 @@ DbResult Database::run_sql(Stmt& stmt, const Json& params) {
   return r;
 }
 
-DbResult Database::read_committed(std::string_view sql, const Json& params) {
+DbResult Database::read_committed(std::string_view sql, const SqlArgs& params) {
   if (lock_owner_ == 0) return run_sql(sql, params);
   TxnInfo& w = txns_.at(lock_owner_);
-  run_sql(*rollback_, nullptr);
+  run_sql(*rollback_, {});
   DbResult r = run_sql(sql, params);
-  run_sql(*begin_, nullptr);
+  run_sql(*begin_, {});
   for (const auto& [st, logged] : w.log) run_sql(*st, logged);
   ++replays_;
   return r;
 }
 
-DbResult Database::exec_now(const std::string& sql, const Json& params) {
+DbResult Database::exec_now(const std::string& sql, const SqlArgs& params) {
   if (lock_owner_ != 0) {
     DbResult r;
     r.ok = false;
@@ -164,7 +223,7 @@ DbResult Database::exec_now(const std::string& sql, const Json& params) {
   return run_sql(sql, params);
 }
 
-DbResult Database::snapshot(const std::string& sql, const Json& params) {
+DbResult Database::snapshot(const std::string& sql, const SqlArgs& params) {
   return read_committed(sql, params);
 }
 
