@@ -175,9 +175,9 @@ void append_dump_string(std::string& out, std::string_view s) {
   }
 }
 
-void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
-                       Kind kind, std::string_view gid, std::string_view detail, uint64_t msg,
-                       std::string_view peer) {
+// Everything up to the detail; the caller closes the line with append_event_end.
+void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
+                       Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
   line += "{\"id\":";
   append_number(line, id);
   line += ",\"t\":";
@@ -199,6 +199,12 @@ void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_
     line += ",\"peer\":";
     append_json_string(line, peer);
   }
+}
+
+void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
+                       Kind kind, std::string_view gid, std::string_view detail, uint64_t msg,
+                       std::string_view peer) {
+  append_event_head(line, id, t_us, node, kind, gid, msg, peer);
   if (!detail.empty()) {
     line += ",\"detail\":";
     line += detail;
@@ -214,8 +220,11 @@ Detail::Detail(Json j) {
   json_ = std::move(j);
 }
 
-Detail Detail::of(std::initializer_list<Field> fields) {
-  // Keys in ascending byte order, as nlohmann's object dump writes them.
+namespace {
+
+// Writes `fields` as a JSON object, keys in ascending byte order (as nlohmann's dump does).
+void append_fields(std::string& out, std::initializer_list<Detail::Field> fields) {
+  using Field = Detail::Field;
   const Field* order[16];
   size_t n = 0;
   for (const Field& f : fields) {
@@ -223,8 +232,6 @@ Detail Detail::of(std::initializer_list<Field> fields) {
     order[n++] = &f;
   }
   std::sort(order, order + n, [](const Field* a, const Field* b) { return a->key < b->key; });
-  Detail d;
-  std::string& out = d.text_;
   out.push_back('{');
   for (size_t i = 0; i < n; ++i) {
     const Field& f = *order[i];
@@ -247,6 +254,13 @@ Detail Detail::of(std::initializer_list<Field> fields) {
     }
   }
   out.push_back('}');
+}
+
+}  // namespace
+
+Detail Detail::of(std::initializer_list<Field> fields) {
+  Detail d;
+  append_fields(d.text_, fields);
   d.parsed_ = false;
   return d;
 }
@@ -361,6 +375,30 @@ void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_
   e.msg = msg;
   e.peer = peer;
   e.detail = std::move(detail);
+}
+
+void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                            std::initializer_list<Detail::Field> fields, uint64_t msg,
+                            std::string_view peer) {
+  uint64_t id = next_id_++;
+  line_.clear();
+  append_event_head(line_, id, t_us, node, kind, gid, msg, peer);
+  line_ += ",\"detail\":";
+  size_t at = line_.size();
+  append_fields(line_, fields);
+  size_t len = line_.size() - at;
+  line_ += '}';
+  emit_line(line_);
+  if (!keep_) return;
+  Event& e = events_.emplace_back();
+  e.id = id;
+  e.t_us = t_us;
+  e.node = node;
+  e.kind = kind;
+  e.gid = gid;
+  e.msg = msg;
+  e.peer = peer;
+  e.detail = Detail::from_text(line_.substr(at, len));
 }
 
 void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind,

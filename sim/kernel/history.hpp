@@ -21,12 +21,13 @@ using Json = nlohmann::json;
 #define DTX_EVENT_KINDS(X)                                                                         \
   X(send)                                                                                          \
   X(deliver)                                                                                       \
-  X(drop) X(duplicate) X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare)             \
-      X(db_commit) X(db_rollback) X(crash) X(restart) X(pause) X(resume) X(partition) X(heal)      \
-          X(clog) X(unclog) X(fault) X(broker_publish) X(broker_deliver) X(broker_ack)             \
-              X(broker_nack) X(broker_redeliver) X(broker_dlq) X(broker_half) X(broker_commit)     \
-                  X(broker_rollback) X(broker_discard) X(checkback) X(retry) X(branch_call) X(gtx) \
-                      X(effect) X(alert) X(note)
+  X(drop)                                                                                          \
+  X(duplicate) X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit)        \
+      X(db_rollback) X(crash) X(restart) X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) \
+          X(fault) X(broker_publish) X(broker_deliver) X(broker_ack) X(broker_nack)                \
+              X(broker_redeliver) X(broker_dlq) X(broker_half) X(broker_commit) X(broker_rollback) \
+                  X(broker_discard) X(checkback) X(retry) X(branch_call) X(gtx) X(effect) X(alert) \
+                      X(note)
 
 enum class Kind : uint16_t {
 #define DTX_X(name) name,
@@ -137,6 +138,12 @@ class History {
 
   void record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid = {},
               Detail detail = nullptr, uint64_t msg = 0, std::string_view peer = {});
+
+  // The same with a flat detail written straight into the trace line (no Detail built when
+  // events are not kept in memory).
+  void record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                     std::initializer_list<Detail::Field> fields, uint64_t msg = 0,
+                     std::string_view peer = {});
 
   // Records an event whose detail only the trace needs (statement text and parameters):
   // the serialized detail goes to the trace and hash, the in-memory event keeps none.

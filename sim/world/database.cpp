@@ -11,6 +11,49 @@
 namespace dtx {
 
 namespace {
+// Operations are created and freed at a high rate: their blocks (allocate_shared puts the
+// control block and the Op in one) are recycled, per thread, instead of going to malloc.
+template <typename T>
+struct Recycling {
+  using value_type = T;
+  Recycling() = default;
+  template <typename U>
+  Recycling(const Recycling<U>&) {}
+  T* allocate(size_t n) {
+    auto& blocks = free_list().blocks;
+    if (n == 1 && !blocks.empty()) {
+      void* p = blocks.back();
+      blocks.pop_back();
+      return static_cast<T*>(p);
+    }
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, size_t n) {
+    auto& blocks = free_list().blocks;
+    if (n == 1 && blocks.size() < 4096) {
+      blocks.push_back(p);
+      return;
+    }
+    ::operator delete(p);
+  }
+  bool operator==(const Recycling&) const { return true; }
+
+  struct FreeList {
+    std::vector<void*> blocks;
+    ~FreeList() {
+      for (void* p : blocks) ::operator delete(p);
+    }
+  };
+  static FreeList& free_list() {
+    thread_local FreeList list;
+    return list;
+  }
+};
+
+Database::OpPtr new_op() {
+  return std::allocate_shared<Database::Op>(Recycling<Database::Op>());
+}
+
 // SQLite's memory statistics take a process-wide mutex on every allocation; we never read
 // them. sqlite3_config must run before SQLite initialises, so this runs at program start.
 const int kSqliteSetup = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }();
@@ -70,7 +113,7 @@ uint64_t Database::begin(Node& owner, const std::string& gid) {
   t.owner = &owner;
   t.gid = gid;
   if (world_.recording())
-    world_.record(name_, Kind::db_begin, gid, Detail::of({{"txn", id}, {"owner", owner.name()}}));
+    world_.record_fields(name_, Kind::db_begin, gid, {{"txn", id}, {"owner", owner.name()}});
   return id;
 }
 
@@ -226,7 +269,8 @@ void Database::execute(const OpPtr& op) {
       }
       if (config_.record_statements && world_.recording()) {
         // Serialized by hand in the key order nlohmann uses, without copying SQL or params.
-        std::string d = "{";
+        std::string& d = trace_detail_;
+        d.assign(1, '{');
         if (!op->result.ok) {
           d += "\"error\":";
           append_json_string(d, op->result.error);
@@ -234,9 +278,13 @@ void Database::execute(const OpPtr& op) {
         }
         d += "\"params\":";
         append_sql_args(d, op->params);
-        d += ",\"rows\":" + std::to_string(op->result.changes) + ",\"sql\":";
+        d += ",\"rows\":";
+        d += std::to_string(op->result.changes);
+        d += ",\"sql\":";
         append_json_string(d, op->sql);
-        d += ",\"txn\":" + std::to_string(op->txn) + "}";
+        d += ",\"txn\":";
+        d += std::to_string(op->txn);
+        d += '}';
         world_.history().record_traced_detail(world_.now_us(), name_, Kind::db_exec, t.gid, d);
       }
       if (logged) t.log.emplace_back(logged, std::move(op->params));
@@ -270,14 +318,13 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
   t.state = commit ? TxnState::committed : TxnState::rolled_back;
   if (commit) {
     ++commits_;
-    world_.count("local_txns");
-    if (world_.recording())
-      world_.record(name_, Kind::db_commit, t.gid, Detail::of({{"txn", txn}}));
+    // The counter's map node is stable: look it up once, not on every commit.
+    if (!local_txns_counter_) local_txns_counter_ = &world_.counters()["local_txns"];
+    ++*local_txns_counter_;
+    world_.record_fields(name_, Kind::db_commit, t.gid, {{"txn", txn}});
     for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
-    if (world_.recording())
-      world_.record(name_, Kind::db_rollback, t.gid,
-                    Detail::of({{"txn", txn}, {"reason", reason}}));
+    world_.record_fields(name_, Kind::db_rollback, t.gid, {{"txn", txn}, {"reason", reason}});
   }
   bool had_lock = t.holds_lock;
   auto node = txns_.extract(txn);
@@ -363,7 +410,7 @@ bool Txn::open() const {
 }
 
 Txn::Awaiter Txn::make(OpKind kind, std::string_view sql, SqlArgs params, std::string xid) {
-  auto op = std::make_shared<Database::Op>();
+  auto op = new_op();
   op->kind = kind;
   op->txn = id_;
   op->caller = owner_;
@@ -387,7 +434,7 @@ Txn::Awaiter Txn::prepare(const std::string& xid) {
 }
 
 Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit) {
-  auto op = std::make_shared<Database::Op>();
+  auto op = new_op();
   op->kind = commit ? OpKind::commit_prepared : OpKind::rollback_prepared;
   op->caller = &caller;
   op->xid = xid;

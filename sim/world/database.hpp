@@ -214,6 +214,8 @@ class Database {
   uint64_t next_op_ = 1;
   TimeUs stalled_until_us_ = 0;
   uint64_t commits_ = 0;
+  int64_t* local_txns_counter_ = nullptr;
+  std::string trace_detail_;  // reused for every statement's trace detail
   uint64_t replays_ = 0;
 };
 

@@ -49,9 +49,7 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
   m.id = next_msg_id_++;
   m.from = from.name();
   m.to = to;
-  if (history_.enabled())
-    history_.record(now_us(), from.name(), Kind::send, m.gid, Detail::of({{"type", m.type}}), m.id,
-                    to);
+  record_fields(from.name(), Kind::send, m.gid, {{"type", m.type}}, m.id, to);
   uint64_t id = m.id;
   if (dst < 0) {
     record(to, Kind::drop, m.gid, Detail::of({{"reason", "unknown node"}}), id, from.name());

@@ -86,6 +86,13 @@ class World {
       history_.record(now_us(), node, kind, gid, std::move(detail), msg, peer);
   }
 
+  // A flat detail written straight into the trace (the hot paths: transactions, messages).
+  void record_fields(std::string_view node, Kind kind, std::string_view gid,
+                     std::initializer_list<Detail::Field> fields, uint64_t msg = 0,
+                     std::string_view peer = {}) {
+    if (history_.enabled()) history_.record_fields(now_us(), node, kind, gid, fields, msg, peer);
+  }
+
   // Databases and brokers register here so the world can list them for checkers.
   std::map<std::string, Database*>& databases() { return databases_; }
   std::map<std::string, Broker*>& brokers() { return brokers_; }
