@@ -409,19 +409,19 @@ bool Txn::open() const {
   return db_ && db_->txn_state(id_) == TxnState::open;
 }
 
-Txn::Awaiter Txn::make(OpKind kind, std::string_view sql, SqlArgs params, std::string xid) {
+Txn::Awaiter Txn::make(OpKind kind) {
   auto op = new_op();
   op->kind = kind;
   op->txn = id_;
   op->caller = owner_;
-  op->sql = sql;
-  op->params = std::move(params);
-  op->xid = std::move(xid);
-  return {op, db_};
+  return {std::move(op), db_};
 }
 
-Txn::Awaiter Txn::exec(std::string_view sql, SqlArgs params) {
-  return make(OpKind::exec, sql, std::move(params));
+Txn::Awaiter Txn::exec(std::string_view sql, SqlArgs&& params) {
+  Awaiter a = make(OpKind::exec);
+  a.op->sql = sql;
+  a.op->params = std::move(params);
+  return a;
 }
 Txn::Awaiter Txn::commit() {
   return make(OpKind::commit);
@@ -430,7 +430,9 @@ Txn::Awaiter Txn::rollback() {
   return make(OpKind::rollback);
 }
 Txn::Awaiter Txn::prepare(const std::string& xid) {
-  return make(OpKind::prepare, {}, {}, xid);
+  Awaiter a = make(OpKind::prepare);
+  a.op->xid = xid;
+  return a;
 }
 
 Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit) {
@@ -438,7 +440,7 @@ Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid,
   op->kind = commit ? OpKind::commit_prepared : OpKind::rollback_prepared;
   op->caller = &caller;
   op->xid = xid;
-  return {op, &db};
+  return {std::move(op), &db};
 }
 
 }  // namespace dtx

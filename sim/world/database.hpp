@@ -270,7 +270,7 @@ class Txn {
     DbResult await_resume() { return std::move(op->result); }
   };
   // `sql` must stay valid until the operation completes: co_await it in the same expression.
-  Awaiter exec(std::string_view sql, SqlArgs params = {});
+  Awaiter exec(std::string_view sql, SqlArgs&& params = SqlArgs());
   Awaiter commit();
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
@@ -280,7 +280,7 @@ class Txn {
   void gtx(Json detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
 
  private:
-  Awaiter make(OpKind kind, std::string_view sql = {}, SqlArgs params = {}, std::string xid = {});
+  Awaiter make(OpKind kind);
   Database* db_ = nullptr;
   Node* owner_ = nullptr;
   uint64_t id_ = 0;
