@@ -2,6 +2,7 @@
 #include "sim/kernel/history.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cinttypes>
 #include <cstring>
@@ -231,7 +232,8 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
     if (n == std::size(order)) break;
     order[n++] = &f;
   }
-  std::sort(order, order + n, [](const Field* a, const Field* b) { return a->key < b->key; });
+  auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
+  if (!std::is_sorted(order, order + n, by_key)) std::sort(order, order + n, by_key);
   out.push_back('{');
   for (size_t i = 0; i < n; ++i) {
     const Field& f = *order[i];
@@ -294,19 +296,23 @@ uint64_t trace_hash_line(uint64_t h, std::string_view line) {
     h = (h ^ w) * kMul;
     h ^= h >> 29;
   };
+  auto little_endian = [](uint64_t w) {
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+    return w;
+  };
   mix(line.size());
   size_t i = 0;
   for (; i + 8 <= line.size(); i += 8) {
-    uint64_t w = 0;
-    for (size_t b = 0; b < 8; ++b)
-      w |= uint64_t{static_cast<unsigned char>(line[i + b])} << (8 * b);
-    mix(w);
+    uint64_t w;
+    std::memcpy(&w, line.data() + i, 8);
+    mix(little_endian(w));
   }
   if (i < line.size()) {
-    uint64_t w = 0;
-    for (size_t b = 0; i + b < line.size(); ++b)
-      w |= uint64_t{static_cast<unsigned char>(line[i + b])} << (8 * b);
-    mix(w);
+    unsigned char tail[8] = {};
+    std::memcpy(tail, line.data() + i, line.size() - i);
+    uint64_t w;
+    std::memcpy(&w, tail, 8);
+    mix(little_endian(w));
   }
   return h;
 }

@@ -146,6 +146,8 @@ class Database {
   struct Stmt {
     sqlite3_stmt* st = nullptr;
     bool writes = true;
+    uint64_t hash = 0;
+    std::string sql;  // its text, compared on a hash hit
   };
 
   struct TxnInfo {
@@ -200,7 +202,10 @@ class Database {
   Node& host_;
   DbConfig config_;
   sqlite3* db_ = nullptr;
-  std::multimap<uint64_t, Stmt> stmts_;  // by hash of the SQL text
+  // Open-addressing table of statements by hash of their text (linear probing, never
+  // shrinks); statements never move, so operations and logs can hold Stmt*.
+  std::vector<std::unique_ptr<Stmt>> stmts_ = std::vector<std::unique_ptr<Stmt>>(64);
+  size_t stmt_count_ = 0;
   Stmt* begin_ = nullptr;
   Stmt* commit_ = nullptr;
   Stmt* rollback_ = nullptr;

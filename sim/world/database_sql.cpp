@@ -111,13 +111,14 @@ bool Database::writes(std::string_view sql) {
   return false;
 }
 
-// Cached by a hash of the text (an ordered map of integers: no string compares on the hot
-// path); a hit is confirmed against the statement's own SQL.
+// Cached by a hash of the text; a hit is confirmed against the statement's own SQL.
 Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
   uint64_t h = sql_hash(sql);
-  auto range = stmts_.equal_range(h);
-  for (auto it = range.first; it != range.second; ++it) {
-    if (sql == std::string_view(sqlite3_sql(it->second.st))) return &it->second;
+  size_t mask = stmts_.size() - 1;
+  size_t at = h & mask;
+  for (; stmts_[at]; at = (at + 1) & mask) {
+    const Stmt& s = *stmts_[at];
+    if (s.hash == h && s.sql == sql) return stmts_[at].get();
   }
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;
@@ -132,7 +133,24 @@ Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
     r.error = "empty statement";
     return nullptr;
   }
-  return &stmts_.emplace(h, Stmt{st, writes(sql)})->second;
+  auto made = std::make_unique<Stmt>(Stmt{st, writes(sql), h, std::string(sql)});
+  Stmt* out = made.get();
+  if (2 * (stmt_count_ + 1) > stmts_.size()) {  // keep the table at most half full
+    std::vector<std::unique_ptr<Stmt>> bigger(2 * stmts_.size());
+    for (auto& s : stmts_) {
+      if (!s) continue;
+      size_t k = s->hash & (bigger.size() - 1);
+      while (bigger[k]) k = (k + 1) & (bigger.size() - 1);
+      bigger[k] = std::move(s);
+    }
+    stmts_ = std::move(bigger);
+    mask = stmts_.size() - 1;
+    at = h & mask;
+    while (stmts_[at]) at = (at + 1) & mask;
+  }
+  stmts_[at] = std::move(made);
+  ++stmt_count_;
+  return out;
 }
 
 DbResult Database::run_sql(std::string_view sql, const SqlArgs& params) {
