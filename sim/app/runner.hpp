@@ -41,7 +41,7 @@ struct RunResult {
   std::string expectation_note;
   std::map<std::string, int64_t> counters;
   std::vector<FaultSpec> faults;  // the faults that ran (scheduled + drawn swarm)
-  std::vector<Event> history;     // kept when RunOptions::keep_history
+  EventLog history;     // kept when RunOptions::keep_history
 
   std::set<std::string> violated() const;
   std::string replay_command() const;

@@ -57,7 +57,7 @@ struct GidIndex {
 
 namespace {
 
-std::shared_ptr<const GidIndex> build_index(const std::vector<Event>& events) {
+std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
   auto index = std::make_shared<GidIndex>();
   auto& out = index->gids;
   for (const Event& e : events) {
@@ -170,7 +170,7 @@ std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in)
   return out;
 }
 
-std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events) {
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const EventLog& events) {
   FinalState none;
   return gtx_spans(CheckInput{events, none});
 }

@@ -42,7 +42,7 @@ struct FinalState {
 struct GidIndex;  // gtx and effect events grouped by gid (checkers.cpp)
 
 struct CheckInput {
-  const std::vector<Event>& events;
+  const EventLog& events;
   const FinalState& final_state;
   // Built by the first checker that needs it and shared by the rest (one pass, not one per
   // checker); the events must not change while it is held.
@@ -63,7 +63,7 @@ std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in);
 std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in);
 
 // Started and final times of every business transaction (final = -1 when never final).
-std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const std::vector<Event>& events);
+std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const EventLog& events);
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in);
 
 struct InvariantInfo {

@@ -41,13 +41,13 @@ TimeUs percentile(const std::vector<TimeUs>& sorted, double p) {
   return sorted[rank - 1];
 }
 
-Metrics compute_metrics(const std::vector<Event>& events) {
+Metrics compute_metrics(const EventLog& events) {
   FinalState none;
   return compute_metrics(CheckInput{events, none});
 }
 
 Metrics compute_metrics(const CheckInput& in) {
-  const std::vector<Event>& events = in.events;
+  const EventLog& events = in.events;
   Metrics m;
   std::vector<TimeUs> latencies;
   auto spans = gtx_spans(in);

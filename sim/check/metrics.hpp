@@ -38,7 +38,7 @@ struct Metrics {
 
 // Nearest-rank percentile of sorted values (p in [0,100]).
 TimeUs percentile(const std::vector<TimeUs>& sorted, double p);
-Metrics compute_metrics(const std::vector<Event>& events);
+Metrics compute_metrics(const EventLog& events);
 // The same, sharing the checkers' index of `in`.
 Metrics compute_metrics(const CheckInput& in);
 

@@ -12,22 +12,23 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/kernel/chunked.hpp"
 #include "sim/kernel/simulator.hpp"
 
 namespace dtx {
 
 using Json = nlohmann::json;
 
-#define DTX_EVENT_KINDS(X)                                                                         \
-  X(send)                                                                                          \
-  X(deliver)                                                                                       \
-  X(drop)                                                                                          \
-  X(duplicate) X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit)        \
-      X(db_rollback) X(crash) X(restart) X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) \
-          X(fault) X(broker_publish) X(broker_deliver) X(broker_ack) X(broker_nack)                \
-              X(broker_redeliver) X(broker_dlq) X(broker_half) X(broker_commit) X(broker_rollback) \
-                  X(broker_discard) X(checkback) X(retry) X(branch_call) X(gtx) X(effect) X(alert) \
-                      X(note)
+#define DTX_EVENT_KINDS(X)                                                                       \
+  X(send)                                                                                        \
+  X(deliver)                                                                                     \
+  X(drop)                                                                                        \
+  X(duplicate)                                                                                   \
+  X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback)    \
+      X(crash) X(restart) X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) X(fault)     \
+          X(broker_publish) X(broker_deliver) X(broker_ack) X(broker_nack) X(broker_redeliver)   \
+              X(broker_dlq) X(broker_half) X(broker_commit) X(broker_rollback) X(broker_discard) \
+                  X(checkback) X(retry) X(branch_call) X(gtx) X(effect) X(alert) X(note)
 
 enum class Kind : uint16_t {
 #define DTX_X(name) name,
@@ -102,6 +103,9 @@ struct Event {
   Detail detail;  // none: is_null()
 };
 
+// The recorded events, in chunks: recording never moves earlier events.
+using EventLog = Chunked<Event>;
+
 struct NodeInfo {
   std::string name;
   std::string role;
@@ -153,7 +157,7 @@ class History {
   // Appends violation and end trailer lines (not part of the hash) and closes the file.
   void finish(const std::vector<Json>& violations, TimeUs t_end_us);
 
-  const std::vector<Event>& events() const { return events_; }
+  const EventLog& events() const { return events_; }
   uint64_t trace_hash() const { return hash_; }
   std::string trace_hash_hex() const;
   // When false, events are hashed and streamed but not kept (benchmarks of huge runs).
@@ -167,7 +171,7 @@ class History {
   void emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                   std::string_view detail, uint64_t msg, std::string_view peer);
 
-  std::vector<Event> events_;
+  EventLog events_;
   std::string line_;  // reused for every event line
   uint64_t next_id_ = 0;
   uint64_t hash_ = kTraceHashSeed;

@@ -10,7 +10,7 @@ using namespace dtx;
 namespace {
 
 struct HistoryBuilder {
-  std::vector<Event> events;
+  EventLog events;
   TimeUs t = 0;
   uint64_t add(Kind k, const std::string& gid, Json d, const std::string& node = "svc") {
     Event e;
