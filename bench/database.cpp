@@ -4,9 +4,11 @@
 // Target: ratio >= 0.7 (the simulation layer costs under 30%).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "sim/world/context.hpp"
 #include "sim/world/database.hpp"
@@ -24,6 +26,11 @@ constexpr const char* kSchema[] = {
 constexpr const char* kDebit = "UPDATE ledger SET balance = balance - ?1 WHERE key = ?2";
 constexpr const char* kJournal = "INSERT INTO journal(key, amount) VALUES(?2, ?1)";
 constexpr const char* kCredit = "UPDATE ledger SET balance = balance + ?1 WHERE key = ?2";
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -114,30 +121,31 @@ int main(int argc, char** argv) {
     return 0;
   }
   // Interleaved rounds, so a change of CPU speed during the run affects every configuration
-  // alike; each rate is the harmonic mean over the rounds (total transactions / total time).
-  constexpr int kRounds = 5;
+  // alike; each figure is the median over the rounds, each ratio the median of the rounds'
+  // ratios (a round compares runs made within a second of each other).
+  constexpr int kRounds = 9;
   int64_t per = n / kRounds;
-  double t_raw = 0, t_full = 0, t_lean = 0, t_engine = 0;
+  std::vector<double> raw, full, lean, engine, r_full, r_lean, r_engine;
   for (int r = 0; r < kRounds; ++r) {
-    t_raw += per / raw_sqlite(per);
-    t_full += per / simulated(per, true, true);
-    t_lean += per / simulated(per, false, true);
-    t_engine += per / simulated(per, false, false);
+    raw.push_back(raw_sqlite(per));
+    full.push_back(simulated(per, true, true));
+    lean.push_back(simulated(per, false, true));
+    engine.push_back(simulated(per, false, false));
+    r_full.push_back(full.back() / raw.back());
+    r_lean.push_back(lean.back() / raw.back());
+    r_engine.push_back(engine.back() / raw.back());
   }
-  double total = static_cast<double>(per) * kRounds;
-  double raw = total / t_raw, full = total / t_full, lean = total / t_lean,
-         engine = total / t_engine;
   std::printf(
       "database benchmark (local transactions per wall second: begin, 3 statements, commit;\n"
-      "%d interleaved rounds of %lld)\n",
+      "medians of %d interleaved rounds of %lld)\n",
       kRounds, static_cast<long long>(per));
-  std::printf("  raw SQLite, in-memory                        %10.0f txn/s\n", raw);
-  std::printf("  simulated, history with every statement      %10.0f txn/s  ratio %.2f\n", full,
-              full / raw);
+  std::printf("  raw SQLite, in-memory                        %10.0f txn/s\n", median(raw));
+  std::printf("  simulated, history with every statement      %10.0f txn/s  ratio %.2f\n",
+              median(full), median(r_full));
   std::printf(
       "  simulated, history without statement events  %10.0f txn/s  ratio %.2f  (target >= 0.70)\n",
-      lean, lean / raw);
-  std::printf("  simulated, no history                        %10.0f txn/s  ratio %.2f\n", engine,
-              engine / raw);
+      median(lean), median(r_lean));
+  std::printf("  simulated, no history                        %10.0f txn/s  ratio %.2f\n",
+              median(engine), median(r_engine));
   return 0;
 }

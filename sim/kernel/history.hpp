@@ -46,7 +46,8 @@ bool kind_from_name(std::string_view name, Kind& out);
 // checker or test asks, which keeps recording cheap.
 class Detail {
  public:
-  // A flat field of Detail::of: an integer, a boolean or a string.
+  // A flat field of Detail::of: an integer, a boolean or a string; the key is a plain
+  // identifier written in the code (it is not escaped).
   struct Field {
     Field(std::string_view k, int v) : key(k), kind(integer), i(v) {}
     Field(std::string_view k, long v) : key(k), kind(integer), i(v) {}
