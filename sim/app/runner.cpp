@@ -282,7 +282,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   w.history().finish(vj, end_us);
   r.trace_hash = w.history().trace_hash_hex();
   r.events = events.size();
-  if (o.keep_history) r.history = events;
+  if (o.keep_history) r.history = w.history().take_events();  // moved, not copied
   return r;
 }
 

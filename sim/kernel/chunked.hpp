@@ -86,8 +86,19 @@ class Chunked {
     }
     return *this;
   }
-  Chunked(Chunked&&) noexcept = default;
-  Chunked& operator=(Chunked&&) noexcept = default;
+  Chunked(Chunked&& o) noexcept : chunks_(std::move(o.chunks_)), size_(o.size_) {
+    o.chunks_.clear();
+    o.size_ = 0;
+  }
+  Chunked& operator=(Chunked&& o) noexcept {
+    if (this != &o) {
+      chunks_ = std::move(o.chunks_);
+      size_ = o.size_;
+      o.chunks_.clear();
+      o.size_ = 0;
+    }
+    return *this;
+  }
 
   // A new element at the end, value-initialised, for the caller to fill in.
   T& emplace_back() {

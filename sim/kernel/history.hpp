@@ -24,8 +24,9 @@ using Json = nlohmann::json;
   X(deliver)                                                                                     \
   X(drop)                                                                                        \
   X(duplicate)                                                                                   \
-  X(timeout) X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback)    \
-      X(crash) X(restart) X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) X(fault)     \
+  X(timeout)                                                                                     \
+  X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback) X(crash)      \
+      X(restart) X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) X(fault)              \
           X(broker_publish) X(broker_deliver) X(broker_ack) X(broker_nack) X(broker_redeliver)   \
               X(broker_dlq) X(broker_half) X(broker_commit) X(broker_rollback) X(broker_discard) \
                   X(checkback) X(retry) X(branch_call) X(gtx) X(effect) X(alert) X(note)
@@ -159,6 +160,8 @@ class History {
   void finish(const std::vector<Json>& violations, TimeUs t_end_us);
 
   const EventLog& events() const { return events_; }
+  // Hands the recorded events over (the history keeps none afterwards).
+  EventLog take_events() { return std::move(events_); }
   uint64_t trace_hash() const { return hash_; }
   std::string trace_hash_hex() const;
   // When false, events are hashed and streamed but not kept (benchmarks of huge runs).

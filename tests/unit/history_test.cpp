@@ -3,6 +3,7 @@
 // trailer closes the file, and the hash covers exactly the header and event lines.
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -234,4 +235,42 @@ TEST_CASE("opening a trace in a missing directory fails with a message naming th
   std::string path = "/nonexistent-dtxsim-dir/trace.jsonl";
   REQUIRE_FALSE(h.open_trace(path, error));
   REQUIRE(error.find(path) != std::string::npos);
+}
+
+TEST_CASE("a chunked log keeps elements in place across chunks and moves out whole", "[history]") {
+  Chunked<int, 4> log;
+  std::vector<const int*> where;
+  for (int i = 0; i < 10; ++i) {
+    log.push_back(i);
+    where.push_back(&log.back());
+  }
+  REQUIRE(log.size() == 10);
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(log[i] == i);
+    REQUIRE(&log[i] == where[i]);  // appending never moved an earlier element
+  }
+  REQUIRE(std::count_if(log.begin(), log.end(), [](int v) { return v % 2 == 0; }) == 5);
+  REQUIRE(log.end() - log.begin() == 10);
+  Chunked<int, 4> taken = std::move(log);
+  REQUIRE(taken.size() == 10);
+  REQUIRE(&taken[7] == where[7]);
+  REQUIRE(log.empty());  // NOLINT(bugprone-use-after-move): the moved-from log is empty
+  Chunked<int, 4> copy = taken;
+  REQUIRE(copy.size() == 10);
+  REQUIRE(copy.back() == 9);
+  REQUIRE(&copy[3] != &taken[3]);
+}
+
+TEST_CASE("a history handed over keeps the events and the history records on", "[history]") {
+  History h;
+  h.record(1, "n", Kind::note, "g", Detail::of({{"text", "a"}}));
+  h.record(2, "n", Kind::note, "g", Json{{"text", "b"}});
+  EventLog events = h.take_events();
+  REQUIRE(events.size() == 2);
+  REQUIRE(events[0].detail["text"] == "a");  // parsed on first use
+  REQUIRE(events[1].detail.text() == R"({"text":"b"})");
+  REQUIRE(h.events().empty());
+  h.record(3, "n", Kind::note);
+  REQUIRE(h.events().size() == 1);
+  REQUIRE(h.events().back().id == 2);
 }
