@@ -166,7 +166,7 @@ static DbResult failure(const std::string& msg) {
   return r;
 }
 
-void Database::submit(OpPtr op) {
+void Database::submit(const OpPtr& op) {
   op->id = next_op_++;
   bool by_xid = op->kind == OpKind::commit_prepared || op->kind == OpKind::rollback_prepared;
   if (!host_.alive()) {

@@ -127,7 +127,7 @@ class Database {
 
   // Transactions (used through Txn).
   uint64_t begin(Node& owner, const std::string& gid);
-  void submit(OpPtr op);
+  void submit(const OpPtr& op);
   void abandon(uint64_t txn);  // roll back at once, no simulated time (frame destroyed)
   TxnState txn_state(uint64_t txn) const;
   // Records `kind` with `detail` in the history if and only if `txn` commits.
