@@ -192,6 +192,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   RunWorld rw(r.seed);
   World& w = rw.world;
   w.history().set_keep_in_memory(true);
+  w.sim().set_fast_forward(o.fast_forward);
   build_topology(rw, s);
   rw.workload = make_workload(s.workload);
   try {

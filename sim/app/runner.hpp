@@ -20,6 +20,7 @@ struct RunOptions {
   std::optional<std::string> pattern;  // NAME or NAME:VARIANT
   std::string trace_path;              // empty: no trace file
   bool keep_history = true;
+  bool fast_forward = true;  // Simulator::advance_if_next (off only to test it changes nothing)
   // Replaces the scenario's faults (explore and shrink drive the schedule themselves).
   std::optional<std::vector<FaultSpec>> faults;
   bool disable_swarm = false;
@@ -41,7 +42,7 @@ struct RunResult {
   std::string expectation_note;
   std::map<std::string, int64_t> counters;
   std::vector<FaultSpec> faults;  // the faults that ran (scheduled + drawn swarm)
-  EventLog history;     // kept when RunOptions::keep_history
+  EventLog history;               // kept when RunOptions::keep_history
 
   std::set<std::string> violated() const;
   std::string replay_command() const;

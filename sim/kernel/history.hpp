@@ -19,17 +19,18 @@ namespace dtx {
 
 using Json = nlohmann::json;
 
-#define DTX_EVENT_KINDS(X)                                                                       \
-  X(send)                                                                                        \
-  X(deliver)                                                                                     \
-  X(drop)                                                                                        \
-  X(duplicate)                                                                                   \
-  X(timeout)                                                                                     \
-  X(db_begin) X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback) X(crash)      \
-      X(restart) X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) X(fault)              \
-          X(broker_publish) X(broker_deliver) X(broker_ack) X(broker_nack) X(broker_redeliver)   \
-              X(broker_dlq) X(broker_half) X(broker_commit) X(broker_rollback) X(broker_discard) \
-                  X(checkback) X(retry) X(branch_call) X(gtx) X(effect) X(alert) X(note)
+#define DTX_EVENT_KINDS(X)                                                                      \
+  X(send)                                                                                       \
+  X(deliver)                                                                                    \
+  X(drop)                                                                                       \
+  X(duplicate)                                                                                  \
+  X(timeout)                                                                                    \
+  X(db_begin)                                                                                   \
+  X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback) X(crash) X(restart)      \
+      X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) X(fault) X(broker_publish)      \
+          X(broker_deliver) X(broker_ack) X(broker_nack) X(broker_redeliver) X(broker_dlq)      \
+              X(broker_half) X(broker_commit) X(broker_rollback) X(broker_discard) X(checkback) \
+                  X(retry) X(branch_call) X(gtx) X(effect) X(alert) X(note)
 
 enum class Kind : uint16_t {
 #define DTX_X(name) name,

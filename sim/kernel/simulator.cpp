@@ -60,15 +60,30 @@ bool Simulator::step(TimeUs limit_us) {
   return false;
 }
 
+bool Simulator::advance_if_next(TimeUs t_us) {
+  if (!fast_forward_ || t_us < now_us_ || t_us > limit_us_) return false;
+  if (!heap_.empty() && heap_.front().t_us <= t_us) return false;
+  now_us_ = t_us;
+  ++next_seq_;  // the sequence number the skipped event would have taken
+  ++events_run_;
+  return true;
+}
+
 uint64_t Simulator::run() {
   uint64_t n = 0;
+  TimeUs outer = limit_us_;
+  limit_us_ = kForever;
   while (step(kForever)) ++n;
+  limit_us_ = outer;
   return n;
 }
 
 uint64_t Simulator::run_until(TimeUs t_us) {
   uint64_t n = 0;
+  TimeUs outer = limit_us_;
+  limit_us_ = t_us;
   while (step(t_us)) ++n;
+  limit_us_ = outer;
   if (t_us > now_us_) now_us_ = t_us;
   return n;
 }

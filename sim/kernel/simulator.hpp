@@ -42,6 +42,15 @@ class Simulator {
   uint64_t run_for(TimeUs duration_us) { return run_until(now_us_ + duration_us); }
   uint64_t run_events(uint64_t budget);  // at most `budget` events
 
+  // Fast-forward: moves the clock to `t_us` at once, counting it as an event, when nothing
+  // else could run first (no event due at or before `t_us`, `t_us` within the current run's
+  // limit). A caller that would schedule its own continuation at `t_us` may then carry on
+  // inline: the order of execution, the clock and every draw stay exactly the same. Never
+  // during run_events, whose budget counts scheduled events.
+  bool advance_if_next(TimeUs t_us);
+  // Off: advance_if_next always refuses (tests compare both ways: the traces are identical).
+  void set_fast_forward(bool on) { fast_forward_ = on; }
+
   // Called after every event, e.g. to reap finished processes or surface errors.
   void set_after_event(Callback fn) { after_event_ = std::move(fn); }
 
@@ -62,6 +71,8 @@ class Simulator {
   bool step(TimeUs limit_us);
 
   TimeUs now_us_ = 0;
+  TimeUs limit_us_ = -1;  // the running loop's bound; -1: no fast-forward
+  bool fast_forward_ = true;
   uint64_t next_seq_ = 0;
   uint64_t events_run_ = 0;
   size_t live_ = 0;

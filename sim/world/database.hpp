@@ -219,6 +219,8 @@ class Database {
   uint64_t next_op_ = 1;
   TimeUs stalled_until_us_ = 0;
   uint64_t commits_ = 0;
+  // The coroutine being resumed by this database's completion callback, if any.
+  std::coroutine_handle<> resuming_;
   int64_t* local_txns_counter_ = nullptr;
   std::string trace_detail_;  // reused for every statement's trace detail
   uint64_t replays_ = 0;
@@ -241,6 +243,7 @@ struct Database::Op {
   DbResult result;
   bool done = false;
   TimerId lock_timer;
+  bool completed_inline = false;
 };
 
 // Builds a statement's parameter array. Use this instead of a braced list inside co_await
@@ -268,9 +271,12 @@ class Txn {
     Database::OpPtr op;
     Database* db;
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    // False (carry on without suspending) when the database fast-forwarded the clock to the
+    // operation's completion instead of scheduling the resumption (Database::finish).
+    bool await_suspend(std::coroutine_handle<> h) {
       op->handle = h;
       db->submit(op);
+      return !op->completed_inline;
     }
     DbResult await_resume() { return std::move(op->result); }
   };

@@ -184,3 +184,35 @@ TEST_CASE("the after-event hook runs once after every event that ran", "[kernel]
   sim.run();
   REQUIRE(hooks == 2);
 }
+
+TEST_CASE("fast-forward moves the clock only when nothing else could run first", "[kernel]") {
+  Simulator sim;
+  REQUIRE_FALSE(sim.advance_if_next(10));  // outside a run loop: never
+  std::vector<std::string> log;
+  bool advanced_past_event = true, advanced_before_event = false, advanced_beyond_limit = true;
+  sim.schedule_at(5, [&] {
+    advanced_past_event = sim.advance_if_next(50);    // the event at 50 is due: refused
+    advanced_before_event = sim.advance_if_next(20);  // nothing due until 50: allowed
+    log.push_back("a@" + std::to_string(sim.now_us()));
+    advanced_beyond_limit = sim.advance_if_next(200);  // beyond run_until's bound: refused
+  });
+  sim.schedule_at(50, [&] { log.push_back("b@" + std::to_string(sim.now_us())); });
+  sim.run_until(100);
+  CHECK_FALSE(advanced_past_event);
+  CHECK(advanced_before_event);
+  CHECK_FALSE(advanced_beyond_limit);
+  CHECK(log == std::vector<std::string>{"a@20", "b@50"});
+  CHECK(sim.events_run() == 3);  // the fast-forward counts as the event it replaced
+
+  Simulator off;
+  off.set_fast_forward(false);
+  bool moved = true;
+  off.schedule_at(1, [&] { moved = off.advance_if_next(2); });
+  off.run();
+  CHECK_FALSE(moved);
+  Simulator budget;
+  bool in_budget = true;
+  budget.schedule_at(1, [&] { in_budget = budget.advance_if_next(2); });
+  budget.run_events(5);
+  CHECK_FALSE(in_budget);  // run_events counts scheduled events: no fast-forward
+}
