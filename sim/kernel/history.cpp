@@ -409,6 +409,31 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   e.detail = Detail::from_text(line_.substr(at, len));
 }
 
+std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
+                                   std::string_view gid) {
+  traced_.id = next_id_++;
+  traced_.t_us = t_us;
+  traced_.kind = kind;
+  traced_node_ = node;
+  traced_gid_ = gid;
+  line_.clear();
+  append_event_head(line_, traced_.id, t_us, node, kind, gid, 0, {});
+  line_ += ",\"detail\":";
+  return line_;
+}
+
+void History::end_traced() {
+  line_ += '}';
+  emit_line(line_);
+  if (!keep_) return;
+  Event& e = events_.emplace_back();
+  e.id = traced_.id;
+  e.t_us = traced_.t_us;
+  e.node = traced_node_;
+  e.kind = traced_.kind;
+  e.gid = traced_gid_;
+}
+
 void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind,
                                    std::string_view gid, std::string_view detail_text) {
   uint64_t id = next_id_;

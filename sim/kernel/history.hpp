@@ -19,18 +19,19 @@ namespace dtx {
 
 using Json = nlohmann::json;
 
-#define DTX_EVENT_KINDS(X)                                                                      \
-  X(send)                                                                                       \
-  X(deliver)                                                                                    \
-  X(drop)                                                                                       \
-  X(duplicate)                                                                                  \
-  X(timeout)                                                                                    \
-  X(db_begin)                                                                                   \
-  X(db_exec) X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback) X(crash) X(restart)      \
-      X(pause) X(resume) X(partition) X(heal) X(clog) X(unclog) X(fault) X(broker_publish)      \
-          X(broker_deliver) X(broker_ack) X(broker_nack) X(broker_redeliver) X(broker_dlq)      \
-              X(broker_half) X(broker_commit) X(broker_rollback) X(broker_discard) X(checkback) \
-                  X(retry) X(branch_call) X(gtx) X(effect) X(alert) X(note)
+#define DTX_EVENT_KINDS(X)                                                                         \
+  X(send)                                                                                          \
+  X(deliver)                                                                                       \
+  X(drop)                                                                                          \
+  X(duplicate)                                                                                     \
+  X(timeout)                                                                                       \
+  X(db_begin)                                                                                      \
+  X(db_exec)                                                                                       \
+  X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback) X(crash) X(restart) X(pause) X(resume) \
+      X(partition) X(heal) X(clog) X(unclog) X(fault) X(broker_publish) X(broker_deliver)          \
+          X(broker_ack) X(broker_nack) X(broker_redeliver) X(broker_dlq) X(broker_half)            \
+              X(broker_commit) X(broker_rollback) X(broker_discard) X(checkback) X(retry)          \
+                  X(branch_call) X(gtx) X(effect) X(alert) X(note)
 
 enum class Kind : uint16_t {
 #define DTX_X(name) name,
@@ -152,6 +153,12 @@ class History {
                      std::initializer_list<Detail::Field> fields, uint64_t msg = 0,
                      std::string_view peer = {});
 
+  // Records an event whose detail only the trace needs, written straight into the trace
+  // line: begin_traced returns the line ending in `"detail":`, the caller appends the JSON
+  // object, end_traced emits the line (node and gid must stay valid until then).
+  std::string& begin_traced(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid);
+  void end_traced();
+
   // Records an event whose detail only the trace needs (statement text and parameters):
   // the serialized detail goes to the trace and hash, the in-memory event keeps none.
   void record_traced_detail(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
@@ -178,6 +185,8 @@ class History {
 
   EventLog events_;
   std::string line_;  // reused for every event line
+  Event traced_;      // the event begin_traced started (its strings as views until the end)
+  std::string_view traced_node_, traced_gid_;
   uint64_t next_id_ = 0;
   uint64_t hash_ = kTraceHashSeed;
   std::FILE* file_ = nullptr;

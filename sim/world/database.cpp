@@ -3,6 +3,7 @@
 #include "sim/world/database.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -170,6 +171,12 @@ void Database::finish(const OpPtr& op, TimeUs latency_us) {
   });
 }
 
+static void append_integer(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
 static DbResult failure(const std::string& msg) {
   DbResult r;
   r.ok = false;
@@ -280,9 +287,11 @@ void Database::execute(const OpPtr& op) {
                          : read_committed(op->sql, op->params);
       }
       if (config_.record_statements && world_.recording()) {
-        // Serialized by hand in the key order nlohmann uses, without copying SQL or params.
-        std::string& d = trace_detail_;
-        d.assign(1, '{');
+        // Serialized by hand in the key order nlohmann uses, straight into the trace line;
+        // the statement's text is escaped once, when it is prepared.
+        std::string& d =
+            world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
+        d += '{';
         if (!op->result.ok) {
           d += "\"error\":";
           append_json_string(d, op->result.error);
@@ -291,13 +300,17 @@ void Database::execute(const OpPtr& op) {
         d += "\"params\":";
         append_sql_args(d, op->params);
         d += ",\"rows\":";
-        d += std::to_string(op->result.changes);
+        append_integer(d, op->result.changes);
         d += ",\"sql\":";
-        append_json_string(d, op->sql);
+        if (op->stmt) {
+          d += op->stmt->sql_json;
+        } else {
+          append_json_string(d, op->sql);
+        }
         d += ",\"txn\":";
-        d += std::to_string(op->txn);
+        append_integer(d, static_cast<int64_t>(op->txn));
         d += '}';
-        world_.history().record_traced_detail(world_.now_us(), name_, Kind::db_exec, t.gid, d);
+        world_.history().end_traced();
       }
       if (logged) t.log.emplace_back(logged, std::move(op->params));
       // Some SQLite errors roll the whole transaction back; follow the engine.

@@ -147,7 +147,8 @@ class Database {
     sqlite3_stmt* st = nullptr;
     bool writes = true;
     uint64_t hash = 0;
-    std::string sql;  // its text, compared on a hash hit
+    std::string sql;       // its text, compared on a hash hit
+    std::string sql_json;  // the same as a JSON string, for the statement events
   };
 
   struct TxnInfo {
@@ -222,7 +223,6 @@ class Database {
   // The coroutine being resumed by this database's completion callback, if any.
   std::coroutine_handle<> resuming_;
   int64_t* local_txns_counter_ = nullptr;
-  std::string trace_detail_;  // reused for every statement's trace detail
   uint64_t replays_ = 0;
 };
 

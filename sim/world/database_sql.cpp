@@ -133,7 +133,8 @@ Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
     r.error = "empty statement";
     return nullptr;
   }
-  auto made = std::make_unique<Stmt>(Stmt{st, writes(sql), h, std::string(sql)});
+  auto made = std::make_unique<Stmt>(Stmt{st, writes(sql), h, std::string(sql), {}});
+  append_json_string(made->sql_json, sql);
   Stmt* out = made.get();
   if (2 * (stmt_count_ + 1) > stmts_.size()) {  // keep the table at most half full
     std::vector<std::unique_ptr<Stmt>> bigger(2 * stmts_.size());
