@@ -23,7 +23,7 @@ struct Options {
   int jobs = 1;
   uint64_t seed = 0;
   int64_t count = 0;
-  bool write = false, quiet = false;
+  bool write = false, quiet = false, all_builds = false;
   CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr,
            *regress = nullptr, *explore = nullptr, *shrink = nullptr;
 };
@@ -128,9 +128,14 @@ int do_compare() {
   return st.interrupted ? 130 : 0;
 }
 
+// The runs a report or a regression check reads: this build's, unless --all-builds.
+std::vector<StoredRun> reported_runs(ResultsDb& db) {
+  return db.runs("", g.all_builds ? "" : build_id());
+}
+
 int do_report() {
   ResultsDb db(g.db, true);
-  auto sum = summarize(db.runs());
+  auto sum = summarize(reported_runs(db));
   if (g.report.empty()) {
     std::cout << report_markdown(sum, "dtxsim report: " + g.db);
   } else {
@@ -142,7 +147,7 @@ int do_report() {
 
 int do_regress() {
   ResultsDb db(g.db, true);
-  auto sum = summarize(db.runs());
+  auto sum = summarize(reported_runs(db));
   if (g.write) {
     ensure_parent(g.baseline);
     std::ofstream out(g.baseline);
@@ -230,12 +235,16 @@ void add_extra_verbs(CLI::App& app) {
   g.report_cmd->add_option("--db", g.db, "results database");
   g.report_cmd->add_option("--report", g.report,
                            "report file (.md or .html; default: Markdown on stdout)");
+  g.report_cmd->add_flag("--all-builds", g.all_builds,
+                         "include runs stored by other builds (default: this build's only)");
 
   g.regress = app.add_subcommand("regress",
                                  "compare stored runs against a baseline; exit 1 on a regression");
   g.regress->add_option("--baseline", g.baseline, "baseline file")->required();
   g.regress->add_option("--db", g.db, "results database");
   g.regress->add_flag("--write", g.write, "write the baseline from the database instead");
+  g.regress->add_flag("--all-builds", g.all_builds,
+                      "include runs stored by other builds (default: this build's only)");
 
   g.explore = app.add_subcommand("explore",
                                  "crash, stall, drop, duplicate and delay at every protocol step");

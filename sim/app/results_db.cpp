@@ -112,16 +112,20 @@ void ResultsDb::insert(const StoredRun& r) {
     throw std::runtime_error(path_ + ": insert failed: " + sqlite3_errmsg(db_));
 }
 
-std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario) {
+std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario,
+                                       const std::string& where_build) {
   std::vector<StoredRun> out;
   sqlite3_stmt* st;
-  sqlite3_prepare_v2(db_,
-                     "SELECT id, scenario, scenario_hash, file, pattern, variant, seed, build, "
-                     "trace_hash, metrics, "
-                     "violations, faults FROM runs WHERE (?1 = '' OR scenario = ?1) ORDER BY "
-                     "scenario, pattern, variant, seed, id",
-                     -1, &st, nullptr);
+  sqlite3_prepare_v2(
+      db_,
+      "SELECT id, scenario, scenario_hash, file, pattern, variant, seed, build, "
+      "trace_hash, metrics, "
+      "violations, faults FROM runs WHERE (?1 = '' OR scenario = ?1) AND (?2 = '' OR build = ?2) "
+      "ORDER BY "
+      "scenario, pattern, variant, seed, id",
+      -1, &st, nullptr);
   sqlite3_bind_text(st, 1, where_scenario.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, where_build.c_str(), -1, SQLITE_TRANSIENT);
   auto text = [&](int c) {
     return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
   };

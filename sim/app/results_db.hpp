@@ -35,7 +35,9 @@ class ResultsDb {
                                     const std::string& variant);
   void insert(const RunResult& r, const std::string& scenario_hash);
   void insert(const StoredRun& r);
-  std::vector<StoredRun> runs(const std::string& where_scenario = "");
+  // Stored runs, of one scenario and of one build when given (empty: all).
+  std::vector<StoredRun> runs(const std::string& where_scenario = "",
+                              const std::string& where_build = "");
   const std::string& path() const { return path_; }
 
  private:

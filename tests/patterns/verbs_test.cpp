@@ -96,6 +96,33 @@ TEST_CASE("seed ranges and shards are validated", "[verbs][input]") {
   CHECK_THROWS_AS(ResultsDb("does/not/exist/x.db", true), InputError);
 }
 
+TEST_CASE("stored runs can be read for one build only", "[verbs][report]") {
+  ResultsDb db(fresh("builds"));
+  StoredRun r;
+  r.scenario = "s";
+  r.scenario_hash = "h";
+  r.file = "s.json";
+  r.pattern = "outbox";
+  r.variant = "correct";
+  r.trace_hash = "t";
+  r.metrics = Json::object();
+  r.violations = Json::array();
+  r.faults = Json::array();
+  for (const char* build : {"old", "new"}) {
+    for (uint64_t seed : {1, 2}) {
+      r.build = build;
+      r.seed = seed;
+      db.insert(r);
+    }
+  }
+  REQUIRE(db.runs().size() == 4);
+  auto mine = db.runs("", "new");
+  REQUIRE(mine.size() == 2);
+  for (const auto& m : mine) CHECK(m.build == "new");
+  CHECK(db.runs("s", "old").size() == 2);
+  CHECK(db.runs("other", "new").empty());
+}
+
 TEST_CASE("reports are well-formed and show violations with their replay", "[verbs][report]") {
   Scenario s = compare_scenario();
   ResultsDb db(fresh("report"));
