@@ -235,16 +235,15 @@ void add_extra_verbs(CLI::App& app) {
   g.report_cmd->add_option("--db", g.db, "results database");
   g.report_cmd->add_option("--report", g.report,
                            "report file (.md or .html; default: Markdown on stdout)");
-  g.report_cmd->add_flag("--all-builds", g.all_builds,
-                         "include runs stored by other builds (default: this build's only)");
 
   g.regress = app.add_subcommand("regress",
                                  "compare stored runs against a baseline; exit 1 on a regression");
   g.regress->add_option("--baseline", g.baseline, "baseline file")->required();
   g.regress->add_option("--db", g.db, "results database");
   g.regress->add_flag("--write", g.write, "write the baseline from the database instead");
-  g.regress->add_flag("--all-builds", g.all_builds,
-                      "include runs stored by other builds (default: this build's only)");
+  for (CLI::App* verb : {g.report_cmd, g.regress})
+    verb->add_flag("--all-builds", g.all_builds,
+                   "include runs stored by other builds (default: this build's only)");
 
   g.explore = app.add_subcommand("explore",
                                  "crash, stall, drop, duplicate and delay at every protocol step");

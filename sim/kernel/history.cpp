@@ -373,16 +373,7 @@ void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_
                      Detail detail, uint64_t msg, std::string_view peer) {
   uint64_t id = next_id_;
   emit_event(t_us, node, kind, gid, detail.text(), msg, peer);
-  if (!keep_) return;
-  Event& e = events_.emplace_back();
-  e.id = id;
-  e.t_us = t_us;
-  e.node = node;
-  e.kind = kind;
-  e.gid = gid;
-  e.msg = msg;
-  e.peer = peer;
-  e.detail = std::move(detail);
+  if (keep_) keep(id, t_us, node, kind, gid, msg, peer, std::move(detail));
 }
 
 void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
@@ -397,25 +388,12 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   size_t len = line_.size() - at;
   line_ += '}';
   emit_line(line_);
-  if (!keep_) return;
-  Event& e = events_.emplace_back();
-  e.id = id;
-  e.t_us = t_us;
-  e.node = node;
-  e.kind = kind;
-  e.gid = gid;
-  e.msg = msg;
-  e.peer = peer;
-  e.detail = Detail::from_text(line_.substr(at, len));
+  if (keep_) keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(line_.substr(at, len)));
 }
 
 std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
                                    std::string_view gid) {
-  traced_.id = next_id_++;
-  traced_.t_us = t_us;
-  traced_.kind = kind;
-  traced_node_ = node;
-  traced_gid_ = gid;
+  traced_ = {next_id_++, t_us, kind, node, gid};
   line_.clear();
   append_event_head(line_, traced_.id, t_us, node, kind, gid, 0, {});
   line_ += ",\"detail\":";
@@ -425,26 +403,21 @@ std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind
 void History::end_traced() {
   line_ += '}';
   emit_line(line_);
-  if (!keep_) return;
-  Event& e = events_.emplace_back();
-  e.id = traced_.id;
-  e.t_us = traced_.t_us;
-  e.node = traced_node_;
-  e.kind = traced_.kind;
-  e.gid = traced_gid_;
+  if (keep_)
+    keep(traced_.id, traced_.t_us, traced_.node, traced_.kind, traced_.gid, 0, {}, nullptr);
 }
 
-void History::record_traced_detail(TimeUs t_us, std::string_view node, Kind kind,
-                                   std::string_view gid, std::string_view detail_text) {
-  uint64_t id = next_id_;
-  emit_event(t_us, node, kind, gid, detail_text, 0, {});
-  if (!keep_) return;
+void History::keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                   uint64_t msg, std::string_view peer, Detail detail) {
   Event& e = events_.emplace_back();
   e.id = id;
   e.t_us = t_us;
   e.node = node;
   e.kind = kind;
   e.gid = gid;
+  e.msg = msg;
+  e.peer = peer;
+  e.detail = std::move(detail);
 }
 
 std::string History::trace_hash_hex() const {

@@ -19,19 +19,47 @@ namespace dtx {
 
 using Json = nlohmann::json;
 
-#define DTX_EVENT_KINDS(X)                                                                         \
-  X(send)                                                                                          \
-  X(deliver)                                                                                       \
-  X(drop)                                                                                          \
-  X(duplicate)                                                                                     \
-  X(timeout)                                                                                       \
-  X(db_begin)                                                                                      \
-  X(db_exec)                                                                                       \
-  X(db_lock_wait) X(db_prepare) X(db_commit) X(db_rollback) X(crash) X(restart) X(pause) X(resume) \
-      X(partition) X(heal) X(clog) X(unclog) X(fault) X(broker_publish) X(broker_deliver)          \
-          X(broker_ack) X(broker_nack) X(broker_redeliver) X(broker_dlq) X(broker_half)            \
-              X(broker_commit) X(broker_rollback) X(broker_discard) X(checkback) X(retry)          \
-                  X(branch_call) X(gtx) X(effect) X(alert) X(note)
+// One kind per line; clang-format 14 re-wraps this macro differently on every pass.
+// clang-format off
+#define DTX_EVENT_KINDS(X) \
+  X(send)                  \
+  X(deliver)               \
+  X(drop)                  \
+  X(duplicate)             \
+  X(timeout)               \
+  X(db_begin)              \
+  X(db_exec)               \
+  X(db_lock_wait)          \
+  X(db_prepare)            \
+  X(db_commit)             \
+  X(db_rollback)           \
+  X(crash)                 \
+  X(restart)               \
+  X(pause)                 \
+  X(resume)                \
+  X(partition)             \
+  X(heal)                  \
+  X(clog)                  \
+  X(unclog)                \
+  X(fault)                 \
+  X(broker_publish)        \
+  X(broker_deliver)        \
+  X(broker_ack)            \
+  X(broker_nack)           \
+  X(broker_redeliver)      \
+  X(broker_dlq)            \
+  X(broker_half)           \
+  X(broker_commit)         \
+  X(broker_rollback)       \
+  X(broker_discard)        \
+  X(checkback)             \
+  X(retry)                 \
+  X(branch_call)           \
+  X(gtx)                   \
+  X(effect)                \
+  X(alert)                 \
+  X(note)
+// clang-format on
 
 enum class Kind : uint16_t {
 #define DTX_X(name) name,
@@ -159,11 +187,6 @@ class History {
   std::string& begin_traced(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid);
   void end_traced();
 
-  // Records an event whose detail only the trace needs (statement text and parameters):
-  // the serialized detail goes to the trace and hash, the in-memory event keeps none.
-  void record_traced_detail(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
-                            std::string_view detail_text);
-
   // Appends violation and end trailer lines (not part of the hash) and closes the file.
   void finish(const std::vector<Json>& violations, TimeUs t_end_us);
 
@@ -180,13 +203,21 @@ class History {
 
  private:
   void emit_line(std::string_view line);
+  // Keeps a recorded event in memory (when keep_in_memory).
+  void keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+            uint64_t msg, std::string_view peer, Detail detail);
   void emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                   std::string_view detail, uint64_t msg, std::string_view peer);
 
   EventLog events_;
   std::string line_;  // reused for every event line
-  Event traced_;      // the event begin_traced started (its strings as views until the end)
-  std::string_view traced_node_, traced_gid_;
+  // The event begin_traced started; its strings stay the caller's until end_traced.
+  struct Traced {
+    uint64_t id = 0;
+    TimeUs t_us = 0;
+    Kind kind = Kind::note;
+    std::string_view node, gid;
+  } traced_;
   uint64_t next_id_ = 0;
   uint64_t hash_ = kTraceHashSeed;
   std::FILE* file_ = nullptr;

@@ -61,8 +61,8 @@ void Broker::enqueue(StoredMessage m) {
 void Broker::install_handlers() {
   host_.handle("mq.publish", [this](Message m) -> Task<Json> {
     StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid, m.body["body"], 0};
-    world_.record(host_.name(), Kind::broker_publish, m.gid,
-                  Detail::of({{"queue", s.queue}, {"id", s.id}}));
+    world_.record_fields(host_.name(), Kind::broker_publish, m.gid,
+                         {{"queue", s.queue}, {"id", s.id}});
     enqueue(std::move(s));
     co_return ok_reply();
   });
@@ -107,19 +107,19 @@ void Broker::install_handlers() {
     if (it == sessions_.end()) co_return Json{{"ok", false}, {"error", "no open session"}};
     it->second.xid = m.body["xid"];
     it->second.prepared_us = world_.now_us();
-    world_.record(host_.name(), Kind::db_prepare, m.gid,
-                  Detail::of({{"xid", it->second.xid}, {"session", it->first}}));
+    world_.record_fields(host_.name(), Kind::db_prepare, m.gid,
+                         {{"xid", it->second.xid}, {"session", it->first}});
     co_return ok_reply();
   });
   auto finish_session = [this](uint64_t sid, bool commit, const std::string& gid) {
     Session s = std::move(sessions_.at(sid));
     sessions_.erase(sid);
-    world_.record(host_.name(), commit ? Kind::broker_commit : Kind::broker_rollback, gid,
-                  Detail::of({{"session", sid}, {"messages", s.sends.size()}}));
+    world_.record_fields(host_.name(), commit ? Kind::broker_commit : Kind::broker_rollback, gid,
+                         {{"session", sid}, {"messages", s.sends.size()}});
     if (!commit) return;
     for (auto& msg : s.sends) {
-      world_.record(host_.name(), Kind::broker_publish, msg.gid,
-                    Detail::of({{"queue", msg.queue}, {"id", msg.id}}));
+      world_.record_fields(host_.name(), Kind::broker_publish, msg.gid,
+                           {{"queue", msg.queue}, {"id", msg.id}});
       enqueue(std::move(msg));
     }
   };
@@ -163,8 +163,8 @@ void Broker::install_handlers() {
     h.msg = {id, m.body["queue"], m.gid, m.body["body"], 0};
     h.group = m.body.value("group", "producers");
     h.created_us = world_.now_us();
-    world_.record(host_.name(), Kind::broker_half, m.gid,
-                  Detail::of({{"queue", h.msg.queue}, {"id", id}}));
+    world_.record_fields(host_.name(), Kind::broker_half, m.gid,
+                         {{"queue", h.msg.queue}, {"id", id}});
     co_return ok_reply({{"id", id}});
   });
   host_.handle("mq.end", [this](Message m) -> Task<Json> {
@@ -195,9 +195,9 @@ void Broker::dispatch(const std::string& qname) {
     out.type = "mq.deliver:" + qname;
     out.gid = m.gid;
     out.body = {{"queue", qname}, {"id", m.id}, {"body", m.body}, {"attempt", m.attempts}};
-    world_.record(host_.name(), Kind::broker_deliver, m.gid,
-                  Detail::of({{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}}), 0,
-                  target->node);
+    world_.record_fields(host_.name(), Kind::broker_deliver, m.gid,
+                         {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}}, 0,
+                         target->node);
     host_.send(target->node, std::move(out));
     uint64_t id = m.id;
     TimerId timer = host_.after(config_.ack_timeout_us, [this, qname, id] {
@@ -218,8 +218,8 @@ void Broker::ack(const std::string& qname, uint64_t id, bool ok) {
   for (auto& c : q.consumers) {
     if (c.node == f.consumer && c.in_flight > 0) --c.in_flight;
   }
-  world_.record(host_.name(), ok ? Kind::broker_ack : Kind::broker_nack, f.msg.gid,
-                Detail::of({{"queue", qname}, {"id", id}}), 0, f.consumer);
+  world_.record_fields(host_.name(), ok ? Kind::broker_ack : Kind::broker_nack, f.msg.gid,
+                       {{"queue", qname}, {"id", id}}, 0, f.consumer);
   if (ok) {
     dispatch(qname);
     return;
@@ -229,16 +229,16 @@ void Broker::ack(const std::string& qname, uint64_t id, bool ok) {
 
 void Broker::requeue(Queue& q, const std::string& qname, StoredMessage m) {
   if (m.attempts > config_.max_redeliveries) {
-    world_.record(host_.name(), Kind::broker_dlq, m.gid,
-                  Detail::of({{"queue", qname}, {"id", m.id}, {"attempts", m.attempts}}));
+    world_.record_fields(host_.name(), Kind::broker_dlq, m.gid,
+                         {{"queue", qname}, {"id", m.id}, {"attempts", m.attempts}});
     world_.count("dead_letters");
     dlq_.push_back(std::move(m));
     dispatch(qname);
     return;
   }
   world_.count("redeliveries");
-  world_.record(host_.name(), Kind::broker_redeliver, m.gid,
-                Detail::of({{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}}));
+  world_.record_fields(host_.name(), Kind::broker_redeliver, m.gid,
+                       {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}});
   // Parked durably: a broker crash during the delay must not lose the message.
   uint64_t id = m.id;
   q.delayed[id] = std::move(m);
@@ -258,18 +258,16 @@ void Broker::end_half(uint64_t id, const std::string& decision, const std::strin
   Half h = std::move(it->second);
   half_.erase(it);
   if (decision == "commit") {
-    world_.record(host_.name(), Kind::broker_commit, h.msg.gid,
-                  Detail::of({{"id", id}, {"by", why}}));
-    world_.record(host_.name(), Kind::broker_publish, h.msg.gid,
-                  Detail::of({{"queue", h.msg.queue}, {"id", id}}));
+    world_.record_fields(host_.name(), Kind::broker_commit, h.msg.gid, {{"id", id}, {"by", why}});
+    world_.record_fields(host_.name(), Kind::broker_publish, h.msg.gid,
+                         {{"queue", h.msg.queue}, {"id", id}});
     enqueue(std::move(h.msg));
   } else if (decision == "discard") {
     world_.count("half_discarded");
-    world_.record(host_.name(), Kind::broker_discard, h.msg.gid,
-                  Detail::of({{"id", id}, {"checks", h.checks}}));
+    world_.record_fields(host_.name(), Kind::broker_discard, h.msg.gid,
+                         {{"id", id}, {"checks", h.checks}});
   } else {
-    world_.record(host_.name(), Kind::broker_rollback, h.msg.gid,
-                  Detail::of({{"id", id}, {"by", why}}));
+    world_.record_fields(host_.name(), Kind::broker_rollback, h.msg.gid, {{"id", id}, {"by", why}});
   }
 }
 
@@ -300,13 +298,13 @@ Task<void> Broker::check_half(uint64_t id) {
   req.type = "mq.checkback";
   req.gid = h.msg.gid;
   req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks + 1}};
-  world_.record(host_.name(), Kind::checkback, h.msg.gid,
-                Detail::of({{"id", id}, {"check", h.checks + 1}}), 0, target);
+  world_.record_fields(host_.name(), Kind::checkback, h.msg.gid,
+                       {{"id", id}, {"check", h.checks + 1}}, 0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
   std::string answer =
       r.ok && r.reply.body.is_object() ? r.reply.body.value("answer", "unknown") : "timeout";
-  world_.record(host_.name(), Kind::checkback, r.reply.gid,
-                Detail::of({{"id", id}, {"answer", answer}}), 0, target);
+  world_.record_fields(host_.name(), Kind::checkback, r.reply.gid, {{"id", id}, {"answer", answer}},
+                       0, target);
   if (answer == "commit" || answer == "rollback") {
     end_half(id, answer, "checkback");
   } else if (answer == "unknown") {
@@ -323,8 +321,8 @@ void Broker::on_client_crash(Node& n) {
     if (s.owner == n.name() && s.xid.empty()) doomed.push_back(sid);
   }
   for (uint64_t sid : doomed) {
-    world_.record(host_.name(), Kind::broker_rollback, {},
-                  Detail::of({{"session", sid}, {"reason", "client disconnected"}}));
+    world_.record_fields(host_.name(), Kind::broker_rollback, {},
+                         {{"session", sid}, {"reason", "client disconnected"}});
     sessions_.erase(sid);
   }
 }

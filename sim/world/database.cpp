@@ -95,8 +95,8 @@ Database::~Database() {
 void Database::stall(TimeUs duration_us) {
   TimeUs until = world_.now_us() + duration_us;
   if (until > stalled_until_us_) stalled_until_us_ = until;
-  world_.record(name_, Kind::fault, {},
-                Detail::of({{"fault", "db_stall"}, {"until", stalled_until_us_}}));
+  world_.record_fields(name_, Kind::fault, {},
+                       {{"fault", "db_stall"}, {"until", stalled_until_us_}});
 }
 
 uint64_t Database::begin(Node& owner, const std::string& gid) {
@@ -269,8 +269,8 @@ void Database::execute(const OpPtr& op) {
         } else if (lock_owner_ != op->txn) {
           lock_queue_.push_back(op);
           inflight_[op->id] = op;
-          world_.record(name_, Kind::db_lock_wait, t.gid,
-                        Detail::of({{"txn", op->txn}, {"holder", lock_owner_}}));
+          world_.record_fields(name_, Kind::db_lock_wait, t.gid,
+                               {{"txn", op->txn}, {"holder", lock_owner_}});
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
             if (op->done) return;
             std::erase(lock_queue_, op);
@@ -329,8 +329,7 @@ void Database::execute(const OpPtr& op) {
       t.state = TxnState::prepared;
       t.xid = op->xid;
       t.prepared_at_us = world_.now_us();
-      world_.record(name_, Kind::db_prepare, t.gid,
-                    Detail::of({{"txn", op->txn}, {"xid", op->xid}}));
+      world_.record_fields(name_, Kind::db_prepare, t.gid, {{"txn", op->txn}, {"xid", op->xid}});
       finish(op, commit_latency_us());
       return;
     default:

@@ -161,7 +161,7 @@ void schedule_faults(World& w, const std::vector<FaultSpec>& faults, TimeUs heal
     w.sim().schedule_at(f.at_us, [&w, f, heal_us, rates] { apply(w, f, heal_us, rates); });
   }
   w.sim().schedule_at(heal_us, [&w, rates] {
-    w.record("world", Kind::fault, {}, Detail::of({{"fault", "heal phase"}}));
+    w.record_fields("world", Kind::fault, {}, {{"fault", "heal phase"}});
     w.heal_all();
     for (const auto& n : w.nodes()) {
       for (const auto& m : w.nodes()) {

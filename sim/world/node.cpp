@@ -88,7 +88,7 @@ void Node::CallAwaiter::await_suspend(std::coroutine_handle<> h) {
     if (w->done) return;
     w->done = true;
     n->rpcs_.erase(id);
-    n->world().record(n->name(), Kind::timeout, {}, Detail::of({{"request", id}}), 0, peer);
+    n->world().record_fields(n->name(), Kind::timeout, {}, {{"request", id}}, 0, peer);
     w->handle.resume();
   });
 }
@@ -137,8 +137,7 @@ void Node::deliver(Message&& m) {
   }
   auto it = handlers_.find(m.type);
   if (it == handlers_.end()) {
-    world_.record(name_, Kind::note, m.gid, Detail::of({{"text", "no handler for " + m.type}}),
-                  m.id);
+    world_.record_fields(name_, Kind::note, m.gid, {{"text", "no handler for " + m.type}}, m.id);
     return;
   }
   spawn(serve(it->second, std::move(m)));

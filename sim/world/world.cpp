@@ -52,19 +52,19 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
   record_fields(from.name(), Kind::send, m.gid, {{"type", m.type}}, m.id, to);
   uint64_t id = m.id;
   if (dst < 0) {
-    record(to, Kind::drop, m.gid, Detail::of({{"reason", "unknown node"}}), id, from.name());
+    record_fields(to, Kind::drop, m.gid, {{"reason", "unknown node"}}, id, from.name());
     return id;
   }
   int src = from.index();
   if (!net_.reachable(src, dst)) {
-    record(to, Kind::drop, m.gid, Detail::of({{"reason", "partition"}}), id, from.name());
+    record_fields(to, Kind::drop, m.gid, {{"reason", "partition"}}, id, from.name());
     return id;
   }
   Network::Plan plan = net_.plan(src, dst, now_us());
   if (!targeted_.empty()) {
     auto t = targeted_.find(id);
     if (t != targeted_.end()) {
-      record("network", Kind::fault, m.gid, Detail::of({{"fault", t->second.first}}), id);
+      record_fields("network", Kind::fault, m.gid, {{"fault", t->second.first}}, id);
       if (t->second.first == "drop_message") plan.dropped = true;
       if (t->second.first == "duplicate_message") {
         plan.copies = 2;
@@ -74,7 +74,7 @@ uint64_t World::send(Node& from, const std::string& to, Message&& m) {
     }
   }
   if (plan.dropped) {
-    record(to, Kind::drop, m.gid, Detail::of({{"reason", "link loss"}}), id, from.name());
+    record_fields(to, Kind::drop, m.gid, {{"reason", "link loss"}}, id, from.name());
     return id;
   }
   if (plan.copies == 2) {
@@ -120,12 +120,12 @@ void World::arrive(Message&& m, int from, int to) {
     return;
   }
   if (!net_.reachable(from, to)) {
-    record(m.to, Kind::drop, m.gid, Detail::of({{"reason", "partition"}}), m.id, m.from);
+    record_fields(m.to, Kind::drop, m.gid, {{"reason", "partition"}}, m.id, m.from);
     return;
   }
   Node& dst = *nodes_[to];
   if (!dst.alive()) {
-    record(m.to, Kind::drop, m.gid, Detail::of({{"reason", "receiver down"}}), m.id, m.from);
+    record_fields(m.to, Kind::drop, m.gid, {{"reason", "receiver down"}}, m.id, m.from);
     return;
   }
   dst.arrive(std::move(m));
@@ -176,7 +176,7 @@ void World::heal(std::string name) {
   for (auto& [other, p] : partitions_) {
     for (auto [a, b] : p.links) net_.cut(a, b, true);
   }
-  record("network", Kind::heal, {}, Detail::of({{"name", name}}));
+  record_fields("network", Kind::heal, {}, {{"name", name}});
 }
 
 void World::heal_all() {
