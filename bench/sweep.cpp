@@ -2,6 +2,7 @@
 // every correct pattern, with 1 and with 2 worker threads, and the speed-up.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "patterns/pattern.hpp"
@@ -19,12 +20,19 @@ int main(int argc, char** argv) {
   double secs[2];
   size_t violating = 0, runs = 0;
   for (int jobs = 1; jobs <= 2; ++jobs) {
-    std::string path = "bench_sweep_" + std::to_string(jobs) + ".db";
+    // A fresh results store per job count, in the temporary directory, removed afterwards.
+    std::string path = (std::filesystem::temp_directory_path() /
+                        ("dtxsim_bench_sweep_" + std::to_string(jobs) + ".db"))
+                           .string();
     std::remove(path.c_str());
-    ResultsDb db(path);
-    auto t0 = Clock::now();
-    SweepStats st = run_sweep(s, patterns, {1, seeds}, {}, jobs, db, false);
-    secs[jobs - 1] = std::chrono::duration<double>(Clock::now() - t0).count();
+    SweepStats st;
+    {
+      ResultsDb db(path);
+      auto t0 = Clock::now();
+      st = run_sweep(s, patterns, {1, seeds}, {}, jobs, db, false);
+      secs[jobs - 1] = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    std::remove(path.c_str());
     violating = st.violating;
     runs = st.ran;
   }
