@@ -252,6 +252,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
       c.spawn(rw.pattern->begin(c, t));
     });
   }
+  if (o.before_start) o.before_start(w);
   w.start();
   TimeUs settle = std::max(s.heal_us, last_arrival);
   TimeUs end_us = settle + s.termination_bound_us;

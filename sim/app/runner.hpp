@@ -3,6 +3,7 @@
 // the final database states. The same scenario, seed and build give a byte-identical trace.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -15,6 +16,8 @@
 
 namespace dtx {
 
+class World;
+
 struct RunOptions {
   std::optional<uint64_t> seed;
   std::optional<std::string> pattern;  // NAME or NAME:VARIANT
@@ -24,6 +27,9 @@ struct RunOptions {
   // Replaces the scenario's faults (explore and shrink drive the schedule themselves).
   std::optional<std::vector<FaultSpec>> faults;
   bool disable_swarm = false;
+  // Called once the world is built and its trace header written, before its nodes start
+  // (benchmarks use it to drive the run's databases directly).
+  std::function<void(World&)> before_start;
 };
 
 struct RunResult {
