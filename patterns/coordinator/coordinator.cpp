@@ -67,7 +67,7 @@ Task<Json> Coordinator::on_prepare(Message m) {
   DbResult r = co_await tx.exec(
       "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) "
       "VALUES(?, ?, ?, ?, ?, ?, ?)",
-      args(t.gid, kind, state, t.to_json().dump(), m.body.value("checkback", ""), ctx_.now_us(),
+      args(t.gid, kind, state, t.to_text(), m.body.value("checkback", ""), ctx_.now_us(),
            ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us)));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
   if (r.changes > 0) tx.gtx(t.started_detail());

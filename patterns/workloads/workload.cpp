@@ -29,6 +29,33 @@ Json BusinessTxn::to_json() const {
   return {{"gid", gid}, {"order_key", order_key}, {"branches", bs}};
 }
 
+// Written by hand, exactly as to_json().dump() would write it (keys in nlohmann's order):
+// the payload of every message-carried transaction.
+std::string BusinessTxn::to_text() const {
+  std::string out = "{\"branches\":[";
+  for (size_t i = 0; i < branches.size(); ++i) {
+    const Branch& b = branches[i];
+    if (i) out += ',';
+    out += "{\"db\":";
+    append_dump_string(out, b.db);
+    out += ",\"delta\":";
+    append_integer(out, b.delta);
+    out += ",\"key\":";
+    append_dump_string(out, b.key);
+    out += ",\"name\":";
+    append_dump_string(out, b.name);
+    out += b.refuse ? ",\"refuse\":true,\"service\":" : ",\"refuse\":false,\"service\":";
+    append_dump_string(out, b.service);
+    out += '}';
+  }
+  out += "],\"gid\":";
+  append_dump_string(out, gid);
+  out += ",\"order_key\":";
+  append_dump_string(out, order_key);
+  out += '}';
+  return out;
+}
+
 BusinessTxn BusinessTxn::from_json(const Json& j) {
   BusinessTxn t;
   t.gid = j.at("gid");
@@ -40,10 +67,16 @@ BusinessTxn BusinessTxn::from_json(const Json& j) {
   return t;
 }
 
-Json BusinessTxn::started_detail() const {
-  Json names = Json::array();
-  for (const auto& b : branches) names.push_back(b.name);
-  return {{"state", "started"}, {"branches", names}, {"origin", origin().name}};
+Detail BusinessTxn::started_detail() const {
+  std::string out = "{\"branches\":[";
+  for (size_t i = 0; i < branches.size(); ++i) {
+    if (i) out += ',';
+    append_dump_string(out, branches[i].name);
+  }
+  out += "],\"origin\":";
+  append_dump_string(out, origin().name);
+  out += ",\"state\":\"started\"}";
+  return Detail::from_text(std::move(out));
 }
 
 std::string Workload::service(const std::string& role) const {
@@ -108,10 +141,15 @@ FinalState Workload::final_state(World& world) const {
   return f;
 }
 
-Json Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
-                      int64_t amount) const {
-  return {{"branch", b.name}, {"op", op},         {"key", t.order_key},       {"account", b.key},
-          {"money", money},   {"amount", amount}, {"origin", t.origin().name}};
+Detail Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
+                        int64_t amount) const {
+  return Detail::of({{"account", b.key},
+                     {"amount", amount},
+                     {"branch", b.name},
+                     {"key", t.order_key},
+                     {"money", money},
+                     {"op", op},
+                     {"origin", t.origin().name}});
 }
 
 namespace {

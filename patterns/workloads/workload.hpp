@@ -36,8 +36,9 @@ struct BusinessTxn {
   const Branch& origin() const { return branches.front(); }
   const Branch* branch(const std::string& name) const;
   Json to_json() const;
+  std::string to_text() const;  // to_json().dump(), without the JSON objects
   static BusinessTxn from_json(const Json& j);
-  Json started_detail() const;  // the gtx "started" record
+  Detail started_detail() const;  // the gtx "started" record
 };
 
 enum class BranchOutcome { applied, refused, error };
@@ -72,8 +73,8 @@ class Workload {
 
  public:
   // The detail of an `effect` event (see sim/check/checkers.hpp for the convention).
-  Json effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
-              int64_t amount) const;
+  Detail effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
+                int64_t amount) const;
 
  private:
   int64_t initial_money_ = 0;

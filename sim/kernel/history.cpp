@@ -165,8 +165,6 @@ void append_json(std::string& out, const Json& j) {
   }
 }
 
-namespace {
-
 // A string exactly as nlohmann's dump writes it (non-ASCII text goes through nlohmann).
 void append_dump_string(std::string& out, std::string_view s) {
   if (ascii(s)) {
@@ -175,6 +173,12 @@ void append_dump_string(std::string& out, std::string_view s) {
     out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 }
+
+void append_integer(std::string& out, int64_t v) {
+  append_number(out, v);
+}
+
+namespace {
 
 // Everything up to the detail; the caller closes the line with append_event_end.
 void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,

@@ -154,7 +154,11 @@ struct TraceHeader {
 };
 
 std::string build_id();
+// JSON text appended by hand: a string escaped (append_dump_string: exactly as nlohmann's
+// compact dump writes it, non-ASCII included) and an integer.
 void append_json_string(std::string& out, std::string_view s);
+void append_dump_string(std::string& out, std::string_view s);
+void append_integer(std::string& out, int64_t v);
 std::string event_to_line(const Event& e);
 void append_json(std::string& out, const Json& j);
 // The trace hash step for one line (without its newline); see TRACE_FORMAT.md.

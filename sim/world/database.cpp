@@ -124,7 +124,7 @@ TxnState Database::txn_state(uint64_t txn) const {
   return it == txns_.end() ? TxnState::rolled_back : it->second.state;
 }
 
-void Database::on_commit(uint64_t txn, Kind kind, Json detail) {
+void Database::on_commit(uint64_t txn, Kind kind, Detail detail) {
   auto it = txns_.find(txn);
   if (it != txns_.end() && it->second.state == TxnState::open)
     it->second.on_commit.emplace_back(kind, std::move(detail));
@@ -169,12 +169,6 @@ void Database::finish(const OpPtr& op, TimeUs latency_us) {
     op->handle.resume();
     resuming_ = outer;
   });
-}
-
-static void append_integer(std::string& out, int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
 }
 
 static DbResult failure(const std::string& msg) {

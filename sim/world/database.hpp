@@ -131,7 +131,7 @@ class Database {
   void abandon(uint64_t txn);  // roll back at once, no simulated time (frame destroyed)
   TxnState txn_state(uint64_t txn) const;
   // Records `kind` with `detail` in the history if and only if `txn` commits.
-  void on_commit(uint64_t txn, Kind kind, Json detail);
+  void on_commit(uint64_t txn, Kind kind, Detail detail);
 
   // Two-phase commit participant: prepared transactions by xid (XA RECOVER).
   std::vector<std::pair<std::string, uint64_t>> prepared() const;
@@ -158,8 +158,8 @@ class Database {
     TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
-    std::vector<std::pair<Stmt*, SqlArgs>> log;    // successful writes, for replay
-    std::vector<std::pair<Kind, Json>> on_commit;  // recorded if the transaction commits
+    std::vector<std::pair<Stmt*, SqlArgs>> log;      // successful writes, for replay
+    std::vector<std::pair<Kind, Detail>> on_commit;  // recorded if the transaction commits
     // Back to a fresh transaction, keeping the buffers' capacity for the next one.
     void reset() {
       owner = nullptr;
@@ -286,9 +286,10 @@ class Txn {
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
   // Records a business effect that becomes an `effect` event only if this transaction commits.
-  void effect(Json e) { db_->on_commit(id_, Kind::effect, std::move(e)); }
+  void effect(Detail e) { db_->on_commit(id_, Kind::effect, std::move(e)); }
   // Records a gtx state change atomically with this transaction's commit.
-  void gtx(Json detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
+  void gtx(Detail detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
+  void gtx(Json detail) { gtx(Detail(std::move(detail))); }
 
  private:
   Awaiter make(OpKind kind);
