@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
   Scenario s = load_scenario(file);
   if (argc > 2) s.workload.count = std::stoll(argv[2]);
   std::string only = argc > 3 ? argv[3] : "";  // profiling aid: one pattern alone
+  bool replay_ceiling = !(argc > 4 && std::string(argv[4]) == "no-replay");  // and only its run
   double ceiling_txn = db_ceiling(200000);
   std::printf("end-to-end benchmark: %lld fault-free transfers (%s)\n",
               static_cast<long long>(s.workload.count), file.c_str());
@@ -176,11 +177,14 @@ int main(int argc, char** argv) {
     double per = r.metrics.local_txns_per_txn > 0 ? r.metrics.local_txns_per_txn : 1;
     double ceiling = ceiling_txn / per;
     // The same run again (untimed) with its trace, whose statements are then replayed.
-    RunOptions traced = o;
-    traced.trace_path = trace;
-    run_scenario(s, traced);
-    std::vector<LocalTxn> txns = read_local_txns(trace);
-    std::remove(trace.c_str());
+    std::vector<LocalTxn> txns;
+    if (replay_ceiling) {
+      RunOptions traced = o;
+      traced.trace_path = trace;
+      run_scenario(s, traced);
+      txns = read_local_txns(trace);
+      std::remove(trace.c_str());
+    }
     double replay_secs = txns.empty() ? 0 : replay_seconds(s, o.pattern.value(), txns);
     double replay_ceiling = replay_secs > 0 ? r.metrics.business_txns / replay_secs : 0;
     std::printf("%-20s %11.0f %9.2f %10.2f | %13.0f %6.2f | %13.0f %6.2f | %s\n", p.name.c_str(),

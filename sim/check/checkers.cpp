@@ -13,14 +13,26 @@ Json Violation::to_json() const {
 
 namespace {
 
-std::string_view str(const Json& d, const char* key) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
-                                          : std::string_view();
-}
-int64_t num(const Json& d, const char* key) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_number() ? it->get<int64_t>() : 0;
+// The strings of an array field, as views into the detail (its text, or its parsed form
+// when a string carries escapes); elements that are not strings are skipped.
+void strings_of(const Detail& d, std::string_view key, std::vector<std::string_view>& out) {
+  std::string_view v = d.raw(key);
+  if (v.empty() || v.front() != '[') return;
+  if (v.find('\\') != std::string_view::npos) {
+    auto it = d.json().find(key);
+    for (const auto& x : *it)
+      if (x.is_string()) out.push_back(x.get_ref<const std::string&>());
+    return;
+  }
+  for (size_t i = 1; i < v.size();) {
+    size_t open = v.find_first_of("\"{[", i);
+    if (open == std::string_view::npos) break;
+    if (v[open] != '"') break;  // nested values: not a list of names
+    size_t close = v.find('"', open + 1);
+    if (close == std::string_view::npos) break;
+    out.push_back(v.substr(open + 1, close - open - 1));
+    i = close + 1;
+  }
 }
 
 // One `effect` event with the fields the checkers read.
@@ -41,7 +53,7 @@ struct Applied {
 
 }  // namespace
 
-// Strings are views into the events (their gid and parsed details), which outlive the index.
+// Strings are views into the events (their gid and detail text), which outlive the index.
 struct GidInfo {
   const Event* started = nullptr;
   const Event* final = nullptr;
@@ -62,33 +74,29 @@ std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
   auto& out = index->gids;
   for (const Event& e : events) {
     if (e.gid.empty()) continue;
+    const Detail& d = e.detail;
     if (e.kind == Kind::gtx) {
-      const Json& d = e.detail.json();
       GidInfo& g = out[e.gid];
-      std::string_view state = str(d, "state");
+      std::string_view state = d.string_field("state");
       if (state == "started" && !g.started) {
         g.started = &e;
-        auto b = d.find("branches");
-        if (b != d.end() && b->is_array())
-          for (const auto& name : *b)
-            if (name.is_string()) g.branches.push_back(name.get_ref<const std::string&>());
-        g.origin = str(d, "origin");
+        strings_of(d, "branches", g.branches);
+        g.origin = d.string_field("origin");
       }
-      auto fin = d.find("final");
-      if (fin != d.end() && fin->is_boolean() && fin->get<bool>() && !g.final) g.final = &e;
+      if (d.raw("final") == "true" && !g.final) g.final = &e;
       if (state == "branch_done" || state == "branch_refused")
-        g.branch_done.emplace(str(d, "branch"), &e);  // the first one counts
+        g.branch_done.emplace(d.string_field("branch"), &e);  // the first one counts
     } else if (e.kind == Kind::effect) {
-      const Json& d = e.detail.json();
       GidInfo& g = out[e.gid];
-      Applied& a = g.by_branch[str(d, "branch")];
-      Effect f{&e, str(d, "op"), str(d, "key"), num(d, "money"), num(d, "amount")};
+      Applied& a = g.by_branch[d.string_field("branch")];
+      Effect f{&e, d.string_field("op"), d.string_field("key"), d.integer_field("money"),
+               d.integer_field("amount")};
       if (f.op == "action" || f.op == "confirm") ++a.net;
       if (f.op == "compensate" && f.amount != 0) --a.net;
       a.effects.push_back(f);
       // An effect names its transaction's origin, so a phantom (no started record, because
       // the origin never committed) is still recognised.
-      if (g.origin.empty()) g.origin = str(d, "origin");
+      if (g.origin.empty()) g.origin = d.string_field("origin");
     }
   }
   for (auto& [gid, g] : out) {

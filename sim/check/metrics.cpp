@@ -75,8 +75,7 @@ Metrics compute_metrics(const CheckInput& in) {
         delivered[e.msg] = true;
         break;
       case Kind::db_prepare:
-        if (e.detail.contains("txn"))
-          prepared_at[{e.node, e.detail["txn"].get<int64_t>()}] = e.t_us;
+        if (e.detail.contains("txn")) prepared_at[{e.node, e.detail.integer_field("txn")}] = e.t_us;
         break;
       case Kind::db_lock_wait:
         ++m.lock_waits;
@@ -84,10 +83,9 @@ Metrics compute_metrics(const CheckInput& in) {
       case Kind::db_commit:
       case Kind::db_rollback: {
         if (e.kind == Kind::db_commit) ++m.local_txns;
-        // Only a prepared transaction's end is looked up (parsing every commit's detail
-        // would cost more than the rest of the pass).
+        // Only a prepared transaction's end is looked up.
         auto it = !prepared_at.empty() && e.detail.contains("txn")
-                      ? prepared_at.find({e.node, e.detail["txn"].get<int64_t>()})
+                      ? prepared_at.find({e.node, e.detail.integer_field("txn")})
                       : prepared_at.end();
         if (it != prepared_at.end()) {
           TimeUs d = e.t_us - it->second;
@@ -113,7 +111,7 @@ Metrics compute_metrics(const CheckInput& in) {
         ++m.alerts;
         break;
       case Kind::effect: {
-        int64_t money = e.detail.value("money", int64_t{0});
+        int64_t money = e.detail.integer_field("money");
         if (money == 0) break;
         bool was = money_in_flight != 0;
         money_in_flight += money;

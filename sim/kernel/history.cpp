@@ -222,7 +222,93 @@ void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_
 Detail::Detail(Json j) {
   if (j.is_null()) return;
   append_json(text_, j);
-  json_ = std::move(j);
+  parsed_ = false;  // the text is what is kept; json() parses it again if ever asked
+}
+
+namespace {
+
+constexpr size_t kNone = std::string_view::npos;
+
+size_t skip_space(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
+  return i;
+}
+
+// One past the closing quote of the JSON string that opens at s[i].
+size_t string_end(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return kNone;
+}
+
+// One past the end of the JSON value that starts at s[i].
+size_t value_end(std::string_view s, size_t i) {
+  if (i >= s.size()) return kNone;
+  if (s[i] == '"') return string_end(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    while (i < s.size()) {
+      char c = s[i];
+      if (c == '"') {
+        i = string_end(s, i);
+        if (i == kNone) return kNone;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+      ++i;
+    }
+    return kNone;
+  }
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n')
+    ++i;
+  return i;
+}
+
+}  // namespace
+
+std::string_view Detail::raw(std::string_view key) const {
+  std::string_view s = text_;
+  size_t i = skip_space(s, 0);
+  if (i >= s.size() || s[i] != '{') return {};
+  i = skip_space(s, i + 1);
+  while (i < s.size() && s[i] == '"') {
+    size_t key_end = string_end(s, i);
+    if (key_end == kNone) return {};
+    std::string_view k = s.substr(i + 1, key_end - i - 2);
+    i = skip_space(s, key_end);
+    if (i >= s.size() || s[i] != ':') return {};
+    i = skip_space(s, i + 1);
+    size_t end = value_end(s, i);
+    if (end == kNone) return {};
+    if (k == key) return s.substr(i, end - i);
+    i = skip_space(s, end);
+    if (i >= s.size() || s[i] != ',') break;
+    i = skip_space(s, i + 1);
+  }
+  return {};
+}
+
+std::string_view Detail::string_field(std::string_view key) const {
+  std::string_view v = raw(key);
+  if (v.size() < 2 || v.front() != '"') return {};
+  if (v.find('\\') == std::string_view::npos) return v.substr(1, v.size() - 2);
+  // Escaped text: the parsed detail holds the unescaped string.
+  auto it = json().find(key);
+  return it != json().end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                               : std::string_view();
+}
+
+int64_t Detail::integer_field(std::string_view key, int64_t fallback) const {
+  std::string_view v = raw(key);
+  int64_t out = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+  return !v.empty() && r.ec == std::errc() && r.ptr == v.data() + v.size() ? out : fallback;
 }
 
 namespace {

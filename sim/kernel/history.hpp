@@ -109,7 +109,15 @@ class Detail {
   const std::string& text() const { return text_; }
   const Json& json() const;
   operator const Json&() const { return json(); }
-  bool contains(std::string_view key) const { return json().contains(key); }
+  // Top-level fields read straight from the text, without parsing the whole detail (the
+  // checkers' index reads a few fields of every effect and gtx record).
+  bool contains(std::string_view key) const { return !raw(key).empty(); }
+  // The field's value as JSON text ("\"debit\"", "-22", "true", "[...]"); empty if absent.
+  std::string_view raw(std::string_view key) const;
+  // A string field's value (empty when absent or not a string); a view into this detail.
+  std::string_view string_field(std::string_view key) const;
+  // An integer field's value, or `fallback` when absent or not an integer.
+  int64_t integer_field(std::string_view key, int64_t fallback = 0) const;
   // The field's value, or `fallback` when the detail has no such field.
   template <typename T>
   auto value(const char* key, T&& fallback) const {

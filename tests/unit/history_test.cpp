@@ -274,3 +274,36 @@ TEST_CASE("a history handed over keeps the events and the history records on", "
   REQUIRE(h.events().size() == 1);
   REQUIRE(h.events().back().id == 2);
 }
+
+TEST_CASE("a detail's fields read from its text agree with the parsed JSON", "[history]") {
+  Json j = {{"branch", "credit"},
+            {"money", -22},
+            {"big", 9007199254740993LL},
+            {"final", true},
+            {"nested", {{"branch", "inner"}, {"list", {1, "}", "{\"x\"]"}}}},
+            {"names", {"debit", "credit"}},
+            {"quoted", "say \"hi\"\n"},
+            {"real", 1.5},
+            {"empty", ""},
+            {"nothing", nullptr}};
+  for (const Detail& d : {Detail(j), Detail::from_text(j.dump(2))}) {
+    CHECK(d.string_field("branch") == "credit");  // the top-level one, not the nested one
+    CHECK(d.integer_field("money") == -22);
+    CHECK(d.integer_field("big") == 9007199254740993LL);
+    CHECK(d.raw("final") == "true");
+    CHECK(Json::parse(d.raw("nested")) == j["nested"]);
+    CHECK(Json::parse(d.raw("names")) == j["names"]);
+    CHECK(d.string_field("quoted") == "say \"hi\"\n");  // unescaped through the parsed form
+    CHECK(d.integer_field("real", 7) == 7);             // not an integer: the fallback
+    CHECK(d.string_field("money").empty());             // not a string
+    CHECK(d.string_field("empty").empty());
+    CHECK(d.contains("empty"));
+    CHECK(d.contains("nothing"));
+    CHECK_FALSE(d.contains("missing"));
+    CHECK(d.integer_field("missing", 3) == 3);
+    CHECK_FALSE(d.contains("list"));  // nested keys are not top-level fields
+  }
+  CHECK_FALSE(Detail().contains("x"));
+  CHECK(Detail::from_text("{\"a\":").raw("a").empty());  // truncated text: nothing, no crash
+  CHECK(Detail::from_text("[1,2]").raw("a").empty());
+}
