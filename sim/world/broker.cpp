@@ -50,17 +50,20 @@ std::vector<std::string> Broker::topic_queues(const std::string& topic) {
 }
 
 void Broker::enqueue(StoredMessage m) {
-  for (const auto& qname : topic_queues(m.queue)) {
-    StoredMessage copy = m;
-    copy.queue = qname;
-    queues_[qname].ready.push_back(std::move(copy));
-    dispatch(qname);
+  std::vector<std::string> names = topic_queues(m.queue);
+  for (size_t i = 0; i < names.size(); ++i) {
+    // Every group's queue gets its own copy; the last one takes the original.
+    StoredMessage copy = i + 1 < names.size() ? m : std::move(m);
+    copy.queue = names[i];
+    queues_[names[i]].ready.push_back(std::move(copy));
+    dispatch(names[i]);
   }
 }
 
 void Broker::install_handlers() {
   host_.handle("mq.publish", [this](Message m) -> Task<Json> {
-    StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid, m.body["body"], 0};
+    StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid,
+                    std::move(m.body["body"]), 0};
     world_.record_fields(host_.name(), Kind::broker_publish, m.gid,
                          {{"queue", s.queue}, {"id", s.id}});
     enqueue(std::move(s));
@@ -99,7 +102,7 @@ void Broker::install_handlers() {
     auto it = sessions_.find(m.body["session"]);
     if (it == sessions_.end() || !it->second.xid.empty())
       co_return Json{{"ok", false}, {"error", "no open session"}};
-    it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, m.body["body"], 0});
+    it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, std::move(m.body["body"]), 0});
     co_return ok_reply();
   });
   host_.handle("mq.tx_prepare", [this](Message m) -> Task<Json> {
@@ -160,7 +163,7 @@ void Broker::install_handlers() {
   host_.handle("mq.half", [this](Message m) -> Task<Json> {
     uint64_t id = next_id_++;
     Half& h = half_[id];
-    h.msg = {id, m.body["queue"], m.gid, m.body["body"], 0};
+    h.msg = {id, m.body["queue"], m.gid, std::move(m.body["body"]), 0};
     h.group = m.body.value("group", "producers");
     h.created_us = world_.now_us();
     world_.record_fields(host_.name(), Kind::broker_half, m.gid,

@@ -57,7 +57,7 @@ Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, s
 
 Task<Json> Context::rpc(const std::string& broker, std::string type, std::string gid, Json body,
                         TimeUs timeout_us) {
-  return co_rpc(*this, broker, type, gid, body, timeout_us);
+  return co_rpc(*this, broker, std::move(type), std::move(gid), std::move(body), timeout_us);
 }
 
 Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid,
@@ -69,7 +69,7 @@ Task<bool> Context::co_publish(Context self, std::string broker, std::string que
 
 Task<bool> Context::publish(const std::string& broker, const std::string& queue,
                             const std::string& gid, Json body, TimeUs timeout_us) {
-  return co_publish(*this, broker, queue, gid, body, timeout_us);
+  return co_publish(*this, broker, queue, gid, std::move(body), timeout_us);
 }
 
 Task<void> Context::co_subscribe_loop(Context self, std::string broker, std::string queue,
@@ -91,7 +91,8 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
   std::string qname = queue + "#" + group;
   Node* n = node_;
   node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
-    Delivery d{m.body["queue"], m.body["id"], m.gid, m.body["body"], m.body.value("attempt", 1)};
+    Delivery d{m.body["queue"], m.body["id"], std::move(m.gid), std::move(m.body["body"]),
+               m.body.value("attempt", 1)};
     auto ack = [&](bool ok) {
       Message a;
       a.type = "mq.ack";
@@ -128,7 +129,7 @@ Task<bool> Context::co_tx_send(Context self, std::string broker, uint64_t sessio
 
 Task<bool> Context::tx_send(const std::string& broker, uint64_t session, const std::string& queue,
                             const std::string& gid, Json body, TimeUs timeout_us) {
-  return co_tx_send(*this, broker, session, queue, gid, body, timeout_us);
+  return co_tx_send(*this, broker, session, queue, gid, std::move(body), timeout_us);
 }
 
 Task<bool> Context::co_tx_end(Context self, std::string broker, uint64_t session, bool commit,
@@ -193,7 +194,7 @@ Task<std::optional<uint64_t>> Context::send_half(const std::string& broker,
                                                  const std::string& queue, const std::string& gid,
                                                  Json body, const std::string& group,
                                                  TimeUs timeout_us) {
-  return co_send_half(*this, broker, queue, gid, body, group, timeout_us);
+  return co_send_half(*this, broker, queue, gid, std::move(body), group, timeout_us);
 }
 
 void Context::end_half(const std::string& broker, uint64_t id, const std::string& decision,

@@ -94,14 +94,21 @@ void Node::CallAwaiter::await_suspend(std::coroutine_handle<> h) {
 }
 
 Task<void> Node::serve(Handler& handler, Message m) {
-  Json reply = co_await handler(m);
-  if (m.wants_reply && up()) {
-    Message r;
-    r.type = m.type + ".reply";
+  // The reply is addressed before the request moves into the handler.
+  bool wants_reply = m.wants_reply;
+  Message r;
+  std::string to;
+  if (wants_reply) {
+    r.type = m.type;
+    r.type += ".reply";
     r.gid = m.gid;
-    r.body = std::move(reply);
     r.reply_to = m.id;
-    send(m.from, std::move(r));
+    to = m.from;
+  }
+  Json reply = co_await handler(std::move(m));
+  if (wants_reply && up()) {
+    r.body = std::move(reply);
+    send(to, std::move(r));
   }
 }
 
