@@ -3,6 +3,7 @@
 // scenario input is rejected with the file, the JSON path and the expectation.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "patterns/pattern.hpp"
@@ -79,7 +80,8 @@ TEST_CASE("the clock's fast-forward changes no trace, under faults, for every pa
 TEST_CASE("the trace file's hash line matches the printed hash", "[patterns][determinism]") {
   Scenario s = shipped_for("outbox");
   RunOptions o;
-  o.trace_path = "determinism.trace.jsonl";
+  o.trace_path =
+      (std::filesystem::temp_directory_path() / "dtxsim_determinism_test.trace.jsonl").string();
   RunResult r = run_scenario(s, o);
   std::ifstream in(o.trace_path);
   std::string line, last;
@@ -88,6 +90,8 @@ TEST_CASE("the trace file's hash line matches the printed hash", "[patterns][det
   CHECK(end["kind"] == "end");
   CHECK(end["trace_hash"] == r.trace_hash);
   CHECK(end["events"] == r.events);
+  in.close();
+  std::remove(o.trace_path.c_str());
 }
 
 TEST_CASE("a pattern override replaces the scenario's pattern and variant", "[patterns]") {

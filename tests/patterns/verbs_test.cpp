@@ -3,6 +3,7 @@
 // regress flags new violations and metric regressions, shrink keeps the failure.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 
 #include "sim/app/explore.hpp"
@@ -17,7 +18,10 @@ Scenario compare_scenario() {
 }
 
 std::string fresh(const std::string& name) {
-  std::string path = "verbs_test_" + name + ".db";
+  // In the temporary directory, never in the working directory (a checkout); one name per
+  // test case, so test cases running side by side do not share a file.
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("dtxsim_verbs_test_" + name + ".db")).string();
   std::remove(path.c_str());
   return path;
 }

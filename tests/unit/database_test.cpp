@@ -3,6 +3,7 @@
 // waiting, crashes roll back open (not prepared) transactions, stalls delay writes only,
 // errors come back as results, effects are recorded on commit only, and runs replay.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "sim/world/context.hpp"
@@ -351,7 +352,9 @@ TEST_CASE("a transaction handle dropped while open rolls back and frees the lock
 
 TEST_CASE("a SELECT that returns no rows reports 0 rows", "[database]") {
   DbWorld d;
-  std::string err, path = "select_rows.trace.jsonl";
+  std::string err,
+      path =
+          (std::filesystem::temp_directory_path() / "dtxsim_select_rows_test.trace.jsonl").string();
   REQUIRE(d.w.history().open_trace(path, err));
   std::vector<DbResult> results;
   bool committed = false;
@@ -371,6 +374,8 @@ TEST_CASE("a SELECT that returns no rows reports 0 rows", "[database]") {
     Json j = Json::parse(line);
     if (j.value("kind", "") == "db_exec") execs.push_back(j);
   }
+  in.close();
+  std::remove(path.c_str());
   REQUIRE(execs.size() == 2);
   CHECK(execs[0]["detail"]["rows"] == 1);
   CHECK(execs[1]["detail"]["rows"] == 0);
