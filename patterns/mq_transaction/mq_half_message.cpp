@@ -88,7 +88,7 @@ class MqHalfMessage : public Pattern {
     ctx.end_half(broker_, *half, "commit", t.gid);
     if (variant_ == "duplicate_commit") {
       // "To be safe" the producer also publishes the message itself: a second copy.
-      co_await ctx.publish(broker_, queue_, t.gid, t.to_json(), timeout_us_);
+      co_await ctx.publish_text(broker_, queue_, t.gid, t.to_text(), timeout_us_);
     }
   }
 

@@ -86,7 +86,7 @@ class Outbox : public Pattern {
     Txn tx = ctx.begin(origin_db_, t.gid);
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     if (variant_ == "dual_write_publish_first") {
-      co_await ctx.publish(broker_, queue_, t.gid, t.to_json(), publish_timeout_us_);
+      co_await ctx.publish_text(broker_, queue_, t.gid, t.to_text(), publish_timeout_us_);
       if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
       co_await tx.commit();
       co_return;
@@ -95,7 +95,7 @@ class Outbox : public Pattern {
     DbResult c = co_await tx.commit();
     if (!c.ok) co_return;
     co_await ctx.sleep(publish_gap_us_);
-    co_await ctx.publish(broker_, queue_, t.gid, t.to_json(), publish_timeout_us_);
+    co_await ctx.publish_text(broker_, queue_, t.gid, t.to_text(), publish_timeout_us_);
   }
 
   void start_relay() {
@@ -131,16 +131,16 @@ class Outbox : public Pattern {
       for (size_t i = 0; i < rows.rows.size(); ++i) {
         int64_t id = rows.integer(i, 0);
         std::string gid = rows.text(i, 1);
-        Json payload = Json::parse(rows.text(i, 2));
+        std::string payload = rows.text(i, 2);  // JSON text, published as it is
         if (variant_ == "mark_before_ack") {
           co_await ctx.exec(origin_db_, "UPDATE outbox SET published = 1 WHERE id = ?", args(id));
-          bool ok =
-              co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
+          bool ok = co_await ctx.publish_text(broker_, queue_, gid, std::move(payload),
+                                              publish_timeout_us_);
           if (!ok) ctx.count("publish_unacked");
           continue;
         }
-        bool ok =
-            co_await ctx.publish(broker_, queue_, gid, std::move(payload), publish_timeout_us_);
+        bool ok = co_await ctx.publish_text(broker_, queue_, gid, std::move(payload),
+                                            publish_timeout_us_);
         if (!ok) {
           ctx.record(Kind::retry, gid, Detail::of({{"what", "publish"}}));
           break;  // keep order: retry this row first on the next poll
@@ -168,8 +168,8 @@ class Outbox : public Pattern {
           args(pos, batch_));
       if (!rows.ok) continue;
       for (size_t i = 0; i < rows.rows.size(); ++i) {
-        bool ok = co_await ctx.publish(broker_, queue_, rows.text(i, 1),
-                                       Json::parse(rows.text(i, 2)), publish_timeout_us_);
+        bool ok = co_await ctx.publish_text(broker_, queue_, rows.text(i, 1), rows.text(i, 2),
+                                            publish_timeout_us_);
         if (!ok) {
           ctx.record(Kind::retry, rows.text(i, 1), Detail::of({{"what", "publish"}}));
           break;

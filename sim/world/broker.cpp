@@ -62,8 +62,7 @@ void Broker::enqueue(StoredMessage m) {
 
 void Broker::install_handlers() {
   host_.handle("mq.publish", [this](Message m) -> Task<Json> {
-    StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid,
-                    std::move(m.body["body"]), 0};
+    StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid, std::move(m.payload), 0};
     world_.record_fields(host_.name(), Kind::broker_publish, m.gid,
                          {{"queue", s.queue}, {"id", s.id}});
     enqueue(std::move(s));
@@ -102,7 +101,7 @@ void Broker::install_handlers() {
     auto it = sessions_.find(m.body["session"]);
     if (it == sessions_.end() || !it->second.xid.empty())
       co_return Json{{"ok", false}, {"error", "no open session"}};
-    it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, std::move(m.body["body"]), 0});
+    it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, std::move(m.payload), 0});
     co_return ok_reply();
   });
   host_.handle("mq.tx_prepare", [this](Message m) -> Task<Json> {
@@ -163,7 +162,7 @@ void Broker::install_handlers() {
   host_.handle("mq.half", [this](Message m) -> Task<Json> {
     uint64_t id = next_id_++;
     Half& h = half_[id];
-    h.msg = {id, m.body["queue"], m.gid, std::move(m.body["body"]), 0};
+    h.msg = {id, m.body["queue"], m.gid, std::move(m.payload), 0};
     h.group = m.body.value("group", "producers");
     h.created_us = world_.now_us();
     world_.record_fields(host_.name(), Kind::broker_half, m.gid,
@@ -197,7 +196,8 @@ void Broker::dispatch(const std::string& qname) {
     Message out;
     out.type = "mq.deliver:" + qname;
     out.gid = m.gid;
-    out.body = {{"queue", qname}, {"id", m.id}, {"body", m.body}, {"attempt", m.attempts}};
+    out.body = {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}};
+    out.payload = m.body;  // the stored text, copied whole
     world_.record_fields(host_.name(), Kind::broker_deliver, m.gid,
                          {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}}, 0,
                          target->node);
@@ -300,7 +300,8 @@ Task<void> Broker::check_half(uint64_t id) {
   Message req;
   req.type = "mq.checkback";
   req.gid = h.msg.gid;
-  req.body = {{"id", id}, {"body", h.msg.body}, {"check", h.checks + 1}};
+  req.body = {{"id", id}, {"check", h.checks + 1}};
+  req.payload = h.msg.body;
   world_.record_fields(host_.name(), Kind::checkback, h.msg.gid,
                        {{"id", id}, {"check", h.checks + 1}}, 0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);

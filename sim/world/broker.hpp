@@ -35,7 +35,7 @@ struct StoredMessage {
   uint64_t id = 0;
   std::string queue;
   std::string gid;
-  Json body;
+  Detail body;  // the payload as JSON text
   int attempts = 0;
 };
 

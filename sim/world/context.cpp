@@ -44,11 +44,12 @@ void Context::count(const std::string& counter, int64_t n) {
 }
 
 Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, std::string gid,
-                           Json body, TimeUs timeout_us) {
+                           Json body, Detail payload, TimeUs timeout_us) {
   Message m;
   m.type = std::move(type);
   m.gid = std::move(gid);
   m.body = std::move(body);
+  m.payload = std::move(payload);
   RpcResult r = co_await self.node_->call(broker, std::move(m), timeout_us);
   if (!r.ok) co_return Json{{"ok", false}, {"error", "timeout"}};
   if (!r.reply.body.is_object()) co_return Json{{"ok", false}, {"error", "malformed reply"}};
@@ -57,26 +58,33 @@ Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, s
 
 Task<Json> Context::rpc(const std::string& broker, std::string type, std::string gid, Json body,
                         TimeUs timeout_us) {
-  return co_rpc(*this, broker, std::move(type), std::move(gid), std::move(body), timeout_us);
+  return co_rpc(*this, broker, std::move(type), std::move(gid), std::move(body), nullptr,
+                timeout_us);
 }
 
 Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid,
-                               Json body, TimeUs timeout_us) {
-  Json req = {{"queue", queue}, {"body", std::move(body)}};
-  Json r = co_await co_rpc(self, broker, "mq.publish", gid, std::move(req), timeout_us);
+                               Detail payload, TimeUs timeout_us) {
+  Json req = {{"queue", queue}};
+  Json r = co_await co_rpc(self, broker, "mq.publish", gid, std::move(req), std::move(payload),
+                           timeout_us);
   co_return r.value("ok", false);
 }
 
 Task<bool> Context::publish(const std::string& broker, const std::string& queue,
                             const std::string& gid, Json body, TimeUs timeout_us) {
-  return co_publish(*this, broker, queue, gid, std::move(body), timeout_us);
+  return co_publish(*this, broker, queue, gid, Detail(std::move(body)), timeout_us);
+}
+
+Task<bool> Context::publish_text(const std::string& broker, const std::string& queue,
+                                 const std::string& gid, std::string json_text, TimeUs timeout_us) {
+  return co_publish(*this, broker, queue, gid, Detail::from_text(std::move(json_text)), timeout_us);
 }
 
 Task<void> Context::co_subscribe_loop(Context self, std::string broker, std::string queue,
                                       std::string group) {
   for (;;) {
     Json req = {{"queue", queue}, {"group", group}};
-    Json r = co_await co_rpc(self, broker, "mq.subscribe", {}, std::move(req), kUsPerS);
+    Json r = co_await co_rpc(self, broker, "mq.subscribe", {}, std::move(req), nullptr, kUsPerS);
     if (r.value("ok", false)) co_return;
     co_await self.sleep(kUsPerS);
   }
@@ -91,7 +99,7 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
   std::string qname = queue + "#" + group;
   Node* n = node_;
   node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
-    Delivery d{m.body["queue"], m.body["id"], std::move(m.gid), std::move(m.body["body"]),
+    Delivery d{m.body["queue"], m.body["id"], std::move(m.gid), std::move(m.payload),
                m.body.value("attempt", 1)};
     auto ack = [&](bool ok) {
       Message a;
@@ -111,7 +119,7 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
 Task<std::optional<uint64_t>> Context::co_tx_begin(Context self, std::string broker,
                                                    TimeUs timeout_us) {
   Json req = Json::object();
-  Json r = co_await co_rpc(self, broker, "mq.tx_begin", {}, std::move(req), timeout_us);
+  Json r = co_await co_rpc(self, broker, "mq.tx_begin", {}, std::move(req), nullptr, timeout_us);
   if (!r.value("ok", false)) co_return std::nullopt;
   co_return r["session"].get<uint64_t>();
 }
@@ -122,8 +130,10 @@ Task<std::optional<uint64_t>> Context::tx_begin(const std::string& broker, TimeU
 
 Task<bool> Context::co_tx_send(Context self, std::string broker, uint64_t session,
                                std::string queue, std::string gid, Json body, TimeUs timeout_us) {
-  Json req = {{"session", session}, {"queue", queue}, {"body", std::move(body)}};
-  Json r = co_await co_rpc(self, broker, "mq.tx_send", gid, std::move(req), timeout_us);
+  Json req = {{"session", session}, {"queue", queue}};
+  Detail payload(std::move(body));
+  Json r = co_await co_rpc(self, broker, "mq.tx_send", gid, std::move(req), std::move(payload),
+                           timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -136,7 +146,7 @@ Task<bool> Context::co_tx_end(Context self, std::string broker, uint64_t session
                               std::string gid, TimeUs timeout_us) {
   Json req = {{"session", session}};
   Json r = co_await co_rpc(self, broker, commit ? "mq.tx_commit" : "mq.tx_abort", gid,
-                           std::move(req), timeout_us);
+                           std::move(req), nullptr, timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -148,7 +158,7 @@ Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool com
 Task<bool> Context::co_tx_prepare(Context self, std::string broker, uint64_t session,
                                   std::string xid, TimeUs timeout_us) {
   Json req = {{"session", session}, {"xid", xid}};
-  Json r = co_await co_rpc(self, broker, "mq.tx_prepare", {}, std::move(req), timeout_us);
+  Json r = co_await co_rpc(self, broker, "mq.tx_prepare", {}, std::move(req), nullptr, timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -160,7 +170,7 @@ Task<bool> Context::tx_prepare(const std::string& broker, uint64_t session, cons
 Task<bool> Context::co_tx_decide(Context self, std::string broker, std::string xid, bool commit,
                                  TimeUs timeout_us) {
   Json req = {{"xid", xid}, {"commit", commit}};
-  Json r = co_await co_rpc(self, broker, "mq.tx_decide", {}, std::move(req), timeout_us);
+  Json r = co_await co_rpc(self, broker, "mq.tx_decide", {}, std::move(req), nullptr, timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -172,7 +182,7 @@ Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid,
 Task<bool> Context::co_register_producer(Context self, std::string broker, std::string group,
                                          TimeUs timeout_us) {
   Json req = {{"group", group}};
-  Json r = co_await co_rpc(self, broker, "mq.producer", {}, std::move(req), timeout_us);
+  Json r = co_await co_rpc(self, broker, "mq.producer", {}, std::move(req), nullptr, timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -184,8 +194,10 @@ Task<bool> Context::register_producer(const std::string& broker, const std::stri
 Task<std::optional<uint64_t>> Context::co_send_half(Context self, std::string broker,
                                                     std::string queue, std::string gid, Json body,
                                                     std::string group, TimeUs timeout_us) {
-  Json req = {{"queue", queue}, {"body", std::move(body)}, {"group", group}};
-  Json r = co_await co_rpc(self, broker, "mq.half", gid, std::move(req), timeout_us);
+  Json req = {{"queue", queue}, {"group", group}};
+  Detail payload(std::move(body));
+  Json r =
+      co_await co_rpc(self, broker, "mq.half", gid, std::move(req), std::move(payload), timeout_us);
   if (!r.value("ok", false)) co_return std::nullopt;
   co_return r["id"].get<uint64_t>();
 }

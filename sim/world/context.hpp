@@ -18,7 +18,7 @@ struct Delivery {
   std::string queue;
   uint64_t id = 0;
   std::string gid;
-  Json body;
+  Detail body;  // the published payload (JSON text, parsed on first use)
   int attempt = 1;
 };
 
@@ -54,6 +54,9 @@ class Context {
   // Broker client (over the simulated network; every call can time out).
   Task<bool> publish(const std::string& broker, const std::string& queue, const std::string& gid,
                      Json body, TimeUs timeout_us);
+  // The same with a payload that is already JSON text (e.g. an outbox row's column).
+  Task<bool> publish_text(const std::string& broker, const std::string& queue,
+                          const std::string& gid, std::string json_text, TimeUs timeout_us);
   using Consumer = std::function<Task<bool>(Delivery)>;  // true: ack, false: nack (redeliver)
   // Subscribes (retrying until the broker answers) and routes deliveries to `consumer`.
   // With auto_ack the delivery is acknowledged on receipt, before the consumer runs.
@@ -81,9 +84,9 @@ class Context {
   // `this` (often a temporary) and references alive across suspensions.
   static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, SqlArgs params);
   static Task<Json> co_rpc(Context self, std::string broker, std::string type, std::string gid,
-                           Json body, TimeUs timeout_us);
+                           Json body, Detail payload, TimeUs timeout_us);
   static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid,
-                               Json body, TimeUs timeout_us);
+                               Detail payload, TimeUs timeout_us);
   static Task<void> co_subscribe_loop(Context self, std::string broker, std::string queue,
                                       std::string group);
   static Task<std::optional<uint64_t>> co_tx_begin(Context self, std::string broker,

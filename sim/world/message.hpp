@@ -1,5 +1,8 @@
-// A message on the simulated network. Payloads are JSON so patterns stay readable;
-// the kernel benchmark sends empty bodies, which cost no allocation.
+// A message on the simulated network. Bodies are JSON so patterns stay readable; the
+// kernel benchmark sends empty bodies, which cost no allocation. A business payload that
+// only travels (a published event, a transaction handed to a branch) rides in `payload` as
+// JSON text: the broker stores and delivers it without parsing or deep copies, and the
+// receiver parses it once, if it reads it.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@ struct Message {
   std::string to;
   std::string gid;
   Json body;
+  Detail payload;
   uint64_t reply_to = 0;     // non-zero: this is the reply to request `reply_to`
   bool wants_reply = false;  // an RPC request
 };
