@@ -31,7 +31,7 @@ void subscribe_downstream(Context c, const std::string& broker, const std::strin
   c.subscribe(
       broker, queue, svc,
       [c, w, o, svc](Delivery d) -> Task<bool> {
-        BusinessTxn t = BusinessTxn::from_json(d.body);
+        BusinessTxn t = BusinessTxn::from_text(d.body.text());
         for (const auto& b : t.branches) {
           if (b.service != svc) continue;
           if (co_await apply_downstream(c, *w, t, b, o) == ApplyResult::failed) co_return false;

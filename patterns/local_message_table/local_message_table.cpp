@@ -91,7 +91,8 @@ class LocalMessageTable : public Pattern {
     Message m;
     m.type = "lmt.deliver";
     m.gid = gid;
-    m.body = {{"branch", due.text(i, 2)}, {"txn", Json::parse(due.text(i, 4))}};
+    m.body = {{"branch", due.text(i, 2)}};
+    m.payload = Detail::from_text(due.text(i, 4));  // the transaction, as the row holds it
     if (variant_ == "done_on_send") {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
                         args(attempts, id));
@@ -135,7 +136,7 @@ class LocalMessageTable : public Pattern {
     TimeUs gap = ack_gap_us_;
     if (ack_first) o.business_delay_us = gap;
     c.handle("lmt.deliver", [c, w, o, ack_first](Message m) -> Task<Json> {
-      BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+      BusinessTxn t = BusinessTxn::from_text(m.payload.text());
       const Branch* b = t.branch(m.body["branch"]);
       if (!b) co_return Json{{"ok", false}};
       if (ack_first) {

@@ -67,6 +67,36 @@ BusinessTxn BusinessTxn::from_json(const Json& j) {
   return t;
 }
 
+BusinessTxn BusinessTxn::from_text(std::string_view text) {
+  // The fields read straight from the text; anything unexpected (a missing field, a value of
+  // another type) goes through the parsed JSON, which reports it as from_json does.
+  BusinessTxn t;
+  bool ok = json_string_value(json_field(text, "gid"), t.gid);
+  std::string_view order_key = json_field(text, "order_key");
+  if (!order_key.empty()) ok = ok && json_string_value(order_key, t.order_key);
+  std::vector<std::string_view> items;
+  std::string_view list = json_field(text, "branches");
+  ok = ok && !list.empty() && list.front() == '[';
+  if (ok) json_elements(list, items);
+  for (std::string_view el : items) {
+    if (!ok) break;
+    Branch b;
+    ok = json_string_value(json_field(el, "name"), b.name) &&
+         json_string_value(json_field(el, "service"), b.service) &&
+         json_string_value(json_field(el, "db"), b.db) &&
+         json_string_value(json_field(el, "key"), b.key) &&
+         json_integer_value(json_field(el, "delta"), b.delta);
+    std::string_view refuse = json_field(el, "refuse");
+    if (refuse == "true") {
+      b.refuse = true;
+    } else if (!refuse.empty() && refuse != "false") {
+      ok = false;
+    }
+    t.branches.push_back(std::move(b));
+  }
+  return ok ? t : from_json(Json::parse(text));
+}
+
 Detail BusinessTxn::started_detail() const {
   std::string out = "{\"branches\":[";
   for (size_t i = 0; i < branches.size(); ++i) {

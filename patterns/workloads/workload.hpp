@@ -38,7 +38,8 @@ struct BusinessTxn {
   Json to_json() const;
   std::string to_text() const;  // to_json().dump(), without the JSON objects
   static BusinessTxn from_json(const Json& j);
-  Detail started_detail() const;  // the gtx "started" record
+  static BusinessTxn from_text(std::string_view text);  // from_json(Json::parse(text))
+  Detail started_detail() const;                        // the gtx "started" record
 };
 
 enum class BranchOutcome { applied, refused, error };

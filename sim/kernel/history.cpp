@@ -273,7 +273,10 @@ size_t value_end(std::string_view s, size_t i) {
 }  // namespace
 
 std::string_view Detail::raw(std::string_view key) const {
-  std::string_view s = text_;
+  return json_field(text_, key);
+}
+
+std::string_view json_field(std::string_view s, std::string_view key) {
   size_t i = skip_space(s, 0);
   if (i >= s.size() || s[i] != '{') return {};
   i = skip_space(s, i + 1);
@@ -294,6 +297,37 @@ std::string_view Detail::raw(std::string_view key) const {
   return {};
 }
 
+void json_elements(std::string_view s, std::vector<std::string_view>& out) {
+  size_t i = skip_space(s, 0);
+  if (i >= s.size() || s[i] != '[') return;
+  i = skip_space(s, i + 1);
+  while (i < s.size() && s[i] != ']') {
+    size_t end = value_end(s, i);
+    if (end == kNone) return;
+    out.push_back(s.substr(i, end - i));
+    i = skip_space(s, end);
+    if (i >= s.size() || s[i] != ',') break;
+    i = skip_space(s, i + 1);
+  }
+}
+
+bool json_string_value(std::string_view raw, std::string& out) {
+  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
+  if (raw.find('\\') == std::string_view::npos) {
+    out.assign(raw.substr(1, raw.size() - 2));
+    return true;
+  }
+  Json j = Json::parse(raw, nullptr, false);
+  if (!j.is_string()) return false;
+  out = j.get_ref<const std::string&>();
+  return true;
+}
+
+bool json_integer_value(std::string_view raw, int64_t& out) {
+  auto r = std::from_chars(raw.data(), raw.data() + raw.size(), out);
+  return !raw.empty() && r.ec == std::errc() && r.ptr == raw.data() + raw.size();
+}
+
 std::string_view Detail::string_field(std::string_view key) const {
   std::string_view v = raw(key);
   if (v.size() < 2 || v.front() != '"') return {};
@@ -305,10 +339,8 @@ std::string_view Detail::string_field(std::string_view key) const {
 }
 
 int64_t Detail::integer_field(std::string_view key, int64_t fallback) const {
-  std::string_view v = raw(key);
   int64_t out = 0;
-  auto r = std::from_chars(v.data(), v.data() + v.size(), out);
-  return !v.empty() && r.ec == std::errc() && r.ptr == v.data() + v.size() ? out : fallback;
+  return json_integer_value(raw(key), out) ? out : fallback;
 }
 
 namespace {

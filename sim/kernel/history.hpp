@@ -167,6 +167,14 @@ std::string build_id();
 void append_json_string(std::string& out, std::string_view s);
 void append_dump_string(std::string& out, std::string_view s);
 void append_integer(std::string& out, int64_t v);
+
+// Reading JSON text without building values (details and payloads our own code wrote):
+// a top-level field of an object as raw JSON text (empty when absent or malformed), the raw
+// elements of an array, and scalar values from raw text (false when not of that type).
+std::string_view json_field(std::string_view object_text, std::string_view key);
+void json_elements(std::string_view array_text, std::vector<std::string_view>& out);
+bool json_string_value(std::string_view raw, std::string& out);
+bool json_integer_value(std::string_view raw, int64_t& out);
 std::string event_to_line(const Event& e);
 void append_json(std::string& out, const Json& j);
 // The trace hash step for one line (without its newline); see TRACE_FORMAT.md.

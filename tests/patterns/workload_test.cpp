@@ -36,3 +36,34 @@ TEST_CASE("the started record lists the branches and the origin", "[workload]") 
   Json want = {{"state", "started"}, {"branches", {"debit", "credit"}}, {"origin", "debit"}};
   CHECK(t.started_detail().text() == want.dump());
 }
+
+namespace {
+void same_txn(const BusinessTxn& a, const BusinessTxn& b) {
+  CHECK(a.to_text() == b.to_text());
+}
+}  // namespace
+
+TEST_CASE("a business transaction read from text equals the one read from JSON", "[workload]") {
+  for (const auto& t :
+       {sample("g000001", "A1"), sample("g-\xc3\xa9t\xc3\xa9", "\x01ctl"), sample("", "")}) {
+    std::string text = t.to_text();
+    same_txn(BusinessTxn::from_text(text), BusinessTxn::from_json(Json::parse(text)));
+    same_txn(BusinessTxn::from_text(text), t);
+    // Pretty-printed text and a different key order read the same.
+    same_txn(BusinessTxn::from_text(Json::parse(text).dump(2)), t);
+  }
+  // Optional fields absent; an integer-valued float goes through the JSON reader.
+  std::string odd =
+      R"({"gid":"g9","branches":[{"name":"debit","service":"a","db":"a.db","key":"K",)"
+      R"("delta":5.0}]})";
+  BusinessTxn t = BusinessTxn::from_text(odd);
+  CHECK(t.gid == "g9");
+  CHECK(t.order_key.empty());
+  REQUIRE(t.branches.size() == 1);
+  CHECK(t.branches[0].delta == 5);
+  CHECK_FALSE(t.branches[0].refuse);
+  // Malformed payloads are refused as from_json refuses them (an exception, not garbage).
+  CHECK_THROWS(BusinessTxn::from_text(R"({"gid":"g1"})"));
+  CHECK_THROWS(BusinessTxn::from_text(R"({"gid":"g1","branches":[{"name":"x"}]})"));
+  CHECK_THROWS(BusinessTxn::from_text("not json"));
+}
