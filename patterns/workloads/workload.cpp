@@ -71,25 +71,24 @@ BusinessTxn BusinessTxn::from_text(std::string_view text) {
   // The fields read straight from the text; anything unexpected (a missing field, a value of
   // another type) goes through the parsed JSON, which reports it as from_json does.
   BusinessTxn t;
-  bool ok = json_string_value(json_field(text, "gid"), t.gid);
-  std::string_view order_key = json_field(text, "order_key");
-  if (!order_key.empty()) ok = ok && json_string_value(order_key, t.order_key);
+  std::string_view top[3];  // branches, gid, order_key
+  json_fields(text, {"branches", "gid", "order_key"}, top);
+  bool ok = json_string_value(top[1], t.gid);
+  if (!top[2].empty()) ok = ok && json_string_value(top[2], t.order_key);
   std::vector<std::string_view> items;
-  std::string_view list = json_field(text, "branches");
-  ok = ok && !list.empty() && list.front() == '[';
-  if (ok) json_elements(list, items);
+  ok = ok && !top[0].empty() && top[0].front() == '[';
+  if (ok) json_elements(top[0], items);
   for (std::string_view el : items) {
     if (!ok) break;
     Branch b;
-    ok = json_string_value(json_field(el, "name"), b.name) &&
-         json_string_value(json_field(el, "service"), b.service) &&
-         json_string_value(json_field(el, "db"), b.db) &&
-         json_string_value(json_field(el, "key"), b.key) &&
-         json_integer_value(json_field(el, "delta"), b.delta);
-    std::string_view refuse = json_field(el, "refuse");
-    if (refuse == "true") {
+    std::string_view f[6];  // db, delta, key, name, refuse, service
+    json_fields(el, {"db", "delta", "key", "name", "refuse", "service"}, f);
+    ok = json_string_value(f[0], b.db) && json_integer_value(f[1], b.delta) &&
+         json_string_value(f[2], b.key) && json_string_value(f[3], b.name) &&
+         json_string_value(f[5], b.service);
+    if (f[4] == "true") {
       b.refuse = true;
-    } else if (!refuse.empty() && refuse != "false") {
+    } else if (!f[4].empty() && f[4] != "false") {
       ok = false;
     }
     t.branches.push_back(std::move(b));

@@ -13,6 +13,19 @@ Json Violation::to_json() const {
 
 namespace {
 
+// A string field from its raw value (a view into the detail's text, or into its parsed form
+// when the text has escapes); empty when it is not a string.
+std::string_view text_of(const Detail& d, std::string_view raw, std::string_view key) {
+  std::string_view plain = plain_json_string(raw);
+  if (!plain.empty() || raw.size() < 2 || raw.front() != '"') return plain;
+  return d.string_field(key);
+}
+
+int64_t integer_of(std::string_view raw) {
+  int64_t v = 0;
+  return json_integer_value(raw, v) ? v : 0;
+}
+
 // The strings of an array field, as views into the detail (its text, or its parsed form
 // when a string carries escapes); elements that are not strings are skipped.
 void strings_of(const Detail& d, std::string_view key, std::vector<std::string_view>& out) {
@@ -76,27 +89,31 @@ std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
     if (e.gid.empty()) continue;
     const Detail& d = e.detail;
     if (e.kind == Kind::gtx) {
+      std::string_view f[5];  // branch, branches, final, origin, state (one pass)
+      json_fields(d.text(), {"branch", "branches", "final", "origin", "state"}, f);
       GidInfo& g = out[e.gid];
-      std::string_view state = d.string_field("state");
+      std::string_view state = text_of(d, f[4], "state");
       if (state == "started" && !g.started) {
         g.started = &e;
         strings_of(d, "branches", g.branches);
-        g.origin = d.string_field("origin");
+        g.origin = text_of(d, f[3], "origin");
       }
-      if (d.raw("final") == "true" && !g.final) g.final = &e;
+      if (f[2] == "true" && !g.final) g.final = &e;
       if (state == "branch_done" || state == "branch_refused")
-        g.branch_done.emplace(d.string_field("branch"), &e);  // the first one counts
+        g.branch_done.emplace(text_of(d, f[0], "branch"), &e);  // the first one counts
     } else if (e.kind == Kind::effect) {
+      std::string_view f[6];  // amount, branch, key, money, op, origin (one pass)
+      json_fields(d.text(), {"amount", "branch", "key", "money", "op", "origin"}, f);
       GidInfo& g = out[e.gid];
-      Applied& a = g.by_branch[d.string_field("branch")];
-      Effect f{&e, d.string_field("op"), d.string_field("key"), d.integer_field("money"),
-               d.integer_field("amount")};
-      if (f.op == "action" || f.op == "confirm") ++a.net;
-      if (f.op == "compensate" && f.amount != 0) --a.net;
-      a.effects.push_back(f);
+      Applied& a = g.by_branch[text_of(d, f[1], "branch")];
+      Effect x{&e, text_of(d, f[4], "op"), text_of(d, f[2], "key"), integer_of(f[3]),
+               integer_of(f[0])};
+      if (x.op == "action" || x.op == "confirm") ++a.net;
+      if (x.op == "compensate" && x.amount != 0) --a.net;
+      a.effects.push_back(x);
       // An effect names its transaction's origin, so a phantom (no started record, because
       // the origin never committed) is still recognised.
-      if (g.origin.empty()) g.origin = d.string_field("origin");
+      if (g.origin.empty()) g.origin = text_of(d, f[5], "origin");
     }
   }
   for (auto& [gid, g] : out) {

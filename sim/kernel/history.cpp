@@ -2,6 +2,7 @@
 #include "sim/kernel/history.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cinttypes>
@@ -43,41 +44,6 @@ std::string build_id() {
 
 namespace {
 
-bool needs_escape(unsigned char c) {
-  return c < 0x20 || c == '"' || c == '\\';
-}
-
-void append_escape(std::string& out, unsigned char c) {
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    case '\b':
-      out += "\\b";
-      return;
-    case '\f':
-      out += "\\f";
-      return;
-    default: {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    }
-  }
-}
-
 template <typename T>
 void append_number(std::string& out, T v) {
   char buf[24];
@@ -85,21 +51,69 @@ void append_number(std::string& out, T v) {
   out.append(buf, r.ptr);
 }
 
+// How many characters each byte adds when escaped: 0 (as it is), 1 (a two-character escape
+// such as \" or \n) or 5 (\u00XX).
+constexpr std::array<uint8_t, 256> kEscapeExtra = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 5;
+  for (unsigned char c : {'"', '\\', '\b', '\f', '\n', '\r', '\t'}) t[c] = 1;
+  return t;
+}();
+
 }  // namespace
 
-// Runs of plain characters are appended whole; only the rare escapes go one by one.
+// One pass counts what the escapes add, then the text is written straight into its place:
+// the common case (nothing to escape) is one copy.
 void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!needs_escape(c)) continue;
-    out.append(s.data() + run, i - run);
-    append_escape(out, c);
-    run = i + 1;
+  size_t extra = 0;
+  for (unsigned char c : s) extra += kEscapeExtra[c];
+  size_t at = out.size();
+  out.resize(at + s.size() + extra + 2);
+  char* p = out.data() + at;
+  *p++ = '"';
+  if (extra == 0) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char c : s) {
+      if (kEscapeExtra[c] == 0) {
+        *p++ = static_cast<char>(c);
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"':
+          *p++ = '"';
+          break;
+        case '\\':
+          *p++ = '\\';
+          break;
+        case '\b':
+          *p++ = 'b';
+          break;
+        case '\f':
+          *p++ = 'f';
+          break;
+        case '\n':
+          *p++ = 'n';
+          break;
+        case '\r':
+          *p++ = 'r';
+          break;
+        case '\t':
+          *p++ = 't';
+          break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 15];
+      }
+    }
   }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  *p = '"';
 }
 
 namespace {
@@ -295,6 +309,38 @@ std::string_view json_field(std::string_view s, std::string_view key) {
     i = skip_space(s, i + 1);
   }
   return {};
+}
+
+void json_fields(std::string_view s, std::initializer_list<std::string_view> keys,
+                 std::string_view* out) {
+  for (size_t k = 0; k < keys.size(); ++k) out[k] = {};
+  size_t i = skip_space(s, 0);
+  if (i >= s.size() || s[i] != '{') return;
+  i = skip_space(s, i + 1);
+  while (i < s.size() && s[i] == '"') {
+    size_t key_end = string_end(s, i);
+    if (key_end == kNone) return;
+    std::string_view k = s.substr(i + 1, key_end - i - 2);
+    i = skip_space(s, key_end);
+    if (i >= s.size() || s[i] != ':') return;
+    i = skip_space(s, i + 1);
+    size_t end = value_end(s, i);
+    if (end == kNone) return;
+    size_t n = 0;
+    for (std::string_view want : keys) {
+      if (want == k && out[n].empty()) out[n] = s.substr(i, end - i);
+      ++n;
+    }
+    i = skip_space(s, end);
+    if (i >= s.size() || s[i] != ',') break;
+    i = skip_space(s, i + 1);
+  }
+}
+
+std::string_view plain_json_string(std::string_view raw) {
+  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return {};
+  std::string_view inner = raw.substr(1, raw.size() - 2);
+  return inner.find('\\') == std::string_view::npos ? inner : std::string_view();
 }
 
 void json_elements(std::string_view s, std::vector<std::string_view>& out) {

@@ -173,6 +173,13 @@ void append_integer(std::string& out, int64_t v);
 // elements of an array, and scalar values from raw text (false when not of that type).
 std::string_view json_field(std::string_view object_text, std::string_view key);
 void json_elements(std::string_view array_text, std::vector<std::string_view>& out);
+// Several top-level fields in one pass: out[i] = the raw value of keys[i] (empty if absent;
+// the first occurrence counts, as in json_field).
+void json_fields(std::string_view object_text, std::initializer_list<std::string_view> keys,
+                 std::string_view* out);
+// A raw JSON string's characters when it has no escapes; empty otherwise (not a string, or
+// escaped text that must be decoded).
+std::string_view plain_json_string(std::string_view raw);
 bool json_string_value(std::string_view raw, std::string& out);
 bool json_integer_value(std::string_view raw, int64_t& out);
 std::string event_to_line(const Event& e);

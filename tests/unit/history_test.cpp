@@ -307,3 +307,43 @@ TEST_CASE("a detail's fields read from its text agree with the parsed JSON", "[h
   CHECK(Detail::from_text("{\"a\":").raw("a").empty());  // truncated text: nothing, no crash
   CHECK(Detail::from_text("[1,2]").raw("a").empty());
 }
+
+TEST_CASE("strings are escaped exactly as nlohmann's dump escapes them", "[history]") {
+  std::string every;
+  for (int c = 1; c < 0x80; ++c) every.push_back(static_cast<char>(c));
+  for (const std::string& s :
+       {every, std::string(), std::string("plain"), std::string("\"\\\"\\"), every + every}) {
+    std::string out = "x";
+    append_json_string(out, s);
+    CHECK(out == std::string("x").append(Json(s).dump()));
+    std::string dumped;
+    append_dump_string(dumped, s);
+    CHECK(dumped == Json(s).dump());
+  }
+  std::string nul("a\0b", 3), out;
+  append_json_string(out, nul);
+  CHECK(out == Json(nul).dump());
+}
+
+TEST_CASE("several fields are read in one pass as json_field reads them one by one", "[history]") {
+  Json j = {{"b", {{"a", 1}}}, {"a", "x\"y"}, {"c", {1, 2, "]"}}, {"d", false}};
+  for (const std::string& text : {j.dump(), j.dump(2)}) {
+    std::string_view got[4];
+    json_fields(text, {"a", "c", "missing", "d"}, got);
+    CHECK(got[0] == json_field(text, "a"));
+    CHECK(got[1] == json_field(text, "c"));
+    CHECK(got[2].empty());
+    CHECK(got[3] == "false");
+    CHECK(Json::parse(got[1]) == j["c"]);
+    CHECK(plain_json_string(got[0]).empty());  // escaped: must be decoded
+    std::string decoded;
+    CHECK(json_string_value(got[0], decoded));
+    CHECK(decoded == "x\"y");
+    std::vector<std::string_view> items;
+    json_elements(got[1], items);
+    REQUIRE(items.size() == 3);
+    CHECK(items[2] == "\"]\"");
+  }
+  CHECK(plain_json_string("\"plain\"") == "plain");
+  CHECK(plain_json_string("12").empty());
+}
