@@ -85,13 +85,27 @@ namespace {
 std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
   auto index = std::make_shared<GidIndex>();
   auto& out = index->gids;
+  // Records of one transaction come close together and gids mostly arrive in order: the last
+  // entry is reused, and a new gid past the end is placed with a hint instead of a search.
+  std::string_view last_gid;
+  GidInfo* last = nullptr;
+  auto info = [&](std::string_view gid) -> GidInfo& {
+    if (last && gid == last_gid) return *last;
+    if (out.empty() || std::prev(out.end())->first < gid) {
+      last = &out.emplace_hint(out.end(), gid, GidInfo{})->second;
+    } else {
+      last = &out[gid];
+    }
+    last_gid = gid;
+    return *last;
+  };
   for (const Event& e : events) {
     if (e.gid.empty()) continue;
     const Detail& d = e.detail;
     if (e.kind == Kind::gtx) {
       std::string_view f[5];  // branch, branches, final, origin, state (one pass)
       json_fields(d.text(), {"branch", "branches", "final", "origin", "state"}, f);
-      GidInfo& g = out[e.gid];
+      GidInfo& g = info(e.gid);
       std::string_view state = text_of(d, f[4], "state");
       if (state == "started" && !g.started) {
         g.started = &e;
@@ -104,7 +118,7 @@ std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
     } else if (e.kind == Kind::effect) {
       std::string_view f[6];  // amount, branch, key, money, op, origin (one pass)
       json_fields(d.text(), {"amount", "branch", "key", "money", "op", "origin"}, f);
-      GidInfo& g = out[e.gid];
+      GidInfo& g = info(e.gid);
       Applied& a = g.by_branch[text_of(d, f[1], "branch")];
       Effect x{&e, text_of(d, f[4], "op"), text_of(d, f[2], "key"), integer_of(f[3]),
                integer_of(f[0])};
@@ -191,6 +205,14 @@ std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in)
   for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
     out.emplace(gid, std::pair{g.started->t_us, g.final ? g.final->t_us : -1});
+  }
+  return out;
+}
+
+std::vector<std::pair<TimeUs, TimeUs>> gtx_span_times(const CheckInput& in) {
+  std::vector<std::pair<TimeUs, TimeUs>> out;
+  for (const auto& [gid, g] : index(in)) {
+    if (g.started) out.emplace_back(g.started->t_us, g.final ? g.final->t_us : -1);
   }
   return out;
 }

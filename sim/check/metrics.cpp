@@ -50,9 +50,9 @@ Metrics compute_metrics(const CheckInput& in) {
   const EventLog& events = in.events;
   Metrics m;
   std::vector<TimeUs> latencies;
-  auto spans = gtx_spans(in);
+  auto spans = gtx_span_times(in);
   TimeUs first_start = INT64_MAX, last_final = 0;
-  for (const auto& [gid, span] : spans) {
+  for (const auto& span : spans) {
     first_start = std::min(first_start, span.first);
     if (span.second < 0) continue;
     latencies.push_back(span.second - span.first);
