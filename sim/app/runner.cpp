@@ -239,8 +239,11 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   }
   w.history().write_header({s.name, pname, variant, r.seed, build_id(), w.node_infos()});
 
-  for (auto& t : txns) {
-    w.sim().schedule_at(t.at_us, [&w, &rw, t] {
+  // Each arrival hands its transaction over (the list outlives the run; each runs once).
+  for (auto& txn : txns) {
+    BusinessTxn* tp = &txn;
+    w.sim().schedule_at(txn.at_us, [&w, &rw, tp] {
+      BusinessTxn& t = *tp;
       Node* n = w.node(t.origin().service);
       if (!n || !n->alive()) {
         w.count("refused_requests");
@@ -249,7 +252,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
         return;
       }
       Context c(w, *n);
-      c.spawn(rw.pattern->begin(c, t));
+      c.spawn(rw.pattern->begin(c, std::move(t)));
     });
   }
   if (o.before_start) o.before_start(w);
