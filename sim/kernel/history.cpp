@@ -16,6 +16,8 @@
 
 namespace dtx {
 
+using namespace std::string_view_literals;
+
 namespace {
 constexpr std::string_view kKindNames[] = {
 #define DTX_X(name) #name,
@@ -171,7 +173,7 @@ void append_json(std::string& out, const Json& j) {
       out += j.get<bool>() ? "true" : "false";
       return;
     case Json::value_t::null:
-      out += "null";
+      out += "null"sv;
       return;
     default:
       out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -197,25 +199,25 @@ namespace {
 // Everything up to the detail; the caller closes the line with append_event_end.
 void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
                        Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
-  line += "{\"id\":";
+  line += "{\"id\":"sv;
   append_number(line, id);
-  line += ",\"t\":";
+  line += ",\"t\":"sv;
   append_number(line, t_us);
-  line += ",\"node\":";
+  line += ",\"node\":"sv;
   append_json_string(line, node);
-  line += ",\"kind\":\"";
+  line += ",\"kind\":\""sv;
   line += kind_name(kind);
   line += '"';
   if (!gid.empty()) {
-    line += ",\"gid\":";
+    line += ",\"gid\":"sv;
     append_json_string(line, gid);
   }
   if (msg != 0) {
-    line += ",\"msg\":";
+    line += ",\"msg\":"sv;
     append_number(line, msg);
   }
   if (!peer.empty()) {
-    line += ",\"peer\":";
+    line += ",\"peer\":"sv;
     append_json_string(line, peer);
   }
 }
@@ -225,7 +227,7 @@ void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_
                        std::string_view peer) {
   append_event_head(line, id, t_us, node, kind, gid, msg, peer);
   if (!detail.empty()) {
-    line += ",\"detail\":";
+    line += ",\"detail\":"sv;
     line += detail;
   }
   line += '}';
@@ -234,9 +236,7 @@ void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_
 }  // namespace
 
 Detail::Detail(Json j) {
-  if (j.is_null()) return;
-  append_json(text_, j);
-  parsed_ = false;  // the text is what is kept; json() parses it again if ever asked
+  if (!j.is_null()) append_json(text_, j);  // the text is kept; json() parses it if asked
 }
 
 namespace {
@@ -409,7 +409,7 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
     // Keys are identifiers written in the code: nothing to escape.
     out.push_back('"');
     out += f.key;
-    out += "\":";
+    out += "\":"sv;
     switch (f.kind) {
       case Field::integer:
         append_number(out, f.i);
@@ -433,23 +433,20 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
 Detail Detail::of(std::initializer_list<Field> fields) {
   Detail d;
   append_fields(d.text_, fields);
-  d.parsed_ = false;
   return d;
 }
 
 Detail Detail::from_text(std::string text) {
   Detail d;
   d.text_ = std::move(text);
-  d.parsed_ = d.text_.empty();
   return d;
 }
 
 const Json& Detail::json() const {
-  if (!parsed_) {
-    json_ = Json::parse(text_);
-    parsed_ = true;
-  }
-  return json_;
+  static const Json kNull;
+  if (text_.empty()) return kNull;
+  if (!json_) json_ = std::make_unique<Json>(Json::parse(text_));
+  return *json_;
 }
 
 std::string event_to_line(const Event& e) {
@@ -550,7 +547,7 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   uint64_t id = next_id_++;
   line_.clear();
   append_event_head(line_, id, t_us, node, kind, gid, msg, peer);
-  line_ += ",\"detail\":";
+  line_ += ",\"detail\":"sv;
   size_t at = line_.size();
   append_fields(line_, fields);
   size_t len = line_.size() - at;
@@ -564,7 +561,7 @@ std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind
   traced_ = {next_id_++, t_us, kind, node, gid};
   line_.clear();
   append_event_head(line_, traced_.id, t_us, node, kind, gid, 0, {});
-  line_ += ",\"detail\":";
+  line_ += ",\"detail\":"sv;
   return line_;
 }
 

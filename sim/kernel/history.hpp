@@ -99,6 +99,17 @@ class Detail {
   Detail() = default;
   Detail(std::nullptr_t) {}
   Detail(Json j);
+  // Copies carry the text; the parsed form is made again if a copy is ever read as JSON.
+  Detail(const Detail& o) : text_(o.text_) {}
+  Detail& operator=(const Detail& o) {
+    if (this != &o) {
+      text_ = o.text_;
+      json_.reset();
+    }
+    return *this;
+  }
+  Detail(Detail&&) noexcept = default;
+  Detail& operator=(Detail&&) noexcept = default;
   // A detail object from flat fields, serialized at once (any field order).
   static Detail of(std::initializer_list<Field> fields);
   // A detail already serialized as a JSON object.
@@ -128,8 +139,7 @@ class Detail {
 
  private:
   std::string text_;
-  mutable Json json_;
-  mutable bool parsed_ = true;
+  mutable std::unique_ptr<Json> json_;  // the parsed text, made on first use
 };
 
 struct Event {

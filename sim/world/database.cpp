@@ -11,6 +11,8 @@
 
 namespace dtx {
 
+using namespace std::string_view_literals;
+
 namespace {
 // Operations are created and freed at a high rate: their blocks (allocate_shared puts the
 // control block and the Op in one) are recycled, per thread, instead of going to malloc.
@@ -287,21 +289,21 @@ void Database::execute(const OpPtr& op) {
             world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
         d += '{';
         if (!op->result.ok) {
-          d += "\"error\":";
+          d += "\"error\":"sv;
           append_json_string(d, op->result.error);
           d += ',';
         }
-        d += "\"params\":";
+        d += "\"params\":"sv;
         append_sql_args(d, op->params);
-        d += ",\"rows\":";
+        d += ",\"rows\":"sv;
         append_integer(d, op->result.changes);
-        d += ",\"sql\":";
+        d += ",\"sql\":"sv;
         if (op->stmt) {
           d += op->stmt->sql_json;
         } else {
           append_json_string(d, op->sql);
         }
-        d += ",\"txn\":";
+        d += ",\"txn\":"sv;
         append_integer(d, static_cast<int64_t>(op->txn));
         d += '}';
         world_.history().end_traced();

@@ -7,6 +7,8 @@
 
 namespace dtx {
 
+using namespace std::string_view_literals;
+
 int64_t DbResult::integer(size_t row, size_t col) const {
   if (row >= rows.size() || col >= rows[row].size()) return 0;
   const SqlValue& v = rows[row][col];
@@ -76,7 +78,7 @@ void append_sql_args(std::string& out, const SqlArgs& args) {
         append_json(out, Json(a.s));
         break;
       case SqlArg::null:
-        out += "null";
+        out += "null"sv;
         break;
     }
   }
