@@ -185,6 +185,7 @@ class Database {
   // The cached statement for `sql`, prepared on first use; null (and `r` holds the error)
   // when SQLite refuses it.
   Stmt* statement(std::string_view sql, DbResult& r);
+  Stmt* lookup(std::string_view sql, DbResult& r);  // by the text's hash; prepares on a miss
   DbResult read_committed(std::string_view sql, const SqlArgs& params);
   // Whether a statement writes: anything but a SELECT takes the write lock.
   static bool writes(std::string_view sql);
@@ -207,6 +208,13 @@ class Database {
   // shrinks); statements never move, so operations and logs can hold Stmt*.
   std::vector<std::unique_ptr<Stmt>> stmts_ = std::vector<std::unique_ptr<Stmt>>(64);
   size_t stmt_count_ = 0;
+  // Statements looked up by where their text lives (SQL written in the code keeps one
+  // address), checked against the text before use: most lookups skip hashing the text.
+  struct Recent {
+    const char* data = nullptr;
+    Stmt* stmt = nullptr;
+  };
+  Recent recent_[32];
   Stmt* begin_ = nullptr;
   Stmt* commit_ = nullptr;
   Stmt* rollback_ = nullptr;

@@ -115,6 +115,14 @@ bool Database::writes(std::string_view sql) {
 
 // Cached by a hash of the text; a hit is confirmed against the statement's own SQL.
 Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
+  Recent& near = recent_[(reinterpret_cast<uintptr_t>(sql.data()) >> 3) % std::size(recent_)];
+  if (near.data == sql.data() && near.stmt->sql == sql) return near.stmt;
+  Stmt* found = lookup(sql, r);
+  if (found) near = {sql.data(), found};
+  return found;
+}
+
+Database::Stmt* Database::lookup(std::string_view sql, DbResult& r) {
   uint64_t h = sql_hash(sql);
   size_t mask = stmts_.size() - 1;
   size_t at = h & mask;
