@@ -169,18 +169,22 @@ inline constexpr uint64_t kTraceHashSeed = 0xcbf29ce484222325ull;
 // One step of the trace hash over a header or event line without its newline, as the writer
 // computes it (sim/kernel/TRACE_FORMAT.md).
 inline uint64_t trace_hash_line(uint64_t h, std::string_view line) {
-  auto mix = [&h](uint64_t w) {
-    h = (h ^ w) * 0x100000001b3ull;
-    h ^= h >> 29;
+  auto mix = [](uint64_t x, uint64_t w) {
+    x = (x ^ w) * 0xff51afd7ed558ccdull;
+    return x ^ (x >> 29);
   };
-  mix(line.size());
-  for (size_t at = 0; at < line.size(); at += 8) {
+  auto word = [&line](size_t at) {  // little-endian, zero-padded past the end
     uint64_t w = 0;
     for (size_t b = 0; b < 8 && at + b < line.size(); ++b)
       w |= uint64_t{static_cast<unsigned char>(line[at + b])} << (8 * b);
-    mix(w);
-  }
-  return h;
+    return w;
+  };
+  size_t n = line.size(), full = n / 32 * 32;
+  uint64_t lane[4] = {h ^ n, h ^ 0x9e3779b97f4a7c15ull, h ^ 0xc2b2ae3d27d4eb4full,
+                      h ^ 0x165667b19e3779f9ull};
+  for (size_t at = 0; at < full; at += 8) lane[at / 8 % 4] = mix(lane[at / 8 % 4], word(at));
+  for (size_t at = full; at < n; at += 8) lane[0] = mix(lane[0], word(at));
+  return mix(mix(mix(lane[0], lane[1]), lane[2]), lane[3]);
 }
 
 }  // namespace dtxview

@@ -165,9 +165,18 @@ TEST_CASE("the trace hash matches the value TRACE_FORMAT.md's Python snippet giv
   // Computed with the documented Python function, independently of this code.
   uint64_t h = trace_hash_line(kTraceHashSeed, R"({"format":"dtxsim-trace"})");
   h = trace_hash_line(h, R"({"id":0,"t":15,"node":"bank-a","kind":"note"})");
-  REQUIRE(h == 0xb08038a78e3b48b0ull);
-  REQUIRE(trace_hash_line(kTraceHashSeed, "a") !=
-          trace_hash_line(kTraceHashSeed, std::string_view("a\0", 2)));
+  REQUIRE(h == 0x13ef6746ee8161d1ull);
+  REQUIRE(trace_hash_line(kTraceHashSeed, "a") == 0x31abfe6a83541ee3ull);
+  REQUIRE(trace_hash_line(kTraceHashSeed, std::string_view("a\0", 2)) == 0x43591bb6810125a3ull);
+  REQUIRE(trace_hash_line(kTraceHashSeed, "") == 0x2c8d906334ba971full);
+  // Longer than one 32-byte block, with a tail: every lane and the tail path.
+  std::string_view line =
+      R"x({"id":12,"t":2739,"node":"bank-a.db","kind":"db_exec","gid":"g000001","detail":)x"
+      R"x({"params":[1,"g000001"],"rows":1,"sql":"INSERT INTO outbox(id) VALUES(?)","txn":2}})x";
+  REQUIRE(line.size() == 162);
+  REQUIRE(trace_hash_line(kTraceHashSeed, line) == 0x5b049637e7d51a9bull);
+  REQUIRE(trace_hash_line(kTraceHashSeed, line.substr(0, 64)) == 0x328c1793c02447e4ull);
+  REQUIRE(trace_hash_line(kTraceHashSeed, line.substr(0, 96)) == 0x128380474beceedcull);
 }
 
 TEST_CASE("the trace hash does not depend on keeping events in memory or on a file", "[history]") {

@@ -30,7 +30,12 @@ TEST_CASE("the viewer's trace hash matches the documented algorithm", "[viz][err
   // The value TRACE_FORMAT.md's Python snippet gives for these two lines.
   uint64_t h = trace_hash_line(kTraceHashSeed, R"({"format":"dtxsim-trace"})");
   h = trace_hash_line(h, R"({"id":0,"t":15,"node":"bank-a","kind":"note"})");
-  CHECK(h == 0xb08038a78e3b48b0ull);
+  CHECK(h == 0x13ef6746ee8161d1ull);
+  std::string_view line =
+      R"x({"id":12,"t":2739,"node":"bank-a.db","kind":"db_exec","gid":"g000001","detail":)x"
+      R"x({"params":[1,"g000001"],"rows":1,"sql":"INSERT INTO outbox(id) VALUES(?)","txn":2}})x";
+  CHECK(trace_hash_line(kTraceHashSeed, line) == 0x5b049637e7d51a9bull);
+  CHECK(trace_hash_line(kTraceHashSeed, line.substr(0, 96)) == 0x128380474beceedcull);
 }
 
 TEST_CASE("a bad JSON line is skipped and reported with its line number", "[viz][errors]") {
