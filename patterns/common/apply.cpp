@@ -69,7 +69,7 @@ Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t
     co_return ApplyResult::failed;
   }
   bool refused = out == BranchOutcome::refused;
-  tx.gtx({{"state", refused ? "branch_refused" : "branch_done"}, {"branch", b.name}});
+  tx.gtx(Detail::of({{"branch", b.name}, {"state", refused ? "branch_refused" : "branch_done"}}));
   if (o.business_delay_us > 0) co_await ctx.sleep(o.business_delay_us);
   DbResult c = co_await tx.commit();
   if (!c.ok) co_return ApplyResult::failed;

@@ -84,7 +84,7 @@ Task<Json> Coordinator::set_state(const std::string& gid, const std::string& fro
       "UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?",
       args(to, ctx_.now_us(), gid, from));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
-  if (r.changes > 0) tx.gtx({{"state", to}, {"final", final}});
+  if (r.changes > 0) tx.gtx(Detail::of({{"final", final}, {"state", to}}));
   DbResult c = co_await tx.commit();
   if (!c.ok) co_return Json{{"result", "ONGOING"}};
   co_return Json{{"result", r.changes > 0 ? "SUCCESS" : "FAILURE"}, {"changed", r.changes}};

@@ -69,14 +69,18 @@ constexpr std::array<uint8_t, 256> kEscapeExtra = [] {
 void append_json_string(std::string& out, std::string_view s) {
   size_t extra = 0;
   for (unsigned char c : s) extra += kEscapeExtra[c];
+  if (extra == 0) {  // the common case: the text as it is, between quotes
+    out.reserve(out.size() + s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
   size_t at = out.size();
   out.resize(at + s.size() + extra + 2);
   char* p = out.data() + at;
   *p++ = '"';
-  if (extra == 0) {
-    std::memcpy(p, s.data(), s.size());
-    p += s.size();
-  } else {
+  {
     static constexpr char kHex[] = "0123456789abcdef";
     for (unsigned char c : s) {
       if (kEscapeExtra[c] == 0) {
