@@ -62,7 +62,7 @@ void Broker::enqueue(StoredMessage m) {
 
 void Broker::install_handlers() {
   host_.handle("mq.publish", [this](Message m) -> Task<Json> {
-    StoredMessage s{next_id_++, m.body["queue"].get<std::string>(), m.gid, std::move(m.payload), 0};
+    StoredMessage s{next_id_++, std::move(m.queue), m.gid, std::move(m.payload), 0};
     world_.record_fields(host_.name(), Kind::broker_publish, m.gid,
                          {{"queue", s.queue}, {"id", s.id}});
     enqueue(std::move(s));
@@ -89,7 +89,7 @@ void Broker::install_handlers() {
     co_return ok_reply({{"queue", qname}});
   });
   host_.handle("mq.ack", [this](Message m) -> Task<Json> {
-    ack(m.body["queue"], m.body["id"], m.body.value("ok", true));
+    ack(m.queue, m.ref, m.ok);
     co_return nullptr;
   });
   host_.handle("mq.tx_begin", [this](Message m) -> Task<Json> {
@@ -196,7 +196,9 @@ void Broker::dispatch(const std::string& qname) {
     Message out;
     out.type = "mq.deliver:" + qname;
     out.gid = m.gid;
-    out.body = {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}};
+    out.queue = qname;
+    out.ref = m.id;
+    out.attempt = m.attempts;
     out.payload = m.body;  // the stored text, copied whole
     world_.record_fields(host_.name(), Kind::broker_deliver, m.gid,
                          {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}}, 0,

@@ -64,10 +64,13 @@ Task<Json> Context::rpc(const std::string& broker, std::string type, std::string
 
 Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid,
                                Detail payload, TimeUs timeout_us) {
-  Json req = {{"queue", queue}};
-  Json r = co_await co_rpc(self, broker, "mq.publish", gid, std::move(req), std::move(payload),
-                           timeout_us);
-  co_return r.value("ok", false);
+  Message m;
+  m.type = "mq.publish";
+  m.gid = std::move(gid);
+  m.queue = std::move(queue);
+  m.payload = std::move(payload);
+  RpcResult r = co_await self.node_->call(broker, std::move(m), timeout_us);
+  co_return r.ok&& r.reply.body.is_object() && r.reply.body.value("ok", false);
 }
 
 Task<bool> Context::publish(const std::string& broker, const std::string& queue,
@@ -99,13 +102,14 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
   std::string qname = queue + "#" + group;
   Node* n = node_;
   node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
-    Delivery d{m.body["queue"], m.body["id"], std::move(m.gid), std::move(m.payload),
-               m.body.value("attempt", 1)};
+    Delivery d{std::move(m.queue), m.ref, std::move(m.gid), std::move(m.payload), m.attempt};
     auto ack = [&](bool ok) {
       Message a;
       a.type = "mq.ack";
       a.gid = d.gid;
-      a.body = {{"queue", d.queue}, {"id", d.id}, {"ok", ok}};
+      a.queue = d.queue;
+      a.ref = d.id;
+      a.ok = ok;
       n->send(broker, std::move(a));
     };
     if (auto_ack) ack(true);

@@ -20,6 +20,12 @@ struct Message {
   std::string gid;
   Json body;
   Detail payload;
+  // The broker protocol's own fields, typed (they are on every publish, delivery and ack):
+  // the queue, the broker's id of the stored message, a delivery's attempt, an ack's verdict.
+  std::string queue;
+  uint64_t ref = 0;
+  int attempt = 0;
+  bool ok = true;
   uint64_t reply_to = 0;     // non-zero: this is the reply to request `reply_to`
   bool wants_reply = false;  // an RPC request
 };
