@@ -69,11 +69,10 @@ constexpr std::array<uint8_t, 256> kEscapeExtra = [] {
 void append_json_string(std::string& out, std::string_view s) {
   size_t extra = 0;
   for (unsigned char c : s) extra += kEscapeExtra[c];
-  if (extra == 0) {  // the common case: the text as it is, between quotes
-    out.reserve(out.size() + s.size() + 2);
-    out += '"';
-    out += s;
-    out += '"';
+  if (extra == 0) {  // the common case: the text as it is, between quotes (one growth)
+    size_t at = out.size();
+    out.append(s.size() + 2, '"');
+    std::memcpy(out.data() + at + 1, s.data(), s.size());
     return;
   }
   size_t at = out.size();
