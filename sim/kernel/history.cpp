@@ -199,30 +199,63 @@ void append_integer(std::string& out, int64_t v) {
 
 namespace {
 
+// Raw writers for the event head: the line grows once to a bound, then is written by pointer.
+char* put(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+template <typename T>
+char* put_number(char* p, T v) {
+  return std::to_chars(p, p + 20, v).ptr;
+}
+
+// A JSON string (quotes included), escaped as append_json_string escapes it.
+char* put_string(char* p, std::string_view s) {
+  size_t extra = 0;
+  for (unsigned char c : s) extra += kEscapeExtra[c];
+  if (extra == 0) {
+    *p++ = '"';
+    p = put(p, s);
+    *p++ = '"';
+    return p;
+  }
+  std::string escaped;
+  append_json_string(escaped, s);
+  return put(p, escaped);
+}
+
 // Everything up to the detail; the caller closes the line with append_event_end.
 void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
                        Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
-  line += "{\"id\":"sv;
-  append_number(line, id);
-  line += ",\"t\":"sv;
-  append_number(line, t_us);
-  line += ",\"node\":"sv;
-  append_json_string(line, node);
-  line += ",\"kind\":\""sv;
-  line += kind_name(kind);
-  line += '"';
+  std::string_view kind_text = kind_name(kind);
+  // Fixed text, three numbers of at most 20 digits, strings at most 6x their size escaped.
+  size_t bound = 80 + 3 * 20 + kind_text.size() + 6 * (node.size() + gid.size() + peer.size());
+  size_t at = line.size();
+  line.resize(at + bound);
+  char* p = line.data() + at;
+  p = put(p, "{\"id\":"sv);
+  p = put_number(p, id);
+  p = put(p, ",\"t\":"sv);
+  p = put_number(p, t_us);
+  p = put(p, ",\"node\":"sv);
+  p = put_string(p, node);
+  p = put(p, ",\"kind\":\""sv);
+  p = put(p, kind_text);
+  *p++ = '"';
   if (!gid.empty()) {
-    line += ",\"gid\":"sv;
-    append_json_string(line, gid);
+    p = put(p, ",\"gid\":"sv);
+    p = put_string(p, gid);
   }
   if (msg != 0) {
-    line += ",\"msg\":"sv;
-    append_number(line, msg);
+    p = put(p, ",\"msg\":"sv);
+    p = put_number(p, msg);
   }
   if (!peer.empty()) {
-    line += ",\"peer\":"sv;
-    append_json_string(line, peer);
+    p = put(p, ",\"peer\":"sv);
+    p = put_string(p, peer);
   }
+  line.resize(static_cast<size_t>(p - line.data()));
 }
 
 void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
