@@ -438,30 +438,46 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
   }
   auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
   if (!std::is_sorted(order, order + n, by_key)) std::sort(order, order + n, by_key);
-  out.push_back('{');
+  // One growth to a bound (numbers of at most 20 characters, strings at most 6x escaped),
+  // then written by pointer.
+  size_t bound = 2;
+  for (size_t i = 0; i < n; ++i)
+    bound += order[i]->key.size() + 4 +
+             (order[i]->kind == Field::string ? 6 * order[i]->s.size() + 2 : 20);
+  size_t at = out.size();
+  out.resize(at + bound);
+  char* p = out.data() + at;
+  *p++ = '{';
   for (size_t i = 0; i < n; ++i) {
     const Field& f = *order[i];
-    if (i) out.push_back(',');
+    if (i) *p++ = ',';
     // Keys are identifiers written in the code: nothing to escape.
-    out.push_back('"');
-    out += f.key;
-    out += "\":"sv;
+    *p++ = '"';
+    p = put(p, f.key);
+    p = put(p, "\":"sv);
     switch (f.kind) {
       case Field::integer:
-        append_number(out, f.i);
+        p = put_number(p, f.i);
         break;
       case Field::unsigned_integer:
-        append_number(out, f.u);
+        p = put_number(p, f.u);
         break;
       case Field::boolean:
-        out += f.i ? "true" : "false";
+        p = put(p, f.i ? "true"sv : "false"sv);
         break;
       case Field::string:
-        append_dump_string(out, f.s);
+        if (ascii(f.s)) {
+          p = put_string(p, f.s);
+        } else {
+          std::string text;
+          append_dump_string(text, f.s);
+          p = put(p, text);
+        }
         break;
     }
   }
-  out.push_back('}');
+  *p++ = '}';
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 }  // namespace

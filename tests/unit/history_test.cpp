@@ -356,3 +356,17 @@ TEST_CASE("several fields are read in one pass as json_field reads them one by o
   CHECK(plain_json_string("\"plain\"") == "plain");
   CHECK(plain_json_string("12").empty());
 }
+
+TEST_CASE("a detail from flat fields is what nlohmann's dump writes for the same object",
+          "[history]") {
+  std::string odd = std::string("caf\xc3\xa9 \"q\"\n") + '\x01' + "\xff";
+  Detail d = Detail::of({{"text", odd},
+                         {"n", -42},
+                         {"big", 18446744073709551615ull},
+                         {"yes", true},
+                         {"a", std::string_view("plain")}});
+  Json j = {
+      {"text", odd}, {"n", -42}, {"big", 18446744073709551615ull}, {"yes", true}, {"a", "plain"}};
+  CHECK(d.text() == j.dump(-1, ' ', false, Json::error_handler_t::replace));
+  CHECK(Detail::of({}).text() == "{}");
+}
