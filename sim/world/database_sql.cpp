@@ -66,7 +66,7 @@ void append_sql_args(std::string& out, const SqlArgs& args) {
     first = false;
     switch (a.type) {
       case SqlArg::integer:
-        out += std::to_string(a.i);
+        append_integer(out, a.i);
         break;
       case SqlArg::boolean:
         out += a.i ? "true" : "false";
@@ -75,7 +75,7 @@ void append_sql_args(std::string& out, const SqlArgs& args) {
         append_json(out, Json(a.d));
         break;
       case SqlArg::text:
-        append_json(out, Json(a.s));
+        append_dump_string(out, a.s);  // as nlohmann writes a string, without copying it
         break;
       case SqlArg::null:
         out += "null"sv;
