@@ -287,25 +287,33 @@ void Database::execute(const OpPtr& op) {
         // the statement's text is escaped once, when it is prepared.
         std::string& d =
             world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
-        d += '{';
-        if (!op->result.ok) {
-          d += "\"error\":"sv;
-          append_json_string(d, op->result.error);
-          d += ',';
-        }
-        d += "\"params\":"sv;
-        append_sql_args(d, op->params);
-        d += ",\"rows\":"sv;
-        append_integer(d, op->result.changes);
-        d += ",\"sql\":"sv;
-        if (op->stmt) {
-          d += op->stmt->sql_json;
+        if (op->result.ok) {
+          d += "{\"params\":"sv;
         } else {
-          append_json_string(d, op->sql);
+          d += "{\"error\":"sv;
+          append_json_string(d, op->result.error);
+          d += ",\"params\":"sv;
         }
-        d += ",\"txn\":"sv;
-        append_integer(d, static_cast<int64_t>(op->txn));
-        d += '}';
+        append_sql_args(d, op->params);
+        std::string escaped;
+        if (!op->stmt) append_json_string(escaped, op->sql);
+        std::string_view sql_json = op->stmt ? std::string_view(op->stmt->sql_json) : escaped;
+        // The rest in one growth of the line: two numbers of at most 20 characters.
+        size_t at = d.size();
+        d.resize(at + sql_json.size() + 64);
+        char* p = d.data() + at;
+        auto put = [&p](std::string_view text) {
+          std::memcpy(p, text.data(), text.size());
+          p += text.size();
+        };
+        put(",\"rows\":"sv);
+        p = std::to_chars(p, p + 20, op->result.changes).ptr;
+        put(",\"sql\":"sv);
+        put(sql_json);
+        put(",\"txn\":"sv);
+        p = std::to_chars(p, p + 20, static_cast<int64_t>(op->txn)).ptr;
+        *p++ = '}';
+        d.resize(static_cast<size_t>(p - d.data()));
         world_.history().end_traced();
       }
       if (logged) t.log.emplace_back(logged, std::move(op->params));
