@@ -63,6 +63,11 @@ class SqlArgs {
   SqlArgs(std::initializer_list<SqlArg> list) {
     for (const SqlArg& a : list) push_back(a);
   }
+  // Copies and moves touch only the parameters in use (a statement has two or three).
+  SqlArgs(const SqlArgs& o) { *this = o; }
+  SqlArgs(SqlArgs&& o) noexcept { *this = std::move(o); }
+  SqlArgs& operator=(const SqlArgs& o);
+  SqlArgs& operator=(SqlArgs&& o) noexcept;
   void push_back(SqlArg a);
   size_t size() const { return n_; }
   bool empty() const { return n_ == 0; }

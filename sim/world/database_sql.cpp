@@ -45,6 +45,31 @@ SqlArg::SqlArg(const Json& v) {
   }
 }
 
+SqlArgs& SqlArgs::operator=(const SqlArgs& o) {
+  if (this == &o) return *this;
+  if (o.n_ <= kInline) {
+    for (size_t i = 0; i < o.n_; ++i) inline_[i] = o.inline_[i];
+    more_.clear();
+  } else {
+    more_ = o.more_;
+  }
+  n_ = o.n_;
+  return *this;
+}
+
+SqlArgs& SqlArgs::operator=(SqlArgs&& o) noexcept {
+  if (this == &o) return *this;
+  if (o.n_ <= kInline) {
+    for (size_t i = 0; i < o.n_; ++i) inline_[i] = std::move(o.inline_[i]);
+    more_.clear();
+  } else {
+    more_ = std::move(o.more_);
+  }
+  n_ = o.n_;
+  o.n_ = 0;
+  return *this;
+}
+
 void SqlArgs::push_back(SqlArg a) {
   if (n_ < kInline) {
     inline_[n_++] = std::move(a);
