@@ -13,39 +13,26 @@ Json Violation::to_json() const {
 
 namespace {
 
-// A string field from its raw value (a view into the detail's text, or into its parsed form
-// when the text has escapes); empty when it is not a string.
-std::string_view text_of(const Detail& d, std::string_view raw, std::string_view key) {
-  std::string_view plain = plain_json_string(raw);
-  if (!plain.empty() || raw.size() < 2 || raw.front() != '"') return plain;
-  return d.string_field(key);
-}
-
 int64_t integer_of(std::string_view raw) {
   int64_t v = 0;
   return json_integer_value(raw, v) ? v : 0;
 }
 
-// The strings of an array field, as views into the detail (its text, or its parsed form
-// when a string carries escapes); elements that are not strings are skipped.
-void strings_of(const Detail& d, std::string_view key, std::vector<std::string_view>& out) {
-  std::string_view v = d.raw(key);
-  if (v.empty() || v.front() != '[') return;
-  if (v.find('\\') != std::string_view::npos) {
+// The strings of an array field given its raw value, as views into the detail (its text, or
+// its parsed form when a string carries escapes); elements that are not strings are skipped.
+void strings_of(const Detail& d, std::string_view raw, std::string_view key,
+                std::vector<std::string_view>& out) {
+  if (raw.empty() || raw.front() != '[') return;
+  if (raw.find('\\') != std::string_view::npos) {
     auto it = d.json().find(key);
     for (const auto& x : *it)
       if (x.is_string()) out.push_back(x.get_ref<const std::string&>());
     return;
   }
-  for (size_t i = 1; i < v.size();) {
-    size_t open = v.find_first_of("\"{[", i);
-    if (open == std::string_view::npos) break;
-    if (v[open] != '"') break;  // nested values: not a list of names
-    size_t close = v.find('"', open + 1);
-    if (close == std::string_view::npos) break;
-    out.push_back(v.substr(open + 1, close - open - 1));
-    i = close + 1;
-  }
+  std::vector<std::string_view> items;
+  json_elements(raw, items);
+  for (std::string_view item : items)
+    if (item.front() == '"') out.push_back(item.substr(1, item.size() - 2));
 }
 
 // One `effect` event with the fields the checkers read.
@@ -106,28 +93,28 @@ std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
       std::string_view f[5];  // branch, branches, final, origin, state (one pass)
       json_fields(d.text(), {"branch", "branches", "final", "origin", "state"}, f);
       GidInfo& g = info(e.gid);
-      std::string_view state = text_of(d, f[4], "state");
+      std::string_view state = d.string_value(f[4], "state");
       if (state == "started" && !g.started) {
         g.started = &e;
-        strings_of(d, "branches", g.branches);
-        g.origin = text_of(d, f[3], "origin");
+        strings_of(d, f[1], "branches", g.branches);
+        g.origin = d.string_value(f[3], "origin");
       }
       if (f[2] == "true" && !g.final) g.final = &e;
       if (state == "branch_done" || state == "branch_refused")
-        g.branch_done.emplace(text_of(d, f[0], "branch"), &e);  // the first one counts
+        g.branch_done.emplace(d.string_value(f[0], "branch"), &e);  // the first one counts
     } else if (e.kind == Kind::effect) {
       std::string_view f[6];  // amount, branch, key, money, op, origin (one pass)
       json_fields(d.text(), {"amount", "branch", "key", "money", "op", "origin"}, f);
       GidInfo& g = info(e.gid);
-      Applied& a = g.by_branch[text_of(d, f[1], "branch")];
-      Effect x{&e, text_of(d, f[4], "op"), text_of(d, f[2], "key"), integer_of(f[3]),
+      Applied& a = g.by_branch[d.string_value(f[1], "branch")];
+      Effect x{&e, d.string_value(f[4], "op"), d.string_value(f[2], "key"), integer_of(f[3]),
                integer_of(f[0])};
       if (x.op == "action" || x.op == "confirm") ++a.net;
       if (x.op == "compensate" && x.amount != 0) --a.net;
       a.effects.push_back(x);
       // An effect names its transaction's origin, so a phantom (no started record, because
       // the origin never committed) is still recognised.
-      if (g.origin.empty()) g.origin = text_of(d, f[5], "origin");
+      if (g.origin.empty()) g.origin = d.string_value(f[5], "origin");
     }
   }
   for (auto& [gid, g] : out) {

@@ -64,22 +64,20 @@ constexpr std::array<uint8_t, 256> kEscapeExtra = [] {
 
 }  // namespace
 
-// One pass counts what the escapes add, then the text is written straight into its place:
-// the common case (nothing to escape) is one copy.
-void append_json_string(std::string& out, std::string_view s) {
+namespace {
+
+size_t escape_extra(std::string_view s) {
   size_t extra = 0;
   for (unsigned char c : s) extra += kEscapeExtra[c];
-  if (extra == 0) {  // the common case: the text as it is, between quotes (one growth)
-    size_t at = out.size();
-    out.append(s.size() + 2, '"');
-    std::memcpy(out.data() + at + 1, s.data(), s.size());
-    return;
-  }
-  size_t at = out.size();
-  out.resize(at + s.size() + extra + 2);
-  char* p = out.data() + at;
+  return extra;
+}
+
+// `s` as a quoted JSON string; `extra` is escape_extra(s) (zero: one copy).
+char* put_json_string(char* p, std::string_view s, size_t extra) {
   *p++ = '"';
-  {
+  if (extra == 0) {
+    p = put_text(p, s);
+  } else {
     static constexpr char kHex[] = "0123456789abcdef";
     for (unsigned char c : s) {
       if (kEscapeExtra[c] == 0) {
@@ -118,7 +116,23 @@ void append_json_string(std::string& out, std::string_view s) {
       }
     }
   }
-  *p = '"';
+  *p++ = '"';
+  return p;
+}
+
+// A JSON string (quotes included), escaped as append_json_string escapes it.
+char* put_string(char* p, std::string_view s) {
+  return put_json_string(p, s, escape_extra(s));
+}
+
+}  // namespace
+
+// One pass counts what the escapes add, then the text is written straight into its place.
+void append_json_string(std::string& out, std::string_view s) {
+  size_t extra = escape_extra(s);
+  size_t at = out.size();
+  out.resize(at + s.size() + extra + 2);
+  put_json_string(out.data() + at, s, extra);
 }
 
 namespace {
@@ -199,32 +213,6 @@ void append_integer(std::string& out, int64_t v) {
 
 namespace {
 
-// Raw writers for the event head: the line grows once to a bound, then is written by pointer.
-char* put(char* p, std::string_view text) {
-  std::memcpy(p, text.data(), text.size());
-  return p + text.size();
-}
-
-template <typename T>
-char* put_number(char* p, T v) {
-  return std::to_chars(p, p + 20, v).ptr;
-}
-
-// A JSON string (quotes included), escaped as append_json_string escapes it.
-char* put_string(char* p, std::string_view s) {
-  size_t extra = 0;
-  for (unsigned char c : s) extra += kEscapeExtra[c];
-  if (extra == 0) {
-    *p++ = '"';
-    p = put(p, s);
-    *p++ = '"';
-    return p;
-  }
-  std::string escaped;
-  append_json_string(escaped, s);
-  return put(p, escaped);
-}
-
 // Everything up to the detail; the caller closes the line with append_event_end.
 void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
                        Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
@@ -234,25 +222,25 @@ void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_
   size_t at = line.size();
   line.resize(at + bound);
   char* p = line.data() + at;
-  p = put(p, "{\"id\":"sv);
+  p = put_text(p, "{\"id\":"sv);
   p = put_number(p, id);
-  p = put(p, ",\"t\":"sv);
+  p = put_text(p, ",\"t\":"sv);
   p = put_number(p, t_us);
-  p = put(p, ",\"node\":"sv);
+  p = put_text(p, ",\"node\":"sv);
   p = put_string(p, node);
-  p = put(p, ",\"kind\":\""sv);
-  p = put(p, kind_text);
+  p = put_text(p, ",\"kind\":\""sv);
+  p = put_text(p, kind_text);
   *p++ = '"';
   if (!gid.empty()) {
-    p = put(p, ",\"gid\":"sv);
+    p = put_text(p, ",\"gid\":"sv);
     p = put_string(p, gid);
   }
   if (msg != 0) {
-    p = put(p, ",\"msg\":"sv);
+    p = put_text(p, ",\"msg\":"sv);
     p = put_number(p, msg);
   }
   if (!peer.empty()) {
-    p = put(p, ",\"peer\":"sv);
+    p = put_text(p, ",\"peer\":"sv);
     p = put_string(p, peer);
   }
   line.resize(static_cast<size_t>(p - line.data()));
@@ -320,36 +308,10 @@ size_t value_end(std::string_view s, size_t i) {
   return i;
 }
 
-}  // namespace
-
-std::string_view Detail::raw(std::string_view key) const {
-  return json_field(text_, key);
-}
-
-std::string_view json_field(std::string_view s, std::string_view key) {
-  size_t i = skip_space(s, 0);
-  if (i >= s.size() || s[i] != '{') return {};
-  i = skip_space(s, i + 1);
-  while (i < s.size() && s[i] == '"') {
-    size_t key_end = string_end(s, i);
-    if (key_end == kNone) return {};
-    std::string_view k = s.substr(i + 1, key_end - i - 2);
-    i = skip_space(s, key_end);
-    if (i >= s.size() || s[i] != ':') return {};
-    i = skip_space(s, i + 1);
-    size_t end = value_end(s, i);
-    if (end == kNone) return {};
-    if (k == key) return s.substr(i, end - i);
-    i = skip_space(s, end);
-    if (i >= s.size() || s[i] != ',') break;
-    i = skip_space(s, i + 1);
-  }
-  return {};
-}
-
-void json_fields(std::string_view s, std::initializer_list<std::string_view> keys,
-                 std::string_view* out) {
-  for (size_t k = 0; k < keys.size(); ++k) out[k] = {};
+// Calls fn(key, raw value) for each top-level field of an object's text, in order, until
+// fn returns false; stops quietly at anything malformed.
+template <typename Fn>
+void for_each_field(std::string_view s, Fn fn) {
   size_t i = skip_space(s, 0);
   if (i >= s.size() || s[i] != '{') return;
   i = skip_space(s, i + 1);
@@ -362,15 +324,40 @@ void json_fields(std::string_view s, std::initializer_list<std::string_view> key
     i = skip_space(s, i + 1);
     size_t end = value_end(s, i);
     if (end == kNone) return;
-    size_t n = 0;
-    for (std::string_view want : keys) {
-      if (want == k && out[n].empty()) out[n] = s.substr(i, end - i);
-      ++n;
-    }
+    if (!fn(k, s.substr(i, end - i))) return;
     i = skip_space(s, end);
-    if (i >= s.size() || s[i] != ',') break;
+    if (i >= s.size() || s[i] != ',') return;
     i = skip_space(s, i + 1);
   }
+}
+
+}  // namespace
+
+std::string_view Detail::raw(std::string_view key) const {
+  return json_field(text_, key);
+}
+
+std::string_view json_field(std::string_view s, std::string_view key) {
+  std::string_view out;
+  for_each_field(s, [&](std::string_view k, std::string_view v) {
+    if (k != key) return true;
+    out = v;
+    return false;
+  });
+  return out;
+}
+
+void json_fields(std::string_view s, std::initializer_list<std::string_view> keys,
+                 std::string_view* out) {
+  for (size_t k = 0; k < keys.size(); ++k) out[k] = {};
+  for_each_field(s, [&](std::string_view k, std::string_view v) {
+    size_t n = 0;
+    for (std::string_view want : keys) {
+      if (want == k && out[n].empty()) out[n] = v;
+      ++n;
+    }
+    return true;
+  });
 }
 
 std::string_view plain_json_string(std::string_view raw) {
@@ -411,7 +398,10 @@ bool json_integer_value(std::string_view raw, int64_t& out) {
 }
 
 std::string_view Detail::string_field(std::string_view key) const {
-  std::string_view v = raw(key);
+  return string_value(raw(key), key);
+}
+
+std::string_view Detail::string_value(std::string_view v, std::string_view key) const {
   if (v.size() < 2 || v.front() != '"') return {};
   if (v.find('\\') == std::string_view::npos) return v.substr(1, v.size() - 2);
   // Escaped text: the parsed detail holds the unescaped string.
@@ -453,8 +443,8 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
     if (i) *p++ = ',';
     // Keys are identifiers written in the code: nothing to escape.
     *p++ = '"';
-    p = put(p, f.key);
-    p = put(p, "\":"sv);
+    p = put_text(p, f.key);
+    p = put_text(p, "\":"sv);
     switch (f.kind) {
       case Field::integer:
         p = put_number(p, f.i);
@@ -463,7 +453,7 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
         p = put_number(p, f.u);
         break;
       case Field::boolean:
-        p = put(p, f.i ? "true"sv : "false"sv);
+        p = put_text(p, f.i ? "true"sv : "false"sv);
         break;
       case Field::string:
         if (ascii(f.s)) {
@@ -471,7 +461,7 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
         } else {
           std::string text;
           append_dump_string(text, f.s);
-          p = put(p, text);
+          p = put_text(p, text);
         }
         break;
     }
@@ -507,8 +497,6 @@ std::string event_to_line(const Event& e) {
   return line;
 }
 
-// Eight bytes at a time (little-endian, the last word zero-padded), after the line's length:
-// several times faster than byte-wise FNV-1a on trace lines, and as easy to recompute.
 uint64_t trace_hash_line(uint64_t h, std::string_view line) {
   // Four lanes over 32-byte blocks (independent multiplications run side by side), the rest
   // of the line into lane 0, then the lanes folded together; see TRACE_FORMAT.md.

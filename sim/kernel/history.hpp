@@ -3,8 +3,10 @@
 // covers every header and event byte, so equal hashes mean byte-identical traces.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -127,6 +129,8 @@ class Detail {
   std::string_view raw(std::string_view key) const;
   // A string field's value (empty when absent or not a string); a view into this detail.
   std::string_view string_field(std::string_view key) const;
+  // The same from the field's raw value already found (by raw or json_fields).
+  std::string_view string_value(std::string_view raw, std::string_view key) const;
   // An integer field's value, or `fallback` when absent or not an integer.
   int64_t integer_field(std::string_view key, int64_t fallback = 0) const;
   // The field's value, or `fallback` when the detail has no such field.
@@ -182,6 +186,16 @@ void append_integer(std::string& out, int64_t v);
 // a top-level field of an object as raw JSON text (empty when absent or malformed), the raw
 // elements of an array, and scalar values from raw text (false when not of that type).
 std::string_view json_field(std::string_view object_text, std::string_view key);
+// Trace text written by pointer into room the caller has already made (the string grown
+// once to a bound): a piece of text, and a number (at most 20 characters).
+inline char* put_text(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+template <typename T>
+char* put_number(char* p, T v) {
+  return std::to_chars(p, p + 20, v).ptr;
+}
 void json_elements(std::string_view array_text, std::vector<std::string_view>& out);
 // Several top-level fields in one pass: out[i] = the raw value of keys[i] (empty if absent;
 // the first occurrence counts, as in json_field).

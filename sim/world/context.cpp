@@ -43,13 +43,16 @@ void Context::count(const std::string& counter, int64_t n) {
   world_->count(counter, n);
 }
 
-Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, std::string gid,
-                           Json body, Detail payload, TimeUs timeout_us) {
+Message Context::request(std::string type, std::string gid, Json body, Detail payload) {
   Message m;
   m.type = std::move(type);
   m.gid = std::move(gid);
   m.body = std::move(body);
   m.payload = std::move(payload);
+  return m;
+}
+
+Task<Json> Context::co_rpc(Context self, std::string broker, Message m, TimeUs timeout_us) {
   RpcResult r = co_await self.node_->call(broker, std::move(m), timeout_us);
   if (!r.ok) co_return Json{{"ok", false}, {"error", "timeout"}};
   if (!r.reply.body.is_object()) co_return Json{{"ok", false}, {"error", "malformed reply"}};
@@ -58,19 +61,16 @@ Task<Json> Context::co_rpc(Context self, std::string broker, std::string type, s
 
 Task<Json> Context::rpc(const std::string& broker, std::string type, std::string gid, Json body,
                         TimeUs timeout_us) {
-  return co_rpc(*this, broker, std::move(type), std::move(gid), std::move(body), nullptr,
+  return co_rpc(*this, broker, request(std::move(type), std::move(gid), std::move(body)),
                 timeout_us);
 }
 
 Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid,
                                Detail payload, TimeUs timeout_us) {
-  Message m;
-  m.type = "mq.publish";
-  m.gid = std::move(gid);
+  Message m = request("mq.publish", std::move(gid), nullptr, std::move(payload));
   m.queue = std::move(queue);
-  m.payload = std::move(payload);
-  RpcResult r = co_await self.node_->call(broker, std::move(m), timeout_us);
-  co_return r.ok&& r.reply.body.is_object() && r.reply.body.value("ok", false);
+  Json r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.value("ok", false);
 }
 
 Task<bool> Context::publish(const std::string& broker, const std::string& queue,
@@ -87,7 +87,7 @@ Task<void> Context::co_subscribe_loop(Context self, std::string broker, std::str
                                       std::string group) {
   for (;;) {
     Json req = {{"queue", queue}, {"group", group}};
-    Json r = co_await co_rpc(self, broker, "mq.subscribe", {}, std::move(req), nullptr, kUsPerS);
+    Json r = co_await co_rpc(self, broker, request("mq.subscribe", {}, std::move(req)), kUsPerS);
     if (r.value("ok", false)) co_return;
     co_await self.sleep(kUsPerS);
   }
@@ -123,7 +123,7 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
 Task<std::optional<uint64_t>> Context::co_tx_begin(Context self, std::string broker,
                                                    TimeUs timeout_us) {
   Json req = Json::object();
-  Json r = co_await co_rpc(self, broker, "mq.tx_begin", {}, std::move(req), nullptr, timeout_us);
+  Json r = co_await co_rpc(self, broker, request("mq.tx_begin", {}, std::move(req)), timeout_us);
   if (!r.value("ok", false)) co_return std::nullopt;
   co_return r["session"].get<uint64_t>();
 }
@@ -135,8 +135,8 @@ Task<std::optional<uint64_t>> Context::tx_begin(const std::string& broker, TimeU
 Task<bool> Context::co_tx_send(Context self, std::string broker, uint64_t session,
                                std::string queue, std::string gid, Json body, TimeUs timeout_us) {
   Json req = {{"session", session}, {"queue", queue}};
-  Detail payload(std::move(body));
-  Json r = co_await co_rpc(self, broker, "mq.tx_send", gid, std::move(req), std::move(payload),
+  Json r = co_await co_rpc(self, broker,
+                           request("mq.tx_send", gid, std::move(req), Detail(std::move(body))),
                            timeout_us);
   co_return r.value("ok", false);
 }
@@ -149,8 +149,9 @@ Task<bool> Context::tx_send(const std::string& broker, uint64_t session, const s
 Task<bool> Context::co_tx_end(Context self, std::string broker, uint64_t session, bool commit,
                               std::string gid, TimeUs timeout_us) {
   Json req = {{"session", session}};
-  Json r = co_await co_rpc(self, broker, commit ? "mq.tx_commit" : "mq.tx_abort", gid,
-                           std::move(req), nullptr, timeout_us);
+  Json r = co_await co_rpc(self, broker,
+                           request(commit ? "mq.tx_commit" : "mq.tx_abort", gid, std::move(req)),
+                           timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -162,7 +163,7 @@ Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool com
 Task<bool> Context::co_tx_prepare(Context self, std::string broker, uint64_t session,
                                   std::string xid, TimeUs timeout_us) {
   Json req = {{"session", session}, {"xid", xid}};
-  Json r = co_await co_rpc(self, broker, "mq.tx_prepare", {}, std::move(req), nullptr, timeout_us);
+  Json r = co_await co_rpc(self, broker, request("mq.tx_prepare", {}, std::move(req)), timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -174,7 +175,7 @@ Task<bool> Context::tx_prepare(const std::string& broker, uint64_t session, cons
 Task<bool> Context::co_tx_decide(Context self, std::string broker, std::string xid, bool commit,
                                  TimeUs timeout_us) {
   Json req = {{"xid", xid}, {"commit", commit}};
-  Json r = co_await co_rpc(self, broker, "mq.tx_decide", {}, std::move(req), nullptr, timeout_us);
+  Json r = co_await co_rpc(self, broker, request("mq.tx_decide", {}, std::move(req)), timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -186,7 +187,7 @@ Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid,
 Task<bool> Context::co_register_producer(Context self, std::string broker, std::string group,
                                          TimeUs timeout_us) {
   Json req = {{"group", group}};
-  Json r = co_await co_rpc(self, broker, "mq.producer", {}, std::move(req), nullptr, timeout_us);
+  Json r = co_await co_rpc(self, broker, request("mq.producer", {}, std::move(req)), timeout_us);
   co_return r.value("ok", false);
 }
 
@@ -199,9 +200,8 @@ Task<std::optional<uint64_t>> Context::co_send_half(Context self, std::string br
                                                     std::string queue, std::string gid, Json body,
                                                     std::string group, TimeUs timeout_us) {
   Json req = {{"queue", queue}, {"group", group}};
-  Detail payload(std::move(body));
-  Json r =
-      co_await co_rpc(self, broker, "mq.half", gid, std::move(req), std::move(payload), timeout_us);
+  Json r = co_await co_rpc(
+      self, broker, request("mq.half", gid, std::move(req), Detail(std::move(body))), timeout_us);
   if (!r.value("ok", false)) co_return std::nullopt;
   co_return r["id"].get<uint64_t>();
 }

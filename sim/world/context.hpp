@@ -83,8 +83,8 @@ class Context {
   // Coroutine bodies take the Context and strings by value: a member coroutine would keep
   // `this` (often a temporary) and references alive across suspensions.
   static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, SqlArgs params);
-  static Task<Json> co_rpc(Context self, std::string broker, std::string type, std::string gid,
-                           Json body, Detail payload, TimeUs timeout_us);
+  static Message request(std::string type, std::string gid, Json body, Detail payload = nullptr);
+  static Task<Json> co_rpc(Context self, std::string broker, Message m, TimeUs timeout_us);
   static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid,
                                Detail payload, TimeUs timeout_us);
   static Task<void> co_subscribe_loop(Context self, std::string broker, std::string queue,

@@ -3,7 +3,6 @@
 #include "sim/world/database.hpp"
 
 #include <cctype>
-#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -302,16 +301,12 @@ void Database::execute(const OpPtr& op) {
         size_t at = d.size();
         d.resize(at + sql_json.size() + 64);
         char* p = d.data() + at;
-        auto put = [&p](std::string_view text) {
-          std::memcpy(p, text.data(), text.size());
-          p += text.size();
-        };
-        put(",\"rows\":"sv);
-        p = std::to_chars(p, p + 20, op->result.changes).ptr;
-        put(",\"sql\":"sv);
-        put(sql_json);
-        put(",\"txn\":"sv);
-        p = std::to_chars(p, p + 20, static_cast<int64_t>(op->txn)).ptr;
+        p = put_text(p, ",\"rows\":"sv);
+        p = put_number(p, op->result.changes);
+        p = put_text(p, ",\"sql\":"sv);
+        p = put_text(p, sql_json);
+        p = put_text(p, ",\"txn\":"sv);
+        p = put_number(p, op->txn);
         *p++ = '}';
         d.resize(static_cast<size_t>(p - d.data()));
         world_.history().end_traced();
