@@ -113,8 +113,12 @@ double simulated(int64_t n, bool record_statements, bool history) {
 
 int main(int argc, char** argv) {
   int64_t n = argc > 1 ? std::stoll(argv[1]) : 200'000;
-  if (argc > 2) {  // profiling aid: one configuration alone (full, lean or engine)
+  if (argc > 2) {  // profiling aid: one configuration alone (full, lean, engine or raw)
     std::string mode = argv[2];
+    if (mode == "raw") {
+      std::printf("raw SQLite: %.0f txn/s\n", raw_sqlite(n));
+      return 0;
+    }
     bool history = mode != "engine";
     std::printf("simulated (%s): %.0f txn/s\n", mode.c_str(),
                 simulated(n, mode == "full", history));

@@ -36,9 +36,11 @@ class LocalMessageTable : public Pattern {
     workload_ = &s.workload();
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
+    // Rows are never deleted: a plain rowid key numbers them as AUTOINCREMENT would, without
+    // its sqlite_sequence write on every insert.
     s.database(origin_db_)
         .exec_now(
-            "CREATE TABLE msg(id INTEGER PRIMARY KEY AUTOINCREMENT, gid TEXT NOT NULL, branch TEXT "
+            "CREATE TABLE msg(id INTEGER PRIMARY KEY, gid TEXT NOT NULL, branch TEXT "
             "NOT NULL, "
             "target TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'PENDING', "
             "attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");

@@ -89,6 +89,9 @@ struct DbResult {
   bool ok = true;
   std::string error;
   int64_t changes = 0;
+  // The rowid of the row an INSERT (or REPLACE) statement added; 0 when it added none (an
+  // ignored INSERT OR IGNORE, or any other statement). Like lastrowid in a database driver.
+  int64_t inserted_id = 0;
   std::vector<std::vector<SqlValue>> rows;
 
   bool empty() const { return rows.empty(); }
@@ -151,6 +154,7 @@ class Database {
   struct Stmt {
     sqlite3_stmt* st = nullptr;
     bool writes = true;
+    bool inserts = false;  // INSERT or REPLACE: reports the rowid it added
     uint64_t hash = 0;
     std::string sql;       // its text, compared on a hash hit
     std::string sql_json;  // the same as a JSON string, for the statement events

@@ -127,15 +127,25 @@ uint64_t sql_hash(std::string_view sql) {
 
 }  // namespace
 
-bool Database::writes(std::string_view sql) {
+namespace {
+// Whether the statement's first word is `keyword` (upper case), ignoring leading space and case.
+bool first_word_is(std::string_view sql, std::string_view keyword) {
   size_t i = 0;
   while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-  const char* kw = "SELECT";
-  for (size_t k = 0; kw[k]; ++k) {
-    if (i + k >= sql.size() || std::toupper(static_cast<unsigned char>(sql[i + k])) != kw[k])
-      return true;
+  if (sql.size() - i < keyword.size()) return false;
+  for (size_t k = 0; k < keyword.size(); ++k) {
+    if (std::toupper(static_cast<unsigned char>(sql[i + k])) != keyword[k]) return false;
   }
-  return false;
+  return true;
+}
+
+bool inserts(std::string_view sql) {
+  return first_word_is(sql, "INSERT") || first_word_is(sql, "REPLACE");
+}
+}  // namespace
+
+bool Database::writes(std::string_view sql) {
+  return !first_word_is(sql, "SELECT");
 }
 
 // Cached by a hash of the text; a hit is confirmed against the statement's own SQL.
@@ -168,7 +178,7 @@ Database::Stmt* Database::lookup(std::string_view sql, DbResult& r) {
     r.error = "empty statement";
     return nullptr;
   }
-  auto made = std::make_unique<Stmt>(Stmt{st, writes(sql), h, std::string(sql), {}});
+  auto made = std::make_unique<Stmt>(Stmt{st, writes(sql), inserts(sql), h, std::string(sql), {}});
   append_json_string(made->sql_json, sql);
   Stmt* out = made.get();
   if (2 * (stmt_count_ + 1) > stmts_.size()) {  // keep the table at most half full
@@ -251,6 +261,7 @@ DbResult Database::run_sql(Stmt& stmt, const SqlArgs& params) {
     // the previous write's count after an empty SELECT.
     r.changes =
         sqlite3_column_count(st) > 0 ? static_cast<int64_t>(r.rows.size()) : sqlite3_changes(db_);
+    if (stmt.inserts && r.changes > 0) r.inserted_id = sqlite3_last_insert_rowid(db_);
   }
   sqlite3_reset(st);
   return r;

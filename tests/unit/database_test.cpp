@@ -381,6 +381,31 @@ TEST_CASE("a SELECT that returns no rows reports 0 rows", "[database]") {
   CHECK(execs[1]["detail"]["rows"] == 0);
 }
 
+TEST_CASE("an INSERT reports the rowid it added; other statements report none", "[database]") {
+  DbWorld d;
+  d.db.exec_now("CREATE TABLE seq(id INTEGER PRIMARY KEY)");
+  std::vector<DbResult> results;
+  bool committed = false;
+  std::vector<std::string> sqls = {
+      "INSERT INTO seq DEFAULT VALUES",    "INSERT INTO seq DEFAULT VALUES",
+      "insert into kv values('a', 1)",     "INSERT OR IGNORE INTO seq VALUES(1)",
+      "UPDATE kv SET v = 2 WHERE k = 'a'", "REPLACE INTO seq VALUES(7)",
+      "SELECT id FROM seq ORDER BY id"};
+  d.ctx("app").spawn(run_statements(d.ctx("app"), sqls, &results, &committed));
+  d.w.run_for(kUsPerS);
+  REQUIRE(results.size() == sqls.size());
+  CHECK(results[0].inserted_id == 1);
+  CHECK(results[1].inserted_id == 2);
+  CHECK(results[2].inserted_id > 0);  // kv's own rowid
+  CHECK(results[3].changes == 0);
+  CHECK(results[3].inserted_id == 0);  // ignored: nothing added
+  CHECK(results[4].changes == 1);
+  CHECK(results[4].inserted_id == 0);  // an UPDATE adds no row
+  CHECK(results[5].inserted_id == 7);
+  CHECK(results[6].inserted_id == 0);
+  CHECK(results[6].rows.size() == 3);
+}
+
 namespace {
 // Random transfers between two accounts with think time inside the transaction.
 Task<void> transfer_client(Context ctx, int rounds) {
