@@ -274,38 +274,49 @@ size_t skip_space(std::string_view s, size_t i) {
 
 // One past the closing quote of the JSON string that opens at s[i].
 size_t string_end(std::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
+  const char *p = s.data() + i + 1, *end = s.data() + s.size();
+  for (; p < end; ++p) {
+    if (*p == '"') return static_cast<size_t>(p - s.data()) + 1;
+    if (*p == '\\') ++p;
   }
   return kNone;
 }
 
+// What the walkers look for inside a value: 1 a quote, 2 an opening bracket, 3 a closing one;
+// 4 ends a scalar (with the closing brackets and the quote).
+constexpr std::array<uint8_t, 256> kJsonClass = [] {
+  std::array<uint8_t, 256> t{};
+  t['"'] = 1;
+  t['{'] = t['['] = 2;
+  t['}'] = t[']'] = 3;
+  t[','] = t[' '] = t['\n'] = 4;
+  return t;
+}();
+
 // One past the end of the JSON value that starts at s[i].
 size_t value_end(std::string_view s, size_t i) {
   if (i >= s.size()) return kNone;
-  if (s[i] == '"') return string_end(s, i);
-  if (s[i] == '{' || s[i] == '[') {
+  const char *p = s.data() + i, *end = s.data() + s.size();
+  uint8_t first = kJsonClass[static_cast<unsigned char>(*p)];
+  if (first == 1) return string_end(s, i);
+  if (first == 2) {
     int depth = 0;
-    while (i < s.size()) {
-      char c = s[i];
-      if (c == '"') {
-        i = string_end(s, i);
-        if (i == kNone) return kNone;
+    while (p < end) {
+      uint8_t c = kJsonClass[static_cast<unsigned char>(*p)];
+      if (c == 1) {
+        size_t at = string_end(s, static_cast<size_t>(p - s.data()));
+        if (at == kNone) return kNone;
+        p = s.data() + at;
         continue;
       }
-      if (c == '{' || c == '[') ++depth;
-      if ((c == '}' || c == ']') && --depth == 0) return i + 1;
-      ++i;
+      if (c == 2) ++depth;
+      if (c == 3 && --depth == 0) return static_cast<size_t>(p - s.data()) + 1;
+      ++p;
     }
     return kNone;
   }
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n')
-    ++i;
-  return i;
+  while (p < end && kJsonClass[static_cast<unsigned char>(*p)] < 3) ++p;
+  return static_cast<size_t>(p - s.data());
 }
 
 // Calls fn(key, raw value) for each top-level field of an object's text, in order, until
@@ -349,12 +360,23 @@ std::string_view json_field(std::string_view s, std::string_view key) {
 
 void json_fields(std::string_view s, std::initializer_list<std::string_view> keys,
                  std::string_view* out) {
-  for (size_t k = 0; k < keys.size(); ++k) out[k] = {};
+  const std::string_view* want = keys.begin();
+  size_t n = keys.size(), next = 0;
+  for (size_t k = 0; k < n; ++k) out[k] = {};
   for_each_field(s, [&](std::string_view k, std::string_view v) {
-    size_t n = 0;
-    for (std::string_view want : keys) {
-      if (want == k && out[n].empty()) out[n] = v;
-      ++n;
+    // Texts we write keep their keys in the same (sorted) order as callers list them, so the
+    // key after the last one found is tried first; any other order falls back to a scan.
+    if (next < n && want[next] == k) {
+      if (out[next].empty()) out[next] = v;
+      ++next;
+      return true;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (want[i] == k) {
+        if (out[i].empty()) out[i] = v;
+        next = i + 1;
+        break;
+      }
     }
     return true;
   });

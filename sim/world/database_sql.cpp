@@ -223,7 +223,9 @@ DbResult Database::run_sql(Stmt& stmt, const SqlArgs& params) {
         sqlite3_bind_double(st, i, p.d);
         break;
       case SqlArg::text:
-        sqlite3_bind_text(st, i, p.s.data(), static_cast<int>(p.s.size()), SQLITE_TRANSIENT);
+        // No copy: the text outlives the step below, and every later run of this statement
+        // binds each of its parameters again (or clears them) before stepping.
+        sqlite3_bind_text(st, i, p.s.data(), static_cast<int>(p.s.size()), SQLITE_STATIC);
         break;
       case SqlArg::null:
         sqlite3_bind_null(st, i);
