@@ -4,7 +4,8 @@
 namespace dtx {
 
 void create_received_table(Database& db) {
-  db.exec_now("CREATE TABLE IF NOT EXISTS received(key TEXT PRIMARY KEY)");
+  // One B-tree holding the keys (WITHOUT ROWID), so the dedupe insert writes it once.
+  db.exec_now("CREATE TABLE IF NOT EXISTS received(key TEXT PRIMARY KEY) WITHOUT ROWID");
 }
 
 Json rejected_detail() {
