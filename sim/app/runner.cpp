@@ -259,6 +259,12 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   w.start();
   TimeUs settle = std::max(s.heal_us, last_arrival);
   TimeUs end_us = settle + s.termination_bound_us;
+  if (o.between_slices && o.slice_us > 0) {
+    for (TimeUs t = w.now_us() + o.slice_us; t < end_us; t += o.slice_us) {
+      w.run_until(t);
+      o.between_slices();
+    }
+  }
   w.run_until(end_us);
 
   FinalState fs = rw.workload->final_state(w);
