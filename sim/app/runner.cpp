@@ -192,6 +192,8 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   RunWorld rw(r.seed);
   World& w = rw.world;
   w.history().set_keep_in_memory(true);
+  // Nobody reads the events after the checkers: keep only the kinds they read.
+  if (!o.keep_history) w.history().keep_only(kCheckedKinds);
   w.sim().set_fast_forward(o.fast_forward);
   build_topology(rw, s);
   rw.workload = make_workload(s.workload);
@@ -273,7 +275,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   fs.end_us = end_us;
   const auto& events = w.history().events();
   r.checked = s.invariants.empty() ? info.invariants : s.invariants;
-  CheckInput in{events, fs};
+  CheckInput in{events, fs, nullptr, w.history().last_event_us()};
   std::set<std::string> dead_gids;
   for (const auto& e : events)
     if (e.kind == Kind::broker_dlq) dead_gids.insert(e.gid);
@@ -292,7 +294,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   for (const auto& v : r.violations) vj.push_back(v.to_json());
   w.history().finish(vj, end_us);
   r.trace_hash = w.history().trace_hash_hex();
-  r.events = events.size();
+  r.events = w.history().recorded();
   if (o.keep_history) r.history = w.history().take_events();  // moved, not copied
   return r;
 }

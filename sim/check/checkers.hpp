@@ -41,12 +41,22 @@ struct FinalState {
 
 struct GidIndex;  // gtx and effect events grouped by gid (checkers.cpp)
 
+// The event kinds the checkers, the metrics and the runner read from a run's events: a run
+// whose events nobody reads afterwards keeps only these in memory (all are still traced).
+inline constexpr Kind kCheckedKinds[] = {
+    Kind::gtx,        Kind::effect,           Kind::send,         Kind::deliver, Kind::db_prepare,
+    Kind::db_commit,  Kind::db_rollback,      Kind::db_lock_wait, Kind::retry,   Kind::checkback,
+    Kind::broker_dlq, Kind::broker_redeliver, Kind::alert};
+
 struct CheckInput {
   const EventLog& events;
   const FinalState& final_state;
   // Built by the first checker that needs it and shared by the rest (one pass, not one per
   // checker); the events must not change while it is held.
   mutable std::shared_ptr<const GidIndex> index = nullptr;
+  // The time of the run's last event when `events` holds only some kinds (-1: the last of
+  // `events` is the run's last).
+  TimeUs last_event_us = -1;
 };
 
 using Checker = std::vector<Violation> (*)(const CheckInput&);

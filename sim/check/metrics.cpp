@@ -124,6 +124,7 @@ Metrics compute_metrics(const CheckInput& in) {
         break;
     }
   }
+  if (in.last_event_us >= 0) m.end_us = in.last_event_us;
   if (money_in_flight != 0) m.inconsistency_window_us += m.end_us - inconsistent_since;
   std::sort(latencies.begin(), latencies.end());
   m.business_txns = static_cast<int64_t>(spans.size());

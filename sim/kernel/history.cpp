@@ -609,7 +609,14 @@ void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_
                      Detail detail, uint64_t msg, std::string_view peer) {
   uint64_t id = next_id_;
   emit_event(t_us, node, kind, gid, detail.text(), msg, peer);
-  if (keep_) keep(id, t_us, node, kind, gid, msg, peer, std::move(detail));
+  last_t_us_ = t_us;
+  if (keep_ && keep_kind_[static_cast<size_t>(kind)])
+    keep(id, t_us, node, kind, gid, msg, peer, std::move(detail));
+}
+
+void History::keep_only(std::span<const Kind> kinds) {
+  keep_kind_.reset();
+  for (Kind k : kinds) keep_kind_.set(static_cast<size_t>(k));
 }
 
 void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
@@ -624,7 +631,9 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   size_t len = line_.size() - at;
   line_ += '}';
   emit_line(line_);
-  if (keep_) keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(line_.substr(at, len)));
+  last_t_us_ = t_us;
+  if (keep_ && keep_kind_[static_cast<size_t>(kind)])
+    keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(line_.substr(at, len)));
 }
 
 std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
@@ -639,7 +648,8 @@ std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind
 void History::end_traced() {
   line_ += '}';
   emit_line(line_);
-  if (keep_)
+  last_t_us_ = traced_.t_us;
+  if (keep_ && keep_kind_[static_cast<size_t>(traced_.kind)])
     keep(traced_.id, traced_.t_us, traced_.node, traced_.kind, traced_.gid, 0, {}, nullptr);
 }
 

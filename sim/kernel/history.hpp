@@ -3,6 +3,7 @@
 // covers every header and event byte, so equal hashes mean byte-identical traces.
 #pragma once
 
+#include <bitset>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +70,10 @@ enum class Kind : uint16_t {
   DTX_EVENT_KINDS(DTX_X)
 #undef DTX_X
 };
+
+#define DTX_COUNT(name) +1
+constexpr size_t kKindCount = 0 DTX_EVENT_KINDS(DTX_COUNT);
+#undef DTX_COUNT
 
 std::string_view kind_name(Kind k);
 // Returns false when `name` is not a known kind.
@@ -248,6 +254,13 @@ class History {
   std::string trace_hash_hex() const;
   // When false, events are hashed and streamed but not kept (benchmarks of huge runs).
   void set_keep_in_memory(bool keep) { keep_ = keep; }
+  // Keeps in memory only events of these kinds (all are still traced); the default keeps all.
+  // Runs whose events nobody reads afterwards keep only what their checkers read.
+  void keep_only(std::span<const Kind> kinds);
+  // The time of the last event recorded, kept or not (-1: none yet).
+  TimeUs last_event_us() const { return last_t_us_; }
+  // How many events were recorded, kept or not.
+  uint64_t recorded() const { return next_id_; }
   // Off: nothing is recorded (kernel benchmarks measuring the engine alone).
   void set_enabled(bool on) { enabled_ = on; }
   bool enabled() const { return enabled_; }
@@ -274,6 +287,8 @@ class History {
   std::FILE* file_ = nullptr;
   bool keep_ = true;
   bool enabled_ = true;
+  std::bitset<kKindCount> keep_kind_ = std::bitset<kKindCount>().set();
+  TimeUs last_t_us_ = -1;
 };
 
 }  // namespace dtx

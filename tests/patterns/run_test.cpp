@@ -77,6 +77,36 @@ TEST_CASE("the clock's fast-forward changes no trace, under faults, for every pa
   }
 }
 
+TEST_CASE("a run keeping only the checked event kinds reports what a run keeping all does",
+          "[patterns][checkers]") {
+  // Every bundled scenario (broken variants included, so violations with their event ids are
+  // compared too): the report of a run that keeps every event in memory and of one that keeps
+  // only kCheckedKinds must be the same, metrics and event count included.
+  std::vector<std::string> files;
+  for (const auto& dir : {"", "broken"}) {
+    for (const auto& f : std::filesystem::directory_iterator(scenario_path(dir))) {
+      if (f.path().extension() == ".json" && f.path().filename() != "schema.json")
+        files.push_back(f.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() > 30);
+  size_t with_violations = 0;
+  for (const auto& f : files) {
+    INFO(f);
+    Scenario s = load_scenario(f);
+    RunOptions all;
+    RunResult full = run_scenario(s, all);
+    RunOptions some;
+    some.keep_history = false;
+    RunResult lean = run_scenario(s, some);
+    CHECK(full.history.size() == full.events);
+    CHECK(full.to_json().dump() == lean.to_json().dump());
+    if (!full.violations.empty()) ++with_violations;
+  }
+  CHECK(with_violations > 20);
+}
+
 TEST_CASE("a run advanced in slices (benchmarks' interleaving) changes no trace",
           "[patterns][determinism]") {
   // Slices of odd lengths, so their ends fall between and on events' times.
