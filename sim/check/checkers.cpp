@@ -73,16 +73,28 @@ std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
   auto index = std::make_shared<GidIndex>();
   auto& out = index->gids;
   // Records of one transaction come close together and gids mostly arrive in order: the last
-  // entry is reused, and a new gid past the end is placed with a hint instead of a search.
+  // entry is reused, recent ones are found in a small cache (map nodes never move), and a new
+  // gid past the end is placed with a hint instead of a search.
   std::string_view last_gid;
   GidInfo* last = nullptr;
+  struct Recent {
+    std::string_view gid;
+    GidInfo* info = nullptr;
+  };
+  std::vector<Recent> recent(1024);
   auto info = [&](std::string_view gid) -> GidInfo& {
     if (last && gid == last_gid) return *last;
-    if (out.empty() || std::prev(out.end())->first < gid) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : gid) h = (h ^ c) * 0x100000001b3ull;
+    Recent& slot = recent[(h ^ (h >> 29)) & (recent.size() - 1)];
+    if (slot.info && slot.gid == gid) {
+      last = slot.info;
+    } else if (out.empty() || std::prev(out.end())->first < gid) {
       last = &out.emplace_hint(out.end(), gid, GidInfo{})->second;
     } else {
       last = &out[gid];
     }
+    slot = {gid, last};
     last_gid = gid;
     return *last;
   };

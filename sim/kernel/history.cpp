@@ -333,7 +333,11 @@ void for_each_field(std::string_view s, Fn fn) {
     i = skip_space(s, key_end);
     if (i >= s.size() || s[i] != ':') return;
     i = skip_space(s, i + 1);
-    size_t end = value_end(s, i);
+    // Scalars (the common case) are scanned here; strings and containers by value_end.
+    size_t end = i;
+    while (end < s.size() && kJsonClass[static_cast<unsigned char>(s[end])] == 0) ++end;
+    if (end == i || end == s.size() || kJsonClass[static_cast<unsigned char>(s[end])] < 3)
+      end = value_end(s, i);
     if (end == kNone) return;
     if (!fn(k, s.substr(i, end - i))) return;
     i = skip_space(s, end);
@@ -358,6 +362,16 @@ std::string_view json_field(std::string_view s, std::string_view key) {
   return out;
 }
 
+namespace {
+// Short keys: a byte loop beats a call to memcmp.
+bool same_text(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+}  // namespace
+
 void json_fields(std::string_view s, std::initializer_list<std::string_view> keys,
                  std::string_view* out) {
   const std::string_view* want = keys.begin();
@@ -366,13 +380,13 @@ void json_fields(std::string_view s, std::initializer_list<std::string_view> key
   for_each_field(s, [&](std::string_view k, std::string_view v) {
     // Texts we write keep their keys in the same (sorted) order as callers list them, so the
     // key after the last one found is tried first; any other order falls back to a scan.
-    if (next < n && want[next] == k) {
+    if (next < n && same_text(want[next], k)) {
       if (out[next].empty()) out[next] = v;
       ++next;
       return true;
     }
     for (size_t i = 0; i < n; ++i) {
-      if (want[i] == k) {
+      if (same_text(want[i], k)) {
         if (out[i].empty()) out[i] = v;
         next = i + 1;
         break;
