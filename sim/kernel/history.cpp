@@ -282,8 +282,8 @@ size_t string_end(std::string_view s, size_t i) {
   return kNone;
 }
 
-// What the walkers look for inside a value: 1 a quote, 2 an opening bracket, 3 a closing one;
-// 4 ends a scalar (with the closing brackets and the quote).
+// What the walkers look for inside a value: 1 a quote, 2 an opening bracket, 3 a closing one,
+// 4 a comma or space; a scalar ends at the first 3 or 4.
 constexpr std::array<uint8_t, 256> kJsonClass = [] {
   std::array<uint8_t, 256> t{};
   t['"'] = 1;
