@@ -333,11 +333,7 @@ void for_each_field(std::string_view s, Fn fn) {
     i = skip_space(s, key_end);
     if (i >= s.size() || s[i] != ':') return;
     i = skip_space(s, i + 1);
-    // Scalars (the common case) are scanned here; strings and containers by value_end.
-    size_t end = i;
-    while (end < s.size() && kJsonClass[static_cast<unsigned char>(s[end])] == 0) ++end;
-    if (end == i || end == s.size() || kJsonClass[static_cast<unsigned char>(s[end])] < 3)
-      end = value_end(s, i);
+    size_t end = value_end(s, i);
     if (end == kNone) return;
     if (!fn(k, s.substr(i, end - i))) return;
     i = skip_space(s, end);
@@ -362,16 +358,6 @@ std::string_view json_field(std::string_view s, std::string_view key) {
   return out;
 }
 
-namespace {
-// Short keys: a byte loop beats a call to memcmp.
-bool same_text(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i]) return false;
-  return true;
-}
-}  // namespace
-
 void json_fields(std::string_view s, std::initializer_list<std::string_view> keys,
                  std::string_view* out) {
   const std::string_view* want = keys.begin();
@@ -380,13 +366,13 @@ void json_fields(std::string_view s, std::initializer_list<std::string_view> key
   for_each_field(s, [&](std::string_view k, std::string_view v) {
     // Texts we write keep their keys in the same (sorted) order as callers list them, so the
     // key after the last one found is tried first; any other order falls back to a scan.
-    if (next < n && same_text(want[next], k)) {
+    if (next < n && want[next] == k) {
       if (out[next].empty()) out[next] = v;
       ++next;
       return true;
     }
     for (size_t i = 0; i < n; ++i) {
-      if (same_text(want[i], k)) {
+      if (want[i] == k) {
         if (out[i].empty()) out[i] = v;
         next = i + 1;
         break;
@@ -624,8 +610,7 @@ void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_
   uint64_t id = next_id_;
   emit_event(t_us, node, kind, gid, detail.text(), msg, peer);
   last_t_us_ = t_us;
-  if (keep_ && keep_kind_[static_cast<size_t>(kind)])
-    keep(id, t_us, node, kind, gid, msg, peer, std::move(detail));
+  if (kept(kind)) keep(id, t_us, node, kind, gid, msg, peer, std::move(detail));
 }
 
 void History::keep_only(std::span<const Kind> kinds) {
@@ -646,7 +631,7 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   line_ += '}';
   emit_line(line_);
   last_t_us_ = t_us;
-  if (keep_ && keep_kind_[static_cast<size_t>(kind)])
+  if (kept(kind))
     keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(line_.substr(at, len)));
 }
 
@@ -663,7 +648,7 @@ void History::end_traced() {
   line_ += '}';
   emit_line(line_);
   last_t_us_ = traced_.t_us;
-  if (keep_ && keep_kind_[static_cast<size_t>(traced_.kind)])
+  if (kept(traced_.kind))
     keep(traced_.id, traced_.t_us, traced_.node, traced_.kind, traced_.gid, 0, {}, nullptr);
 }
 
