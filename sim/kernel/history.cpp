@@ -73,7 +73,7 @@ size_t escape_extra(std::string_view s) {
 }
 
 // `s` as a quoted JSON string; `extra` is escape_extra(s) (zero: one copy).
-char* put_json_string(char* p, std::string_view s, size_t extra) {
+char* put_escaped(char* p, std::string_view s, size_t extra) {
   *p++ = '"';
   if (extra == 0) {
     p = put_text(p, s);
@@ -120,19 +120,40 @@ char* put_json_string(char* p, std::string_view s, size_t extra) {
   return p;
 }
 
-// A JSON string (quotes included), escaped as append_json_string escapes it.
-char* put_string(char* p, std::string_view s) {
-  return put_json_string(p, s, escape_extra(s));
+}  // namespace
+
+char* put_json_string(char* p, std::string_view s) {
+  return put_escaped(p, s, escape_extra(s));
 }
 
-}  // namespace
+char* put_dump_string(char* p, std::string_view s) {
+  // One pass finds both what the escapes add and whether the text is ASCII.
+  size_t extra = 0;
+  unsigned high = 0;
+  for (unsigned char c : s) {
+    extra += kEscapeExtra[c];
+    high |= c;
+  }
+  if (high < 0x80) return put_escaped(p, s, extra);
+  // Non-ASCII text as nlohmann writes it: valid UTF-8 as it is, invalid bytes replaced by
+  // U+FFFD (three bytes each), control characters escaped; within json_string_bound.
+  return put_text(p, Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+void LineBuffer::grow(size_t n) {
+  size_t cap = std::max({2 * cap_, size_ + n, size_t{256}});
+  std::unique_ptr<char[]> bigger(new char[cap]);
+  if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+  data_ = std::move(bigger);
+  cap_ = cap;
+}
 
 // One pass counts what the escapes add, then the text is written straight into its place.
 void append_json_string(std::string& out, std::string_view s) {
   size_t extra = escape_extra(s);
   size_t at = out.size();
   out.resize(at + s.size() + extra + 2);
-  put_json_string(out.data() + at, s, extra);
+  put_escaped(out.data() + at, s, extra);
 }
 
 namespace {
@@ -200,11 +221,9 @@ void append_json(std::string& out, const Json& j) {
 
 // A string exactly as nlohmann's dump writes it (non-ASCII text goes through nlohmann).
 void append_dump_string(std::string& out, std::string_view s) {
-  if (ascii(s)) {
-    append_json_string(out, s);
-  } else {
-    out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
-  }
+  size_t at = out.size();
+  out.resize(at + json_string_bound(s));
+  out.resize(static_cast<size_t>(put_dump_string(out.data() + at, s) - out.data()));
 }
 
 void append_integer(std::string& out, int64_t v) {
@@ -213,27 +232,29 @@ void append_integer(std::string& out, int64_t v) {
 
 namespace {
 
-// Everything up to the detail; the caller closes the line with append_event_end.
-void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
-                       Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
+// The room an event's head needs: fixed text, three numbers of at most 20 digits, the kind,
+// strings at most 6x their size escaped.
+size_t event_head_bound(std::string_view node, Kind kind, std::string_view gid,
+                        std::string_view peer) {
+  return 80 + 3 * 20 + kind_name(kind).size() + 6 * (node.size() + gid.size() + peer.size());
+}
+
+// Everything up to the detail, written at `p`; returns the end.
+char* put_event_head(char* p, uint64_t id, TimeUs t_us, std::string_view node, Kind kind,
+                     std::string_view gid, uint64_t msg, std::string_view peer) {
   std::string_view kind_text = kind_name(kind);
-  // Fixed text, three numbers of at most 20 digits, strings at most 6x their size escaped.
-  size_t bound = 80 + 3 * 20 + kind_text.size() + 6 * (node.size() + gid.size() + peer.size());
-  size_t at = line.size();
-  line.resize(at + bound);
-  char* p = line.data() + at;
   p = put_text(p, "{\"id\":"sv);
   p = put_number(p, id);
   p = put_text(p, ",\"t\":"sv);
   p = put_number(p, t_us);
   p = put_text(p, ",\"node\":"sv);
-  p = put_string(p, node);
+  p = put_json_string(p, node);
   p = put_text(p, ",\"kind\":\""sv);
   p = put_text(p, kind_text);
   *p++ = '"';
   if (!gid.empty()) {
     p = put_text(p, ",\"gid\":"sv);
-    p = put_string(p, gid);
+    p = put_json_string(p, gid);
   }
   if (msg != 0) {
     p = put_text(p, ",\"msg\":"sv);
@@ -241,20 +262,22 @@ void append_event_head(std::string& line, uint64_t id, TimeUs t_us, std::string_
   }
   if (!peer.empty()) {
     p = put_text(p, ",\"peer\":"sv);
-    p = put_string(p, peer);
+    p = put_json_string(p, peer);
   }
-  line.resize(static_cast<size_t>(p - line.data()));
+  return p;
 }
 
-void append_event_line(std::string& line, uint64_t id, TimeUs t_us, std::string_view node,
-                       Kind kind, std::string_view gid, std::string_view detail, uint64_t msg,
+void append_event_line(LineBuffer& line, uint64_t id, TimeUs t_us, std::string_view node, Kind kind,
+                       std::string_view gid, std::string_view detail, uint64_t msg,
                        std::string_view peer) {
-  append_event_head(line, id, t_us, node, kind, gid, msg, peer);
+  char* p = line.room(event_head_bound(node, kind, gid, peer) + 16 + detail.size());
+  p = put_event_head(p, id, t_us, node, kind, gid, msg, peer);
   if (!detail.empty()) {
-    line += ",\"detail\":"sv;
-    line += detail;
+    p = put_text(p, ",\"detail\":"sv);
+    p = put_text(p, detail);
   }
-  line += '}';
+  *p++ = '}';
+  line.set_end(p);
 }
 
 }  // namespace
@@ -439,29 +462,33 @@ int64_t Detail::integer_field(std::string_view key, int64_t fallback) const {
 
 namespace {
 
-// Writes `fields` as a JSON object, keys in ascending byte order (as nlohmann's dump does).
-void append_fields(std::string& out, std::initializer_list<Detail::Field> fields) {
+// Flat fields in ascending key order (as nlohmann's dump writes an object), with the room
+// their object needs (numbers of at most 20 characters, strings at most 6x escaped).
+struct FieldOrder {
   using Field = Detail::Field;
-  const Field* order[16];
+  const Field* at[16];
   size_t n = 0;
-  for (const Field& f : fields) {
-    if (n == std::size(order)) break;
-    order[n++] = &f;
-  }
-  auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
-  if (!std::is_sorted(order, order + n, by_key)) std::sort(order, order + n, by_key);
-  // One growth to a bound (numbers of at most 20 characters, strings at most 6x escaped),
-  // then written by pointer.
   size_t bound = 2;
-  for (size_t i = 0; i < n; ++i)
-    bound += order[i]->key.size() + 4 +
-             (order[i]->kind == Field::string ? 6 * order[i]->s.size() + 2 : 20);
-  size_t at = out.size();
-  out.resize(at + bound);
-  char* p = out.data() + at;
+  explicit FieldOrder(std::initializer_list<Field> fields) {
+    for (const Field& f : fields) {
+      if (n == std::size(at)) break;
+      at[n++] = &f;
+    }
+    auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
+    if (!std::is_sorted(at, at + n, by_key)) std::sort(at, at + n, by_key);
+    for (size_t i = 0; i < n; ++i)
+      bound +=
+          at[i]->key.size() + 4 + (at[i]->kind == Field::string ? json_string_bound(at[i]->s) : 20);
+  }
+};
+
+// Writes the fields as a JSON object at `p` (room: order.bound); returns the end.
+char* put_fields(char* p, const FieldOrder& order) {
+  using Field = Detail::Field;
+  size_t n = order.n;
   *p++ = '{';
   for (size_t i = 0; i < n; ++i) {
-    const Field& f = *order[i];
+    const Field& f = *order.at[i];
     if (i) *p++ = ',';
     // Keys are identifiers written in the code: nothing to escape.
     *p++ = '"';
@@ -478,25 +505,21 @@ void append_fields(std::string& out, std::initializer_list<Detail::Field> fields
         p = put_text(p, f.i ? "true"sv : "false"sv);
         break;
       case Field::string:
-        if (ascii(f.s)) {
-          p = put_string(p, f.s);
-        } else {
-          std::string text;
-          append_dump_string(text, f.s);
-          p = put_text(p, text);
-        }
+        p = put_dump_string(p, f.s);
         break;
     }
   }
   *p++ = '}';
-  out.resize(static_cast<size_t>(p - out.data()));
+  return p;
 }
 
 }  // namespace
 
 Detail Detail::of(std::initializer_list<Field> fields) {
   Detail d;
-  append_fields(d.text_, fields);
+  FieldOrder order(fields);
+  d.text_.resize(order.bound);
+  d.text_.resize(static_cast<size_t>(put_fields(d.text_.data(), order) - d.text_.data()));
   return d;
 }
 
@@ -514,9 +537,9 @@ const Json& Detail::json() const {
 }
 
 std::string event_to_line(const Event& e) {
-  std::string line;
+  LineBuffer line;
   append_event_line(line, e.id, e.t_us, e.node, e.kind, e.gid, e.detail.text(), e.msg, e.peer);
-  return line;
+  return std::string(line.view());
 }
 
 uint64_t trace_hash_line(uint64_t h, std::string_view line) {
@@ -580,7 +603,7 @@ void History::emit_event(TimeUs t_us, std::string_view node, Kind kind, std::str
                          std::string_view detail, uint64_t msg, std::string_view peer) {
   line_.clear();
   append_event_line(line_, next_id_++, t_us, node, kind, gid, detail, msg, peer);
-  emit_line(line_);
+  emit_line(line_.view());
 }
 
 void History::write_header(const TraceHeader& h) {
@@ -622,31 +645,36 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
                             std::initializer_list<Detail::Field> fields, uint64_t msg,
                             std::string_view peer) {
   uint64_t id = next_id_++;
+  FieldOrder order(fields);
   line_.clear();
-  append_event_head(line_, id, t_us, node, kind, gid, msg, peer);
-  line_ += ",\"detail\":"sv;
-  size_t at = line_.size();
-  append_fields(line_, fields);
-  size_t len = line_.size() - at;
-  line_ += '}';
-  emit_line(line_);
+  // The whole line in one reservation: head, detail object, closing brace.
+  char* p = line_.room(event_head_bound(node, kind, gid, peer) + 12 + order.bound);
+  p = put_event_head(p, id, t_us, node, kind, gid, msg, peer);
+  p = put_text(p, ",\"detail\":"sv);
+  char* detail = p;
+  p = put_fields(p, order);
+  std::string_view detail_text(detail, static_cast<size_t>(p - detail));
+  *p++ = '}';
+  line_.set_end(p);
+  emit_line(line_.view());
   last_t_us_ = t_us;
   if (kept(kind))
-    keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(line_.substr(at, len)));
+    keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(std::string(detail_text)));
 }
 
-std::string& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
-                                   std::string_view gid) {
+LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
+                                  std::string_view gid) {
   traced_ = {next_id_++, t_us, kind, node, gid};
   line_.clear();
-  append_event_head(line_, traced_.id, t_us, node, kind, gid, 0, {});
-  line_ += ",\"detail\":"sv;
+  char* p = line_.room(event_head_bound(node, kind, gid, {}) + 12);
+  p = put_event_head(p, traced_.id, t_us, node, kind, gid, 0, {});
+  line_.set_end(put_text(p, ",\"detail\":"sv));
   return line_;
 }
 
 void History::end_traced() {
-  line_ += '}';
-  emit_line(line_);
+  line_.append("}"sv);
+  emit_line(line_.view());
   last_t_us_ = traced_.t_us;
   if (kept(traced_.kind))
     keep(traced_.id, traced_.t_us, traced_.node, traced_.kind, traced_.gid, 0, {}, nullptr);

@@ -202,6 +202,35 @@ template <typename T>
 char* put_number(char* p, T v) {
   return std::to_chars(p, p + 20, v).ptr;
 }
+// The same for strings: room for at most json_string_bound(s) characters. put_json_string
+// escapes as append_json_string, put_dump_string as append_dump_string.
+inline size_t json_string_bound(std::string_view s) {
+  return 6 * s.size() + 2;
+}
+char* put_json_string(char* p, std::string_view s);
+char* put_dump_string(char* p, std::string_view s);
+
+// A trace line under construction: text written by pointer into room made in advance
+// (room(n), then set_end at the end of what was written). Grows geometrically and never
+// clears or zero-fills its buffer, so building a line costs only the writing.
+class LineBuffer {
+ public:
+  char* room(size_t n) {
+    if (n > cap_ - size_) grow(n);
+    return data_.get() + size_;
+  }
+  void set_end(char* p) { size_ = static_cast<size_t>(p - data_.get()); }
+  void append(std::string_view s) { set_end(put_text(room(s.size()), s)); }
+  void clear() { size_ = 0; }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  void grow(size_t n);
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
 void json_elements(std::string_view array_text, std::vector<std::string_view>& out);
 // Several top-level fields in one pass: out[i] = the raw value of keys[i] (empty if absent;
 // the first occurrence counts, as in json_field).
@@ -241,7 +270,7 @@ class History {
   // Records an event whose detail only the trace needs, written straight into the trace
   // line: begin_traced returns the line ending in `"detail":`, the caller appends the JSON
   // object, end_traced emits the line (node and gid must stay valid until then).
-  std::string& begin_traced(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid);
+  LineBuffer& begin_traced(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid);
   void end_traced();
 
   // Appends violation and end trailer lines (not part of the hash) and closes the file.
@@ -275,7 +304,7 @@ class History {
                   std::string_view detail, uint64_t msg, std::string_view peer);
 
   EventLog events_;
-  std::string line_;  // reused for every event line
+  LineBuffer line_;  // reused for every event line
   // The event begin_traced started; its strings stay the caller's until end_traced.
   struct Traced {
     uint64_t id = 0;

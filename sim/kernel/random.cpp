@@ -36,13 +36,15 @@ double det_log(double x) {
   }
   double s = (m - 1.0) / (m + 1.0);
   double s2 = s * s;
-  double term = s;
-  double sum = 0.0;
-  // |s| <= 0.1716, so s^2 <= 0.0295 and 12 terms reach below 1e-17.
-  for (int k = 1; k < 24; k += 2) {
-    sum += term / k;
-    term *= s2;
-  }
+  // atanh(s) = s + s^3/3 + s^5/5 + ... by Horner's rule over the odd reciprocals (one division
+  // per call instead of one per term). |s| <= 0.1716, so s^2 <= 0.0295 and terms up to s^23
+  // reach below 1e-17.
+  static constexpr double kInverseOdd[] = {1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,
+                                           1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
+                                           1.0 / 19, 1.0 / 21, 1.0 / 23};
+  double tail = kInverseOdd[10];
+  for (int k = 9; k >= 0; --k) tail = tail * s2 + kInverseOdd[k];
+  double sum = s + s * s2 * tail;
   return 2.0 * sum + e * 0.6931471805599453;
 }
 

@@ -13,49 +13,40 @@ namespace dtx {
 using namespace std::string_view_literals;
 
 namespace {
-// Operations are created and freed at a high rate: their blocks (allocate_shared puts the
-// control block and the Op in one) are recycled, per thread, instead of going to malloc.
-template <typename T>
-struct Recycling {
-  using value_type = T;
-  Recycling() = default;
-  template <typename U>
-  Recycling(const Recycling<U>&) {}
-  T* allocate(size_t n) {
-    auto& blocks = free_list().blocks;
-    if (n == 1 && !blocks.empty()) {
-      void* p = blocks.back();
-      blocks.pop_back();
-      return static_cast<T*>(p);
-    }
-    return static_cast<T*>(::operator new(n * sizeof(T)));
-  }
-  void deallocate(T* p, size_t n) {
-    auto& blocks = free_list().blocks;
-    if (n == 1 && blocks.size() < 4096) {
-      blocks.push_back(p);
-      return;
-    }
-    ::operator delete(p);
-  }
-  bool operator==(const Recycling&) const { return true; }
-
-  struct FreeList {
-    std::vector<void*> blocks;
-    ~FreeList() {
-      for (void* p : blocks) ::operator delete(p);
-    }
-  };
-  static FreeList& free_list() {
-    thread_local FreeList list;
-    return list;
+// Operations are created and freed at a high rate: their memory is recycled, per thread,
+// instead of going back to malloc.
+struct OpFreeList {
+  std::vector<void*> blocks;
+  ~OpFreeList() {
+    for (void* p : blocks) ::operator delete(p);
   }
 };
+thread_local OpFreeList op_free_list;
+}  // namespace
 
-Database::OpPtr new_op() {
-  return std::allocate_shared<Database::Op>(Recycling<Database::Op>());
+Database::OpPtr Database::OpPtr::make() {
+  auto& blocks = op_free_list.blocks;
+  void* mem;
+  if (!blocks.empty()) {
+    mem = blocks.back();
+    blocks.pop_back();
+  } else {
+    mem = ::operator new(sizeof(Op));
+  }
+  return OpPtr(new (mem) Op());
 }
 
+void Database::OpPtr::free(Op* p) {
+  p->~Op();
+  auto& blocks = op_free_list.blocks;
+  if (blocks.size() < 4096) {
+    blocks.push_back(p);
+  } else {
+    ::operator delete(p);
+  }
+}
+
+namespace {
 // SQLite's memory statistics take a process-wide mutex on every allocation; we never read
 // them. sqlite3_config must run before SQLite initialises, so this runs at program start.
 const int kSqliteSetup = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }();
@@ -258,7 +249,7 @@ void Database::execute(const OpPtr& op) {
       Stmt* logged = nullptr;  // a successful write, kept for replays
       if (needs_lock(*op)) {
         if (lock_owner_ == 0) {
-          run_sql(*begin_, {});
+          run_control(*begin_);
           lock_owner_ = op->txn;
           t.holds_lock = true;
         } else if (lock_owner_ != op->txn) {
@@ -274,7 +265,11 @@ void Database::execute(const OpPtr& op) {
           });
           return;
         }
-        op->result = op->stmt ? run_sql(*op->stmt, op->params) : run_sql(op->sql, op->params);
+        if (op->stmt) {
+          run_into(*op->stmt, op->params, op->result);
+        } else {
+          op->result = run_sql(op->sql, op->params);
+        }
         if (op->result.ok) logged = op->stmt;
       } else {
         op->result = (lock_owner_ == 0 || lock_owner_ == op->txn)
@@ -282,25 +277,24 @@ void Database::execute(const OpPtr& op) {
                          : read_committed(op->sql, op->params);
       }
       if (config_.record_statements && world_.recording()) {
-        // Serialized by hand in the key order nlohmann uses, straight into the trace line;
-        // the statement's text is escaped once, when it is prepared.
-        std::string& d =
-            world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
-        if (op->result.ok) {
-          d += "{\"params\":"sv;
-        } else {
-          d += "{\"error\":"sv;
-          append_json_string(d, op->result.error);
-          d += ",\"params\":"sv;
-        }
-        append_sql_args(d, op->params);
+        // Serialized by hand in the key order nlohmann uses, straight into the trace line in
+        // one reservation; the statement's text is escaped once, when it is prepared.
+        LineBuffer& d = world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
         std::string escaped;
         if (!op->stmt) append_json_string(escaped, op->sql);
         std::string_view sql_json = op->stmt ? std::string_view(op->stmt->sql_json) : escaped;
-        // The rest in one growth of the line: two numbers of at most 20 characters.
-        size_t at = d.size();
-        d.resize(at + sql_json.size() + 64);
-        char* p = d.data() + at;
+        const std::string& error = op->result.error;
+        // Fixed text and two numbers of at most 20 characters within 80.
+        char* p = d.room(80 + sql_args_bound(op->params) + sql_json.size() +
+                         (op->result.ok ? 0 : json_string_bound(error)));
+        if (op->result.ok) {
+          p = put_text(p, "{\"params\":"sv);
+        } else {
+          p = put_text(p, "{\"error\":"sv);
+          p = put_json_string(p, error);
+          p = put_text(p, ",\"params\":"sv);
+        }
+        p = put_sql_args(p, op->params);
         p = put_text(p, ",\"rows\":"sv);
         p = put_number(p, op->result.changes);
         p = put_text(p, ",\"sql\":"sv);
@@ -308,10 +302,10 @@ void Database::execute(const OpPtr& op) {
         p = put_text(p, ",\"txn\":"sv);
         p = put_number(p, op->txn);
         *p++ = '}';
-        d.resize(static_cast<size_t>(p - d.data()));
+        d.set_end(p);
         world_.history().end_traced();
       }
-      if (logged) t.log.emplace_back(logged, std::move(op->params));
+      if (logged) t.log.push_back(op);
       // Some SQLite errors roll the whole transaction back; follow the engine.
       if (t.holds_lock && sqlite3_get_autocommit(db_)) {
         end_txn(op->txn, t, false, "engine rolled back: " + op->result.error);
@@ -337,7 +331,7 @@ void Database::execute(const OpPtr& op) {
 }
 
 void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason) {
-  if (t.holds_lock && !sqlite3_get_autocommit(db_)) run_sql(commit ? *commit_ : *rollback_, {});
+  if (t.holds_lock && !sqlite3_get_autocommit(db_)) run_control(commit ? *commit_ : *rollback_);
   t.state = commit ? TxnState::committed : TxnState::rolled_back;
   if (commit) {
     ++commits_;
@@ -433,7 +427,7 @@ bool Txn::open() const {
 }
 
 Txn::Awaiter Txn::make(OpKind kind) {
-  auto op = new_op();
+  auto op = Database::OpPtr::make();
   op->kind = kind;
   op->txn = id_;
   op->caller = owner_;
@@ -459,7 +453,7 @@ Txn::Awaiter Txn::prepare(const std::string& xid) {
 }
 
 Txn::Awaiter decide_prepared(Database& db, Node& caller, const std::string& xid, bool commit) {
-  auto op = new_op();
+  auto op = Database::OpPtr::make();
   op->kind = commit ? OpKind::commit_prepared : OpKind::rollback_prepared;
   op->caller = &caller;
   op->xid = xid;

@@ -18,7 +18,9 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <new>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -36,9 +38,11 @@ using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
 struct SqlArg {
   enum Type : uint8_t { null, integer, real, text, boolean };
   Type type = null;
-  int64_t i = 0;
-  double d = 0;
-  std::string s;
+  union {
+    int64_t i = 0;  // integer, boolean
+    double d;       // real
+  };
+  std::string s;  // text
 
   SqlArg() = default;
   SqlArg(std::nullptr_t) {}
@@ -56,34 +60,66 @@ struct SqlArg {
   SqlArg(const Json& v);  // a JSON scalar (objects and arrays are bound as their JSON text)
 };
 
-// A statement's parameters; up to four are stored inline (no allocation per statement).
+// A statement's parameters. Up to four live inside the object, constructed only as they are
+// added (a statement has two or three): building, moving and freeing one costs only the
+// parameters in use, with no allocation.
 class SqlArgs {
  public:
   SqlArgs() = default;
   SqlArgs(std::initializer_list<SqlArg> list) {
-    for (const SqlArg& a : list) push_back(a);
+    for (const SqlArg& a : list) emplace_back(a);
   }
-  // Copies and moves touch only the parameters in use (a statement has two or three).
-  SqlArgs(const SqlArgs& o) { *this = o; }
-  SqlArgs(SqlArgs&& o) noexcept { *this = std::move(o); }
-  SqlArgs& operator=(const SqlArgs& o);
-  SqlArgs& operator=(SqlArgs&& o) noexcept;
-  void push_back(SqlArg a);
+  SqlArgs(const SqlArgs& o) {
+    for (const SqlArg& a : o) emplace_back(a);
+  }
+  SqlArgs(SqlArgs&& o) noexcept { take(o); }
+  SqlArgs& operator=(const SqlArgs& o) {
+    if (this != &o) {
+      clear();
+      for (const SqlArg& a : o) emplace_back(a);
+    }
+    return *this;
+  }
+  SqlArgs& operator=(SqlArgs&& o) noexcept {
+    if (this != &o) {
+      clear();
+      take(o);
+    }
+    return *this;
+  }
+  ~SqlArgs() { clear(); }
+
+  template <typename... A>
+  SqlArg& emplace_back(A&&... a) {
+    if (n_ < kInline) return *new (slot(n_++)) SqlArg(std::forward<A>(a)...);
+    return spill(SqlArg(std::forward<A>(a)...));
+  }
+  void push_back(SqlArg a) { emplace_back(std::move(a)); }
+  void clear();
   size_t size() const { return n_; }
   bool empty() const { return n_ == 0; }
-  const SqlArg* begin() const { return n_ <= kInline ? inline_ : more_.data(); }
+  const SqlArg* begin() const { return n_ <= kInline ? slot(0) : more_.data(); }
   const SqlArg* end() const { return begin() + n_; }
   const SqlArg& operator[](size_t i) const { return begin()[i]; }
 
  private:
   static constexpr size_t kInline = 4;
-  SqlArg inline_[kInline];
+  SqlArg* slot(size_t i) { return std::launder(reinterpret_cast<SqlArg*>(inline_)) + i; }
+  const SqlArg* slot(size_t i) const {
+    return std::launder(reinterpret_cast<const SqlArg*>(inline_)) + i;
+  }
+  void take(SqlArgs& o) noexcept;  // moves o's parameters here (this one is empty)
+  SqlArg& spill(SqlArg a);         // the fifth and later parameters
+  // The first kInline parameters; constructed while n_ <= kInline, all moved to more_ after.
+  alignas(SqlArg) unsigned char inline_[kInline * sizeof(SqlArg)];
   std::vector<SqlArg> more_;  // all of them, once there are more than kInline
   size_t n_ = 0;
 };
 
-// The parameters as the trace shows them: a JSON array, written as nlohmann would.
-void append_sql_args(std::string& out, const SqlArgs& args);
+// The parameters as the trace shows them: a JSON array, written as nlohmann would, at `p`
+// in at most sql_args_bound(args) characters; returns the end.
+size_t sql_args_bound(const SqlArgs& args);
+char* put_sql_args(char* p, const SqlArgs& args);
 
 struct DbResult {
   bool ok = true;
@@ -131,7 +167,33 @@ class Database {
   void stall(TimeUs duration_us);
 
   struct Op;
-  using OpPtr = std::shared_ptr<Op>;
+  // A counted handle on an operation (shared by its awaiter and any pending callback or
+  // queue). The count is not atomic: an operation belongs to one simulation, which runs on
+  // one thread. Freed operations go back to a per-thread free list.
+  class OpPtr {
+   public:
+    OpPtr() = default;
+    static OpPtr make();  // a new operation
+    OpPtr(const OpPtr& o) : p_(o.p_) { retain(); }
+    OpPtr(OpPtr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    OpPtr& operator=(OpPtr o) noexcept {
+      std::swap(p_, o.p_);
+      return *this;
+    }
+    ~OpPtr() { release(); }
+    Op* operator->() const { return p_; }
+    Op& operator*() const { return *p_; }
+    Op* get() const { return p_; }
+    explicit operator bool() const { return p_ != nullptr; }
+    bool operator==(const OpPtr& o) const { return p_ == o.p_; }
+
+   private:
+    explicit OpPtr(Op* p) : p_(p) {}
+    inline void retain();
+    inline void release();
+    static void free(Op* p);
+    Op* p_ = nullptr;
+  };
 
   // Transactions (used through Txn).
   uint64_t begin(Node& owner, const std::string& gid);
@@ -167,7 +229,7 @@ class Database {
     TimeUs prepared_at_us = 0;
     TxnState state = TxnState::open;
     bool holds_lock = false;
-    std::vector<std::pair<Stmt*, SqlArgs>> log;      // successful writes, for replay
+    std::vector<OpPtr> log;  // successful writes (statement and parameters), for replay
     std::vector<std::pair<Kind, Detail>> on_commit;  // recorded if the transaction commits
     // Back to a fresh transaction, keeping the buffers' capacity for the next one.
     void reset() {
@@ -191,6 +253,10 @@ class Database {
   void end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason);
   DbResult run_sql(std::string_view sql, const SqlArgs& params);
   DbResult run_sql(Stmt& st, const SqlArgs& params);
+  // Runs `st` into `r`, a fresh result (an operation's own, filled in place).
+  void run_into(Stmt& st, const SqlArgs& params, DbResult& r);
+  // BEGIN, COMMIT or ROLLBACK: no parameters, no rows; the engine's state tells the outcome.
+  void run_control(Stmt& st);
   // The cached statement for `sql`, prepared on first use; null (and `r` holds the error)
   // when SQLite refuses it.
   Stmt* statement(std::string_view sql, DbResult& r);
@@ -261,14 +327,23 @@ struct Database::Op {
   bool done = false;
   TimerId lock_timer;
   bool completed_inline = false;
+  uint32_t refs = 1;  // OpPtr handles on it
 };
+
+inline void Database::OpPtr::retain() {
+  if (p_) ++p_->refs;
+}
+
+inline void Database::OpPtr::release() {
+  if (p_ && --p_->refs == 0) free(p_);
+}
 
 // Builds a statement's parameter array. Use this instead of a braced list inside co_await
 // expressions: GCC 12 rejects initializer lists there ("array used as initializer").
 template <typename... A>
 SqlArgs args(A&&... a) {
   SqlArgs out;
-  (out.push_back(SqlArg(std::forward<A>(a))), ...);
+  (out.emplace_back(std::forward<A>(a)), ...);
   return out;
 }
 

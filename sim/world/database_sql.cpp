@@ -45,69 +45,79 @@ SqlArg::SqlArg(const Json& v) {
   }
 }
 
-SqlArgs& SqlArgs::operator=(const SqlArgs& o) {
-  if (this == &o) return *this;
-  if (o.n_ <= kInline) {
-    for (size_t i = 0; i < o.n_; ++i) inline_[i] = o.inline_[i];
-    more_.clear();
+void SqlArgs::clear() {
+  if (n_ <= kInline) {
+    for (size_t i = 0; i < n_; ++i) slot(i)->~SqlArg();
   } else {
-    more_ = o.more_;
+    more_.clear();
   }
-  n_ = o.n_;
-  return *this;
+  n_ = 0;
 }
 
-SqlArgs& SqlArgs::operator=(SqlArgs&& o) noexcept {
-  if (this == &o) return *this;
+void SqlArgs::take(SqlArgs& o) noexcept {
   if (o.n_ <= kInline) {
-    for (size_t i = 0; i < o.n_; ++i) inline_[i] = std::move(o.inline_[i]);
-    more_.clear();
+    for (size_t i = 0; i < o.n_; ++i) {
+      new (slot(i)) SqlArg(std::move(*o.slot(i)));
+      o.slot(i)->~SqlArg();
+    }
   } else {
     more_ = std::move(o.more_);
+    o.more_.clear();
   }
   n_ = o.n_;
   o.n_ = 0;
-  return *this;
 }
 
-void SqlArgs::push_back(SqlArg a) {
-  if (n_ < kInline) {
-    inline_[n_++] = std::move(a);
-    return;
-  }
+SqlArg& SqlArgs::spill(SqlArg a) {
   if (n_ == kInline) {
     more_.reserve(2 * kInline);
-    for (auto& x : inline_) more_.push_back(std::move(x));
+    for (size_t i = 0; i < kInline; ++i) {
+      more_.push_back(std::move(*slot(i)));
+      slot(i)->~SqlArg();
+    }
   }
-  more_.push_back(std::move(a));
   ++n_;
+  return more_.emplace_back(std::move(a));
 }
 
-void append_sql_args(std::string& out, const SqlArgs& args) {
-  out.push_back('[');
+size_t sql_args_bound(const SqlArgs& args) {
+  size_t bound = 2 + args.size();  // brackets and commas
+  for (const SqlArg& a : args) {
+    // Integers take at most 20 characters, a double as nlohmann writes it at most 24.
+    bound += a.type == SqlArg::text ? json_string_bound(a.s) : 32;
+  }
+  return bound;
+}
+
+char* put_sql_args(char* p, const SqlArgs& args) {
+  *p++ = '[';
   bool first = true;
   for (const SqlArg& a : args) {
-    if (!first) out.push_back(',');
+    if (!first) *p++ = ',';
     first = false;
     switch (a.type) {
       case SqlArg::integer:
-        append_integer(out, a.i);
+        p = put_number(p, a.i);
         break;
       case SqlArg::boolean:
-        out += a.i ? "true" : "false";
+        p = put_text(p, a.i ? "true"sv : "false"sv);
         break;
-      case SqlArg::real:
-        append_json(out, Json(a.d));
+      case SqlArg::real: {
+        std::string text;
+        append_json(text, Json(a.d));
+        p = put_text(p, text);
         break;
+      }
       case SqlArg::text:
-        append_dump_string(out, a.s);  // as nlohmann writes a string, without copying it
+        p = put_dump_string(p, a.s);  // as nlohmann writes a string, without copying it
         break;
       case SqlArg::null:
-        out += "null"sv;
+        p = put_text(p, "null"sv);
         break;
     }
   }
-  out.push_back(']');
+  *p++ = ']';
+  return p;
 }
 
 namespace {
@@ -207,6 +217,16 @@ DbResult Database::run_sql(std::string_view sql, const SqlArgs& params) {
 
 DbResult Database::run_sql(Stmt& stmt, const SqlArgs& params) {
   DbResult r;
+  run_into(stmt, params, r);
+  return r;
+}
+
+void Database::run_control(Stmt& stmt) {
+  sqlite3_step(stmt.st);
+  sqlite3_reset(stmt.st);
+}
+
+void Database::run_into(Stmt& stmt, const SqlArgs& params, DbResult& r) {
   sqlite3_stmt* st = stmt.st;
   // Every parameter is bound on each run; older bindings only need clearing when fewer
   // values than parameters are given (the rest must read as NULL).
@@ -266,16 +286,15 @@ DbResult Database::run_sql(Stmt& stmt, const SqlArgs& params) {
     if (stmt.inserts && r.changes > 0) r.inserted_id = sqlite3_last_insert_rowid(db_);
   }
   sqlite3_reset(st);
-  return r;
 }
 
 DbResult Database::read_committed(std::string_view sql, const SqlArgs& params) {
   if (lock_owner_ == 0) return run_sql(sql, params);
   TxnInfo& w = txns_.at(lock_owner_);
-  run_sql(*rollback_, {});
+  run_control(*rollback_);
   DbResult r = run_sql(sql, params);
-  run_sql(*begin_, {});
-  for (const auto& [st, logged] : w.log) run_sql(*st, logged);
+  run_control(*begin_);
+  for (const OpPtr& logged : w.log) run_sql(*logged->stmt, logged->params);
   ++replays_;
   return r;
 }
