@@ -125,20 +125,26 @@ int main(int argc, char** argv) {
                 simulated(n, mode == "full", history));
     return 0;
   }
-  // Interleaved rounds, so a change of CPU speed during the run affects every configuration
-  // alike; each figure is the median over the rounds, each ratio the median of the rounds'
-  // ratios (a round compares runs made within a second of each other).
-  constexpr int kRounds = 9;
+  // Many short interleaved rounds, so a change of CPU speed during the run affects every
+  // configuration alike; the order of the four runs rotates from round to round (none always
+  // runs first or last). Each figure is the median over the rounds, each ratio the median of
+  // the rounds' ratios (a round compares runs made within a fraction of a second).
+  constexpr int kRounds = 31;
   int64_t per = n / kRounds;
   std::vector<double> raw, full, lean, engine, r_full, r_lean, r_engine;
   for (int r = 0; r < kRounds; ++r) {
-    raw.push_back(raw_sqlite(per));
-    full.push_back(simulated(per, true, true));
-    lean.push_back(simulated(per, false, true));
-    engine.push_back(simulated(per, false, false));
-    r_full.push_back(full.back() / raw.back());
-    r_lean.push_back(lean.back() / raw.back());
-    r_engine.push_back(engine.back() / raw.back());
+    double rate[4];
+    for (int k = 0; k < 4; ++k) {
+      int which = (r + k) % 4;
+      rate[which] = which == 0 ? raw_sqlite(per) : simulated(per, which == 1, which != 3);
+    }
+    raw.push_back(rate[0]);
+    full.push_back(rate[1]);
+    lean.push_back(rate[2]);
+    engine.push_back(rate[3]);
+    r_full.push_back(rate[1] / rate[0]);
+    r_lean.push_back(rate[2] / rate[0]);
+    r_engine.push_back(rate[3] / rate[0]);
   }
   std::printf(
       "database benchmark (local transactions per wall second: begin, 3 statements, commit;\n"

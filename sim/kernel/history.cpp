@@ -49,8 +49,7 @@ namespace {
 template <typename T>
 void append_number(std::string& out, T v) {
   char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, put_number(buf, v));
 }
 
 // How many characters each byte adds when escaped: 0 (as it is), 1 (a two-character escape

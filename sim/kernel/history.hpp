@@ -3,6 +3,7 @@
 // covers every header and event byte, so equal hashes mean byte-identical traces.
 #pragma once
 
+#include <bit>
 #include <bitset>
 #include <charconv>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "sim/kernel/chunked.hpp"
@@ -198,9 +200,67 @@ inline char* put_text(char* p, std::string_view text) {
   std::memcpy(p, text.data(), text.size());
   return p + text.size();
 }
+// Integers are written as std::to_chars writes them, two digits at a time from the end once
+// the length is known (the trace writes several numbers per event).
+namespace detail {
+inline constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+inline constexpr uint64_t kPow10[] = {1ull,
+                                      10ull,
+                                      100ull,
+                                      1000ull,
+                                      10000ull,
+                                      100000ull,
+                                      1000000ull,
+                                      10000000ull,
+                                      100000000ull,
+                                      1000000000ull,
+                                      10000000000ull,
+                                      100000000000ull,
+                                      1000000000000ull,
+                                      10000000000000ull,
+                                      100000000000000ull,
+                                      1000000000000000ull,
+                                      10000000000000000ull,
+                                      100000000000000000ull,
+                                      1000000000000000000ull,
+                                      10000000000000000000ull};
+// How many decimal digits `v` has (0 has one): log10 estimated from the bit width
+// (1233 / 4096 ~ log10 2), then corrected by one comparison.
+inline unsigned decimal_digits(uint64_t v) {
+  v |= 1;
+  unsigned t = (static_cast<unsigned>(std::bit_width(v)) * 1233) >> 12;
+  return t + (v >= kPow10[t]);
+}
+inline char* put_unsigned(char* p, uint64_t v) {
+  char* end = p + decimal_digits(v);
+  char* q = end;
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    std::memcpy(q - 2, kDigitPairs + 2 * v, 2);
+  } else {
+    q[-1] = static_cast<char>('0' + v);
+  }
+  return end;
+}
+}  // namespace detail
+
 template <typename T>
 char* put_number(char* p, T v) {
-  return std::to_chars(p, p + 20, v).ptr;
+  static_assert(std::is_integral_v<T>);
+  if constexpr (std::is_signed_v<T>) {
+    if (v < 0) {
+      *p++ = '-';
+      return detail::put_unsigned(p, 0 - static_cast<uint64_t>(v));
+    }
+  }
+  return detail::put_unsigned(p, static_cast<uint64_t>(v));
 }
 // The same for strings: room for at most json_string_bound(s) characters. put_json_string
 // escapes as append_json_string, put_dump_string as append_dump_string.

@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <charconv>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "sim/kernel/random.hpp"
 #include "sim/world/context.hpp"
 #include "sim/world/world.hpp"
 
@@ -332,6 +335,69 @@ TEST_CASE("strings are escaped exactly as nlohmann's dump escapes them", "[histo
   std::string nul("a\0b", 3), out;
   append_json_string(out, nul);
   CHECK(out == Json(nul).dump());
+}
+
+TEST_CASE("integers are written as std::to_chars writes them", "[history]") {
+  auto check_signed = [](int64_t v) {
+    char want[24], got[24];
+    std::string_view a(want, static_cast<size_t>(std::to_chars(want, want + 24, v).ptr - want));
+    std::string_view b(got, static_cast<size_t>(put_number(got, v) - got));
+    CHECK(a == b);
+  };
+  auto check_unsigned = [](uint64_t v) {
+    char want[24], got[24];
+    std::string_view a(want, static_cast<size_t>(std::to_chars(want, want + 24, v).ptr - want));
+    std::string_view b(got, static_cast<size_t>(put_number(got, v) - got));
+    CHECK(a == b);
+  };
+  // Every power of ten and its neighbours (where the digit count changes), the extremes, and
+  // a spread of values from a fixed-seed generator.
+  uint64_t p = 1;
+  for (int k = 0; k < 20; ++k, p *= 10) {
+    for (uint64_t v : {p - 1, p, p + 1}) {
+      check_unsigned(v);
+      check_signed(static_cast<int64_t>(v));
+      check_signed(-static_cast<int64_t>(v));
+    }
+  }
+  check_unsigned(UINT64_MAX);
+  check_signed(INT64_MAX);
+  check_signed(INT64_MIN);
+  check_signed(0);
+  uint64_t state = 42;
+  for (int i = 0; i < 100000; ++i) {
+    uint64_t r = splitmix64(state) >> (i % 64);
+    check_unsigned(r);
+    check_signed(static_cast<int64_t>(r));
+  }
+}
+
+TEST_CASE("non-ASCII strings are written as nlohmann writes them, within their bound",
+          "[history]") {
+  // Valid UTF-8 stays as it is; invalid bytes become U+FFFD; control characters are escaped.
+  for (std::string s : {std::string("caf\xc3\xa9"), std::string("\xff\xfe\x80"),
+                        std::string("\x01\xe2\x82\xac\n\xc3"), std::string(40, '\x9f')}) {
+    std::string out(json_string_bound(s), '\0');
+    size_t n = static_cast<size_t>(put_dump_string(out.data(), s) - out.data());
+    CHECK(n <= json_string_bound(s));
+    out.resize(n);
+    CHECK(out == Json(s).dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+}
+
+TEST_CASE("a line buffer keeps what was written as it grows", "[history]") {
+  LineBuffer line;
+  std::string want;
+  for (int i = 0; i < 2000; ++i) {
+    std::string piece = std::to_string(i) + ",";
+    char* p = line.room(piece.size() + 100);  // room beyond what is written
+    line.set_end(put_text(p, piece));
+    want += piece;
+  }
+  CHECK(line.view() == want);
+  line.clear();
+  line.append("x");
+  CHECK(line.view() == "x");
 }
 
 TEST_CASE("several fields are read in one pass as json_field reads them one by one", "[history]") {
