@@ -239,11 +239,11 @@ size_t event_head_bound(std::string_view node, Kind kind, std::string_view gid,
 }
 
 // Everything up to the detail, written at `p`; returns the end.
-char* put_event_head(char* p, uint64_t id, TimeUs t_us, std::string_view node, Kind kind,
+char* put_event_head(char* p, std::string_view id, TimeUs t_us, std::string_view node, Kind kind,
                      std::string_view gid, uint64_t msg, std::string_view peer) {
   std::string_view kind_text = kind_name(kind);
   p = put_text(p, "{\"id\":"sv);
-  p = put_number(p, id);
+  p = put_text(p, id);
   p = put_text(p, ",\"t\":"sv);
   p = put_number(p, t_us);
   p = put_text(p, ",\"node\":"sv);
@@ -266,8 +266,8 @@ char* put_event_head(char* p, uint64_t id, TimeUs t_us, std::string_view node, K
   return p;
 }
 
-void append_event_line(LineBuffer& line, uint64_t id, TimeUs t_us, std::string_view node, Kind kind,
-                       std::string_view gid, std::string_view detail, uint64_t msg,
+void append_event_line(LineBuffer& line, std::string_view id, TimeUs t_us, std::string_view node,
+                       Kind kind, std::string_view gid, std::string_view detail, uint64_t msg,
                        std::string_view peer) {
   char* p = line.room(event_head_bound(node, kind, gid, peer) + 16 + detail.size());
   p = put_event_head(p, id, t_us, node, kind, gid, msg, peer);
@@ -537,7 +537,9 @@ const Json& Detail::json() const {
 
 std::string event_to_line(const Event& e) {
   LineBuffer line;
-  append_event_line(line, e.id, e.t_us, e.node, e.kind, e.gid, e.detail.text(), e.msg, e.peer);
+  char id[24];
+  std::string_view id_text(id, static_cast<size_t>(put_number(id, e.id) - id));
+  append_event_line(line, id_text, e.t_us, e.node, e.kind, e.gid, e.detail.text(), e.msg, e.peer);
   return std::string(line.view());
 }
 
@@ -601,7 +603,8 @@ void History::emit_line(std::string_view line) {
 void History::emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                          std::string_view detail, uint64_t msg, std::string_view peer) {
   line_.clear();
-  append_event_line(line_, next_id_++, t_us, node, kind, gid, detail, msg, peer);
+  append_event_line(line_, id_text_.text(), t_us, node, kind, gid, detail, msg, peer);
+  count_event();
   emit_line(line_.view());
 }
 
@@ -643,12 +646,13 @@ void History::keep_only(std::span<const Kind> kinds) {
 void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                             std::initializer_list<Detail::Field> fields, uint64_t msg,
                             std::string_view peer) {
-  uint64_t id = next_id_++;
+  uint64_t id = next_id_;
   FieldOrder order(fields);
   line_.clear();
   // The whole line in one reservation: head, detail object, closing brace.
   char* p = line_.room(event_head_bound(node, kind, gid, peer) + 12 + order.bound);
-  p = put_event_head(p, id, t_us, node, kind, gid, msg, peer);
+  p = put_event_head(p, id_text_.text(), t_us, node, kind, gid, msg, peer);
+  count_event();
   p = put_text(p, ",\"detail\":"sv);
   char* detail = p;
   p = put_fields(p, order);
@@ -663,10 +667,11 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
 
 LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
                                   std::string_view gid) {
-  traced_ = {next_id_++, t_us, kind, node, gid};
+  traced_ = {next_id_, t_us, kind, node, gid};
   line_.clear();
   char* p = line_.room(event_head_bound(node, kind, gid, {}) + 12);
-  p = put_event_head(p, traced_.id, t_us, node, kind, gid, 0, {});
+  p = put_event_head(p, id_text_.text(), t_us, node, kind, gid, 0, {});
+  count_event();
   line_.set_end(put_text(p, ",\"detail\":"sv));
   return line_;
 }

@@ -373,6 +373,30 @@ class History {
     std::string_view node, gid;
   } traced_;
   uint64_t next_id_ = 0;
+  // next_id_ in decimal, counted along with it (each event line starts with its id).
+  class DecimalCounter {
+   public:
+    std::string_view text() const { return {digits_, n_}; }
+    void increment() {
+      for (size_t i = n_; i-- > 0;) {
+        if (digits_[i] != '9') {
+          ++digits_[i];
+          return;
+        }
+        digits_[i] = '0';
+      }
+      std::memmove(digits_ + 1, digits_, n_++);  // 99..9 became 00..0: one digit more
+      digits_[0] = '1';
+    }
+
+   private:
+    char digits_[24] = {'0'};
+    size_t n_ = 1;
+  } id_text_;
+  void count_event() {
+    ++next_id_;
+    id_text_.increment();
+  }
   uint64_t hash_ = kTraceHashSeed;
   std::FILE* file_ = nullptr;
   bool keep_ = true;

@@ -143,6 +143,41 @@ TEST_CASE("event ids are dense from 0 and times never go backwards", "[history]"
   }
 }
 
+TEST_CASE("every recording path writes the event's id, past each power of ten", "[history]") {
+  std::string path = temp_path("ids");
+  constexpr int kEvents = 12'345;
+  {
+    History h;
+    std::string error;
+    REQUIRE(h.open_trace(path, error));
+    for (int i = 0; i < kEvents; ++i) {
+      switch (i % 3) {
+        case 0:
+          h.record(i, "n", Kind::note, "g", Detail::of({{"i", i}}));
+          break;
+        case 1:
+          h.record_fields(i, "n", Kind::note, "g", {{"i", i}});
+          break;
+        default:
+          h.begin_traced(i, "n", Kind::note, "g").append("{}");
+          h.end_traced();
+      }
+    }
+    REQUIRE(h.recorded() == static_cast<uint64_t>(kEvents));
+    REQUIRE(h.events().size() == static_cast<size_t>(kEvents));
+    for (int i = 0; i < kEvents; ++i) REQUIRE(h.events()[i].id == static_cast<uint64_t>(i));
+    h.finish({}, kEvents);
+  }
+  auto lines = split_lines(read_file(path));
+  std::filesystem::remove(path);
+  REQUIRE(lines.size() == static_cast<size_t>(kEvents) + 1);  // the end trailer
+  for (int i = 0; i < kEvents; ++i) {
+    Json e = Json::parse(lines[i]);
+    REQUIRE(e["id"] == i);
+    REQUIRE(e["t"] == i);
+  }
+}
+
 TEST_CASE("the end trailer closes the file after violation lines and is not hashed", "[history]") {
   Json v = {{"invariant", "no_lost"}, {"gid", "g1"}, {"message", "lost"}, {"events", {1, 2}}};
   TraceRun run = run_small_world(7, "trailer", {v});
