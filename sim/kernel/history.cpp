@@ -121,11 +121,33 @@ char* put_escaped(char* p, std::string_view s, size_t extra) {
 
 }  // namespace
 
+namespace {
+// Short strings are mostly plain (ASCII with nothing to escape): copied and checked in one
+// pass. Returns the end, or null when `s` needs the general path (then nothing is promised
+// about what was written at p).
+constexpr size_t kShort = 32;
+inline char* put_plain_short(char* p, std::string_view s) {
+  *p++ = '"';
+  for (unsigned char c : s) {
+    if (kEscapeExtra[c] != 0 || c >= 0x80) return nullptr;
+    *p++ = static_cast<char>(c);
+  }
+  *p++ = '"';
+  return p;
+}
+}  // namespace
+
 char* put_json_string(char* p, std::string_view s) {
+  if (s.size() <= kShort) {
+    if (char* end = put_plain_short(p, s)) return end;
+  }
   return put_escaped(p, s, escape_extra(s));
 }
 
 char* put_dump_string(char* p, std::string_view s) {
+  if (s.size() <= kShort) {
+    if (char* end = put_plain_short(p, s)) return end;
+  }
   // One pass finds both what the escapes add and whether the text is ASCII.
   size_t extra = 0;
   unsigned high = 0;
@@ -573,8 +595,16 @@ uint64_t trace_hash_line(uint64_t h, std::string_view line) {
   for (; at + 8 <= n; at += 8) a = mix(a, word(at));
   if (at < n) {  // the last word, zero-padded
     uint64_t w = 0;
-    std::memcpy(&w, line.data() + at, n - at);
-    a = mix(a, little_endian(w));
+    size_t rest = n - at;
+    if (n >= 8) {
+      // The word ending at the line's end, shifted down past the bytes already hashed (the
+      // same value as the zero-padded rest, read in one load).
+      w = word(n - 8) >> (8 * (8 - rest));
+    } else {
+      for (size_t i = 0; i < rest; ++i)
+        w |= static_cast<uint64_t>(static_cast<unsigned char>(line[at + i])) << (8 * i);
+    }
+    a = mix(a, w);
   }
   return mix(mix(mix(a, b), c), d);
 }

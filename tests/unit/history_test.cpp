@@ -215,6 +215,27 @@ TEST_CASE("the trace hash matches the value TRACE_FORMAT.md's Python snippet giv
   REQUIRE(trace_hash_line(kTraceHashSeed, line) == 0x5b049637e7d51a9bull);
   REQUIRE(trace_hash_line(kTraceHashSeed, line.substr(0, 64)) == 0x328c1793c02447e4ull);
   REQUIRE(trace_hash_line(kTraceHashSeed, line.substr(0, 96)) == 0x128380474beceedcull);
+  // Every length from 0 to 48 (each size of the zero-padded last word, with and without whole
+  // blocks before it), from the same Python function.
+  constexpr uint64_t kPrefix[] = {
+      0x2c8d906334ba971full, 0x37a5546f102c1619ull, 0x31ff58f2e61e95abull, 0x3ef56037e60bdf31ull,
+      0x09c303757b352f13ull, 0xbd7dc34290ab353bull, 0x9a52bedec3b89596ull, 0xc0a90f8e904c8907ull,
+      0x70175ca252c2a734ull, 0x01dba35db6d174b5ull, 0xf58afa0d66592d93ull, 0x0bd1a39f0b5ad69eull,
+      0xff4d2190eb1509a4ull, 0xb4a9f8429537cf36ull, 0x4ef1618b457fc0a7ull, 0x451c68d8e80ffe59ull,
+      0x9a14fea53ffab129ull, 0x50f0b94a8e228f51ull, 0x34d283986ddeb2daull, 0x3b8a98ab8e3e4f00ull,
+      0x9eabfc8216b3bf34ull, 0xc5e62af23843b4e7ull, 0x8570a552d325064dull, 0xacc195e4e2a73455ull,
+      0x6fcc1a8576f01a0dull, 0x999d2100ede7fe7aull, 0xc978822a7aee38d8ull, 0x373e1ec1a19080c2ull,
+      0xc793b4d139a5ddbdull, 0x9ab155b6e31b8c40ull, 0x673a30433a4e19c1ull, 0x3eb21f3cc71d036cull,
+      0x03921451343592a4ull, 0xd34b7eb1aaae5174ull, 0xf3f89c94e380bfd8ull, 0xd76800416945a75aull,
+      0x9c7a110a71b7eba4ull, 0x94e381b3761587ecull, 0x624db7ee3f30523bull, 0x98beeb0ca4c2b51dull,
+      0xab8b7e4dc17a8bb4ull, 0x7717d4e7dc2f442cull, 0x02b8bd25c4b6b394ull, 0xb88f7ad4b49447bfull,
+      0xee44721eaba93f51ull, 0x9774d358e304db42ull, 0x1823f13ac1dab5a6ull, 0xe3c9729faa346376ull,
+      0xb8239108d72bdc01ull,
+  };
+  for (size_t n = 0; n < std::size(kPrefix); ++n) {
+    INFO("prefix of " << n << " bytes");
+    CHECK(trace_hash_line(kTraceHashSeed, line.substr(0, n)) == kPrefix[n]);
+  }
 }
 
 TEST_CASE("the trace hash does not depend on keeping events in memory or on a file", "[history]") {
