@@ -121,33 +121,11 @@ char* put_escaped(char* p, std::string_view s, size_t extra) {
 
 }  // namespace
 
-namespace {
-// Short strings are mostly plain (ASCII with nothing to escape): copied and checked in one
-// pass. Returns the end, or null when `s` needs the general path (then nothing is promised
-// about what was written at p).
-constexpr size_t kShort = 32;
-inline char* put_plain_short(char* p, std::string_view s) {
-  *p++ = '"';
-  for (unsigned char c : s) {
-    if (kEscapeExtra[c] != 0 || c >= 0x80) return nullptr;
-    *p++ = static_cast<char>(c);
-  }
-  *p++ = '"';
-  return p;
-}
-}  // namespace
-
-char* put_json_string(char* p, std::string_view s) {
-  if (s.size() <= kShort) {
-    if (char* end = put_plain_short(p, s)) return end;
-  }
+char* detail::put_json_string_general(char* p, std::string_view s) {
   return put_escaped(p, s, escape_extra(s));
 }
 
-char* put_dump_string(char* p, std::string_view s) {
-  if (s.size() <= kShort) {
-    if (char* end = put_plain_short(p, s)) return end;
-  }
+char* detail::put_dump_string_general(char* p, std::string_view s) {
   // One pass finds both what the escapes add and whether the text is ASCII.
   size_t extra = 0;
   unsigned high = 0;
@@ -255,24 +233,44 @@ namespace {
 
 // The room an event's head needs: fixed text, three numbers of at most 20 digits, the kind,
 // strings at most 6x their size escaped.
+// The room an event's head needs, with slack for the fixed-size copies of the id and kind.
 size_t event_head_bound(std::string_view node, Kind kind, std::string_view gid,
                         std::string_view peer) {
-  return 80 + 3 * 20 + kind_name(kind).size() + 6 * (node.size() + gid.size() + peer.size());
+  return 80 + 3 * 20 + 64 + kind_name(kind).size() + 6 * (node.size() + gid.size() + peer.size());
 }
 
+// `,"kind":"<name>"` for each kind, in a fixed 32-byte block (copied whole, then cut to size).
+struct KindText {
+  char text[32];
+  size_t size;
+};
+constexpr std::array<KindText, kKindCount> kKindTexts = [] {
+  std::array<KindText, kKindCount> out{};
+  constexpr std::string_view kHead = ",\"kind\":\"";
+  for (size_t k = 0; k < kKindCount; ++k) {
+    size_t n = 0;
+    for (char c : kHead) out[k].text[n++] = c;
+    for (char c : kKindNames[k]) out[k].text[n++] = c;
+    out[k].text[n++] = '"';
+    out[k].size = n;
+  }
+  return out;
+}();
+
 // Everything up to the detail, written at `p`; returns the end.
-char* put_event_head(char* p, std::string_view id, TimeUs t_us, std::string_view node, Kind kind,
-                     std::string_view gid, uint64_t msg, std::string_view peer) {
-  std::string_view kind_text = kind_name(kind);
+// The id's digits are read from a 24-byte buffer (copied whole, then cut to id_size).
+char* put_event_head(char* p, const char* id24, size_t id_size, TimeUs t_us, std::string_view node,
+                     Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
   p = put_text(p, "{\"id\":"sv);
-  p = put_text(p, id);
+  std::memcpy(p, id24, 24);
+  p += id_size;
   p = put_text(p, ",\"t\":"sv);
   p = put_number(p, t_us);
   p = put_text(p, ",\"node\":"sv);
   p = put_json_string(p, node);
-  p = put_text(p, ",\"kind\":\""sv);
-  p = put_text(p, kind_text);
-  *p++ = '"';
+  const KindText& kind_text = kKindTexts[static_cast<size_t>(kind)];
+  std::memcpy(p, kind_text.text, sizeof kind_text.text);
+  p += kind_text.size;
   if (!gid.empty()) {
     p = put_text(p, ",\"gid\":"sv);
     p = put_json_string(p, gid);
@@ -288,11 +286,11 @@ char* put_event_head(char* p, std::string_view id, TimeUs t_us, std::string_view
   return p;
 }
 
-void append_event_line(LineBuffer& line, std::string_view id, TimeUs t_us, std::string_view node,
-                       Kind kind, std::string_view gid, std::string_view detail, uint64_t msg,
-                       std::string_view peer) {
+void append_event_line(LineBuffer& line, const char* id24, size_t id_size, TimeUs t_us,
+                       std::string_view node, Kind kind, std::string_view gid,
+                       std::string_view detail, uint64_t msg, std::string_view peer) {
   char* p = line.room(event_head_bound(node, kind, gid, peer) + 16 + detail.size());
-  p = put_event_head(p, id, t_us, node, kind, gid, msg, peer);
+  p = put_event_head(p, id24, id_size, t_us, node, kind, gid, msg, peer);
   if (!detail.empty()) {
     p = put_text(p, ",\"detail\":"sv);
     p = put_text(p, detail);
@@ -559,9 +557,10 @@ const Json& Detail::json() const {
 
 std::string event_to_line(const Event& e) {
   LineBuffer line;
-  char id[24];
-  std::string_view id_text(id, static_cast<size_t>(put_number(id, e.id) - id));
-  append_event_line(line, id_text, e.t_us, e.node, e.kind, e.gid, e.detail.text(), e.msg, e.peer);
+  char id[24] = {};
+  size_t id_size = static_cast<size_t>(put_number(id, e.id) - id);
+  append_event_line(line, id, id_size, e.t_us, e.node, e.kind, e.gid, e.detail.text(), e.msg,
+                    e.peer);
   return std::string(line.view());
 }
 
@@ -633,7 +632,8 @@ void History::emit_line(std::string_view line) {
 void History::emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                          std::string_view detail, uint64_t msg, std::string_view peer) {
   line_.clear();
-  append_event_line(line_, id_text_.text(), t_us, node, kind, gid, detail, msg, peer);
+  append_event_line(line_, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, detail, msg,
+                    peer);
   count_event();
   emit_line(line_.view());
 }
@@ -681,7 +681,7 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   line_.clear();
   // The whole line in one reservation: head, detail object, closing brace.
   char* p = line_.room(event_head_bound(node, kind, gid, peer) + 12 + order.bound);
-  p = put_event_head(p, id_text_.text(), t_us, node, kind, gid, msg, peer);
+  p = put_event_head(p, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, msg, peer);
   count_event();
   p = put_text(p, ",\"detail\":"sv);
   char* detail = p;
@@ -700,7 +700,7 @@ LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
   traced_ = {next_id_, t_us, kind, node, gid};
   line_.clear();
   char* p = line_.room(event_head_bound(node, kind, gid, {}) + 12);
-  p = put_event_head(p, id_text_.text(), t_us, node, kind, gid, 0, {});
+  p = put_event_head(p, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, 0, {});
   count_event();
   line_.set_end(put_text(p, ",\"detail\":"sv));
   return line_;

@@ -3,6 +3,7 @@
 // covers every header and event byte, so equal hashes mean byte-identical traces.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <bitset>
 #include <charconv>
@@ -267,8 +268,40 @@ char* put_number(char* p, T v) {
 inline size_t json_string_bound(std::string_view s) {
   return 6 * s.size() + 2;
 }
-char* put_json_string(char* p, std::string_view s);
-char* put_dump_string(char* p, std::string_view s);
+namespace detail {
+// Bytes a JSON string carries as they are: printable ASCII other than '"' and '\\'.
+inline constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+// Short strings are mostly plain: copied and checked in one pass, inline. Returns the end,
+// or null when `s` needs the general path (what was written at p is then overwritten).
+constexpr size_t kShortString = 32;
+inline char* put_plain_short(char* p, std::string_view s) {
+  *p++ = '"';
+  for (char c : s) {
+    if (!kPlainByte[static_cast<unsigned char>(c)]) return nullptr;
+    *p++ = c;
+  }
+  *p++ = '"';
+  return p;
+}
+char* put_json_string_general(char* p, std::string_view s);
+char* put_dump_string_general(char* p, std::string_view s);
+}  // namespace detail
+inline char* put_json_string(char* p, std::string_view s) {
+  if (s.size() <= detail::kShortString) {
+    if (char* end = detail::put_plain_short(p, s)) return end;
+  }
+  return detail::put_json_string_general(p, s);
+}
+inline char* put_dump_string(char* p, std::string_view s) {
+  if (s.size() <= detail::kShortString) {
+    if (char* end = detail::put_plain_short(p, s)) return end;
+  }
+  return detail::put_dump_string_general(p, s);
+}
 
 // A trace line under construction: text written by pointer into room made in advance
 // (room(n), then set_end at the end of what was written). Grows geometrically and never
@@ -376,7 +409,9 @@ class History {
   // next_id_ in decimal, counted along with it (each event line starts with its id).
   class DecimalCounter {
    public:
-    std::string_view text() const { return {digits_, n_}; }
+    // The digits, in a buffer of 24 bytes (a writer may copy all 24 and keep size()).
+    const char* digits24() const { return digits_; }
+    size_t size() const { return n_; }
     void increment() {
       for (size_t i = n_; i-- > 0;) {
         if (digits_[i] != '9') {
