@@ -81,9 +81,9 @@ double raw_sqlite(int64_t n) {
 Task<void> client(Context c, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     Txn tx = c.begin("db", "");
-    co_await tx.exec(kDebit, args(5, key(i)));
-    co_await tx.exec(kJournal, args(5, key(i + 1)));
-    co_await tx.exec(kCredit, args(5, key(i + 2)));
+    co_await tx.exec(kDebit, 5, key(i));
+    co_await tx.exec(kJournal, 5, key(i + 1));
+    co_await tx.exec(kCredit, 5, key(i + 2));
     co_await tx.commit();
   }
 }

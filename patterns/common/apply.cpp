@@ -47,7 +47,7 @@ Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t
   std::string key = t.gid + ":" + b.name;
   Txn tx = ctx.begin(b.db, t.gid);
   if (o.dedupe) {
-    DbResult r = co_await tx.exec("INSERT OR IGNORE INTO received(key) VALUES(?)", args(key));
+    DbResult r = co_await tx.exec("INSERT OR IGNORE INTO received(key) VALUES(?)", key);
     if (!r.ok) {
       co_await tx.rollback();
       co_return ApplyResult::failed;

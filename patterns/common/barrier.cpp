@@ -26,11 +26,11 @@ Task<BarrierDecision> barrier_enter(Txn& tx, std::string gid, std::string branch
                                     std::string op) {
   int64_t origin_affected = 0;
   if (const char* origin = origin_op(op)) {
-    DbResult r = co_await tx.exec(kInsert, args(gid, branch_id, origin, op));
+    DbResult r = co_await tx.exec(kInsert, gid, branch_id, origin, op);
     if (!r.ok) co_return BarrierDecision::error;
     origin_affected = r.changes;
   }
-  DbResult cur = co_await tx.exec(kInsert, args(gid, branch_id, op, op));
+  DbResult cur = co_await tx.exec(kInsert, gid, branch_id, op, op);
   if (!cur.ok) co_return BarrierDecision::error;
   if (origin_op(op) && origin_affected > 0) co_return BarrierDecision::null_compensation;
   if (cur.changes == 0) co_return BarrierDecision::duplicate;
@@ -39,13 +39,13 @@ Task<BarrierDecision> barrier_enter(Txn& tx, std::string gid, std::string branch
 
 Task<std::string> barrier_query_prepared(Context ctx, std::string db, std::string gid) {
   Txn tx = ctx.begin(db, gid);
-  DbResult ins = co_await tx.exec(kInsert, args(gid, "00", "msg", "rollback"));
+  DbResult ins = co_await tx.exec(kInsert, gid, "00", "msg", "rollback");
   if (!ins.ok) {
     co_await tx.rollback();
     co_return "ongoing";
   }
   DbResult r = co_await tx.exec(
-      "SELECT reason FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'", args(gid));
+      "SELECT reason FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'", gid);
   DbResult c = co_await tx.commit();
   if (!r.ok || !c.ok || r.empty()) co_return "ongoing";
   co_return r.text() == "rollback" ? "rollback" : "committed";

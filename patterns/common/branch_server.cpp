@@ -23,8 +23,7 @@ Task<BranchOutcome> run_op(const Workload* w, Txn& tx, const BusinessTxn& t, con
 // The read-then-act guard broken variants use: decisions from a plain SELECT, which sees
 // only committed rows and does not wait for an in-flight Try.
 Task<BarrierDecision> check_then_act(Txn& tx, std::string gid, std::string bid, std::string op) {
-  DbResult r =
-      co_await tx.exec("SELECT op FROM barrier WHERE gid = ? AND branch_id = ?", args(gid, bid));
+  DbResult r = co_await tx.exec("SELECT op FROM barrier WHERE gid = ? AND branch_id = ?", gid, bid);
   if (!r.ok) co_return BarrierDecision::error;
   std::set<std::string> seen;
   for (size_t i = 0; i < r.rows.size(); ++i) seen.insert(r.text(i, 0));
@@ -33,7 +32,7 @@ Task<BarrierDecision> check_then_act(Txn& tx, std::string gid, std::string bid, 
   DbResult mark = co_await tx.exec(
       "INSERT OR IGNORE INTO barrier(gid, branch_id, op, barrier_id, reason) VALUES(?, ?, ?, '01', "
       "?)",
-      args(gid, bid, op, op));
+      gid, bid, op, op);
   if (!mark.ok) co_return BarrierDecision::error;
   if (origin && !seen.count(origin)) co_return BarrierDecision::null_compensation;
   if (op == "try" && seen.count("cancel")) co_return BarrierDecision::duplicate;

@@ -67,8 +67,8 @@ Task<Json> Coordinator::on_prepare(Message m) {
   DbResult r = co_await tx.exec(
       "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) "
       "VALUES(?, ?, ?, ?, ?, ?, ?)",
-      args(t.gid, kind, state, t.to_text(), m.body.value("checkback", ""), ctx_.now_us(),
-           ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us)));
+      t.gid, kind, state, t.to_text(), m.body.value("checkback", ""), ctx_.now_us(),
+      ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
   if (r.changes > 0) tx.gtx(t.started_detail());
   DbResult c = co_await tx.commit();
@@ -81,8 +81,8 @@ Task<Json> Coordinator::set_state(const std::string& gid, const std::string& fro
                                   const std::string& to, bool final) {
   Txn tx = ctx_.begin(db_, gid);
   DbResult r = co_await tx.exec(
-      "UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?",
-      args(to, ctx_.now_us(), gid, from));
+      "UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?", to,
+      ctx_.now_us(), gid, from);
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
   if (r.changes > 0) tx.gtx(Detail::of({{"final", final}, {"state", to}}));
   DbResult c = co_await tx.commit();
@@ -140,14 +140,14 @@ Task<Json> Coordinator::on_abort(Message m) {
 Task<Json> Coordinator::on_register(Message m) {
   std::string gid = m.body["gid"];
   Txn tx = ctx_.begin(db_, gid);
-  DbResult st = co_await tx.exec("SELECT state FROM gtx WHERE gid = ?", args(gid));
+  DbResult st = co_await tx.exec("SELECT state FROM gtx WHERE gid = ?", gid);
   if (!st.ok || st.empty() || st.text() != "prepared") {
     co_await tx.rollback();
     co_return Json{{"result", "FAILURE"}};
   }
-  DbResult r = co_await tx.exec(
-      "INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)",
-      args(gid, m.body["branch"].get<std::string>(), m.body["pos"].get<int64_t>()));
+  DbResult r =
+      co_await tx.exec("INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)", gid,
+                       m.body["branch"].get<std::string>(), m.body["pos"].get<int64_t>());
   DbResult c = co_await tx.commit();
   co_return Json{{"result", r.ok && c.ok ? "SUCCESS" : "ONGOING"}};
 }

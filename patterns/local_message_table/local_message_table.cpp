@@ -65,7 +65,7 @@ class LocalMessageTable : public Pattern {
       if (b.name == t.origin().name) continue;
       DbResult r =
           co_await tx.exec("INSERT INTO msg(gid, branch, target, payload) VALUES(?, ?, ?, ?)",
-                           args(t.gid, b.name, b.service, t.to_text()));
+                           t.gid, b.name, b.service, t.to_text());
       if (!r.ok) co_return;
     }
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);

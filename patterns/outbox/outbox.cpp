@@ -77,7 +77,7 @@ class Outbox : public Pattern {
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
     DbResult ins =
         co_await tx.exec("INSERT INTO outbox(id, gid, aggregate, payload) VALUES(?, ?, ?, ?)",
-                         args(seq.inserted_id, t.gid, t.order_key, t.to_text()));
+                         seq.inserted_id, t.gid, t.order_key, t.to_text());
     if (!ins.ok) co_return;
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
     co_await tx.commit();

@@ -201,8 +201,8 @@ bool failed(const DbResult& r) {
 Task<BranchOutcome> Workload::action(Txn& tx, const BusinessTxn& t, const Branch& b) const {
   if (b.refuse) co_return BranchOutcome::refused;
   DbResult r = co_await tx.exec(
-      "UPDATE ledger SET balance = balance + ?1 WHERE key = ?2 AND balance + ?1 >= 0",
-      args(b.delta, b.key));
+      "UPDATE ledger SET balance = balance + ?1 WHERE key = ?2 AND balance + ?1 >= 0", b.delta,
+      b.key);
   if (failed(r)) co_return BranchOutcome::error;
   if (r.changes == 0) co_return BranchOutcome::refused;
   tx.effect(effect(t, b, "action", b.delta, std::abs(b.delta)));
@@ -210,8 +210,8 @@ Task<BranchOutcome> Workload::action(Txn& tx, const BusinessTxn& t, const Branch
 }
 
 Task<BranchOutcome> Workload::compensate(Txn& tx, const BusinessTxn& t, const Branch& b) const {
-  DbResult r = co_await tx.exec("UPDATE ledger SET balance = balance - ?1 WHERE key = ?2",
-                                args(b.delta, b.key));
+  DbResult r =
+      co_await tx.exec("UPDATE ledger SET balance = balance - ?1 WHERE key = ?2", b.delta, b.key);
   if (failed(r)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "compensate", -b.delta, std::abs(b.delta)));
   co_return BranchOutcome::applied;
@@ -226,13 +226,13 @@ Task<BranchOutcome> Workload::try_op(Txn& tx, const BusinessTxn& t, const Branch
     DbResult r = co_await tx.exec(
         "UPDATE ledger SET balance = balance - ?1, frozen = frozen + ?1 WHERE key = ?2 AND balance "
         ">= ?1",
-        args(a, b.key));
+        a, b.key);
     if (failed(r)) co_return BranchOutcome::error;
     if (r.changes == 0) co_return BranchOutcome::refused;
   }
   DbResult ins =
       co_await tx.exec("INSERT INTO reservations(gid, branch, key, amount) VALUES(?, ?, ?, ?)",
-                       args(t.gid, b.name, b.key, b.delta < 0 ? a : 0));
+                       t.gid, b.name, b.key, b.delta < 0 ? a : 0);
   if (failed(ins)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "try", 0, a));
   co_return BranchOutcome::applied;
@@ -244,13 +244,13 @@ Task<BranchOutcome> Workload::confirm(Txn& tx, const BusinessTxn& t, const Branc
   int64_t a = std::abs(b.delta);
   DbResult r;
   if (b.delta < 0) {
-    r = co_await tx.exec("UPDATE ledger SET frozen = frozen - ?1 WHERE key = ?2", args(a, b.key));
+    r = co_await tx.exec("UPDATE ledger SET frozen = frozen - ?1 WHERE key = ?2", a, b.key);
   } else {
-    r = co_await tx.exec("UPDATE ledger SET balance = balance + ?1 WHERE key = ?2", args(a, b.key));
+    r = co_await tx.exec("UPDATE ledger SET balance = balance + ?1 WHERE key = ?2", a, b.key);
   }
   if (failed(r)) co_return BranchOutcome::error;
-  DbResult d = co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?",
-                                args(t.gid, b.name));
+  DbResult d =
+      co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?", t.gid, b.name);
   if (failed(d)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "confirm", b.delta, a));
   co_return BranchOutcome::applied;
@@ -260,12 +260,11 @@ Task<BranchOutcome> Workload::cancel(Txn& tx, const BusinessTxn& t, const Branch
   int64_t a = std::abs(b.delta);
   if (b.delta < 0) {
     DbResult r = co_await tx.exec(
-        "UPDATE ledger SET balance = balance + ?1, frozen = frozen - ?1 WHERE key = ?2",
-        args(a, b.key));
+        "UPDATE ledger SET balance = balance + ?1, frozen = frozen - ?1 WHERE key = ?2", a, b.key);
     if (failed(r)) co_return BranchOutcome::error;
   }
-  DbResult d = co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?",
-                                args(t.gid, b.name));
+  DbResult d =
+      co_await tx.exec("DELETE FROM reservations WHERE gid = ? AND branch = ?", t.gid, b.name);
   if (failed(d)) co_return BranchOutcome::error;
   tx.effect(effect(t, b, "cancel", 0, b.delta < 0 ? a : 0));
   co_return BranchOutcome::applied;

@@ -33,7 +33,7 @@ Database::OpPtr Database::OpPtr::make() {
   } else {
     mem = ::operator new(sizeof(Op));
   }
-  return OpPtr(new (mem) Op());
+  return OpPtr(new (mem) Op);  // every member has its initializer: no zero-fill first
 }
 
 void Database::OpPtr::free(Op* p) {

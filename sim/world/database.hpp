@@ -20,6 +20,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -374,6 +375,16 @@ class Txn {
   };
   // `sql` must stay valid until the operation completes: co_await it in the same expression.
   Awaiter exec(std::string_view sql, SqlArgs&& params = SqlArgs());
+  // The same with the parameters listed in place, each bound as SqlArg binds it and built
+  // straight into the operation: co_await tx.exec("... WHERE key = ?", key).
+  template <typename A, typename... More>
+  requires(!std::is_same_v<std::remove_cvref_t<A>, SqlArgs>) Awaiter
+      exec(std::string_view sql, A&& first, More&&... more) {
+    Awaiter a = exec(sql);
+    a.op->params.emplace_back(std::forward<A>(first));
+    (a.op->params.emplace_back(std::forward<More>(more)), ...);
+    return a;
+  }
   Awaiter commit();
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
