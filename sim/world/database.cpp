@@ -24,6 +24,11 @@ struct OpFreeList {
 thread_local OpFreeList op_free_list;
 }  // namespace
 
+// Closures holding an operation are moved without throwing, so a Callback keeps them inline
+// (no allocation per scheduled completion).
+static_assert(std::is_nothrow_move_constructible_v<Database::OpPtr> &&
+              std::is_nothrow_copy_constructible_v<Database::OpPtr>);
+
 Database::OpPtr Database::OpPtr::make() {
   auto& blocks = op_free_list.blocks;
   void* mem;
@@ -36,7 +41,7 @@ Database::OpPtr Database::OpPtr::make() {
   return OpPtr(new (mem) Op);  // every member has its initializer: no zero-fill first
 }
 
-void Database::OpPtr::free(Op* p) {
+void Database::OpPtr::free(Op* p) noexcept {
   p->~Op();
   auto& blocks = op_free_list.blocks;
   if (blocks.size() < 4096) {
@@ -147,7 +152,7 @@ TimeUs Database::net_delay_us(Node& owner) {
 void Database::finish(const OpPtr& op, TimeUs latency_us) {
   if (op->done) return;
   op->done = true;
-  inflight_.erase(op->id);
+  if (op->in_flight) inflight_.erase(op->id);
   TimeUs t = world_.now_us() + latency_us + net_delay_us(*op->caller);
   // A coroutine running a chain of operations (resumed by the previous one's completion, so
   // nothing else runs after it in this event) carries on inline when nothing else is due
@@ -168,6 +173,11 @@ static DbResult failure(const std::string& msg) {
   r.ok = false;
   r.error = msg;
   return r;
+}
+
+void Database::track(const OpPtr& op) {
+  op->in_flight = true;
+  inflight_[op->id] = op;
 }
 
 void Database::submit(const OpPtr& op) {
@@ -194,7 +204,7 @@ void Database::submit(const OpPtr& op) {
     arrive(op);  // a local database answers within the caller's event; no extra hop
     return;
   }
-  inflight_[op->id] = op;  // only deferred work can be caught by a database crash
+  track(op);  // only deferred work can be caught by a database crash
   host_.at(world_.now_us() + delay, [this, op] { arrive(op); });
 }
 
@@ -215,7 +225,7 @@ void Database::arrive(const OpPtr& op) {
                        it != txns_.end() && !it->second.holds_lock;
   bool plain_read = (op->kind == OpKind::exec && !needs_lock(*op)) || read_only_end;
   if (!plain_read && world_.now_us() < stalled_until_us_) {
-    inflight_[op->id] = op;
+    track(op);
     host_.at(stalled_until_us_, [this, op] { arrive(op); });
     return;
   }
@@ -254,7 +264,7 @@ void Database::execute(const OpPtr& op) {
           t.holds_lock = true;
         } else if (lock_owner_ != op->txn) {
           lock_queue_.push_back(op);
-          inflight_[op->id] = op;
+          track(op);
           world_.record_fields(name_, Kind::db_lock_wait, t.gid,
                                {{"txn", op->txn}, {"holder", lock_owner_}});
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {

@@ -175,7 +175,7 @@ class Database {
    public:
     OpPtr() = default;
     static OpPtr make();  // a new operation
-    OpPtr(const OpPtr& o) : p_(o.p_) { retain(); }
+    OpPtr(const OpPtr& o) noexcept : p_(o.p_) { retain(); }
     OpPtr(OpPtr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
     OpPtr& operator=(OpPtr o) noexcept {
       std::swap(p_, o.p_);
@@ -190,9 +190,9 @@ class Database {
 
    private:
     explicit OpPtr(Op* p) : p_(p) {}
-    inline void retain();
-    inline void release();
-    static void free(Op* p);
+    inline void retain() noexcept;
+    inline void release() noexcept;
+    static void free(Op* p) noexcept;
     Op* p_ = nullptr;
   };
 
@@ -248,6 +248,7 @@ class Database {
   void arrive(const OpPtr& op);
   void execute(const OpPtr& op);
   void finish(const OpPtr& op, TimeUs latency_us);
+  void track(const OpPtr& op);  // deferred: kept in inflight_ until it finishes
   bool needs_lock(Op& op);
   void grant_next();
   void release(uint64_t txn, TxnInfo& t);
@@ -328,14 +329,15 @@ struct Database::Op {
   bool done = false;
   TimerId lock_timer;
   bool completed_inline = false;
-  uint32_t refs = 1;  // OpPtr handles on it
+  bool in_flight = false;  // deferred, so listed in the database's inflight_
+  uint32_t refs = 1;       // OpPtr handles on it
 };
 
-inline void Database::OpPtr::retain() {
+inline void Database::OpPtr::retain() noexcept {
   if (p_) ++p_->refs;
 }
 
-inline void Database::OpPtr::release() {
+inline void Database::OpPtr::release() noexcept {
   if (p_ && --p_->refs == 0) free(p_);
 }
 
