@@ -263,7 +263,7 @@ void Broker::end_half(uint64_t id, const std::string& decision, const std::strin
   Half h = std::move(it->second);
   half_.erase(it);
   if (decision == "commit") {
-    world_.record_fields(host_.name(), Kind::broker_commit, h.msg.gid, {{"id", id}, {"by", why}});
+    world_.record_fields(host_.name(), Kind::broker_commit, h.msg.gid, {{"by", why}, {"id", id}});
     world_.record_fields(host_.name(), Kind::broker_publish, h.msg.gid,
                          {{"queue", h.msg.queue}, {"id", id}});
     enqueue(std::move(h.msg));
@@ -272,7 +272,7 @@ void Broker::end_half(uint64_t id, const std::string& decision, const std::strin
     world_.record_fields(host_.name(), Kind::broker_discard, h.msg.gid,
                          {{"id", id}, {"checks", h.checks}});
   } else {
-    world_.record_fields(host_.name(), Kind::broker_rollback, h.msg.gid, {{"id", id}, {"by", why}});
+    world_.record_fields(host_.name(), Kind::broker_rollback, h.msg.gid, {{"by", why}, {"id", id}});
   }
 }
 
@@ -309,7 +309,7 @@ Task<void> Broker::check_half(uint64_t id) {
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
   std::string answer =
       r.ok && r.reply.body.is_object() ? r.reply.body.value("answer", "unknown") : "timeout";
-  world_.record_fields(host_.name(), Kind::checkback, r.reply.gid, {{"id", id}, {"answer", answer}},
+  world_.record_fields(host_.name(), Kind::checkback, r.reply.gid, {{"answer", answer}, {"id", id}},
                        0, target);
   if (answer == "commit" || answer == "rollback") {
     end_half(id, answer, "checkback");

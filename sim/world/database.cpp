@@ -111,8 +111,9 @@ uint64_t Database::begin(Node& owner, const std::string& gid) {
   TxnInfo& t = *info;
   t.owner = &owner;
   t.gid = gid;
+  // Fields are listed in key order, as the trace writes them (nothing to sort).
   if (world_.recording())
-    world_.record_fields(name_, Kind::db_begin, gid, {{"txn", id}, {"owner", owner.name()}});
+    world_.record_fields(name_, Kind::db_begin, gid, {{"owner", owner.name()}, {"txn", id}});
   return id;
 }
 
@@ -266,7 +267,7 @@ void Database::execute(const OpPtr& op) {
           lock_queue_.push_back(op);
           track(op);
           world_.record_fields(name_, Kind::db_lock_wait, t.gid,
-                               {{"txn", op->txn}, {"holder", lock_owner_}});
+                               {{"holder", lock_owner_}, {"txn", op->txn}});
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
             if (op->done) return;
             std::erase(lock_queue_, op);
@@ -351,7 +352,7 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
     world_.record_fields(name_, Kind::db_commit, t.gid, {{"txn", txn}});
     for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
-    world_.record_fields(name_, Kind::db_rollback, t.gid, {{"txn", txn}, {"reason", reason}});
+    world_.record_fields(name_, Kind::db_rollback, t.gid, {{"reason", reason}, {"txn", txn}});
   }
   bool had_lock = t.holds_lock;
   auto node = txns_.extract(txn);
