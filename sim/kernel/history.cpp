@@ -317,9 +317,15 @@ size_t skip_space(std::string_view s, size_t i) {
 // One past the closing quote of the JSON string that opens at s[i].
 size_t string_end(std::string_view s, size_t i) {
   const char *p = s.data() + i + 1, *end = s.data() + s.size();
-  for (; p < end; ++p) {
-    if (*p == '"') return static_cast<size_t>(p - s.data()) + 1;
-    if (*p == '\\') ++p;
+  // The next quote found by memchr; it closes the string unless an odd run of backslashes
+  // stands right before it (an escaped quote: search on after it).
+  while (p < end) {
+    auto q = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
+    if (!q) return kNone;
+    const char* b = q;
+    while (b > p && b[-1] == '\\') --b;
+    if ((q - b) % 2 == 0) return static_cast<size_t>(q - s.data()) + 1;
+    p = q + 1;
   }
   return kNone;
 }

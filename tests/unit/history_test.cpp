@@ -456,6 +456,28 @@ TEST_CASE("a line buffer keeps what was written as it grows", "[history]") {
   CHECK(line.view() == "x");
 }
 
+TEST_CASE("the field walker ends strings at the right quote whatever backslashes precede it",
+          "[history]") {
+  // Values ending in an escaped backslash, holding escaped quotes, and a backslash run of
+  // every length before a quote; the field after each must still be found whole.
+  std::string_view text =
+      R"({"a":"x\\","b":"q\"r\"","c":"\\\"","d":"\\\\","e":"","f":[")]\"",{"g":"}"}],"z":7})";
+  CHECK(json_field(text, "a") == R"("x\\")");
+  CHECK(json_field(text, "b") == R"("q\"r\"")");
+  CHECK(json_field(text, "c") == R"("\\\"")");
+  CHECK(json_field(text, "d") == R"("\\\\")");
+  CHECK(json_field(text, "e") == R"("")");
+  CHECK(json_field(text, "f") == R"([")]\"",{"g":"}"}])");
+  CHECK(json_field(text, "z") == "7");
+  Json parsed = Json::parse(text);
+  std::string out;
+  for (const char* key : {"a", "b", "c", "d", "e"}) {
+    REQUIRE(json_string_value(json_field(text, key), out));
+    CHECK(out == parsed[key].get<std::string>());
+  }
+  CHECK(json_field(R"({"a":"unterminated\"})", "a").empty());
+}
+
 TEST_CASE("several fields are read in one pass as json_field reads them one by one", "[history]") {
   Json j = {{"b", {{"a", 1}}}, {"a", "x\"y"}, {"c", {1, 2, "]"}}, {"d", false}};
   for (const std::string& text : {j.dump(), j.dump(2)}) {
