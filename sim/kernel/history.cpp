@@ -232,8 +232,7 @@ void append_integer(std::string& out, int64_t v) {
 namespace {
 
 // The room an event's head needs: fixed text, three numbers of at most 20 digits, the kind,
-// strings at most 6x their size escaped.
-// The room an event's head needs, with slack for the fixed-size copies of the id and kind.
+// strings at most 6x their size escaped, and slack for the fixed-size copies of id and kind.
 size_t event_head_bound(std::string_view node, Kind kind, std::string_view gid,
                         std::string_view peer) {
   return 80 + 3 * 20 + 64 + kind_name(kind).size() + 6 * (node.size() + gid.size() + peer.size());
@@ -257,8 +256,8 @@ constexpr std::array<KindText, kKindCount> kKindTexts = [] {
   return out;
 }();
 
-// Everything up to the detail, written at `p`; returns the end.
-// The id's digits are read from a 24-byte buffer (copied whole, then cut to id_size).
+// Everything up to the detail, written at `p`; returns the end. The id's digits are read
+// from a 24-byte buffer (copied whole, then cut to id_size).
 char* put_event_head(char* p, const char* id24, size_t id_size, TimeUs t_us, std::string_view node,
                      Kind kind, std::string_view gid, uint64_t msg, std::string_view peer) {
   p = put_text(p, "{\"id\":"sv);
@@ -635,6 +634,15 @@ void History::emit_line(std::string_view line) {
   }
 }
 
+char* History::start_line(size_t more, TimeUs t_us, std::string_view node, Kind kind,
+                          std::string_view gid, uint64_t msg, std::string_view peer) {
+  line_.clear();
+  char* p = line_.room(event_head_bound(node, kind, gid, peer) + more);
+  p = put_event_head(p, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, msg, peer);
+  count_event();
+  return p;
+}
+
 void History::emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                          std::string_view detail, uint64_t msg, std::string_view peer) {
   line_.clear();
@@ -684,11 +692,8 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
                             std::string_view peer) {
   uint64_t id = next_id_;
   FieldOrder order(fields);
-  line_.clear();
   // The whole line in one reservation: head, detail object, closing brace.
-  char* p = line_.room(event_head_bound(node, kind, gid, peer) + 12 + order.bound);
-  p = put_event_head(p, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, msg, peer);
-  count_event();
+  char* p = start_line(12 + order.bound, t_us, node, kind, gid, msg, peer);
   p = put_text(p, ",\"detail\":"sv);
   char* detail = p;
   p = put_fields(p, order);
@@ -704,11 +709,7 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
 LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
                                   std::string_view gid) {
   traced_ = {next_id_, t_us, kind, node, gid};
-  line_.clear();
-  char* p = line_.room(event_head_bound(node, kind, gid, {}) + 12);
-  p = put_event_head(p, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, 0, {});
-  count_event();
-  line_.set_end(put_text(p, ",\"detail\":"sv));
+  line_.set_end(put_text(start_line(12, t_us, node, kind, gid, 0, {}), ",\"detail\":"sv));
   return line_;
 }
 

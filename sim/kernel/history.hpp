@@ -389,6 +389,10 @@ class History {
 
  private:
   void emit_line(std::string_view line);
+  // Starts line_ with the next event's head (and counts the event), with room for `more`
+  // characters after it; returns where they go.
+  char* start_line(size_t more, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                   uint64_t msg, std::string_view peer);
   bool kept(Kind kind) const { return keep_ && keep_kind_[static_cast<size_t>(kind)]; }
   // Keeps a recorded event in memory (when keep_in_memory).
   void keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,

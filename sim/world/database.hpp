@@ -184,8 +184,6 @@ class Database {
     ~OpPtr() { release(); }
     Op* operator->() const { return p_; }
     Op& operator*() const { return *p_; }
-    Op* get() const { return p_; }
-    explicit operator bool() const { return p_ != nullptr; }
     bool operator==(const OpPtr& o) const { return p_ == o.p_; }
 
    private:
