@@ -1,11 +1,12 @@
 // MQ transaction, the seed's JMS/STOMP shape made atomic with the database the classic way:
 // both resources are enlisted in an XA-style two-phase commit. The application prepares the
-// database transaction and the broker session, the transaction manager (the coordinator
-// node) logs the commit decision durably, then both commit. The manager's recovery loop
-// finishes logged decisions and presumes abort for in-doubt work it never logged. While in
-// doubt, the prepared database transaction keeps its write lock: the blocking time shows in
-// the metrics (in_doubt_ms_*). Consumers are transacted (ack after the effect commits,
-// redelivery, dead-letter queue) and dedupe. Naive orderings are the broken variants.
+// database transaction and the broker session, then asks the transaction manager (the
+// coordinator node) to log *commit*. The manager's recovery loop finishes logged decisions and
+// presumes abort for in-doubt work it never logged, by logging *abort* under the same key: the
+// first insert of a transaction's decision wins and whoever loses obeys it, so the decision is
+// made exactly once and durably. While in doubt, the prepared database transaction keeps its
+// write lock (in_doubt_ms_* in the metrics). Consumers are transacted (ack after the effect
+// commits, redelivery, dead-letter queue) and dedupe. Naive orderings are the broken variants.
 #include <optional>
 
 #include "patterns/common/apply.hpp"
@@ -16,16 +17,38 @@ namespace dtx {
 
 namespace {
 
+// What the variants change, as data: each broken variant flips one knob of `correct`.
+struct Knobs {
+  bool manager = true;                   // XA through the transaction manager
+  bool db_then_mq_commit = false;        // no XA: commit the database, then the broker session
+  bool mq_then_db_commit = false;        // no XA: commit the broker session, then the database
+  bool auto_ack_consumer = false;        // the consumer acknowledges on receipt
+  bool presume_abort_by_select = false;  // recovery aborts on "no row found", logging nothing
+
+  static Knobs of(const std::string& variant) {
+    Knobs k;
+    k.db_then_mq_commit = variant == "db_then_mq_commit";
+    k.mq_then_db_commit = variant == "mq_then_db_commit";
+    k.auto_ack_consumer = variant == "auto_ack_consumer";
+    k.presume_abort_by_select = variant == "presume_abort_by_select";
+    k.manager = !k.db_then_mq_commit && !k.mq_then_db_commit;
+    return k;
+  }
+};
+
+constexpr const char* kCommit = "commit";
+constexpr const char* kAbort = "abort";
+
 class MqTransaction : public Pattern {
  public:
-  explicit MqTransaction(std::string variant) : variant_(std::move(variant)) {}
+  explicit MqTransaction(const std::string& variant) : knobs_(Knobs::of(variant)) {}
 
   void configure(Reader& p) override {
     timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker and manager call timeout (ms)");
     recovery_us_ =
         p.millis_us("recovery_interval_ms", 500, "transaction manager recovery scan (ms)");
     in_doubt_us_ = p.millis_us("presume_abort_after_ms", 3000,
-                               "unlogged in-doubt work older than this is rolled back (ms)");
+                               "unlogged in-doubt work older than this is aborted (ms)");
     gap_us_ =
         p.millis_us("commit_gap_ms", 5, "naive variants: app work between the two commits (ms)");
     consumer_processing_us_ =
@@ -38,7 +61,7 @@ class MqTransaction : public Pattern {
     broker_ = s.broker();
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
-    if (variant_ == "correct" || variant_ == "auto_ack_consumer") setup_manager(s);
+    if (knobs_.manager) setup_manager(s);
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
@@ -50,13 +73,13 @@ class MqTransaction : public Pattern {
   Task<void> begin(Context ctx, BusinessTxn t) override {
     Txn tx = ctx.begin(origin_db_, t.gid);
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
-    if (variant_ == "db_then_mq_commit") {
+    if (knobs_.db_then_mq_commit) {
       if (!(co_await tx.commit()).ok) co_return;
       co_await ctx.sleep(gap_us_);
       co_await send_in_session(ctx, t);
       co_return;
     }
-    if (variant_ == "mq_then_db_commit") {
+    if (knobs_.mq_then_db_commit) {
       if (!(co_await send_in_session(ctx, t))) {
         co_await tx.rollback();
         co_return;
@@ -108,10 +131,13 @@ class MqTransaction : public Pattern {
     log.gid = t.gid;
     log.body = {{"xid", xid}};
     RpcResult logged = co_await ctx.call(manager_, std::move(log), timeout_us_);
-    if (!logged.ok) co_return;  // maybe logged: the manager's recovery decides
-    DbResult db_done = co_await decide_prepared(ctx.db(origin_db_), ctx.node(), xid, true);
-    bool mq_done = co_await ctx.tx_decide(broker_, xid, true, timeout_us_);
-    if (!db_done.ok || !mq_done) co_return;  // the manager's recovery finishes the commit
+    if (!logged.ok || !logged.reply.body.is_object()) co_return;  // the manager's recovery decides
+    // The manager may have logged abort first (recovery presumed it while this node was
+    // paused): the logged decision is obeyed, whichever it is.
+    bool commit = logged.reply.body.value("decision", "") == kCommit;
+    DbResult db_done = co_await decide_prepared(ctx.db(origin_db_), ctx.node(), xid, commit);
+    bool mq_done = co_await ctx.tx_decide(broker_, xid, commit, timeout_us_);
+    if (!db_done.ok || !mq_done) co_return;  // the manager's recovery finishes the decision
     Message done;
     done.type = "xa.done";
     done.gid = t.gid;
@@ -125,9 +151,11 @@ class MqTransaction : public Pattern {
       throw InputError(
           "mq_transaction: the transaction manager runs on $.topology.coordinator; set it");
     log_db_ = manager_ + ".db";
+    // One row per transaction: its decision, inserted once (the primary key makes the first
+    // insert win), and whether both resources have carried it out.
     s.database(log_db_).exec_now(
-        "CREATE TABLE xa_log(xid TEXT PRIMARY KEY, gid TEXT NOT NULL, done INTEGER NOT NULL "
-        "DEFAULT 0, logged_at INTEGER NOT NULL)");
+        "CREATE TABLE xa_log(xid TEXT PRIMARY KEY, gid TEXT NOT NULL, decision TEXT NOT NULL, "
+        "done INTEGER NOT NULL DEFAULT 0, logged_at INTEGER NOT NULL)");
     // The recovery pass reads only the open decisions (not the whole log).
     s.database(log_db_).exec_now("CREATE INDEX xa_open ON xa_log(done, logged_at)");
     tm_ = s.service(manager_);
@@ -137,12 +165,22 @@ class MqTransaction : public Pattern {
     tm_.node().on_restart = [this] { tm_.spawn(recovery_loop()); };
   }
 
+  // Logs `proposal` for `xid` unless a decision is already logged; returns the logged
+  // decision (nullopt when the log cannot be written or read).
+  Task<std::optional<std::string>> decide(std::string xid, std::string gid, std::string proposal) {
+    DbResult w = co_await tm_.exec(
+        log_db_, "INSERT OR IGNORE INTO xa_log(xid, gid, decision, logged_at) VALUES(?, ?, ?, ?)",
+        args(xid, gid, proposal, tm_.now_us()));
+    if (!w.ok) co_return std::nullopt;
+    DbResult r = co_await tm_.exec(log_db_, "SELECT decision FROM xa_log WHERE xid = ?", args(xid));
+    if (!r.ok || r.empty()) co_return std::nullopt;
+    co_return r.text(0, 0);
+  }
+
   Task<Json> on_log(Message m) {
-    std::string xid = m.body["xid"];
-    DbResult r = co_await tm_.exec(
-        log_db_, "INSERT OR IGNORE INTO xa_log(xid, gid, logged_at) VALUES(?, ?, ?)",
-        args(xid, m.gid, tm_.now_us()));
-    co_return Json{{"ok", r.ok}};
+    std::optional<std::string> d = co_await decide(m.body["xid"], m.gid, kCommit);
+    if (!d) co_return Json{{"ok", false}};
+    co_return Json{{"ok", true}, {"decision", *d}};
   }
 
   Task<Json> on_done(Message m) {
@@ -151,41 +189,62 @@ class MqTransaction : public Pattern {
     co_return nullptr;
   }
 
-  // Finishes logged decisions; rolls back in-doubt work the log does not know (presumed abort).
+  // Carries out a logged decision on both resources; marks it done once both confirm.
+  Task<void> carry_out(std::string xid, std::string gid, bool commit) {
+    tm_.record(
+        Kind::retry, gid,
+        Detail::of({{"what", commit ? "xa recovery commit" : "xa recovery abort"}, {"xid", xid}}));
+    DbResult db = co_await decide_prepared(tm_.db(origin_db_), tm_.node(), xid, commit);
+    bool mq = co_await tm_.tx_decide(broker_, xid, commit, timeout_us_);
+    if (db.ok && mq)
+      co_await tm_.exec(log_db_, "UPDATE xa_log SET done = 1 WHERE xid = ?", args(xid));
+  }
+
+  // Finishes logged decisions; presumes abort for in-doubt work the log does not know.
   Task<void> recovery_loop() {
     for (;;) {
       co_await tm_.sleep(recovery_us_);
-      DbResult open = co_await tm_.exec(
-          log_db_, "SELECT xid, gid FROM xa_log WHERE done = 0 AND logged_at <= ? ORDER BY xid",
-          args(tm_.now_us() - recovery_us_));
-      for (size_t i = 0; open.ok && i < open.rows.size(); ++i) {
-        std::string xid = open.text(i, 0);
-        tm_.record(Kind::retry, open.text(i, 1),
-                   Detail::of({{"what", "xa recovery commit"}, {"xid", xid}}));
-        co_await decide_prepared(tm_.db(origin_db_), tm_.node(), xid, true);
-        if (co_await tm_.tx_decide(broker_, xid, true, timeout_us_))
-          co_await tm_.exec(log_db_, "UPDATE xa_log SET done = 1 WHERE xid = ?", args(xid));
-      }
+      DbResult open = co_await tm_.exec(log_db_,
+                                        "SELECT xid, gid, decision FROM xa_log WHERE done = 0 AND "
+                                        "logged_at <= ? ORDER BY xid",
+                                        args(tm_.now_us() - recovery_us_));
+      for (size_t i = 0; open.ok && i < open.rows.size(); ++i)
+        co_await carry_out(open.text(i, 0), open.text(i, 1), open.text(i, 2) == kCommit);
       co_await presume_abort();
     }
   }
 
-  // Whether the log holds a decision for `xid`; nullopt when the log cannot be read.
-  Task<std::optional<bool>> logged(std::string xid) {
-    DbResult r = co_await tm_.exec(log_db_, "SELECT 1 FROM xa_log WHERE xid = ?", args(xid));
-    if (!r.ok) co_return std::nullopt;
-    co_return !r.empty();
+  // Resolves one in-doubt transaction the application left behind. Correct: log abort under
+  // the decision key (a commit logged first wins) and carry out what the log holds. The
+  // broken variant decides by reading: no row => abort, with nothing logged, so the origin's
+  // commit can still be logged afterwards and the other resource commits.
+  Task<bool> resolve_in_doubt(std::string xid, std::string gid) {
+    if (knobs_.presume_abort_by_select) {
+      DbResult r = co_await tm_.exec(log_db_, "SELECT 1 FROM xa_log WHERE xid = ?", args(xid));
+      if (!r.ok) co_return false;
+      if (r.empty()) co_await abort_unlogged(xid, gid);
+      co_return true;
+    }
+    std::optional<std::string> d = co_await decide(xid, gid, kAbort);
+    if (!d) co_return false;
+    co_await carry_out(xid, gid, *d == kCommit);
+    co_return true;
   }
 
-  // In-doubt work older than the limit that the log does not know is rolled back. Only those
-  // few candidates are looked up (by key), so a pass costs the same however long the log is.
+  Task<void> abort_unlogged(std::string xid, std::string gid) {
+    tm_.record(Kind::retry, gid, Detail::of({{"what", "xa presume abort"}, {"xid", xid}}));
+    co_await decide_prepared(tm_.db(origin_db_), tm_.node(), xid, false);
+    co_await tm_.tx_decide(broker_, xid, false, timeout_us_);
+  }
+
+  // In-doubt work older than the limit on either resource. Only those few candidates are
+  // looked up (by key), so a pass costs the same however long the log is.
   Task<void> presume_abort() {
     Database& db = tm_.db(origin_db_);
     for (const auto& [xid, txn] : db.prepared()) {
-      if (tm_.now_us() - db.prepared_at_us(xid) < in_doubt_us_) continue;
-      std::optional<bool> known = co_await logged(xid);
-      if (!known) co_return;
-      if (!*known) co_await decide_prepared(db, tm_.node(), xid, false);
+      TimeUs at = db.prepared_at_us(xid);
+      if (at < 0 || tm_.now_us() - at < in_doubt_us_) continue;
+      if (!(co_await resolve_in_doubt(xid, gid_of(xid)))) co_return;
     }
     Message rec;
     rec.type = "mq.tx_recover";
@@ -194,19 +253,19 @@ class MqTransaction : public Pattern {
     for (const auto& p : r.reply.body.value("prepared", Json::array())) {
       std::string xid = p["xid"];
       if (tm_.now_us() - p["prepared_us"].get<TimeUs>() < in_doubt_us_) continue;
-      std::optional<bool> known = co_await logged(xid);
-      if (!known) co_return;
-      if (!*known) co_await tm_.tx_decide(broker_, xid, false, timeout_us_);
+      if (!(co_await resolve_in_doubt(xid, gid_of(xid)))) co_return;
     }
   }
+
+  static std::string gid_of(const std::string& xid) { return xid.substr(3); }  // "xa-" + gid
 
   void subscribe(Context c, const std::string& svc) {
     ApplyOptions o;
     o.processing_us = consumer_processing_us_;
-    subscribe_downstream(c, broker_, queue_, svc, workload_, o, variant_ == "auto_ack_consumer");
+    subscribe_downstream(c, broker_, queue_, svc, workload_, o, knobs_.auto_ack_consumer);
   }
 
-  std::string variant_;
+  Knobs knobs_;
   TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, in_doubt_us_ = 3 * kUsPerS,
          gap_us_ = 5 * kUsPerMs;
   TimeUs consumer_processing_us_ = kUsPerMs;
@@ -224,8 +283,8 @@ PatternInfo mq_transaction_info() {
   p.summary = "transacted broker send enlisted with the database in an XA-style two-phase commit";
   p.variants = {
       {"correct",
-       "database and broker session both prepare, the manager logs the decision, both commit; "
-       "recovery resolves in-doubt work",
+       "database and broker session both prepare, the manager logs the decision (first insert "
+       "wins: the origin's commit or recovery's presumed abort), both carry it out",
        {}},
       {"db_then_mq_commit",
        "commit the database, then send and commit the broker session; a crash between loses the "
@@ -237,6 +296,10 @@ PatternInfo mq_transaction_info() {
       {"auto_ack_consumer",
        "the consumer acknowledges on receipt; a crash before its commit loses the effect",
        {"atomicity", "conservation", "no_lost", "termination"}},
+      {"presume_abort_by_select",
+       "recovery presumes abort when a SELECT finds no decision and logs nothing; the origin, "
+       "paused past the limit, then logs commit and the other resource commits",
+       {"atomicity", "conservation", "no_phantom"}},
   };
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity",    "no_lost",

@@ -43,6 +43,12 @@ size_t Broker::unacked_count(const std::string& queue) const {
   return n;
 }
 
+void Broker::declare_group(const std::string& topic, const std::string& group) {
+  if (config_.groups_on_first_subscribe) return;
+  topics_[topic].insert(group_queue(topic, group));
+  queues_[group_queue(topic, group)];
+}
+
 std::vector<std::string> Broker::topic_queues(const std::string& topic) {
   auto& groups = topics_[topic];
   if (groups.empty()) groups.insert(group_queue(topic, "default"));

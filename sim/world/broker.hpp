@@ -29,6 +29,10 @@ struct BrokerConfig {
   int check_max = 15;
   bool discard_commits =
       false;  // policy after check_max: false = discard (RocketMQ), true = commit
+  // Consumer groups are declared by the deployment before producers start (Kafka groups from
+  // the earliest offset, RabbitMQ queues bound by infrastructure). The opt-in alternative
+  // creates a group's queue on its first subscribe, so it misses what was published before.
+  bool groups_on_first_subscribe = false;
 };
 
 struct StoredMessage {
@@ -50,6 +54,11 @@ class Broker {
   size_t ready_count(const std::string& queue) const;
   size_t unacked_count(const std::string& queue) const;
   size_t half_count() const { return half_.size(); }
+
+  // Declares `group` on `topic` (deployment time): its queue exists from now on, survives
+  // crashes and receives every message published afterwards, subscribed or not. A no-op when
+  // groups are created on first subscribe.
+  void declare_group(const std::string& topic, const std::string& group);
 
  private:
   struct Consumer {

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "sim/world/broker.hpp"
 #include "sim/world/world.hpp"
 
 namespace dtx {
@@ -100,6 +101,8 @@ Task<void> Context::subscribe_loop(std::string broker, std::string queue, std::s
 void Context::subscribe(const std::string& broker, const std::string& queue,
                         const std::string& group, Consumer consumer, bool auto_ack) {
   std::string qname = queue + "#" + group;
+  if (auto b = world_->brokers().find(broker); b != world_->brokers().end())
+    b->second->declare_group(queue, group);
   Node* n = node_;
   node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
     Delivery d{std::move(m.queue), m.ref, std::move(m.gid), std::move(m.payload), m.attempt};
