@@ -104,7 +104,10 @@ class LocalMessageTable : public Pattern {
       co_return;
     }
     RpcResult r = co_await ctx.call(due.text(i, 3), std::move(m), rpc_timeout_us_);
-    if (r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false)) {
+    // Only an answer that says the effect committed ends the row; `ok: false` (the consumer's
+    // database failed) means "send again".
+    bool acked = r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false);
+    if (acked || (r.ok && variant_ == "done_on_any_reply")) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
                         args(attempts, id));
       co_return;
@@ -182,6 +185,9 @@ PatternInfo local_message_table_info() {
        {"exactly_once", "conservation"}},
       {"done_on_send",
        "sender marks DONE when it sends; a dropped request is never resent",
+       {"no_lost", "atomicity"}},
+      {"done_on_any_reply",
+       "sender marks DONE on any reply, even the consumer's `ok: false` when its database failed",
        {"no_lost", "atomicity"}},
       {"ack_before_commit",
        "consumer acks before its effect commits; a consumer crash between loses it",

@@ -1,7 +1,9 @@
 // Systematic fault points and failure shrinking.
 // explore: one fault-free run lists the protocol's durable steps (local commits) and its
 // sends; then each point is re-run alone: the committing node crashed just before and just
-// after its commit (and restarted), its database stalled at that commit, the sender crashed
+// after its commit or prepare (and restarted) or paused just after it for longer than the
+// scenario's time-outs, its database stalled, out of disk, down or held by a long writer
+// there, each broker and the coordinator crashed just after it; the sender crashed or paused
 // just after a send, and each message dropped, duplicated or delayed. Every point that
 // breaks an invariant is reported with the fault that caused it.
 // shrink: from a failing seed, the explicit schedule (swarm faults included) is minimised
@@ -23,6 +25,10 @@ struct ExploreOptions {
   TimeUs restart_us = 200 * kUsPerMs;
   TimeUs stall_us = 3 * kUsPerS;
   TimeUs delay_us = 2 * kUsPerS;
+  TimeUs pause_us = 0;  // 0: long enough to outlive the scenario's time-outs
+  // Database outage, full disk, lock contention: as short as a restart, so consumers'
+  // redeliveries outlast it (a longer failure dead-letters messages by design).
+  TimeUs fail_us = 200 * kUsPerMs;
   size_t max_points = 2000;
   int jobs = 1;
 };
@@ -37,8 +43,16 @@ struct ExploreResult {
   std::string pattern, variant;
   std::set<std::string> baseline_violated;
   size_t points = 0;
+  TimeUs pause_us = 0;  // the pause length the points used
+  Scenario scenario;    // the explored scenario (no swarm, heal after the last point)
   std::vector<ExplorePoint> failing;
 };
+
+// A scenario file (JSON) that replays `faults` on `s` deterministically with `pattern`
+// ("name:variant"), expecting `expect`; shared by explore's points and shrink.
+Json replay_scenario(const Scenario& s, const std::string& pattern, const std::string& variant,
+                     const std::vector<FaultSpec>& faults, TimeUs heal_us, const std::string& name,
+                     const std::string& description, const std::set<std::string>& expect);
 
 ExploreResult explore(const Scenario& s, const ExploreOptions& o);
 

@@ -96,6 +96,27 @@ void Database::stall(TimeUs duration_us) {
                        {{"fault", "db_stall"}, {"until", stalled_until_us_}});
 }
 
+void Database::disk_full(TimeUs duration_us) {
+  full_until_us_ = std::max(full_until_us_, world_.now_us() + duration_us);
+  world_.record_fields(name_, Kind::fault, {},
+                       {{"fault", "db_disk_full"}, {"until", full_until_us_}});
+}
+
+void Database::hold_write_lock(TimeUs duration_us) {
+  hog_until_us_ = std::max(hog_until_us_, world_.now_us() + duration_us);
+  world_.record_fields(name_, Kind::fault, {},
+                       {{"fault", "db_lock_contention"}, {"until", hog_until_us_}});
+  host_.at(hog_until_us_, [this] { grant_next(); });
+}
+
+bool Database::disk_is_full() const {
+  return world_.now_us() < full_until_us_;
+}
+
+bool Database::lock_hogged() const {
+  return world_.now_us() < hog_until_us_;
+}
+
 uint64_t Database::begin(Node& owner, const std::string& gid) {
   uint64_t id = next_txn_++;
   // Ids only grow, so the new entry goes last; a recycled map node saves the allocations.
@@ -259,7 +280,12 @@ void Database::execute(const OpPtr& op) {
     case OpKind::exec: {
       Stmt* logged = nullptr;  // a successful write, kept for replays
       if (needs_lock(*op)) {
-        if (lock_owner_ == 0) {
+        if (disk_is_full()) {
+          op->result = failure("database or disk is full");
+          finish(op, statement_latency_us());
+          return;
+        }
+        if (lock_owner_ == 0 && !lock_hogged()) {
           run_control(*begin_);
           lock_owner_ = op->txn;
           t.holds_lock = true;
@@ -267,7 +293,7 @@ void Database::execute(const OpPtr& op) {
           lock_queue_.push_back(op);
           track(op);
           world_.record_fields(name_, Kind::db_lock_wait, t.gid,
-                               {{"holder", lock_owner_}, {"txn", op->txn}});
+                               {{"holder", lock_owner_}, {"txn", op->txn}});  // 0: batch writer
           op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
             if (op->done) return;
             std::erase(lock_queue_, op);
@@ -325,6 +351,13 @@ void Database::execute(const OpPtr& op) {
       return;
     }
     case OpKind::commit:
+      if (t.holds_lock && disk_is_full()) {  // the journal cannot be written
+        end_txn(op->txn, t, false, "database or disk is full");
+        op->result = failure("database or disk is full");
+        finish(op, commit_latency_us());
+        return;
+      }
+      [[fallthrough]];
     case OpKind::rollback:
       end_txn(op->txn, t, op->kind == OpKind::commit, "requested");
       finish(op, commit_latency_us());
@@ -367,7 +400,7 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
 }
 
 void Database::grant_next() {
-  while (lock_owner_ == 0 && !lock_queue_.empty()) {
+  while (lock_owner_ == 0 && !lock_hogged() && !lock_queue_.empty()) {
     OpPtr op = lock_queue_.front();
     lock_queue_.pop_front();
     host_.cancel(op->lock_timer);

@@ -166,6 +166,12 @@ class Database {
 
   // A stall (disk jam): writes and commits wait until it ends; plain reads still answer.
   void stall(TimeUs duration_us);
+  // A full disk: until it ends every write statement fails (SQLITE_FULL) and a commit of a
+  // transaction that wrote rolls it back and fails; plain reads still answer.
+  void disk_full(TimeUs duration_us);
+  // Contention on a hot key: a long writer (a batch job) takes the write lock as soon as it
+  // is free and holds it this long; other writers queue and time out after the lock wait.
+  void hold_write_lock(TimeUs duration_us);
 
   struct Op;
   // A counted handle on an operation (shared by its awaiter and any pending callback or
@@ -249,6 +255,8 @@ class Database {
   void track(const OpPtr& op);  // deferred: kept in inflight_ until it finishes
   bool needs_lock(Op& op);
   void grant_next();
+  bool disk_is_full() const;
+  bool lock_hogged() const;
   void release(uint64_t txn, TxnInfo& t);
   void end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason);
   DbResult run_sql(std::string_view sql, const SqlArgs& params);
@@ -302,6 +310,8 @@ class Database {
   std::map<uint64_t, OpPtr> inflight_;
   uint64_t next_op_ = 1;
   TimeUs stalled_until_us_ = 0;
+  TimeUs full_until_us_ = 0;
+  TimeUs hog_until_us_ = 0;  // the batch writer of hold_write_lock holds the lock until then
   uint64_t commits_ = 0;
   // The coroutine being resumed by this database's completion callback, if any.
   std::coroutine_handle<> resuming_;

@@ -8,19 +8,14 @@
 
 namespace dtx {
 
-const char* const kFaultKinds[] = {"crash",
-                                   "restart",
-                                   "pause",
-                                   "partition",
-                                   "heal",
-                                   "clog",
-                                   "drop_rate",
-                                   "duplicate_rate",
-                                   "db_stall",
-                                   "drop_message",
-                                   "duplicate_message",
-                                   "delay_message",
-                                   nullptr};
+const char* const kFaultKinds[] = {"crash",         "restart",
+                                   "pause",         "partition",
+                                   "heal",          "clog",
+                                   "drop_rate",     "duplicate_rate",
+                                   "db_stall",      "db_outage",
+                                   "db_disk_full",  "db_lock_contention",
+                                   "drop_message",  "duplicate_message",
+                                   "delay_message", nullptr};
 
 Json fault_to_json(const FaultSpec& f) {
   Json j = {{"kind", f.kind}, {"at_ms", f.at_us / 1000.0}};
@@ -32,6 +27,11 @@ Json fault_to_json(const FaultSpec& f) {
   if (f.rate) j["rate"] = f.rate;
   if (f.msg) j["msg"] = f.msg;
   return j;
+}
+
+bool is_database_fault(const std::string& kind) {
+  return kind == "db_stall" || kind == "db_outage" || kind == "db_disk_full" ||
+         kind == "db_lock_contention";
 }
 
 bool is_fault_kind(const std::string& kind) {
@@ -101,12 +101,39 @@ std::vector<FaultSpec> draw_swarm(const SwarmSpec& s, uint64_t seed, TimeUs unti
     f.duration_us = window();
     return true;
   });
+  // Drawn after the older kinds (and from its own rate) so existing swarm seeds keep their
+  // schedules when it is zero.
+  draw_kind(out, rng, s.databases.empty() ? 0 : s.db_fail_per_s, until_us, [&](FaultSpec& f) {
+    static const std::vector<std::string> kinds = {"db_outage", "db_disk_full",
+                                                   "db_lock_contention"};
+    f.kind = rng.choice(kinds);
+    f.node = rng.choice(s.databases);
+    f.duration_us = window();
+    return true;
+  });
   std::stable_sort(out.begin(), out.end(),
                    [](const FaultSpec& a, const FaultSpec& b) { return a.at_us < b.at_us; });
   return out;
 }
 
 namespace {
+
+// Faults of one database while the service that owns it stays up.
+void apply_database_fault(World& w, const FaultSpec& f, TimeUs duration_us) {
+  auto it = w.databases().find(f.node);
+  if (it == w.databases().end()) return;
+  Database& db = *it->second;
+  if (f.kind == "db_stall") {
+    db.stall(duration_us);
+  } else if (f.kind == "db_disk_full") {
+    db.disk_full(duration_us);
+  } else if (f.kind == "db_lock_contention") {
+    db.hold_write_lock(duration_us);
+  } else if (f.kind == "db_outage") {  // the server is down: open work rolls back, calls fail
+    w.crash(f.node);
+    w.sim().schedule_at(w.now_us() + duration_us, [&w, n = f.node] { w.restart(n); });
+  }
+}
 
 struct RateState {
   double drop = 0, duplicate = 0;
@@ -142,9 +169,8 @@ void apply(World& w, const FaultSpec& f, TimeUs heal_us, std::shared_ptr<RateSta
       r2 = std::max(0.0, r2 - rate);
       w.set_extra_rates(rates->drop, rates->duplicate, kind + " end");
     });
-  } else if (f.kind == "db_stall") {
-    auto it = w.databases().find(f.node);
-    if (it != w.databases().end()) it->second->stall(std::max<TimeUs>(1, end_us - f.at_us));
+  } else if (is_database_fault(f.kind)) {
+    apply_database_fault(w, f, std::max<TimeUs>(1, end_us - f.at_us));
   }
 }
 

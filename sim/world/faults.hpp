@@ -16,12 +16,13 @@ namespace dtx {
 class World;
 
 struct FaultSpec {
-  // crash restart pause partition heal clog drop_rate duplicate_rate db_stall, and the
+  // crash restart pause partition heal clog drop_rate duplicate_rate, the database faults
+  // db_stall db_outage db_disk_full db_lock_contention, and the
   // targeted drop_message / duplicate_message / delay_message (explore's message points)
   std::string kind;
   TimeUs at_us = 0;
   TimeUs duration_us = 0;  // window length; for crash: restart after it (0: until heal)
-  std::string node;        // crash/restart/pause: node; db_stall: database; clog: one end
+  std::string node;        // crash/restart/pause: node; db_*: database; clog: one end
   std::string peer;        // clog: other end
   std::vector<std::vector<std::string>> groups;  // partition
   std::string name;                              // partition/heal name
@@ -37,6 +38,7 @@ struct SwarmSpec {
   double clog_per_s = 0;
   double loss_per_s = 0;  // windows of extra drop and duplicate
   double db_stall_per_s = 0;
+  double db_fail_per_s = 0;  // database outages, full disks and lock contention
   TimeUs down_us_mean = 2 * kUsPerS;
   TimeUs window_us_mean = 1 * kUsPerS;
   double loss_rate = 0.2;
@@ -46,6 +48,8 @@ struct SwarmSpec {
 
 extern const char* const kFaultKinds[];
 bool is_fault_kind(const std::string& kind);
+// Faults that name a database in `node`: db_stall, db_outage, db_disk_full, db_lock_contention.
+bool is_database_fault(const std::string& kind);
 
 Json fault_to_json(const FaultSpec& f);
 
