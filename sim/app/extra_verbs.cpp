@@ -21,7 +21,7 @@ struct Options {
   std::string patterns = "all";
   std::vector<std::string> inputs;
   int jobs = 1;
-  uint64_t seed = 0;
+  std::string seed;
   int64_t count = 0;
   bool write = false, quiet = false, all_builds = false;
   CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr,
@@ -194,11 +194,12 @@ int do_explore() {
 int do_shrink() {
   Scenario s = load_scenario(g.scenario);
   if (g.pattern.empty()) g.pattern = s.pattern.name + ":" + s.pattern.variant;
-  ShrinkResult r = shrink(s, g.seed, g.pattern, g.invariant);
+  uint64_t seed = parse_seed(g.seed, "--seed");
+  ShrinkResult r = shrink(s, seed, g.pattern, g.invariant);
   std::ofstream out(g.out);
   if (!out) throw InputError(g.out + ": cannot open for writing (-o)");
   out << r.scenario.dump(2) << "\n";
-  std::cout << "shrunk " << g.scenario << " seed " << g.seed << " (" << r.invariant << "): faults "
+  std::cout << "shrunk " << g.scenario << " seed " << seed << " (" << r.invariant << "): faults "
             << r.faults_before << " -> " << r.faults_after << ", transactions " << r.count_before
             << " -> " << r.count_after << ", " << r.runs << " runs\nwrote " << g.out
             << " (replay: dtxsim run " << g.out << ")\n";

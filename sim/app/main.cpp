@@ -6,6 +6,7 @@
 
 #include "patterns/pattern.hpp"
 #include "sim/app/runner.hpp"
+#include "sim/app/sweep.hpp"
 #include "sim/app/verbs.hpp"
 #include "sim/check/checkers.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -14,9 +15,19 @@ using namespace dtx;
 
 namespace {
 
+// One line per error: an input with several mistakes reports them all.
+void print_error(const InputError& e) {
+  std::string text = e.what();
+  for (size_t at = 0; at <= text.size();) {
+    size_t end = std::min(text.find('\n', at), text.size());
+    std::cerr << "dtxsim: error: " << text.substr(at, end - at) << "\n";
+    at = end + 1;
+  }
+}
+
 int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path,
             bool quiet) {
-  Scenario s = load_scenario(file);
+  Scenario s = load_checked(file, o);
   if (!json_path.empty()) {
     std::ofstream probe(json_path, std::ios::app);
     if (!probe) throw InputError(json_path + ": cannot open for writing (--json)");
@@ -30,14 +41,20 @@ int cmd_run(const std::string& file, const RunOptions& o, const std::string& jso
   return r.expectation_met ? 0 : 1;
 }
 
+// Checks every file as `run` would (short of simulating) and reports every error of each.
 int cmd_validate(const std::vector<std::string>& files) {
+  size_t bad = 0;
   for (const auto& f : files) {
-    Scenario s = load_scenario(f);
-    resolve_pattern(s.pattern.name + ":" + s.pattern.variant, f + ": $.pattern");
-    std::cout << f << ": ok (" << s.name << ", " << s.pattern.name << ":" << s.pattern.variant
-              << ")\n";
+    try {
+      Scenario s = load_checked(f, RunOptions{});
+      std::cout << f << ": ok (" << s.name << ", " << s.pattern.name << ":" << s.pattern.variant
+                << ")\n";
+    } catch (const InputError& e) {
+      print_error(e);
+      ++bad;
+    }
   }
-  return 0;
+  return bad ? 2 : 0;
 }
 
 Json list_json() {
@@ -96,7 +113,7 @@ int main(int argc, char** argv) {
   RunOptions ro;
   ro.keep_history = false;  // `run` reports; nothing reads its events after the checkers
   std::string file, json_path, pattern_spec;
-  uint64_t seed = 0;
+  std::string seed;  // parsed by parse_seed: CLI11 would take -1 as 2^64-1
   bool quiet = false;
   auto* run = app.add_subcommand("run", "run a scenario and check its invariants");
   run->add_option("scenario", file, "scenario file")->required();
@@ -117,7 +134,7 @@ int main(int argc, char** argv) {
 
   auto* schema = app.add_subcommand("schema", "print the scenario JSON Schema");
 
-  uint64_t ping_seed = 1;
+  std::string ping_seed;
   std::string ping_trace;
   auto* ping = app.add_subcommand("ping", "demo world: ping-pong under faults, writes a trace");
   ping->add_option("seed", ping_seed, "seed")->required();
@@ -133,7 +150,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) {
-      if (*seed_opt) ro.seed = seed;
+      if (*seed_opt) ro.seed = parse_seed(seed, "--seed");
       if (*pat_opt) ro.pattern = pattern_spec;
       return cmd_run(file, ro, json_path, quiet);
     }
@@ -143,10 +160,10 @@ int main(int argc, char** argv) {
       std::cout << scenario_schema().dump(2) << "\n";
       return 0;
     }
-    if (*ping) return run_ping(ping_seed, ping_trace);
+    if (*ping) return run_ping(parse_seed(ping_seed, "seed"), ping_trace);
     return run_extra_verbs(app);
   } catch (const InputError& e) {
-    std::cerr << "dtxsim: error: " << e.what() << "\n";
+    print_error(e);
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "dtxsim: internal error: " << e.what() << "\n";

@@ -69,14 +69,100 @@ namespace {
 
 // Every object one run needs, destroyed in reverse order of construction.
 struct RunWorld {
-  explicit RunWorld(uint64_t seed) : world(seed) {}
+  RunWorld(uint64_t seed, const Scenario& s) : scenario(s), world(seed) {}
   ~RunWorld() { world.shutdown(); }
+  Scenario scenario;  // with the variant the run uses (the pattern reads it through Setup)
   World world;
   std::vector<std::unique_ptr<Database>> dbs;
   std::vector<std::unique_ptr<Broker>> brokers;
   std::unique_ptr<Workload> workload;
   std::unique_ptr<Pattern> pattern;
 };
+
+// What a run will be, decided and checked before any world exists.
+struct Plan {
+  const PatternInfo* info = nullptr;
+  std::string pattern, variant;
+  uint64_t seed = 0;
+  std::unique_ptr<Pattern> configured;  // the run's pattern, its parameters read
+  std::vector<FaultSpec> faults;        // the explicit ones; the swarm's are drawn later
+};
+
+std::string params_path(const Scenario& s, const std::string& pattern) {
+  return pattern == s.pattern.name ? "$.pattern.params" : "$.pattern.params_by_pattern." + pattern;
+}
+
+void configure(Pattern& p, const Json& params, const std::string& file, const std::string& path,
+               InputErrors& e) {
+  if (!params.is_object()) return e.add(file, path, "expected an object");
+  Reader r(params, file, path, e);
+  p.configure(r);
+  r.finish();
+}
+
+// The parameters the file gives the patterns this run does not use: a typo there would
+// otherwise wait for the compare or --pattern run that reads them.
+void check_other_params(const Scenario& s, const std::string& used_path, InputErrors& e) {
+  auto check = [&](const std::string& name, const Json& params, const std::string& path) {
+    if (path == used_path || e.touches(path)) return;
+    const PatternInfo* p = find_pattern(name);
+    if (!p) {
+      std::string names;
+      for (const auto& x : pattern_registry()) names += (names.empty() ? "" : ", ") + x.name;
+      return e.add(s.file, path,
+                   "expected a pattern name (one of: " + names + "), got '" + name + "'");
+    }
+    configure(*p->make("correct"), params, s.file, path, e);
+  };
+  // An unknown name of the scenario's own pattern is reported once, by resolve_pattern.
+  if (!e.touches("$.pattern.name") && find_pattern(s.pattern.name))
+    check(s.pattern.name, s.pattern.params, "$.pattern.params");
+  const Json& by = s.pattern.params_by_pattern;
+  for (auto it = by.begin(); it != by.end(); ++it)
+    check(it.key(), it.value(), "$.pattern.params_by_pattern." + it.key());
+}
+
+// What the pattern needs of the scenario: its workload, a broker, a coordinator.
+void check_needs(const Scenario& s, const PatternInfo& info, InputErrors& e) {
+  const auto& kinds = info.workloads;
+  if (!e.touches("$.workload.kind") &&
+      std::find(kinds.begin(), kinds.end(), s.workload.kind) == kinds.end())
+    e.add(s.file, "$.workload.kind",
+          "expected a workload pattern '" + info.name + "' supports (" + Json(kinds).dump() +
+              "), got '" + s.workload.kind + "'");
+  if (e.touches("$.topology")) return;  // what the topology holds is not known
+  if (info.needs_broker && s.brokers.empty())
+    e.add(s.file, "$.topology.brokers",
+          "expected a broker: pattern '" + info.name + "' needs a broker");
+  if (info.needs_coordinator && s.coordinator.empty())
+    e.add(s.file, "$.topology.coordinator",
+          "expected a coordinator node: pattern '" + info.name + "' needs a coordinator");
+}
+
+// The checks that need no world: the pattern, what it needs, every pattern's parameters.
+// False when the pattern itself is unknown.
+bool plan_run(const Scenario& s, const RunOptions& o, Plan& plan, InputErrors& e) {
+  plan.seed = o.seed.value_or(s.seed);
+  plan.faults = o.faults.value_or(s.faults);
+  if (!o.pattern && (e.touches("$.pattern.name") || e.touches("$.pattern.variant"))) return false;
+  try {
+    std::tie(plan.pattern, plan.variant) =
+        o.pattern
+            ? resolve_pattern(*o.pattern, "--pattern")
+            : resolve_pattern(s.pattern.name + ":" + s.pattern.variant, s.file + ": $.pattern");
+  } catch (const InputError& x) {
+    e.add_message(x.what());
+    return false;
+  }
+  plan.info = find_pattern(plan.pattern);
+  check_needs(s, *plan.info, e);
+  std::string path = params_path(s, plan.pattern);
+  plan.configured = plan.info->make(plan.variant);
+  if (!e.touches(path))
+    configure(*plan.configured, s.pattern.params_for(plan.pattern), s.file, path, e);
+  check_other_params(s, path, e);
+  return true;
+}
 
 void build_topology(RunWorld& rw, const Scenario& s) {
   World& w = rw.world;
@@ -99,42 +185,86 @@ void build_topology(RunWorld& rw, const Scenario& s) {
   }
 }
 
-void apply_links(World& w, const Scenario& s) {
+void apply_links(World& w, const Scenario& s, InputErrors& e) {
   for (size_t i = 0; i < s.links.size(); ++i) {
     if (!w.set_link_model_checked(s.links[i].a, s.links[i].b, s.links[i].model)) {
-      throw InputError(s.file + ": $.topology.links[" + std::to_string(i) +
-                       "]: expected two distinct known node names, got '" + s.links[i].a +
-                       "' and '" + s.links[i].b + "'");
+      e.add(s.file, "$.topology.links[" + std::to_string(i) + "]",
+            "expected two distinct known node names, got '" + s.links[i].a + "' and '" +
+                s.links[i].b + "'");
     }
   }
 }
 
-void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>& faults) {
+void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>& faults,
+                       InputErrors& e) {
   for (size_t i = 0; i < faults.size(); ++i) {
     const FaultSpec& f = faults[i];
-    std::string at = s.file + ": $.faults.schedule[" + std::to_string(i) + "]";
-    auto need_node = [&](const std::string& n, const char* field) {
+    std::string at = "$.faults.schedule[" + std::to_string(i) + "]";
+    auto need_node = [&](const std::string& n, const std::string& field) {
       if (n.empty() || !w.node(n))
-        throw InputError(at + "." + field + ": expected a node name, got '" + n + "'");
+        e.add(s.file, at + "." + field, "expected a node name, got '" + n + "'");
     };
     if (f.kind == "crash" || f.kind == "restart" || f.kind == "pause") need_node(f.node, "node");
     if (f.kind == "clog") {
       need_node(f.node, "node");
       need_node(f.peer, "peer");
     }
-    if (f.kind == "db_stall" && !w.databases().count(f.node))
-      throw InputError(at + ".node: expected a database name, got '" + f.node + "'");
+    if (is_database_fault(f.kind) && !w.databases().count(f.node))
+      e.add(s.file, at + ".node", "expected a database name, got '" + f.node + "'");
     if ((f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") &&
         f.msg == 0)
-      throw InputError(at + ".msg: expected the id of the message to " +
-                       f.kind.substr(0, f.kind.find('_')));
+      e.add(s.file, at + ".msg",
+            "expected the id of the message to " + f.kind.substr(0, f.kind.find('_')));
     if (f.kind == "partition") {
       if (f.groups.empty())
-        throw InputError(at + ".groups: expected at least one group of node names");
+        e.add(s.file, at + ".groups", "expected at least one group of node names");
       for (const auto& g : f.groups)
         for (const auto& n : g) need_node(n, "groups");
     }
   }
+}
+
+void check_swarm_nodes(World& w, const Scenario& s, InputErrors& e) {
+  if (!s.swarm.enabled) return;
+  for (const auto& n : s.swarm.nodes)
+    if (!w.node(n)) e.add(s.file, "$.faults.swarm.nodes", "expected a node name, got '" + n + "'");
+  for (const auto& d : s.swarm.databases)
+    if (!w.databases().count(d))
+      e.add(s.file, "$.faults.swarm.databases", "expected a database name, got '" + d + "'");
+}
+
+// Builds the world, the workload and the pattern, then checks what only the built world
+// knows (pattern-owned nodes included): link ends, fault and swarm node names. Null, with
+// the errors added, when the run cannot go ahead.
+std::unique_ptr<RunWorld> build_world(const Scenario& s, const RunOptions& o, Plan& plan,
+                                      InputErrors& e) {
+  auto rw = std::make_unique<RunWorld>(plan.seed, s);
+  rw->scenario.pattern.variant = plan.variant;
+  World& w = rw->world;
+  w.history().set_keep_in_memory(true);
+  // Nobody reads the events after the checkers: keep only the kinds they read.
+  if (!o.keep_history) w.history().keep_only(kCheckedKinds);
+  w.sim().set_fast_forward(o.fast_forward);
+  build_topology(*rw, s);
+  rw->workload = make_workload(s.workload);
+  rw->pattern = std::move(plan.configured);
+  try {
+    rw->workload->setup(w, s.services);
+  } catch (const InputError& x) {
+    e.add_message(s.file + ": " + x.what());
+    return nullptr;
+  }
+  try {
+    Setup setup(w, rw->scenario, *rw->workload);
+    rw->pattern->setup(setup);
+  } catch (const InputError& x) {
+    e.add_message(x.what());
+    return nullptr;
+  }
+  apply_links(w, s, e);
+  check_fault_nodes(w, s, plan.faults, e);
+  if (!o.faults && !o.disable_swarm) check_swarm_nodes(w, s, e);
+  return e.empty() ? std::move(rw) : nullptr;
 }
 
 std::vector<std::string> default_swarm_nodes(World& w) {
@@ -166,82 +296,24 @@ void judge(RunResult& r) {
                    : note;
 }
 
-}  // namespace
-
-RunResult run_scenario(const Scenario& s, const RunOptions& o) {
-  RunResult r;
-  r.scenario = s.name;
-  r.file = s.file;
-  r.seed = o.seed.value_or(s.seed);
-  auto [pname, variant] =
-      o.pattern ? resolve_pattern(*o.pattern, "--pattern")
-                : resolve_pattern(s.pattern.name + ":" + s.pattern.variant, s.file + ": $.pattern");
-  r.pattern = pname;
-  r.variant = variant;
-  const PatternInfo& info = *find_pattern(pname);
-  if (std::find(info.workloads.begin(), info.workloads.end(), s.workload.kind) ==
-      info.workloads.end())
-    throw InputError(s.file + ": $.workload.kind: pattern '" + pname +
-                     "' does not support workload '" + s.workload.kind + "'");
-  if (info.needs_broker && s.brokers.empty())
-    throw InputError(s.file + ": $.topology.brokers: pattern '" + pname + "' needs a broker");
-  if (info.needs_coordinator && s.coordinator.empty())
-    throw InputError(s.file + ": $.topology.coordinator: pattern '" + pname +
-                     "' needs a coordinator");
-
-  RunWorld rw(r.seed);
+// The explicit faults plus the swarm's, drawn from the seed, scheduled on the world.
+std::vector<FaultSpec> schedule_all_faults(RunWorld& rw, const Scenario& s, const RunOptions& o,
+                                           const Plan& plan) {
   World& w = rw.world;
-  w.history().set_keep_in_memory(true);
-  // Nobody reads the events after the checkers: keep only the kinds they read.
-  if (!o.keep_history) w.history().keep_only(kCheckedKinds);
-  w.sim().set_fast_forward(o.fast_forward);
-  build_topology(rw, s);
-  rw.workload = make_workload(s.workload);
-  try {
-    rw.workload->setup(w, s.services);
-  } catch (const InputError& e) {
-    throw InputError(s.file + ": " + e.what());
-  }
-  Scenario resolved = s;
-  resolved.pattern.variant = variant;
-  rw.pattern = info.make(variant);
-  Json chosen = s.pattern.params_for(pname);
-  if (!chosen.is_object())
-    throw InputError(s.file + ": $.pattern.params_by_pattern." + pname + ": expected an object");
-  Reader params(
-      chosen, s.file,
-      pname == s.pattern.name ? "$.pattern.params" : "$.pattern.params_by_pattern." + pname);
-  rw.pattern->configure(params);
-  params.finish();
-  Setup setup(w, resolved, *rw.workload);
-  rw.pattern->setup(setup);
-  apply_links(w, s);
-
-  std::vector<FaultSpec> faults = o.faults.value_or(s.faults);
-  check_fault_nodes(w, s, faults);
-  std::vector<BusinessTxn> txns = rw.workload->generate(r.seed);
-  TimeUs last_arrival = txns.empty() ? 0 : txns.back().at_us;
+  std::vector<FaultSpec> faults = plan.faults;
   if (!o.faults && !o.disable_swarm && s.swarm.enabled) {
     SwarmSpec sw = s.swarm;
     if (sw.nodes.empty()) sw.nodes = default_swarm_nodes(w);
-    for (const auto& n : sw.nodes)
-      if (!w.node(n)) throw InputError(s.file + ": $.faults.swarm.nodes: unknown node '" + n + "'");
-    for (const auto& d : sw.databases)
-      if (!w.databases().count(d))
-        throw InputError(s.file + ": $.faults.swarm.databases: unknown database '" + d + "'");
-    auto drawn = draw_swarm(sw, r.seed, s.heal_us);
+    auto drawn = draw_swarm(sw, plan.seed, s.heal_us);
     faults.insert(faults.end(), drawn.begin(), drawn.end());
   }
-  r.faults = faults;
   schedule_faults(w, faults, s.heal_us);
+  return faults;
+}
 
-  if (!o.trace_path.empty()) {
-    std::string err;
-    if (!w.history().open_trace(o.trace_path, err)) throw InputError(err);
-  }
-  w.history().write_header({s.name, pname, variant, r.seed, build_id(), w.node_infos()});
-
-  // Each arrival hands its transaction over (the list outlives the run; each runs once).
+// Each arrival hands its transaction over (the list outlives the run; each runs once).
+void schedule_arrivals(RunWorld& rw, std::vector<BusinessTxn>& txns) {
+  World& w = rw.world;
   for (auto& txn : txns) {
     BusinessTxn* tp = &txn;
     w.sim().schedule_at(txn.at_us, [&w, &rw, tp] {
@@ -257,10 +329,11 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
       c.spawn(rw.pattern->begin(c, std::move(t)));
     });
   }
+}
+
+void run_until_end(World& w, const RunOptions& o, TimeUs end_us) {
   if (o.before_start) o.before_start(w);
   w.start();
-  TimeUs settle = std::max(s.heal_us, last_arrival);
-  TimeUs end_us = settle + s.termination_bound_us;
   if (o.between_slices && o.slice_us > 0) {
     for (TimeUs t = w.now_us() + o.slice_us; t < end_us; t += o.slice_us) {
       w.run_until(t);
@@ -268,16 +341,11 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
     }
   }
   w.run_until(end_us);
+}
 
-  FinalState fs = rw.workload->final_state(w);
-  fs.heal_us = settle;
-  fs.termination_bound_us = s.termination_bound_us;
-  fs.end_us = end_us;
-  const auto& events = w.history().events();
-  r.checked = s.invariants.empty() ? info.invariants : s.invariants;
-  CheckInput in{events, fs, nullptr, w.history().last_event_us()};
+void check_invariants(RunResult& r, const CheckInput& in, const Scenario& s) {
   std::set<std::string> dead_gids;
-  for (const auto& e : events)
+  for (const auto& e : in.events)
     if (e.kind == Kind::broker_dlq) dead_gids.insert(e.gid);
   for (const auto& name : r.checked) {
     for (auto& v : find_invariant(name)->checker(in)) {
@@ -286,6 +354,36 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
       r.violations.push_back(std::move(v));
     }
   }
+}
+
+RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const Plan& plan) {
+  World& w = rw.world;
+  RunResult r;
+  r.scenario = s.name;
+  r.file = s.file;
+  r.seed = plan.seed;
+  r.pattern = plan.pattern;
+  r.variant = plan.variant;
+  std::vector<BusinessTxn> txns = rw.workload->generate(r.seed);
+  TimeUs last_arrival = txns.empty() ? 0 : txns.back().at_us;
+  r.faults = schedule_all_faults(rw, s, o, plan);
+  if (!o.trace_path.empty()) {
+    std::string err;
+    if (!w.history().open_trace(o.trace_path, err)) throw InputError(err);
+  }
+  w.history().write_header({s.name, r.pattern, r.variant, r.seed, build_id(), w.node_infos()});
+  schedule_arrivals(rw, txns);
+  TimeUs settle = std::max(s.heal_us, last_arrival);
+  TimeUs end_us = settle + s.termination_bound_us;
+  run_until_end(w, o, end_us);
+
+  FinalState fs = rw.workload->final_state(w);
+  fs.heal_us = settle;
+  fs.termination_bound_us = s.termination_bound_us;
+  fs.end_us = end_us;
+  r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
+  CheckInput in{w.history().events(), fs, nullptr, w.history().last_event_us()};
+  check_invariants(r, in, s);
   r.metrics = compute_metrics(in);
   r.counters = w.counters();
   r.expected = s.expect;
@@ -297,6 +395,33 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   r.events = w.history().recorded();
   if (o.keep_history) r.history = w.history().take_events();  // moved, not copied
   return r;
+}
+
+}  // namespace
+
+void check_run(const Scenario& s, const RunOptions& o, InputErrors& errors) {
+  Plan plan;
+  // A world is built only from a scenario without errors: defaults standing in for bad
+  // values would make it report errors the file does not have.
+  if (plan_run(s, o, plan, errors) && errors.empty()) build_world(s, o, plan, errors);
+}
+
+Scenario load_checked(const std::string& path, const RunOptions& o) {
+  InputErrors errors;
+  Scenario s = load_scenario(path, errors);
+  check_run(s, o, errors);
+  errors.raise();
+  return s;
+}
+
+RunResult run_scenario(const Scenario& s, const RunOptions& o) {
+  InputErrors errors;
+  Plan plan;
+  plan_run(s, o, plan, errors);
+  errors.raise();
+  std::unique_ptr<RunWorld> rw = build_world(s, o, plan, errors);
+  errors.raise();
+  return simulate(*rw, s, o, plan);
 }
 
 std::string summary_text(const RunResult& r) {

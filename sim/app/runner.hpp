@@ -64,6 +64,17 @@ struct RunResult {
 std::pair<std::string, std::string> resolve_pattern(const std::string& spec,
                                                     const std::string& where);
 
+// Everything a run checks before it simulates, shared by `run`, `validate` and
+// run_scenario: the pattern (name, variant, the workload, broker and coordinator it needs),
+// the parameters of every pattern the scenario configures and then, when no error was found
+// so far, the world built from it (link ends, fault and swarm node names, pattern-owned nodes
+// included). Adds each error to `errors`.
+void check_run(const Scenario& s, const RunOptions& o, InputErrors& errors);
+
+// Loads `path` and checks it as a run with `o` would: throws one InputError listing every
+// error in the file, one per line.
+Scenario load_checked(const std::string& path, const RunOptions& o);
+
 // Throws InputError on bad input (unknown pattern, bad node name in a fault, ...).
 RunResult run_scenario(const Scenario& s, const RunOptions& o);
 

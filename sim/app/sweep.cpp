@@ -19,24 +19,41 @@ extern "C" void on_sigint(int) {
   g_interrupted = true;
 }
 
-uint64_t parse_u64(const std::string& t, const std::string& what) {
-  if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos)
-    throw InputError(what + ": expected a non-negative integer, got '" + t + "'");
+const std::string kSeedRange = "[0, 18446744073709551615]";
+
+// Plain decimal digits only: a sign, a space or a hex prefix would be read as some other
+// number (CLI11 and stoull take "-1" as 2^64-1), and a seed must replay exactly as typed.
+bool parse_u64(const std::string& t, uint64_t& out) {
+  if (t.empty() || t.size() > 20 || t.find_first_not_of("0123456789") != std::string::npos)
+    return false;
   try {
-    return std::stoull(t);
+    out = std::stoull(t);
   } catch (const std::exception&) {
-    throw InputError(what + ": number out of range: '" + t + "'");
+    return false;  // more than 2^64-1
   }
+  return true;
 }
 }  // namespace
 
+uint64_t parse_seed(const std::string& text, const std::string& option) {
+  uint64_t seed = 0;
+  if (!parse_u64(text, seed))
+    throw InputError(option + ": expected an integer in " + kSeedRange + ", got '" + text + "'");
+  return seed;
+}
+
 SeedRange parse_seeds(const std::string& text) {
   auto dots = text.find("..");
-  if (dots == std::string::npos)
-    throw InputError("--seeds: expected A..B (e.g. 1..100), got '" + text + "'");
-  SeedRange r{parse_u64(text.substr(0, dots), "--seeds"),
-              parse_u64(text.substr(dots + 2), "--seeds")};
+  SeedRange r;
+  if (dots == std::string::npos || !parse_u64(text.substr(0, dots), r.first) ||
+      !parse_u64(text.substr(dots + 2), r.last))
+    throw InputError("--seeds: expected A..B (e.g. 1..100) with A and B integers in " + kSeedRange +
+                     ", got '" + text + "'");
   if (r.first > r.last) throw InputError("--seeds: expected A <= B, got '" + text + "'");
+  // Every seed of the range is planned up front: a larger range would exhaust memory.
+  if (r.last - r.first >= kMaxSeedsPerRange)
+    throw InputError("--seeds: expected at most " + std::to_string(kMaxSeedsPerRange) +
+                     " seeds (split the range into successive runs), got '" + text + "'");
   return r;
 }
 
@@ -44,9 +61,9 @@ Shard parse_shard(const std::string& text) {
   auto slash = text.find('/');
   if (slash == std::string::npos)
     throw InputError("--shard: expected K/N (e.g. 1/4), got '" + text + "'");
-  uint64_t k = parse_u64(text.substr(0, slash), "--shard"),
-           n = parse_u64(text.substr(slash + 1), "--shard");
-  if (n == 0 || k == 0 || k > n || n > 100000)
+  uint64_t k = 0, n = 0;
+  if (!parse_u64(text.substr(0, slash), k) || !parse_u64(text.substr(slash + 1), n) || n == 0 ||
+      k == 0 || k > n || n > 100000)
     throw InputError("--shard: expected 1 <= K <= N, got '" + text + "'");
   return {static_cast<int>(k), static_cast<int>(n)};
 }

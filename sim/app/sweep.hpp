@@ -17,6 +17,9 @@ struct Shard {
   int k = 1, n = 1;  // this is shard k of n (1-based)
 };
 
+// Command-line seeds, each in [0, 2^64-1]; throw InputError naming the option and the range.
+uint64_t parse_seed(const std::string& text, const std::string& option);
+constexpr uint64_t kMaxSeedsPerRange = 1000000;
 SeedRange parse_seeds(const std::string& text);  // "A..B"; throws InputError
 Shard parse_shard(const std::string& text);      // "K/N"; throws InputError
 

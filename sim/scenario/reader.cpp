@@ -1,5 +1,6 @@
 // Reader accessors: each either checks the value at the current JSON path or, in schema
-// mode, records the field's JSON Schema.
+// mode, records the field's JSON Schema. A check that fails records its error and returns
+// the field's default, so reading goes on and finds the file's other errors.
 #include "sim/scenario/reader.hpp"
 
 #include <algorithm>
@@ -13,10 +14,60 @@ std::string show(const Json& v) {
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return s;
 }
+
+std::string one_of(const std::vector<std::string>& allowed) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return "one of " + list;
+}
+
+bool in(const std::vector<std::string>& allowed, const std::string& s) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), s) != allowed.end();
+}
 }  // namespace
 
-Reader::Reader(const Json& value, std::string file, std::string path)
-    : value_(&value), file_(std::move(file)), path_(std::move(path)) {}
+void InputErrors::add(const std::string& file, const std::string& path, const std::string& what) {
+  errors_.push_back({path, file + ": " + path + ": " + what});
+}
+
+void InputErrors::add_message(const std::string& message) {
+  errors_.push_back({"", message});
+}
+
+namespace {
+// `inner` is `outer` or a value inside it.
+bool within(const std::string& inner, const std::string& outer) {
+  if (outer.empty() || inner.compare(0, outer.size(), outer) != 0) return false;
+  return inner.size() == outer.size() || inner[outer.size()] == '.' || inner[outer.size()] == '[';
+}
+}  // namespace
+
+bool InputErrors::touches(const std::string& path) const {
+  for (const auto& e : errors_)
+    if (within(e.path, path) || within(path, e.path)) return true;
+  return false;
+}
+
+std::string InputErrors::text() const {
+  std::string out;
+  for (const auto& e : errors_) out += (out.empty() ? "" : "\n") + e.message;
+  return out;
+}
+
+void InputErrors::raise() const {
+  if (!errors_.empty()) throw InputError(text());
+}
+
+Reader::Reader(const Json& value, std::string file, std::string path, InputErrors& errors)
+    : value_(&value), errors_(&errors), file_(std::move(file)), path_(std::move(path)) {}
+
+Reader Reader::unreadable(const std::string& key) const {
+  Reader r;
+  r.file_ = file_;
+  r.path_ = path_of(key);
+  r.errors_ = errors_;
+  return r;
+}
 
 Reader Reader::schema_mode(Json& schema, std::string description) {
   Reader r;
@@ -32,13 +83,15 @@ std::string Reader::path_of(const std::string& key) const {
 }
 
 void Reader::fail(const std::string& key, const std::string& expected) const {
+  if (!value_) return;  // unreadable: the reason is already recorded
+  // Schema mode never validates; a reader built without a sink has nowhere to report.
+  if (!errors_) throw InputError(file_ + ": " + path_of(key) + ": expected " + expected);
   std::string got;
-  if (value_ && value_->is_object()) {
-    std::string base = key.substr(0, key.find('['));
-    auto it = value_->find(base);
-    if (it != value_->end() && base == key) got = ", got " + show(*it);
+  if (value_->is_object()) {
+    auto it = value_->find(key);
+    if (it != value_->end()) got = ", got " + show(*it);
   }
-  throw InputError(file_ + ": " + path_of(key) + ": expected " + expected + got);
+  errors_->add(file_, path_of(key), "expected " + expected + got);
 }
 
 bool Reader::has(const char* key) const {
@@ -75,14 +128,10 @@ std::string Reader::string(const char* key, const std::string& def, bool require
     if (required) fail(key, "a string (required)");
     return def;
   }
-  if (!v->is_string()) fail(key, "a string");
+  if (!v->is_string()) return fail(key, "a string"), def;
   std::string s = v->get<std::string>();
-  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    fail(key, "one of " + list);
-  }
-  if (required && s.empty()) fail(key, "a non-empty string");
+  if (!in(allowed, s)) return fail(key, one_of(allowed)), def;
+  if (required && s.empty()) return fail(key, "a non-empty string"), def;
   return s;
 }
 
@@ -97,12 +146,12 @@ int64_t Reader::integer(const char* key, int64_t def, int64_t min, int64_t max, 
   }
   const Json* v = lookup(key);
   if (!v) return def;
-  if (!v->is_number_integer())
-    fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  int64_t x =
-      v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX ? INT64_MAX : v->get<int64_t>();
-  if (x < min || x > max)
-    fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  // Past INT64_MAX nlohmann keeps the value unsigned: out of every range we read.
+  if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX))
+    return fail(key, range), def;
+  int64_t x = v->get<int64_t>();
+  if (x < min || x > max) return fail(key, range), def;
   return x;
 }
 
@@ -118,9 +167,9 @@ double Reader::number(const char* key, double def, double min, double max, const
   const Json* v = lookup(key);
   if (!v) return def;
   auto range = "a number in [" + Json(min).dump() + ", " + Json(max).dump() + "]";
-  if (!v->is_number()) fail(key, range);
+  if (!v->is_number()) return fail(key, range), def;
   double x = v->get<double>();
-  if (!(x >= min && x <= max)) fail(key, range);
+  if (!(x >= min && x <= max)) return fail(key, range), def;
   return x;
 }
 
@@ -133,7 +182,7 @@ bool Reader::boolean(const char* key, bool def, const char* doc) {
   }
   const Json* v = lookup(key);
   if (!v) return def;
-  if (!v->is_boolean()) fail(key, "true or false");
+  if (!v->is_boolean()) return fail(key, "true or false"), def;
   return v->get<bool>();
 }
 
@@ -152,12 +201,10 @@ Reader Reader::object(const char* key, bool required, const char* doc) {
   }
   const Json* v = lookup(key);
   static const Json kEmpty = Json::object();
-  if (!v) {
-    if (required) fail(key, "an object (required)");
-    return Reader(kEmpty, file_, path_of(key));
-  }
-  if (!v->is_object()) fail(key, "an object");
-  return Reader(*v, file_, path_of(key));
+  if (!v && required) return fail(key, "an object (required)"), unreadable(key);
+  if (!v) return value_ ? Reader(kEmpty, file_, path_of(key), *errors_) : unreadable(key);
+  if (!v->is_object()) return fail(key, "an object"), unreadable(key);
+  return Reader(*v, file_, path_of(key), *errors_);
 }
 
 std::vector<std::string> Reader::strings(const char* key, const char* doc,
@@ -172,18 +219,17 @@ std::vector<std::string> Reader::strings(const char* key, const char* doc,
   const Json* v = lookup(key);
   std::vector<std::string> out;
   if (!v) return out;
-  if (!v->is_array()) fail(key, "an array of strings");
+  if (!v->is_array()) return fail(key, "an array of strings"), out;
   for (size_t i = 0; i < v->size(); ++i) {
     const Json& s = (*v)[i];
     std::string k = std::string(key) + "[" + std::to_string(i) + "]";
-    if (!s.is_string()) fail(k, "a string");
-    if (!allowed.empty() &&
-        std::find(allowed.begin(), allowed.end(), s.get<std::string>()) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail(k, "one of " + list + ", got " + s.dump());
+    if (!s.is_string()) {
+      fail(k, "a string, got " + show(s));
+    } else if (!in(allowed, s.get<std::string>())) {
+      fail(k, one_of(allowed) + ", got " + show(s));
+    } else {
+      out.push_back(s);
     }
-    out.push_back(s);
   }
   return out;
 }
@@ -198,13 +244,20 @@ std::vector<std::vector<std::string>> Reader::string_groups(const char* key, con
   const Json* v = lookup(key);
   std::vector<std::vector<std::string>> out;
   if (!v) return out;
-  if (!v->is_array()) fail(key, "an array of arrays of node names");
-  for (const auto& g : *v) {
-    if (!g.is_array()) fail(key, "an array of arrays of node names");
+  if (!v->is_array()) return fail(key, "an array of arrays of node names"), out;
+  for (size_t i = 0; i < v->size(); ++i) {
+    const Json& g = (*v)[i];
+    std::string k = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!g.is_array()) {
+      fail(k, "an array of node names, got " + show(g));
+      continue;
+    }
     auto& group = out.emplace_back();
-    for (const auto& s : g) {
-      if (!s.is_string()) fail(key, "an array of arrays of node names");
-      group.push_back(s);
+    for (size_t j = 0; j < g.size(); ++j) {
+      if (g[j].is_string())
+        group.push_back(g[j]);
+      else
+        fail(k + "[" + std::to_string(j) + "]", "a node name, got " + show(g[j]));
     }
   }
   return out;
@@ -218,7 +271,7 @@ Json Reader::raw_object(const char* key, const char* doc) {
   }
   const Json* v = lookup(key);
   if (!v) return Json::object();
-  if (!v->is_object()) fail(key, "an object");
+  if (!v->is_object()) return fail(key, "an object"), Json::object();
   return *v;
 }
 
@@ -229,13 +282,13 @@ void Reader::finish() {
     return;
   }
   if (!value_ || !value_->is_object()) return;
+  std::string known;
+  for (const auto& s : seen_) known += (known.empty() ? "" : ", ") + s;
   for (auto it = value_->begin(); it != value_->end(); ++it) {
-    if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end()) {
-      std::string known;
-      for (const auto& s : seen_) known += (known.empty() ? "" : ", ") + s;
-      throw InputError(file_ + ": " + path_of(it.key()) +
-                       ": unknown key (expected one of: " + known + ")");
-    }
+    if (std::find(seen_.begin(), seen_.end(), it.key()) != seen_.end()) continue;
+    std::string what = "unknown key (expected one of: " + known + ")";
+    if (!errors_) throw InputError(file_ + ": " + path_of(it.key()) + ": " + what);
+    errors_->add(file_, path_of(it.key()), what);
   }
 }
 

@@ -1,6 +1,7 @@
 // A JSON reader that validates as it reads and, in schema mode, writes the JSON Schema of
 // what it reads instead. The loader is the single source of truth: scenarios/schema.json is
-// this reader's output, and a test keeps the shipped file equal to it.
+// this reader's output, and a test keeps the shipped file equal to it. A validating reader
+// records every error and reads on, so one pass reports every mistake in a file.
 #pragma once
 
 #include <stdexcept>
@@ -11,15 +12,43 @@
 
 namespace dtx {
 
-// Bad input: the message names the file, the JSON path and what was expected.
+// Bad input: the message names the file, the JSON path and what was expected (one line per
+// error when an input has several).
 struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The errors found in one input. Readers add to it and read on; raise() then throws them
+// all as one InputError, so the user fixes a file in one round instead of one per error.
+class InputErrors {
+ public:
+  // Adds "file: path: what".
+  void add(const std::string& file, const std::string& path, const std::string& what);
+  // Adds a message already naming its file and path (an InputError thrown further down).
+  void add_message(const std::string& message);
+  // True when an error was recorded at `path`, inside it or at an object holding it: checks
+  // of such a value skip it, since they would only echo that error with a default in its
+  // place.
+  bool touches(const std::string& path) const;
+  bool empty() const { return errors_.empty(); }
+  size_t size() const { return errors_.size(); }
+  // Every error, one per line, in the order found.
+  std::string text() const;
+  // Throws InputError(text()) unless empty.
+  void raise() const;
+
+ private:
+  struct Entry {
+    std::string path;  // empty when the message came whole
+    std::string message;
+  };
+  std::vector<Entry> errors_;
+};
+
 class Reader {
  public:
-  // Validating mode.
-  Reader(const Json& value, std::string file, std::string path);
+  // Validating mode: errors go to `errors`, which must outlive the reader and its children.
+  Reader(const Json& value, std::string file, std::string path, InputErrors& errors);
   // Schema mode: every accessor describes its field in `schema` and returns the default.
   static Reader schema_mode(Json& schema, std::string description);
 
@@ -40,21 +69,28 @@ class Reader {
   std::vector<std::vector<std::string>> string_groups(const char* key, const char* doc);
   // A free-form object (e.g. pattern parameters validated by the pattern itself).
   Json raw_object(const char* key, const char* doc);
-  // Rejects keys that no accessor asked for.
+  // Rejects keys that no accessor asked for (each one an error).
   void finish();
 
-  [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
+  // Records "file: path.key: expected ..., got ..."; the accessor then returns its default.
+  void fail(const std::string& key, const std::string& expected) const;
+  // True when reading `key` recorded an error (cross-field checks skip such fields).
+  bool failed(const std::string& key) const { return errors_ && errors_->touches(path_of(key)); }
   const std::string& file() const { return file_; }
   std::string path_of(const std::string& key) const;
   bool schema() const { return schema_ != nullptr; }
 
  private:
   Reader() = default;
+  // A reader of a value that is missing or of the wrong type: the error is already recorded
+  // at its path, so reads under it return defaults and record nothing more.
+  Reader unreadable(const std::string& key) const;
   const Json* lookup(const char* key);
   Json& prop(const char* key, const char* doc, bool required);
 
-  const Json* value_ = nullptr;
+  const Json* value_ = nullptr;  // null: nothing to read (schema mode or unreadable)
   Json* schema_ = nullptr;
+  InputErrors* errors_ = nullptr;
   std::string file_;
   std::string path_;
   std::vector<std::string> seen_;
@@ -75,10 +111,14 @@ void Reader::objects(const char* key, const char* doc, Fn fn) {
   }
   const Json* v = lookup(key);
   if (!v) return;
-  if (!v->is_array()) fail(key, "an array of objects");
+  if (!v->is_array()) return fail(key, "an array of objects");
   for (size_t i = 0; i < v->size(); ++i) {
-    if (!(*v)[i].is_object()) fail(std::string(key) + "[" + std::to_string(i) + "]", "an object");
-    Reader item((*v)[i], file_, path_of(key) + "[" + std::to_string(i) + "]");
+    std::string at = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!(*v)[i].is_object()) {
+      fail(at, "an object");
+      continue;  // the other items are still read
+    }
+    Reader item((*v)[i], file_, path_of(at), *errors_);
     fn(item);
     item.finish();
   }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/check/checkers.hpp"
+#include "sim/scenario/json_text.hpp"
 
 namespace dtx {
 
@@ -133,7 +134,9 @@ void read_workload(Reader& r, WorkloadSpec& w) {
     if (!name.empty()) w.services[role] = name;
   }
   svc.finish();
-  if (!r.schema() && w.amount_min > w.amount_max) r.fail("amount_max", "a value >= amount_min");
+  if (!r.schema() && !r.failed("amount_min") && !r.failed("amount_max") &&
+      w.amount_min > w.amount_max)
+    r.fail("amount_max", "a value >= amount_min");
 }
 
 void read_scenario(Reader& r, Scenario& s) {
@@ -209,30 +212,41 @@ void read_scenario(Reader& r, Scenario& s) {
 
 }  // namespace
 
-Scenario parse_scenario(const Json& doc, const std::string& file) {
-  if (!doc.is_object()) throw InputError(file + ": $: expected a JSON object");
+Scenario parse_scenario(const Json& doc, const std::string& file, InputErrors& errors) {
   Scenario s;
   s.file = file;
   s.raw = doc;
-  Reader r(doc, file, "$");
+  if (!doc.is_object()) {
+    errors.add(file, "$", "expected a JSON object");
+    return s;
+  }
+  Reader r(doc, file, "$", errors);
   read_scenario(r, s);
   r.finish();
-  validate_references(s);
+  validate_references(s, errors);
   return s;
 }
 
-Scenario load_scenario(const std::string& path) {
+Scenario parse_scenario(const Json& doc, const std::string& file) {
+  InputErrors errors;
+  Scenario s = parse_scenario(doc, file, errors);
+  errors.raise();
+  return s;
+}
+
+Scenario load_scenario(const std::string& path, InputErrors& errors) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open file");
   std::stringstream ss;
   ss << in.rdbuf();
-  Json doc;
-  try {
-    doc = Json::parse(ss.str());
-  } catch (const Json::parse_error& e) {
-    throw InputError(path + ": not valid JSON: " + e.what());
-  }
-  return parse_scenario(doc, path);
+  return parse_scenario(parse_json_file_text(ss.str(), path), path, errors);
+}
+
+Scenario load_scenario(const std::string& path) {
+  InputErrors errors;
+  Scenario s = load_scenario(path, errors);
+  errors.raise();
+  return s;
 }
 
 Json scenario_schema() {
@@ -244,38 +258,6 @@ Json scenario_schema() {
   schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
   schema["title"] = "dtxsim scenario";
   return schema;
-}
-
-void validate_references(const Scenario& s) {
-  std::set<std::string> nodes, dbs;
-  auto fail = [&](const std::string& path, const std::string& what) {
-    throw InputError(s.file + ": " + path + ": " + what);
-  };
-  for (size_t i = 0; i < s.services.size(); ++i) {
-    const auto& sv = s.services[i];
-    if (!nodes.insert(sv.name).second)
-      fail("$.topology.services[" + std::to_string(i) + "].name",
-           "duplicate node name '" + sv.name + "'");
-    if (!dbs.insert(sv.database).second || !nodes.insert(sv.database).second)
-      fail("$.topology.services[" + std::to_string(i) + "].database",
-           "duplicate name '" + sv.database + "'");
-  }
-  for (size_t i = 0; i < s.brokers.size(); ++i) {
-    if (!nodes.insert(s.brokers[i].name).second)
-      fail("$.topology.brokers[" + std::to_string(i) + "].name",
-           "duplicate node name '" + s.brokers[i].name + "'");
-  }
-  if (!s.coordinator.empty() && !nodes.insert(s.coordinator).second)
-    fail("$.topology.coordinator", "duplicate node name '" + s.coordinator + "'");
-  for (const auto& [role, name] : s.workload.services) {
-    bool known = false;
-    for (const auto& sv : s.services) known = known || sv.name == name;
-    if (!known)
-      fail("$.workload.services." + role,
-           "a service named in topology.services, got '" + name + "'");
-  }
-  // Pattern-created nodes (relays, extra instances) are checked when the world is built.
-  (void)dbs;
 }
 
 }  // namespace dtx

@@ -84,11 +84,17 @@ struct Scenario {
 
 extern const std::vector<std::string> kWorkloadKinds;
 
-// Throws InputError (message names file, path, expectation).
+// Loading adds every error it finds to `errors` (file, JSON path, expectation) and reads on;
+// the scenario it returns is meaningful only when it added none. A file that cannot be read
+// or is not JSON throws InputError at once: there is nothing to read on in.
+Scenario load_scenario(const std::string& path, InputErrors& errors);
+Scenario parse_scenario(const Json& doc, const std::string& file, InputErrors& errors);
+// The same, throwing one InputError that lists every error, one per line.
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const Json& doc, const std::string& file);
 Json scenario_schema();
-// Checks cross references (node names in faults and links, workload services).
-void validate_references(const Scenario& s);
+// Checks across fields (unique node names, workload services, a fault schedule that runs as
+// written); skips values whose reading already recorded an error.
+void validate_references(const Scenario& s, InputErrors& errors);
 
 }  // namespace dtx

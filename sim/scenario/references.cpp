@@ -1,0 +1,118 @@
+// Checks across a scenario's fields that the grammar cannot see one field at a time: unique
+// node names, workload roles naming services, and a fault schedule that can run as written
+// (no link from a node to itself, partitions whose groups do not overlap, heals of partitions
+// that exist by then, nothing after the heal time, which the injector would silently skip).
+// Node names that only the built world knows (pattern-owned nodes) are checked by the runner.
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace dtx {
+
+namespace {
+
+std::string item(const std::string& list, size_t i) {
+  return list + "[" + std::to_string(i) + "]";
+}
+
+std::string ms(TimeUs us) {
+  return Json(static_cast<double>(us) / 1000.0).dump() + " ms";
+}
+
+void check_names(const Scenario& s, InputErrors& e) {
+  std::set<std::string> nodes;
+  auto unique = [&](const std::string& name, const std::string& path) {
+    if (!e.touches(path) && !nodes.insert(name).second)
+      e.add(s.file, path,
+            "expected a name no other node or database has, got '" + name + "' again");
+  };
+  for (size_t i = 0; i < s.services.size(); ++i) {
+    unique(s.services[i].name, item("$.topology.services", i) + ".name");
+    unique(s.services[i].database, item("$.topology.services", i) + ".database");
+  }
+  for (size_t i = 0; i < s.brokers.size(); ++i)
+    unique(s.brokers[i].name, item("$.topology.brokers", i) + ".name");
+  if (!s.coordinator.empty()) unique(s.coordinator, "$.topology.coordinator");
+}
+
+void check_workload_services(const Scenario& s, InputErrors& e) {
+  // A service read with an error might be the one a role names.
+  if (e.touches("$.topology")) return;
+  for (const auto& [role, name] : s.workload.services) {
+    bool known = false;
+    for (const auto& sv : s.services) known = known || sv.name == name;
+    if (!known)
+      e.add(s.file, "$.workload.services." + role,
+            "expected a service named in topology.services, got '" + name + "'");
+  }
+}
+
+void check_clog(const Scenario& s, const FaultSpec& f, const std::string& at, InputErrors& e) {
+  if (!f.node.empty() && f.node == f.peer)
+    e.add(s.file, at + ".peer", "expected a node other than node '" + f.node + "', got it again");
+}
+
+// Each node in one group at most once: in two groups it would be cut from itself, and twice
+// in one group says something was meant that the file does not say.
+void check_partition(const Scenario& s, const FaultSpec& f, const std::string& at, InputErrors& e) {
+  std::map<std::string, std::string> first_at;
+  for (size_t g = 0; g < f.groups.size(); ++g) {
+    std::string group = item(at + ".groups", g);
+    if (f.groups[g].empty()) e.add(s.file, group, "expected a non-empty group of node names");
+    for (size_t n = 0; n < f.groups[g].size(); ++n) {
+      const std::string& node = f.groups[g][n];
+      auto [it, fresh] = first_at.emplace(node, item(group, n));
+      if (!fresh)
+        e.add(s.file, item(group, n),
+              "expected each node in one group once, got '" + node + "' again (first at " +
+                  it->second + ")");
+    }
+  }
+}
+
+void check_heal(const Scenario& s, const FaultSpec& f, const std::string& at,
+                const std::set<std::string>& partitions, InputErrors& e) {
+  if (f.name.empty() || partitions.count(f.name)) return;  // no name: heal every partition
+  std::string known;
+  for (const auto& p : partitions) known += (known.empty() ? "" : ", ") + p;
+  e.add(s.file, at + ".name",
+        "expected the name of a partition created earlier in the schedule (" +
+            (known.empty() ? std::string("none is by then") : "by then: " + known) + "), got '" +
+            f.name + "'");
+}
+
+void check_faults(const Scenario& s, InputErrors& e) {
+  // Firing order: by time, and in list order at equal times (the simulator keeps it).
+  std::vector<size_t> order(s.faults.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return s.faults[a].at_us < s.faults[b].at_us; });
+  bool heal_known = !e.touches("$.faults.heal_at_ms");
+  std::set<std::string> partitions;  // names created so far
+  for (size_t i : order) {
+    const FaultSpec& f = s.faults[i];
+    std::string at = item("$.faults.schedule", i);
+    bool clean = !e.touches(at);  // else its fields hold defaults: checking them echoes the error
+    if (clean && heal_known && f.at_us >= s.heal_us)
+      e.add(s.file, at + ".at_ms",
+            "expected a time before heal_at_ms (" + ms(s.heal_us) +
+                "): no fault fires from the heal on, got " + ms(f.at_us));
+    if (clean && f.kind == "clog") check_clog(s, f, at, e);
+    if (clean && f.kind == "partition") check_partition(s, f, at, e);
+    if (clean && f.kind == "heal") check_heal(s, f, at, partitions, e);
+    if (f.kind == "partition" || !clean) partitions.insert(f.name);
+  }
+}
+
+}  // namespace
+
+void validate_references(const Scenario& s, InputErrors& errors) {
+  check_names(s, errors);
+  check_workload_services(s, errors);
+  check_faults(s, errors);
+}
+
+}  // namespace dtx
