@@ -30,12 +30,20 @@ void check_names(const Scenario& s, InputErrors& e) {
             "expected a name no other node or database has, got '" + name + "' again");
   };
   for (size_t i = 0; i < s.services.size(); ++i) {
-    unique(s.services[i].name, item("$.topology.services", i) + ".name");
-    unique(s.services[i].database, item("$.topology.services", i) + ".database");
+    const ServiceSpec& sv = s.services[i];
+    std::string at = item("$.topology.services", i);
+    unique(sv.name, at + ".name");
+    unique(sv.database, at + ".database");
+    // Extra instances are nodes too, named as the world names them.
+    for (int k = 2; k <= sv.instances; ++k)
+      unique(sv.name + "-" + std::to_string(k), at + ".instances");
   }
   for (size_t i = 0; i < s.brokers.size(); ++i)
     unique(s.brokers[i].name, item("$.topology.brokers", i) + ".name");
-  if (!s.coordinator.empty()) unique(s.coordinator, "$.topology.coordinator");
+  if (!s.coordinator.empty()) {
+    unique(s.coordinator, "$.topology.coordinator");
+    unique(s.coordinator + ".db", "$.topology.coordinator");  // its own database
+  }
 }
 
 void check_workload_services(const Scenario& s, InputErrors& e) {

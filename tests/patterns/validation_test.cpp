@@ -155,6 +155,20 @@ TEST_CASE("numbers no double holds are located by path and line", "[input][valid
   }
 }
 
+TEST_CASE("every node the world will add has a name of its own", "[input][validation]") {
+  Json j = minimal();
+  j["topology"]["services"] = Json::parse(R"([{"name":"a","instances":2},{"name":"b"},
+      {"name":"a-2"}])");
+  CHECK_THAT(errors_of(j), Contains("v.json: $.topology.services[2].name: expected a name no "
+                                    "other node or database has, got 'a-2' again"));
+  j = minimal();
+  j["topology"]["coordinator"] = "b.db";
+  CHECK_THAT(errors_of(j), Contains("$.topology.coordinator: expected a name no other"));
+  j = minimal();
+  j["topology"]["services"][1]["database"] = "a.db";
+  CHECK_THAT(errors_of(j), Contains("$.topology.services[1].database: expected a name no other"));
+}
+
 TEST_CASE("integers past the reader's range are rejected, never clamped", "[input][validation]") {
   Json j = minimal();
   j["seed"] = Json(uint64_t{18446744073709551615u});
