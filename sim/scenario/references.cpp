@@ -1,7 +1,8 @@
 // Checks across a scenario's fields that the grammar cannot see one field at a time: unique
 // node names, workload roles naming services, and a fault schedule that can run as written
 // (no link from a node to itself, partitions whose groups do not overlap, heals of partitions
-// that exist by then, nothing after the heal time, which the injector would silently skip).
+// that exist by then, nothing after the heal time, which the injector would silently skip), and
+// a swarm that draws a schedule small enough to hold.
 // Node names that only the built world knows (pattern-owned nodes) are checked by the runner.
 #include <algorithm>
 #include <map>
@@ -115,12 +116,29 @@ void check_faults(const Scenario& s, InputErrors& e) {
   }
 }
 
+// The swarm draws every fault up front: rates that would draw more than this before the heal
+// time would exhaust memory rather than run.
+constexpr double kSwarmFaultsMax = 1e6;
+
+void check_swarm(const Scenario& s, InputErrors& e) {
+  const SwarmSpec& w = s.swarm;
+  if (!w.enabled || e.touches("$.faults.swarm") || e.touches("$.faults.heal_at_ms")) return;
+  double per_s = w.crash_per_s + w.pause_per_s + w.partition_per_s + w.clog_per_s + w.loss_per_s +
+                 w.db_stall_per_s;
+  double drawn = per_s * static_cast<double>(s.heal_us) / kUsPerS;
+  if (drawn > kSwarmFaultsMax)
+    e.add(s.file, "$.faults.swarm",
+          "expected rates that draw at most " + Json(kSwarmFaultsMax).dump() +
+              " faults before heal_at_ms, got about " + Json(drawn).dump());
+}
+
 }  // namespace
 
 void validate_references(const Scenario& s, InputErrors& errors) {
   check_names(s, errors);
   check_workload_services(s, errors);
   check_faults(s, errors);
+  check_swarm(s, errors);
 }
 
 }  // namespace dtx

@@ -2,6 +2,7 @@
 // mode emits scenarios/schema.json.
 #include "sim/scenario/scenario.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -235,8 +236,9 @@ Scenario parse_scenario(const Json& doc, const std::string& file) {
 }
 
 Scenario load_scenario(const std::string& path, InputErrors& errors) {
+  std::error_code ec;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file");
+  if (!in || std::filesystem::is_directory(path, ec)) throw InputError(path + ": cannot open file");
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_scenario(parse_json_file_text(ss.str(), path), path, errors);

@@ -169,6 +169,16 @@ TEST_CASE("every node the world will add has a name of its own", "[input][valida
   CHECK_THAT(errors_of(j), Contains("$.topology.services[1].database: expected a name no other"));
 }
 
+TEST_CASE("a swarm that would draw more faults than memory holds is rejected",
+          "[input][validation]") {
+  Json j = minimal();
+  j["faults"] =
+      Json::parse(R"({"heal_at_ms":1000000000,"swarm":{"enabled":true,"crash_per_s":1000}})");
+  CHECK_THAT(errors_of(j), Contains("v.json: $.faults.swarm: expected rates that draw at most"));
+  j["faults"]["heal_at_ms"] = 10000;
+  CHECK(errors_of(j).empty());
+}
+
 TEST_CASE("integers past the reader's range are rejected, never clamped", "[input][validation]") {
   Json j = minimal();
   j["seed"] = Json(uint64_t{18446744073709551615u});
@@ -274,6 +284,13 @@ TEST_CASE("every shipped scenario passes the checks of validate and run", "[inpu
     ++checked;
   }
   CHECK(checked > 30);
+}
+
+TEST_CASE("a directory, an empty file or a non-object is an input error", "[input][validation]") {
+  std::string dir = std::filesystem::temp_directory_path().string();
+  CHECK_THROWS_WITH(load_scenario(dir), Contains(dir + ": cannot open file"));
+  CHECK_THAT(load_error("empty.json", ""), Contains("empty.json: $: not valid JSON"));
+  CHECK_THAT(load_error("array.json", "[1]"), Contains("array.json: $: expected a JSON object"));
 }
 
 TEST_CASE("text mutations of a shipped scenario fail only with located InputErrors",
