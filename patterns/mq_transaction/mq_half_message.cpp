@@ -109,10 +109,13 @@ class MqHalfMessage : public Pattern {
       const char* missing = variant_ == "heuristic_discard" ? "unknown" : "commit";
       co_return Json{{"answer", found ? "commit" : missing}};
     }
+    // The insert decides; when the database cannot be reached the check did not happen, which
+    // is not UNKNOWN ("I looked and cannot tell"): answer an error, which the broker does not
+    // count toward check_max, and it asks again later.
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);
     co_return Json{{"answer", r == "committed"  ? "commit"
                               : r == "rollback" ? "rollback"
-                                                : "unknown"}};
+                                                : "error"}};
   }
 
   std::string variant_;
@@ -132,7 +135,7 @@ PatternInfo mq_half_message_info() {
   p.variants = {
       {"correct",
        "check-back by the barrier's INSERT OR IGNORE: waits for an in-flight transaction, never "
-       "UNKNOWN",
+       "UNKNOWN (an unreachable database is an error, not counted toward check_max)",
        {}},
       {"heuristic_discard",
        "check-back by SELECT answers UNKNOWN when it finds nothing; a stall longer than the "

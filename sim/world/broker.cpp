@@ -252,8 +252,9 @@ void Broker::requeue(Queue& q, const std::string& qname, StoredMessage m) {
                        {{"queue", qname}, {"id", m.id}, {"attempt", m.attempts}});
   // Parked durably: a broker crash during the delay must not lose the message.
   uint64_t id = m.id;
+  TimeUs delay_us = redelivery_delay_us(m.attempts);
   q.delayed[id] = std::move(m);
-  host_.after(config_.redelivery_delay_us, [this, qname, id] {
+  host_.after(delay_us, [this, qname, id] {
     Queue& q2 = queues_[qname];
     auto it = q2.delayed.find(id);
     if (it == q2.delayed.end()) return;
@@ -261,6 +262,14 @@ void Broker::requeue(Queue& q, const std::string& qname, StoredMessage m) {
     q2.delayed.erase(it);
     dispatch(qname);
   });
+}
+
+TimeUs Broker::redelivery_delay_us(int attempts) const {
+  double d = static_cast<double>(config_.redelivery_delay_us);
+  for (int i = 1; i < attempts && d < static_cast<double>(config_.redelivery_delay_max_us); ++i)
+    d *= config_.redelivery_backoff;
+  return std::min(static_cast<TimeUs>(d),
+                  std::max(config_.redelivery_delay_us, config_.redelivery_delay_max_us));
 }
 
 void Broker::end_half(uint64_t id, const std::string& decision, const std::string& why) {
@@ -320,8 +329,8 @@ Task<void> Broker::check_half(uint64_t id) {
   if (answer == "commit" || answer == "rollback") {
     end_half(id, answer, "checkback");
   } else if (answer == "unknown") {
-    // Only an answered UNKNOWN counts toward check_max: a timed-out check-back may mean a
-    // busy producer, not an unknown transaction.
+    // Only an answered UNKNOWN counts toward check_max: a timed-out or failed check-back (the
+    // producer could not reach its database) is not an unknown transaction.
     auto again = half_.find(id);
     if (again != half_.end()) ++again->second.checks;
   }

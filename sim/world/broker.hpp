@@ -22,6 +22,10 @@ class World;
 struct BrokerConfig {
   TimeUs ack_timeout_us = 2 * kUsPerS;
   TimeUs redelivery_delay_us = 100 * kUsPerMs;
+  // Exponential back-off of redeliveries (ActiveMQ's useExponentialBackOff): the n-th waits
+  // delay * multiplier^(n-1), capped. 1 keeps the delay constant.
+  double redelivery_backoff = 1;
+  TimeUs redelivery_delay_max_us = 60 * kUsPerS;
   int max_redeliveries = 6;
   int prefetch = 1;  // unacked deliveries per consumer
   TimeUs half_timeout_us = 6 * kUsPerS;
@@ -96,6 +100,7 @@ class Broker {
   void dispatch(const std::string& queue);
   void ack(const std::string& queue, uint64_t id, bool ok);
   void requeue(Queue& q, const std::string& queue, StoredMessage m);
+  TimeUs redelivery_delay_us(int attempts) const;
   void end_half(uint64_t id, const std::string& decision, const std::string& why);
   Task<void> check_half(uint64_t id);
   void on_client_crash(Node& n);
