@@ -24,6 +24,12 @@ std::string one_of(const std::vector<std::string>& allowed) {
 bool in(const std::vector<std::string>& allowed, const std::string& s) {
   return allowed.empty() || std::find(allowed.begin(), allowed.end(), s) != allowed.end();
 }
+
+// `inner` is `outer` or a value inside it.
+bool within(const std::string& inner, const std::string& outer) {
+  if (outer.empty() || inner.compare(0, outer.size(), outer) != 0) return false;
+  return inner.size() == outer.size() || inner[outer.size()] == '.' || inner[outer.size()] == '[';
+}
 }  // namespace
 
 void InputErrors::add(const std::string& file, const std::string& path, const std::string& what) {
@@ -33,14 +39,6 @@ void InputErrors::add(const std::string& file, const std::string& path, const st
 void InputErrors::add_message(const std::string& message) {
   errors_.push_back({"", message});
 }
-
-namespace {
-// `inner` is `outer` or a value inside it.
-bool within(const std::string& inner, const std::string& outer) {
-  if (outer.empty() || inner.compare(0, outer.size(), outer) != 0) return false;
-  return inner.size() == outer.size() || inner[outer.size()] == '.' || inner[outer.size()] == '[';
-}
-}  // namespace
 
 bool InputErrors::touches(const std::string& path) const {
   for (const auto& e : errors_)
