@@ -165,7 +165,7 @@ TEST_CASE("every node the world will add has a name of its own", "[input][valida
   j["topology"]["coordinator"] = "b.db";
   CHECK_THAT(errors_of(j), Contains("$.topology.coordinator: expected a name no other"));
   j = minimal();
-  j["topology"]["services"][1]["database"] = "a.db";
+  j["topology"]["services"][1]["database"] = "a";  // a database node named like a service
   CHECK_THAT(errors_of(j), Contains("$.topology.services[1].database: expected a name no other"));
 }
 
