@@ -20,6 +20,8 @@ struct Options {
                                                invariant;
   std::string patterns = "all";
   std::vector<std::string> inputs;
+  std::string write_dir;
+  double pause_ms = 0;
   int jobs = 1;
   std::string seed;
   int64_t count = 0;
@@ -168,26 +170,46 @@ int do_regress() {
   return problems.empty() ? 0 : 1;
 }
 
+// Writes the scenario that replays one failing explore point; returns its path.
+std::string write_point(const ExploreResult& r, const ExplorePoint& p, size_t index) {
+  std::string name =
+      r.scenario.name + "-" + r.pattern + "-" + r.variant + "-point-" + std::to_string(index + 1);
+  std::string path = g.write_dir + "/" + name + ".json";
+  Json doc = replay_scenario(r.scenario, r.pattern, r.variant, p.faults, r.scenario.heal_us, name,
+                             "Explore point of " + r.scenario.file + ": " + p.what, p.violated);
+  std::ofstream out(path);
+  if (!out) throw InputError(path + ": cannot open for writing (--write-dir)");
+  out << doc.dump(2) << "\n";
+  return path;
+}
+
 int do_explore() {
   Scenario s = load_scenario(g.scenario);
   ExploreOptions o;
   if (!g.pattern.empty()) o.pattern = g.pattern;
   if (g.count > 0) o.count = g.count;
   o.jobs = g.jobs;
+  if (g.pause_ms > 0) o.pause_us = static_cast<TimeUs>(g.pause_ms * kUsPerMs);
+  if (!g.write_dir.empty()) ensure_parent(g.write_dir + "/x");
   ExploreResult r = explore(s, o);
   std::cout << "explore " << s.name << " with " << r.pattern << ":" << r.variant << ": " << r.points
-            << " fault points";
+            << " fault points (pauses " << r.pause_us / 1000 << " ms)";
   if (!r.baseline_violated.empty()) {
     std::cout << "\n  the fault-free baseline already violates:";
     for (const auto& v : r.baseline_violated) std::cout << " " << v;
   }
   std::cout << "\n";
-  for (const auto& p : r.failing) {
+  for (size_t i = 0; i < r.failing.size(); ++i) {
+    const ExplorePoint& p = r.failing[i];
     std::cout << "  BREAKS";
     for (const auto& v : p.violated) std::cout << " " << v;
     std::cout << ": " << p.what << "\n";
+    if (!g.write_dir.empty())
+      std::cout << "    replay: dtxsim run " << write_point(r, p, i) << "\n";
   }
   std::cout << r.failing.size() << " of " << r.points << " points break an invariant\n";
+  if (!r.failing.empty() && g.write_dir.empty())
+    std::cout << "(--write-dir DIR writes a scenario file per point that replays it)\n";
   return r.failing.empty() && r.baseline_violated.empty() ? 0 : 1;
 }
 
@@ -253,6 +275,12 @@ void add_extra_verbs(CLI::App& app) {
   g.explore->add_option("--count", g.count, "business transactions (default: the scenario's)")
       ->check(CLI::Range(1, 1000000));
   g.explore->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
+  g.explore
+      ->add_option("--pause-ms", g.pause_ms,
+                   "pause length (default: twice the scenario's longest time-out)")
+      ->check(CLI::Range(1.0, 3600000.0));
+  g.explore->add_option("--write-dir", g.write_dir,
+                        "write a scenario file per failing point that replays it");
 
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();

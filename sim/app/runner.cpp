@@ -171,6 +171,7 @@ void build_topology(RunWorld& rw, const Scenario& s) {
     w.add_node(sv.name, "service", sv.name);
     for (int i = 2; i <= sv.instances; ++i)
       w.add_node(sv.name + "-" + std::to_string(i), "service", sv.name);
+    if (w.databases().count(sv.database)) continue;  // shared with an earlier service
     Node& host = w.add_node(sv.database, "database", sv.name);
     rw.dbs.push_back(std::make_unique<Database>(w, sv.database, host, sv.db));
   }

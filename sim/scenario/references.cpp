@@ -30,11 +30,12 @@ void check_names(const Scenario& s, InputErrors& e) {
       e.add(s.file, path,
             "expected a name no other node or database has, got '" + name + "' again");
   };
+  std::set<std::string> databases;  // services may share a database
   for (size_t i = 0; i < s.services.size(); ++i) {
     const ServiceSpec& sv = s.services[i];
     std::string at = item("$.topology.services", i);
     unique(sv.name, at + ".name");
-    unique(sv.database, at + ".database");
+    if (databases.insert(sv.database).second) unique(sv.database, at + ".database");
     // Extra instances are nodes too, named as the world names them.
     for (int k = 2; k <= sv.instances; ++k)
       unique(sv.name + "-" + std::to_string(k), at + ".instances");
@@ -124,7 +125,7 @@ void check_swarm(const Scenario& s, InputErrors& e) {
   const SwarmSpec& w = s.swarm;
   if (!w.enabled || e.touches("$.faults.swarm") || e.touches("$.faults.heal_at_ms")) return;
   double per_s = w.crash_per_s + w.pause_per_s + w.partition_per_s + w.clog_per_s + w.loss_per_s +
-                 w.db_stall_per_s;
+                 w.db_stall_per_s + w.db_fail_per_s;
   double drawn = per_s * static_cast<double>(s.heal_us) / kUsPerS;
   if (drawn > kSwarmFaultsMax)
     e.add(s.file, "$.faults.swarm",

@@ -62,7 +62,12 @@ void read_broker(Reader& r, BrokerSpec& b) {
   c.ack_timeout_us = r.millis_us("ack_timeout_ms", c.ack_timeout_us / 1000.0,
                                  "redeliver when unacked this long (ms)");
   c.redelivery_delay_us = r.millis_us("redelivery_delay_ms", c.redelivery_delay_us / 1000.0,
-                                      "delay before a redelivery (ms)");
+                                      "delay before the first redelivery (ms)");
+  c.redelivery_backoff = r.number("redelivery_backoff", c.redelivery_backoff, 1, 100,
+                                  "each further redelivery waits this many times longer");
+  c.redelivery_delay_max_us =
+      r.millis_us("redelivery_delay_max_ms", c.redelivery_delay_max_us / 1000.0,
+                  "longest delay between redeliveries (ms)");
   c.max_redeliveries = static_cast<int>(
       r.integer("max_redeliveries", c.max_redeliveries, 0, 1000, "then dead-letter"));
   c.prefetch = static_cast<int>(
@@ -76,6 +81,12 @@ void read_broker(Reader& r, BrokerSpec& b) {
   c.discard_commits =
       r.string("check_max_policy", "discard", false, "after check_max: discard or commit",
                {"discard", "commit"}) == "commit";
+  c.groups_on_first_subscribe =
+      r.string("consumer_groups", "declared", false,
+               "declared: every consumer group subscribed by the deployment exists from the start "
+               "and receives everything published since; on_first_subscribe: a group's queue is "
+               "created by its first subscribe and misses what was published before",
+               {"declared", "on_first_subscribe"}) == "on_first_subscribe";
 }
 
 void read_fault(Reader& r, FaultSpec& f) {
@@ -83,7 +94,9 @@ void read_fault(Reader& r, FaultSpec& f) {
   f.at_us = r.millis_us("at_ms", 0, "when the fault fires (ms)");
   f.duration_us =
       r.millis_us("duration_ms", 0, "window length (ms); for crash, restart after it (0: at heal)");
-  f.node = r.string("node", "", false, "node (crash/restart/pause/clog) or database (db_stall)");
+  f.node = r.string("node", "", false,
+                    "node (crash/restart/pause/clog) or database (db_stall, db_outage, "
+                    "db_disk_full, db_lock_contention)");
   f.peer = r.string("peer", "", false, "other end of a clogged link");
   f.groups = r.string_groups("groups",
                              "partition: node groups cut from each other (one group: isolate it)");
@@ -101,12 +114,15 @@ void read_swarm(Reader& r, SwarmSpec& s) {
   s.clog_per_s = r.number("clog_per_s", 0, 0, 1000, "clogged links per simulated second");
   s.loss_per_s = r.number("loss_per_s", 0, 0, 1000, "drop/duplicate windows per simulated second");
   s.db_stall_per_s = r.number("db_stall_per_s", 0, 0, 1000, "database stalls per simulated second");
+  s.db_fail_per_s =
+      r.number("db_fail_per_s", 0, 0, 1000,
+               "database outages, full disks and lock contention per simulated second");
   s.down_us_mean = r.millis_us("down_ms_mean", s.down_us_mean / 1000.0, "mean crash downtime (ms)");
   s.window_us_mean =
       r.millis_us("window_ms_mean", s.window_us_mean / 1000.0, "mean fault window (ms)");
   s.loss_rate = r.number("loss_rate", s.loss_rate, 0, 1, "drop/duplicate probability in a window");
   s.nodes = r.strings("nodes", "nodes the swarm may crash, pause, partition or clog");
-  s.databases = r.strings("databases", "databases the swarm may stall");
+  s.databases = r.strings("databases", "databases the swarm may stall or fail");
 }
 
 void read_workload(Reader& r, WorkloadSpec& w) {
