@@ -1,11 +1,13 @@
 // The pattern interface and registry. A pattern is the protocol that makes a workload's
 // branches atomic; it is built once per run (setup: tables, pattern-owned nodes, handlers,
 // recovery hooks) and then asked to begin each business transaction on its origin service.
-// Variants are named in the registry and differ from `correct` by a few guarded lines.
+// Variants are data: each pattern has a Knobs struct and a table of variants (name,
+// description, invariants it breaks, knob settings); its code reads knobs, never names.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,29 @@ struct PatternInfo {
 
   const VariantInfo* variant(const std::string& v) const;
 };
+
+// One row of a pattern's variant table: what `list` shows and the knobs the code reads.
+template <class Knobs>
+struct Variant {
+  VariantInfo info;
+  Knobs knobs;
+};
+
+// Fills p.variants from the table and p.make with a factory that builds P from the chosen
+// row's knobs. The table is the only place a variant's name appears, so a misspelt name
+// cannot silently mean `correct`: names the table lacks are rejected by the registry.
+template <class P, class Knobs>
+void define_variants(PatternInfo& p, std::vector<Variant<Knobs>> table) {
+  auto rows = std::make_shared<const std::vector<Variant<Knobs>>>(std::move(table));
+  p.variants.clear();
+  for (const auto& row : *rows) p.variants.push_back(row.info);
+  p.make = [rows, name = p.name](const std::string& v) -> std::unique_ptr<Pattern> {
+    for (const auto& row : *rows) {
+      if (row.info.name == v) return std::make_unique<P>(row.knobs);
+    }
+    throw std::invalid_argument("pattern " + name + " has no variant '" + v + "'");
+  };
+}
 
 const std::vector<PatternInfo>& pattern_registry();
 const PatternInfo* find_pattern(const std::string& name);

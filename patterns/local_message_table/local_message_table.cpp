@@ -12,9 +12,17 @@ namespace dtx {
 
 namespace {
 
+// What the variants change, as data (the table in local_message_table_info() sets them).
+struct Knobs {
+  bool done_on_send = false;       // the sender marks DONE when it sends, before any reply
+  bool done_on_any_reply = false;  // the sender marks DONE on a reply that says "failed"
+  bool consumer_dedupe = true;     // consumers drop requests they already applied
+  bool ack_before_commit = false;  // consumers reply before their effect commits
+};
+
 class LocalMessageTable : public Pattern {
  public:
-  explicit LocalMessageTable(std::string variant) : variant_(std::move(variant)) {}
+  explicit LocalMessageTable(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
     poll_us_ = p.millis_us("poll_interval_ms", 100, "sender scan interval (ms)");
@@ -97,7 +105,7 @@ class LocalMessageTable : public Pattern {
     m.gid = gid;
     m.body = {{"branch", due.text(i, 2)}};
     m.payload = Detail::from_text(due.text(i, 4));  // the transaction, as the row holds it
-    if (variant_ == "done_on_send") {
+    if (knobs_.done_on_send) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
                         args(attempts, id));
       ctx.send(due.text(i, 3), std::move(m));
@@ -107,7 +115,7 @@ class LocalMessageTable : public Pattern {
     // Only an answer that says the effect committed ends the row; `ok: false` (the consumer's
     // database failed) means "send again".
     bool acked = r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false);
-    if (acked || (r.ok && variant_ == "done_on_any_reply")) {
+    if (acked || (r.ok && knobs_.done_on_any_reply)) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
                         args(attempts, id));
       co_return;
@@ -138,8 +146,8 @@ class LocalMessageTable : public Pattern {
     const Workload* w = workload_;
     ApplyOptions o;
     o.processing_us = consumer_processing_us_;
-    o.dedupe = variant_ != "consumer_no_dedupe";
-    bool ack_first = variant_ == "ack_before_commit";
+    o.dedupe = knobs_.consumer_dedupe;
+    bool ack_first = knobs_.ack_before_commit;
     TimeUs gap = ack_gap_us_;
     if (ack_first) o.business_delay_us = gap;
     c.handle("lmt.deliver", [c, w, o, ack_first](Message m) -> Task<Json> {
@@ -157,7 +165,7 @@ class LocalMessageTable : public Pattern {
     });
   }
 
-  std::string variant_;
+  Knobs knobs_;
   TimeUs consumer_processing_us_ = kUsPerMs;
   TimeUs poll_us_ = 100 * kUsPerMs, rpc_timeout_us_ = kUsPerS, backoff_us_ = 200 * kUsPerMs,
          backoff_cap_us_ = 5 * kUsPerS, business_delay_us_ = 0, ack_gap_us_ = 5 * kUsPerMs;
@@ -175,28 +183,34 @@ PatternInfo local_message_table_info() {
   p.summary =
       "local message table: PENDING row in the business transaction, sender with ack, backoff and "
       "DEAD";
-  p.variants = {
-      {"correct",
-       "message row committed with the business write; DONE only on the consumer's ack; consumer "
-       "dedupes",
-       {}},
-      {"consumer_no_dedupe",
-       "consumer applies every request; a lost ack makes the sender resend and apply twice",
-       {"exactly_once", "conservation"}},
-      {"done_on_send",
-       "sender marks DONE when it sends; a dropped request is never resent",
-       {"no_lost", "atomicity"}},
-      {"done_on_any_reply",
-       "sender marks DONE on any reply, even the consumer's `ok: false` when its database failed",
-       {"no_lost", "atomicity"}},
-      {"ack_before_commit",
-       "consumer acks before its effect commits; a consumer crash between loses it",
-       {"no_lost", "atomicity"}},
-  };
+  define_variants<LocalMessageTable, Knobs>(
+      p, {
+             {{"correct",
+               "message row committed with the business write; DONE only on the consumer's ack; "
+               "consumer dedupes",
+               {}},
+              {}},
+             {{"consumer_no_dedupe",
+               "consumer applies every request; a lost ack makes the sender resend and apply twice",
+               {"exactly_once", "conservation"}},
+              {.consumer_dedupe = false}},
+             {{"done_on_send",
+               "sender marks DONE when it sends; a dropped request is never resent",
+               {"no_lost", "atomicity"}},
+              {.done_on_send = true}},
+             {{"done_on_any_reply",
+               "sender marks DONE on any reply, even the consumer's `ok: false` when its "
+               "database failed",
+               {"no_lost", "atomicity"}},
+              {.done_on_any_reply = true}},
+             {{"ack_before_commit",
+               "consumer acks before its effect commits; a consumer crash between loses it",
+               {"no_lost", "atomicity"}},
+              {.ack_before_commit = true}},
+         });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
-  p.make = [](const std::string& v) { return std::make_unique<LocalMessageTable>(v); };
   return p;
 }
 

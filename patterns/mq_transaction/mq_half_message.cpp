@@ -13,9 +13,18 @@ namespace dtx {
 
 namespace {
 
+// What the variants change, as data (the table in mq_half_message_info() sets them).
+struct Knobs {
+  enum class CheckBack { barrier, select_unknown, select_commit };
+  // barrier: INSERT OR IGNORE decides; select_*: a SELECT, answering UNKNOWN or COMMIT on
+  // "no row found".
+  CheckBack check_back = CheckBack::barrier;
+  bool duplicate_commit = false;  // the producer also publishes a copy; consumers do not dedupe
+};
+
 class MqHalfMessage : public Pattern {
  public:
-  explicit MqHalfMessage(std::string variant) : variant_(std::move(variant)) {}
+  explicit MqHalfMessage(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
     timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker call timeout (ms)");
@@ -51,7 +60,7 @@ class MqHalfMessage : public Pattern {
     }
     ApplyOptions o;
     o.processing_us = consumer_processing_us_;
-    o.dedupe = variant_ != "duplicate_commit";  // this variant pairs with a non-idempotent consumer
+    o.dedupe = !knobs_.duplicate_commit;  // this variant pairs with a non-idempotent consumer
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
@@ -86,7 +95,7 @@ class MqHalfMessage : public Pattern {
     }
     if (end_delay_us_ > 0) co_await ctx.sleep(end_delay_us_);
     ctx.end_half(broker_, *half, "commit", t.gid);
-    if (variant_ == "duplicate_commit") {
+    if (knobs_.duplicate_commit) {
       // "To be safe" the producer also publishes the message itself: a second copy.
       co_await ctx.publish_text(broker_, queue_, t.gid, t.to_text(), timeout_us_);
     }
@@ -104,9 +113,10 @@ class MqHalfMessage : public Pattern {
 
   Task<Json> check_back(Context c, Message m) {
     std::string gid = m.gid;
-    if (variant_ == "heuristic_discard" || variant_ == "checkback_commit_if_missing") {
+    if (knobs_.check_back != Knobs::CheckBack::barrier) {
       bool found = co_await barrier_row_exists(c, origin_db_, gid);
-      const char* missing = variant_ == "heuristic_discard" ? "unknown" : "commit";
+      const char* missing =
+          knobs_.check_back == Knobs::CheckBack::select_unknown ? "unknown" : "commit";
       co_return Json{{"answer", found ? "commit" : missing}};
     }
     // The insert decides; when the database cannot be reached the check did not happen, which
@@ -118,7 +128,7 @@ class MqHalfMessage : public Pattern {
                                                 : "error"}};
   }
 
-  std::string variant_;
+  Knobs knobs_;
   TimeUs timeout_us_ = kUsPerS, business_delay_us_ = 0, end_delay_us_ = 0,
          consumer_processing_us_ = kUsPerMs;
   std::string queue_ = "transfers", group_ = "producers";
@@ -132,29 +142,35 @@ PatternInfo mq_half_message_info() {
   PatternInfo p;
   p.name = "mq_half_message";
   p.summary = "RocketMQ-style half message, local transaction, one-way commit, broker check-back";
-  p.variants = {
-      {"correct",
-       "check-back by the barrier's INSERT OR IGNORE: waits for an in-flight transaction, never "
-       "UNKNOWN (an unreachable database is an error, not counted toward check_max)",
-       {}},
-      {"heuristic_discard",
-       "check-back by SELECT answers UNKNOWN when it finds nothing; a stall longer than the "
-       "discard horizon leaves the effect without its message",
-       {"atomicity", "conservation", "no_lost", "termination"}},
-      {"checkback_commit_if_missing",
-       "check-back answers COMMIT when it finds nothing; a rolled-back transaction is delivered "
-       "(phantom)",
-       {"atomicity", "conservation", "no_phantom"}},
-      {"duplicate_commit",
-       "the producer commits the half message and also publishes it; with a non-idempotent "
-       "consumer the effect applies twice",
-       {"conservation", "exactly_once"}},
-  };
+  using CB = Knobs::CheckBack;
+  define_variants<MqHalfMessage, Knobs>(
+      p, {
+             {{"correct",
+               "check-back by the barrier's INSERT OR IGNORE: waits for an in-flight "
+               "transaction, never UNKNOWN (an unreachable database is an error, not counted "
+               "toward check_max)",
+               {}},
+              {}},
+             {{"heuristic_discard",
+               "check-back by SELECT answers UNKNOWN when it finds nothing; a stall longer than "
+               "the discard horizon leaves the effect without its message",
+               {"atomicity", "conservation", "no_lost", "termination"}},
+              {.check_back = CB::select_unknown}},
+             {{"checkback_commit_if_missing",
+               "check-back answers COMMIT when it finds nothing; a rolled-back transaction is "
+               "delivered (phantom)",
+               {"atomicity", "conservation", "no_phantom"}},
+              {.check_back = CB::select_commit}},
+             {{"duplicate_commit",
+               "the producer commits the half message and also publishes it; with a "
+               "non-idempotent consumer the effect applies twice",
+               {"conservation", "exactly_once"}},
+              {.duplicate_commit = true}},
+         });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
-  p.make = [](const std::string& v) { return std::make_unique<MqHalfMessage>(v); };
   return p;
 }
 

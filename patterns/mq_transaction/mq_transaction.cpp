@@ -17,23 +17,14 @@ namespace dtx {
 
 namespace {
 
-// What the variants change, as data: each broken variant flips one knob of `correct`.
+// What the variants change, as data (the table in mq_transaction_info() sets them).
 struct Knobs {
-  bool manager = true;                   // XA through the transaction manager
-  bool db_then_mq_commit = false;        // no XA: commit the database, then the broker session
-  bool mq_then_db_commit = false;        // no XA: commit the broker session, then the database
+  // xa: both resources prepare and the transaction manager logs the decision; db_then_mq and
+  // mq_then_db: no XA, two commits one after the other.
+  enum class Commit { xa, db_then_mq, mq_then_db };
+  Commit commit = Commit::xa;
   bool auto_ack_consumer = false;        // the consumer acknowledges on receipt
   bool presume_abort_by_select = false;  // recovery aborts on "no row found", logging nothing
-
-  static Knobs of(const std::string& variant) {
-    Knobs k;
-    k.db_then_mq_commit = variant == "db_then_mq_commit";
-    k.mq_then_db_commit = variant == "mq_then_db_commit";
-    k.auto_ack_consumer = variant == "auto_ack_consumer";
-    k.presume_abort_by_select = variant == "presume_abort_by_select";
-    k.manager = !k.db_then_mq_commit && !k.mq_then_db_commit;
-    return k;
-  }
 };
 
 constexpr const char* kCommit = "commit";
@@ -41,7 +32,7 @@ constexpr const char* kAbort = "abort";
 
 class MqTransaction : public Pattern {
  public:
-  explicit MqTransaction(const std::string& variant) : knobs_(Knobs::of(variant)) {}
+  explicit MqTransaction(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
     timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker and manager call timeout (ms)");
@@ -61,7 +52,7 @@ class MqTransaction : public Pattern {
     broker_ = s.broker();
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
-    if (knobs_.manager) setup_manager(s);
+    if (knobs_.commit == Knobs::Commit::xa) setup_manager(s);
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
@@ -73,13 +64,13 @@ class MqTransaction : public Pattern {
   Task<void> begin(Context ctx, BusinessTxn t) override {
     Txn tx = ctx.begin(origin_db_, t.gid);
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
-    if (knobs_.db_then_mq_commit) {
+    if (knobs_.commit == Knobs::Commit::db_then_mq) {
       if (!(co_await tx.commit()).ok) co_return;
       co_await ctx.sleep(gap_us_);
       co_await send_in_session(ctx, t);
       co_return;
     }
-    if (knobs_.mq_then_db_commit) {
+    if (knobs_.commit == Knobs::Commit::mq_then_db) {
       if (!(co_await send_in_session(ctx, t))) {
         co_await tx.rollback();
         co_return;
@@ -281,31 +272,38 @@ PatternInfo mq_transaction_info() {
   PatternInfo p;
   p.name = "mq_transaction";
   p.summary = "transacted broker send enlisted with the database in an XA-style two-phase commit";
-  p.variants = {
-      {"correct",
-       "database and broker session both prepare, the manager logs the decision (first insert "
-       "wins: the origin's commit or recovery's presumed abort), both carry it out",
-       {}},
-      {"db_then_mq_commit",
-       "commit the database, then send and commit the broker session; a crash between loses the "
-       "message",
-       {"atomicity", "conservation", "no_lost", "termination"}},
-      {"mq_then_db_commit",
-       "commit the broker session, then the database; a crash between leaves a phantom message",
-       {"atomicity", "conservation", "no_phantom"}},
-      {"auto_ack_consumer",
-       "the consumer acknowledges on receipt; a crash before its commit loses the effect",
-       {"atomicity", "conservation", "no_lost", "termination"}},
-      {"presume_abort_by_select",
-       "recovery presumes abort when a SELECT finds no decision and logs nothing; the origin, "
-       "paused past the limit, then logs commit and the other resource commits",
-       {"atomicity", "conservation", "no_phantom"}},
-  };
+  using C = Knobs::Commit;
+  define_variants<MqTransaction, Knobs>(
+      p, {
+             {{"correct",
+               "database and broker session both prepare, the manager logs the decision (first "
+               "insert wins: the origin's commit or recovery's presumed abort), both carry it out",
+               {}},
+              {}},
+             {{"db_then_mq_commit",
+               "commit the database, then send and commit the broker session; a crash between "
+               "loses the message",
+               {"atomicity", "conservation", "no_lost", "termination"}},
+              {.commit = C::db_then_mq}},
+             {{"mq_then_db_commit",
+               "commit the broker session, then the database; a crash between leaves a phantom "
+               "message",
+               {"atomicity", "conservation", "no_phantom"}},
+              {.commit = C::mq_then_db}},
+             {{"auto_ack_consumer",
+               "the consumer acknowledges on receipt; a crash before its commit loses the effect",
+               {"atomicity", "conservation", "no_lost", "termination"}},
+              {.auto_ack_consumer = true}},
+             {{"presume_abort_by_select",
+               "recovery presumes abort when a SELECT finds no decision and logs nothing; the "
+               "origin, paused past the limit, then logs commit and the other resource commits",
+               {"atomicity", "conservation", "no_phantom"}},
+              {.presume_abort_by_select = true}},
+         });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
-  p.make = [](const std::string& v) { return std::make_unique<MqTransaction>(v); };
   return p;
 }
 

@@ -2,7 +2,7 @@
 // transaction; a relay (its own node) publishes unpublished rows to the broker and marks
 // them, either by polling the table or by tailing the commit-ordered log with a periodically
 // flushed offset; consumers dedupe in the same transaction as the effect.
-// Broken variants (PATTERNS.md section 1) differ by the few lines guarded by `variant_`.
+// Broken variants differ from `correct` by the knobs their row in the table at the end sets.
 #include "patterns/outbox/outbox.hpp"
 
 #include "patterns/common/apply.hpp"
@@ -11,9 +11,19 @@ namespace dtx {
 
 namespace {
 
+// What the variants change, as data (the table in outbox_info() sets them).
+struct Knobs {
+  enum class DualWrite { none, commit_first, publish_first };
+  DualWrite dual_write = DualWrite::none;  // no outbox: the commit and the publish are two writes
+  bool watermark_polling = false;          // relay polls id > last_id instead of unpublished rows
+  bool mark_before_ack = false;            // relay marks a row published before the broker acks
+  bool consumer_dedupe = true;             // consumers drop redeliveries of applied events
+  bool dedupe_separate_txn = false;        // the dedupe row commits before the effect
+};
+
 class Outbox : public Pattern {
  public:
-  explicit Outbox(std::string variant) : variant_(std::move(variant)) {}
+  explicit Outbox(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
     relay_ =
@@ -63,7 +73,7 @@ class Outbox : public Pattern {
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
-    if (variant_ == "dual_write_commit_first" || variant_ == "dual_write_publish_first") {
+    if (knobs_.dual_write != Knobs::DualWrite::none) {
       co_await dual_write(ctx, t);
       co_return;
     }
@@ -88,7 +98,7 @@ class Outbox : public Pattern {
   Task<void> dual_write(Context ctx, BusinessTxn t) {
     Txn tx = ctx.begin(origin_db_, t.gid);
     if (!(co_await origin_action(ctx, *workload_, tx, t))) co_return;
-    if (variant_ == "dual_write_publish_first") {
+    if (knobs_.dual_write == Knobs::DualWrite::publish_first) {
       co_await ctx.publish_text(broker_, queue_, t.gid, t.to_text(), publish_timeout_us_);
       if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
       co_await tx.commit();
@@ -102,7 +112,7 @@ class Outbox : public Pattern {
   }
 
   void start_relay() {
-    if (variant_ == "dual_write_commit_first" || variant_ == "dual_write_publish_first") return;
+    if (knobs_.dual_write != Knobs::DualWrite::none) return;
     if (relay_ == "log_tailing") {
       relay_ctx_.spawn(tail_loop());
     } else {
@@ -111,13 +121,13 @@ class Outbox : public Pattern {
   }
 
   // Polling relay: unpublished rows in id order; mark each only after the broker's ack.
-  // watermark_polling reads `id > last_id` instead; mark_before_ack marks first.
+  // The watermark_polling knob reads `id > last_id` instead; mark_before_ack marks first.
   Task<void> poll_loop() {
     Context ctx = relay_ctx_;
     int64_t last_id = 0;
     for (;;) {
       co_await ctx.sleep(poll_us_);
-      bool watermark = variant_ == "watermark_polling";
+      bool watermark = knobs_.watermark_polling;
       // No co_await inside ?: -- GCC 12 miscompiles conditional co_await expressions.
       DbResult rows;
       if (watermark) {
@@ -135,7 +145,7 @@ class Outbox : public Pattern {
         int64_t id = rows.integer(i, 0);
         std::string gid = rows.text(i, 1);
         std::string payload = rows.text(i, 2);  // JSON text, published as it is
-        if (variant_ == "mark_before_ack") {
+        if (knobs_.mark_before_ack) {
           co_await ctx.exec(origin_db_, "UPDATE outbox SET published = 1 WHERE id = ?", args(id));
           bool ok = co_await ctx.publish_text(broker_, queue_, gid, std::move(payload),
                                               publish_timeout_us_);
@@ -189,12 +199,12 @@ class Outbox : public Pattern {
   void subscribe(Context c, const std::string& svc) {
     ApplyOptions o;
     o.processing_us = consumer_processing_us_;
-    o.dedupe = variant_ != "consumer_no_dedupe";
-    o.separate_txn = variant_ == "dedupe_separate_txn";
+    o.dedupe = knobs_.consumer_dedupe;
+    o.separate_txn = knobs_.dedupe_separate_txn;
     subscribe_downstream(c, broker_, queue_, svc, workload_, o);
   }
 
-  std::string variant_;
+  Knobs knobs_;
   TimeUs consumer_processing_us_ = kUsPerMs;
   std::string relay_ = "polling";
   TimeUs poll_us_ = 100 * kUsPerMs;
@@ -218,36 +228,45 @@ PatternInfo outbox_info() {
   p.name = "outbox";
   p.summary =
       "transactional outbox with a polling or log-tailing relay and deduplicating consumers";
-  p.variants = {
-      {"correct",
-       "outbox row in the business transaction; mark after broker ack; consumer dedupes in the "
-       "effect's transaction",
-       {}},
-      {"dual_write_publish_first",
-       "no outbox: publish, then commit; a crash or abort before commit leaves a phantom",
-       {"no_phantom", "atomicity"}},
-      {"dual_write_commit_first",
-       "no outbox: commit, then publish; a crash between loses the event",
-       {"no_lost", "atomicity"}},
-      {"watermark_polling",
-       "relay polls id > last_id; ids commit out of order, so a late commit is skipped forever",
-       {"no_lost", "atomicity"}},
-      {"mark_before_ack",
-       "relay marks a row published before the broker acks; a dropped publish is lost",
-       {"no_lost", "atomicity"}},
-      {"consumer_no_dedupe",
-       "consumer applies every delivery; a redelivery applies twice",
-       {"exactly_once", "conservation"}},
-      {"dedupe_separate_txn",
-       "dedupe row committed before the effect; a crash between loses the effect",
-       {"no_lost", "atomicity"}},
-  };
+  using DW = Knobs::DualWrite;
+  define_variants<Outbox, Knobs>(
+      p, {
+             {{"correct",
+               "outbox row in the business transaction; mark after broker ack; consumer dedupes "
+               "in the effect's transaction",
+               {}},
+              {}},
+             {{"dual_write_publish_first",
+               "no outbox: publish, then commit; a crash or abort before commit leaves a phantom",
+               {"no_phantom", "atomicity"}},
+              {.dual_write = DW::publish_first}},
+             {{"dual_write_commit_first",
+               "no outbox: commit, then publish; a crash between loses the event",
+               {"no_lost", "atomicity"}},
+              {.dual_write = DW::commit_first}},
+             {{"watermark_polling",
+               "relay polls id > last_id; ids commit out of order, so a late commit is skipped "
+               "forever",
+               {"no_lost", "atomicity"}},
+              {.watermark_polling = true}},
+             {{"mark_before_ack",
+               "relay marks a row published before the broker acks; a dropped publish is lost",
+               {"no_lost", "atomicity"}},
+              {.mark_before_ack = true}},
+             {{"consumer_no_dedupe",
+               "consumer applies every delivery; a redelivery applies twice",
+               {"exactly_once", "conservation"}},
+              {.consumer_dedupe = false}},
+             {{"dedupe_separate_txn",
+               "dedupe row committed before the effect; a crash between loses the effect",
+               {"no_lost", "atomicity"}},
+              {.dedupe_separate_txn = true}},
+         });
   p.workloads = {"transfer", "order"};
   // per_key_order holds for the log-tailing relay; scenarios that want it list it.
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
-  p.make = [](const std::string& v) { return std::make_unique<Outbox>(v); };
   return p;
 }
 

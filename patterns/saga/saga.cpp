@@ -13,9 +13,14 @@ namespace dtx {
 
 namespace {
 
+// What the variants change, as data (the table in saga_info() sets them).
+struct Knobs {
+  bool barrier = true;  // actions and compensations guarded by the sub-transaction barrier
+};
+
 class Saga : public Pattern {
  public:
-  explicit Saga(std::string variant) : variant_(std::move(variant)) {}
+  explicit Saga(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override { tm_.configure(p); }
 
@@ -23,7 +28,7 @@ class Saga : public Pattern {
     tm_.setup(s);
     workload_ = &s.workload();
     BranchServerOptions o;
-    if (variant_ == "no_barrier") o.unguarded = {"action", "compensate"};
+    if (!knobs_.barrier) o.unguarded = {"action", "compensate"};
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       create_barrier_table(s.database(s.database_of(svc)));
@@ -38,7 +43,7 @@ class Saga : public Pattern {
   }
 
  private:
-  std::string variant_;
+  Knobs knobs_;
   Coordinator tm_;
   const Workload* workload_ = nullptr;
 };
@@ -51,17 +56,18 @@ PatternInfo saga_info() {
   p.summary =
       "saga with a dtm-like coordinator: actions in order, compensations in reverse, "
       "barrier-guarded";
-  p.variants = {
-      {"correct", "actions and compensations guarded by the barrier", {}},
-      {"no_barrier",
-       "no barrier: a retried action applies twice and a compensation of an action that never ran "
-       "changes money",
-       {"atomicity", "conservation", "exactly_once"}},
-  };
+  define_variants<Saga, Knobs>(
+      p, {
+             {{"correct", "actions and compensations guarded by the barrier", {}}, {}},
+             {{"no_barrier",
+               "no barrier: a retried action applies twice and a compensation of an action that "
+               "never ran changes money",
+               {"atomicity", "conservation", "exactly_once"}},
+              {.barrier = false}},
+         });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity", "exactly_once", "termination"};
   p.needs_coordinator = true;
-  p.make = [](const std::string& v) { return std::make_unique<Saga>(v); };
   return p;
 }
 

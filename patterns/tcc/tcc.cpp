@@ -18,9 +18,19 @@ Json gid_body(const std::string& gid) {
   return Json{{"gid", gid}};
 }
 
+// What the variants change, as data (the table in tcc_info() sets them). The branch server
+// and the coordinator are shared with saga; they take these as explicit options.
+struct Knobs {
+  bool null_compensation_guard = true;  // a Cancel whose Try never ran changes nothing
+  bool try_guard = true;                // anti-hanging: a Try after its Cancel does nothing
+  bool confirm_guard = true;            // a retried Confirm applies once
+  bool check_then_act = false;          // guards read by SELECT, then act (a race)
+  bool shared_branch_id = false;        // the coordinator gives every branch id 01
+};
+
 class Tcc : public Pattern {
  public:
-  explicit Tcc(std::string variant) : variant_(std::move(variant)) {}
+  explicit Tcc(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
     tm_.configure(p);
@@ -31,14 +41,14 @@ class Tcc : public Pattern {
 
   void setup(Setup& s) override {
     tm_.setup(s);
-    tm_.set_shared_branch_id(variant_ == "shared_branch_id");
+    tm_.set_shared_branch_id(knobs_.shared_branch_id);
     workload_ = &s.workload();
     BranchServerOptions o;
     o.try_delay_us = try_delay_us_;
-    if (variant_ == "no_null_compensation_guard") o.null_compensation_guard = false;
-    if (variant_ == "no_anti_hanging_guard") o.unguarded.insert("try");
-    if (variant_ == "check_then_act_guard") o.check_then_act = true;
-    if (variant_ == "non_idempotent_confirm") o.unguarded.insert("confirm");
+    o.null_compensation_guard = knobs_.null_compensation_guard;
+    if (!knobs_.try_guard) o.unguarded.insert("try");
+    if (!knobs_.confirm_guard) o.unguarded.insert("confirm");
+    o.check_then_act = knobs_.check_then_act;
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       create_barrier_table(s.database(s.database_of(svc)));
@@ -74,7 +84,7 @@ class Tcc : public Pattern {
   }
 
  private:
-  std::string variant_;
+  Knobs knobs_;
   Coordinator tm_;
   TimeUs try_timeout_us_ = 3 * kUsPerS, try_delay_us_ = 0;
   const Workload* workload_ = nullptr;
@@ -86,34 +96,40 @@ PatternInfo tcc_info() {
   PatternInfo p;
   p.name = "tcc";
   p.summary = "TCC with a dtm-like coordinator and the sub-transaction barrier";
-  p.variants = {
-      {"correct",
-       "every branch operation guarded by the barrier (INSERT OR IGNORE in the branch's "
-       "transaction)",
-       {}},
-      {"no_null_compensation_guard",
-       "a Cancel whose Try never ran unfreezes what was never frozen",
-       {"tcc_null_compensation"}},
-      {"no_anti_hanging_guard",
-       "a Try delayed past its Cancel still freezes: an orphan reservation",
-       {"tcc_no_hanging", "tcc_no_orphan"}},
-      {"check_then_act_guard",
-       "guards by SELECT then act; a Cancel during a slow Try misses it and the reservation is "
-       "orphaned; retried Cancels are not deduplicated either",
-       {"tcc_no_orphan", "exactly_once"}},
-      {"non_idempotent_confirm",
-       "Confirm without the barrier; a retried Confirm applies twice",
-       {"conservation", "exactly_once"}},
-      {"shared_branch_id",
-       "every branch gets id 01; two branches in one database collide and one is skipped",
-       {"atomicity", "conservation"}},
-  };
+  define_variants<Tcc, Knobs>(
+      p, {
+             {{"correct",
+               "every branch operation guarded by the barrier (INSERT OR IGNORE in the branch's "
+               "transaction)",
+               {}},
+              {}},
+             {{"no_null_compensation_guard",
+               "a Cancel whose Try never ran unfreezes what was never frozen",
+               {"tcc_null_compensation"}},
+              {.null_compensation_guard = false}},
+             {{"no_anti_hanging_guard",
+               "a Try delayed past its Cancel still freezes: an orphan reservation",
+               {"tcc_no_hanging", "tcc_no_orphan"}},
+              {.try_guard = false}},
+             {{"check_then_act_guard",
+               "guards by SELECT then act; a Cancel during a slow Try misses it and the "
+               "reservation is orphaned; retried Cancels are not deduplicated either",
+               {"tcc_no_orphan", "exactly_once"}},
+              {.check_then_act = true}},
+             {{"non_idempotent_confirm",
+               "Confirm without the barrier; a retried Confirm applies twice",
+               {"conservation", "exactly_once"}},
+              {.confirm_guard = false}},
+             {{"shared_branch_id",
+               "every branch gets id 01; two branches in one database collide and one is skipped",
+               {"atomicity", "conservation"}},
+              {.shared_branch_id = true}},
+         });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation",  "atomicity",      "exactly_once",
                   "tcc_no_orphan", "tcc_no_hanging", "tcc_null_compensation",
                   "termination"};
   p.needs_coordinator = true;
-  p.make = [](const std::string& v) { return std::make_unique<Tcc>(v); };
   return p;
 }
 

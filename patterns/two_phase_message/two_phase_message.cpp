@@ -17,9 +17,20 @@ Json gid_body(const std::string& gid) {
   return Json{{"gid", gid}};
 }
 
+// What the variants change, as data (the table in two_phase_message_info() sets them).
+struct Knobs {
+  // barrier: the check-back inserts the key with reason 'rollback' (waits for an in-flight
+  // transaction); select_heuristic: a SELECT, rollback after checkback_max "not found";
+  // select_unknown: a SELECT, "not found" means keep waiting.
+  enum class CheckBack { barrier, select_heuristic, select_unknown };
+  CheckBack check_back = CheckBack::barrier;
+  bool barrier_separate_txn = false;  // the barrier row commits before the business write
+  bool submit_before_commit = false;  // submit to the coordinator, then commit locally
+};
+
 class TwoPhaseMessage : public Pattern {
  public:
-  explicit TwoPhaseMessage(std::string variant) : variant_(std::move(variant)) {}
+  explicit TwoPhaseMessage(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
     tm_.configure(p);
@@ -58,7 +69,7 @@ class TwoPhaseMessage : public Pattern {
     if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS")
       co_return;
     Txn tx = ctx.begin(origin_db_, t.gid);
-    if (variant_ == "barrier_separate_txn") {
+    if (knobs_.barrier_separate_txn) {
       BarrierDecision d = co_await barrier_enter(tx, t.gid, "00", "msg");
       if (d != BarrierDecision::run) co_return;
       if (!(co_await tx.commit()).ok) co_return;
@@ -77,7 +88,7 @@ class TwoPhaseMessage : public Pattern {
       co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
       co_return;
     }
-    if (variant_ == "submit_before_commit") {
+    if (knobs_.submit_before_commit) {
       co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, gid_body(t.gid), rt);
       if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
       co_await tx.commit();
@@ -100,18 +111,18 @@ class TwoPhaseMessage : public Pattern {
  private:
   Task<Json> query_prepared(Context c, Message m) {
     std::string gid = m.body["gid"];
-    if (variant_ == "checkback_select_heuristic" || variant_ == "checkback_select_unknown") {
+    if (knobs_.check_back != Knobs::CheckBack::barrier) {
       bool found = co_await barrier_row_exists(c, origin_db_, gid);
       if (found) co_return reply_result("SUCCESS");
-      bool give_up =
-          variant_ == "checkback_select_heuristic" && m.body.value("check", 1) >= checkback_max_;
+      bool give_up = knobs_.check_back == Knobs::CheckBack::select_heuristic &&
+                     m.body.value("check", 1) >= checkback_max_;
       co_return reply_result(give_up ? "FAILURE" : "ONGOING");
     }
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);
     co_return reply_result(r == "committed" ? "SUCCESS" : r == "rollback" ? "FAILURE" : "ONGOING");
   }
 
-  std::string variant_;
+  Knobs knobs_;
   Coordinator tm_;
   TimeUs business_delay_us_ = 0, gap_us_ = kUsPerMs, submit_delay_us_ = 0;
   int64_t checkback_max_ = 3;
@@ -128,33 +139,39 @@ PatternInfo two_phase_message_info() {
   p.summary =
       "dtm's 2-phase message: prepare, local txn with barrier, submit; check-back by INSERT OR "
       "IGNORE";
-  p.variants = {
-      {"correct",
-       "barrier row in the business transaction; check-back inserts the same key with reason "
-       "'rollback'",
-       {}},
-      {"checkback_select_heuristic",
-       "RocketMQ-style check-back by SELECT; 'not found' N times => rollback; a stall longer than "
-       "that commits a debit without its credit",
-       {"atomicity", "conservation", "no_lost"}},
-      {"checkback_select_unknown",
-       "check-back by SELECT; 'not found' => keep waiting; a crash before commit leaves the "
-       "message prepared forever",
-       {"termination"}},
-      {"barrier_separate_txn",
-       "barrier row and business write in separate transactions; a crash between makes the "
-       "check-back say committed without the effect",
-       {"atomicity", "conservation", "no_phantom"}},
-      {"submit_before_commit",
-       "submit, then commit; a failed or crashed commit leaves downstream effects without their "
-       "origin",
-       {"atomicity", "conservation", "no_phantom"}},
-  };
+  using CB = Knobs::CheckBack;
+  define_variants<TwoPhaseMessage, Knobs>(
+      p, {
+             {{"correct",
+               "barrier row in the business transaction; check-back inserts the same key with "
+               "reason 'rollback'",
+               {}},
+              {}},
+             {{"checkback_select_heuristic",
+               "RocketMQ-style check-back by SELECT; 'not found' N times => rollback; a stall "
+               "longer than that commits a debit without its credit",
+               {"atomicity", "conservation", "no_lost"}},
+              {.check_back = CB::select_heuristic}},
+             {{"checkback_select_unknown",
+               "check-back by SELECT; 'not found' => keep waiting; a crash before commit leaves "
+               "the message prepared forever",
+               {"termination"}},
+              {.check_back = CB::select_unknown}},
+             {{"barrier_separate_txn",
+               "barrier row and business write in separate transactions; a crash between makes "
+               "the check-back say committed without the effect",
+               {"atomicity", "conservation", "no_phantom"}},
+              {.barrier_separate_txn = true}},
+             {{"submit_before_commit",
+               "submit, then commit; a failed or crashed commit leaves downstream effects "
+               "without their origin",
+               {"atomicity", "conservation", "no_phantom"}},
+              {.submit_before_commit = true}},
+         });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_coordinator = true;
-  p.make = [](const std::string& v) { return std::make_unique<TwoPhaseMessage>(v); };
   return p;
 }
 
