@@ -17,8 +17,8 @@
 #include <map>
 #include <string>
 
-#include "patterns/pattern.hpp"
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
+#include "sim/plugin/pattern.hpp"
 #include "sim/world/context.hpp"
 #include "sim/world/world.hpp"
 

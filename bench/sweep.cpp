@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <string>
 
-#include "patterns/pattern.hpp"
-#include "sim/app/sweep.hpp"
+#include "app/sweep.hpp"
+#include "sim/plugin/pattern.hpp"
 
 using namespace dtx;
 using Clock = std::chrono::steady_clock;

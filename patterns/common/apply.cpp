@@ -3,9 +3,9 @@
 
 namespace dtx {
 
-void create_received_table(Database& db) {
+void create_received_table(Setup& s, const std::string& db) {
   // One B-tree holding the keys (WITHOUT ROWID), so the dedupe insert writes it once.
-  db.exec_now("CREATE TABLE IF NOT EXISTS received(key TEXT PRIMARY KEY) WITHOUT ROWID");
+  s.exec_now(db, "CREATE TABLE IF NOT EXISTS received(key TEXT PRIMARY KEY) WITHOUT ROWID");
 }
 
 Json rejected_detail() {

@@ -3,7 +3,8 @@
 // same local transaction as the effect (the broken variants move or drop that insert).
 #pragma once
 
-#include "patterns/workloads/workload.hpp"
+#include "sim/plugin/pattern.hpp"
+#include "sim/plugin/workload.hpp"
 #include "sim/world/context.hpp"
 
 namespace dtx {
@@ -17,7 +18,7 @@ struct ApplyOptions {
 
 enum class ApplyResult { applied, duplicate, refused, failed };
 
-void create_received_table(Database& db);
+void create_received_table(Setup& s, const std::string& db);
 Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b,
                                    ApplyOptions o);
 

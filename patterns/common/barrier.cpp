@@ -3,8 +3,9 @@
 
 namespace dtx {
 
-void create_barrier_table(Database& db) {
-  db.exec_now(
+void create_barrier_table(Setup& s, const std::string& db) {
+  s.exec_now(
+      db,
       "CREATE TABLE IF NOT EXISTS barrier(gid TEXT NOT NULL, branch_id TEXT NOT NULL, op TEXT NOT "
       "NULL, "
       "barrier_id TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(gid, branch_id, op, "

@@ -7,11 +7,12 @@
 
 #include <string>
 
+#include "sim/plugin/pattern.hpp"
 #include "sim/world/context.hpp"
 
 namespace dtx {
 
-void create_barrier_table(Database& db);
+void create_barrier_table(Setup& s, const std::string& db);
 
 enum class BarrierDecision {
   run,                // first time: run the business in this transaction

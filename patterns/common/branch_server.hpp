@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "patterns/workloads/workload.hpp"
+#include "sim/plugin/workload.hpp"
 #include "sim/world/context.hpp"
 
 namespace dtx {

@@ -9,8 +9,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "sim/world/database.hpp"
-
 namespace dtx {
 
 void Coordinator::configure(Reader& p) {
@@ -32,17 +30,18 @@ std::string Coordinator::branch_id(size_t index) const {
 void Coordinator::setup(Setup& s) {
   name_ = s.coordinator();
   db_ = name_ + ".db";
-  Database& db = s.database(db_);
-  db.exec_now(
+  s.exec_now(
+      db_,
       "CREATE TABLE gtx(gid TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, payload "
       "TEXT NOT NULL, "
       "checkback TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, "
       "attempts INTEGER NOT NULL DEFAULT 0)");
-  db.exec_now("CREATE INDEX gtx_due ON gtx(state, next_at)");
-  db.exec_now(
-      "CREATE TABLE branch_op(gid TEXT NOT NULL, branch TEXT NOT NULL, op TEXT NOT NULL, "
-      "state TEXT NOT NULL DEFAULT 'todo', PRIMARY KEY(gid, branch, op))");
-  db.exec_now(
+  s.exec_now(db_, "CREATE INDEX gtx_due ON gtx(state, next_at)");
+  s.exec_now(db_,
+             "CREATE TABLE branch_op(gid TEXT NOT NULL, branch TEXT NOT NULL, op TEXT NOT NULL, "
+             "state TEXT NOT NULL DEFAULT 'todo', PRIMARY KEY(gid, branch, op))");
+  s.exec_now(
+      db_,
       "CREATE TABLE registered(gid TEXT NOT NULL, branch TEXT NOT NULL, pos INTEGER NOT NULL, "
       "PRIMARY KEY(gid, branch))");
   ctx_ = s.service(name_);
@@ -50,11 +49,11 @@ void Coordinator::setup(Setup& s) {
   ctx_.handle("tm.submit", [this](Message m) { return on_submit(std::move(m)); });
   ctx_.handle("tm.abort", [this](Message m) { return on_abort(std::move(m)); });
   ctx_.handle("tm.register", [this](Message m) { return on_register(std::move(m)); });
-  ctx_.node().on_start = [this] { ctx_.spawn(cron_loop()); };
-  ctx_.node().on_restart = [this] {
+  ctx_.on_start([this] { ctx_.spawn(cron_loop()); });
+  ctx_.on_restart([this] {
     busy_.clear();
     ctx_.spawn(cron_loop());
-  };
+  });
 }
 
 // tm.prepare {kind, txn, checkback}: stores the global transaction (idempotent).

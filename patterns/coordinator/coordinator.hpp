@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 

@@ -46,22 +46,22 @@ class LocalMessageTable : public Pattern {
     origin_db_ = s.database_of(origin_svc_);
     // Rows are never deleted: a plain rowid key numbers them as AUTOINCREMENT would, without
     // its sqlite_sequence write on every insert.
-    s.database(origin_db_)
-        .exec_now(
-            "CREATE TABLE msg(id INTEGER PRIMARY KEY, gid TEXT NOT NULL, branch TEXT "
-            "NOT NULL, "
-            "target TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'PENDING', "
-            "attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");
+    s.exec_now(
+        origin_db_,
+        "CREATE TABLE msg(id INTEGER PRIMARY KEY, gid TEXT NOT NULL, branch TEXT "
+        "NOT NULL, "
+        "target TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'PENDING', "
+        "attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");
     // Only PENDING rows are indexed (a partial index, as queue tables keep one): the sender
     // reads them in id order without a sort, and marking a row DONE only drops its entry.
-    s.database(origin_db_).exec_now("CREATE INDEX msg_pending ON msg(id) WHERE status = 'PENDING'");
+    s.exec_now(origin_db_, "CREATE INDEX msg_pending ON msg(id) WHERE status = 'PENDING'");
     sender_ = s.service(origin_svc_);
-    sender_.node().on_start = [this] { sender_.spawn(send_loop()); };
-    sender_.node().on_restart = [this] { sender_.spawn(send_loop()); };
+    sender_.on_start([this] { sender_.spawn(send_loop()); });
+    sender_.on_restart([this] { sender_.spawn(send_loop()); });
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
-      create_received_table(s.database(s.database_of(svc)));
+      create_received_table(s, s.database_of(svc));
       for (Context c : s.instances(svc)) serve(c);
     }
   }

@@ -1,7 +1,7 @@
 // Registry entry of the local message table pattern.
 #pragma once
 
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 PatternInfo local_message_table_info();

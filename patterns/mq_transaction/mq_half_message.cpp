@@ -44,19 +44,15 @@ class MqHalfMessage : public Pattern {
     broker_ = s.broker();
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
-    create_barrier_table(s.database(origin_db_));
+    create_barrier_table(s, origin_db_);
     for (Context c : s.instances(origin_svc_)) {
       c.handle("mq.checkback", [this, c](Message m) { return check_back(c, std::move(m)); });
       auto reg = [this, c] {
         Context cc = c;
         cc.spawn(register_loop(cc));
       };
-      auto start = c.node().on_start;
-      c.node().on_start = [start, reg] {
-        if (start) start();
-        reg();
-      };
-      c.node().on_restart = reg;
+      c.on_start(reg);
+      c.on_restart(reg);
     }
     ApplyOptions o;
     o.processing_us = consumer_processing_us_;
@@ -64,7 +60,7 @@ class MqHalfMessage : public Pattern {
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
-      create_received_table(s.database(s.database_of(svc)));
+      create_received_table(s, s.database_of(svc));
       for (Context c : s.instances(svc))
         subscribe_downstream(c, broker_, queue_, svc, workload_, o);
     }

@@ -11,7 +11,6 @@
 
 #include "patterns/common/apply.hpp"
 #include "patterns/mq_transaction/mq_transaction.hpp"
-#include "sim/world/database.hpp"
 
 namespace dtx {
 
@@ -56,7 +55,7 @@ class MqTransaction : public Pattern {
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
-      create_received_table(s.database(s.database_of(svc)));
+      create_received_table(s, s.database_of(svc));
       for (Context c : s.instances(svc)) subscribe(c, svc);
     }
   }
@@ -112,7 +111,7 @@ class MqTransaction : public Pattern {
     bool mq_ok = false;
     if (p.ok) mq_ok = co_await ctx.tx_prepare(broker_, *sid, xid, timeout_us_);
     if (!p.ok || !mq_ok) {  // nothing logged: abort both (presumed abort covers a crash here)
-      co_await decide_prepared(ctx.db(origin_db_), ctx.node(), xid, false);
+      co_await ctx.decide_prepared(origin_db_, xid, false);
       co_await ctx.tx_decide(broker_, xid, false, timeout_us_);
       co_await ctx.tx_end(broker_, *sid, false, t.gid, timeout_us_);
       co_return;
@@ -126,7 +125,7 @@ class MqTransaction : public Pattern {
     // The manager may have logged abort first (recovery presumed it while this node was
     // paused): the logged decision is obeyed, whichever it is.
     bool commit = logged.reply.body.value("decision", "") == kCommit;
-    DbResult db_done = co_await decide_prepared(ctx.db(origin_db_), ctx.node(), xid, commit);
+    DbResult db_done = co_await ctx.decide_prepared(origin_db_, xid, commit);
     bool mq_done = co_await ctx.tx_decide(broker_, xid, commit, timeout_us_);
     if (!db_done.ok || !mq_done) co_return;  // the manager's recovery finishes the decision
     Message done;
@@ -144,16 +143,17 @@ class MqTransaction : public Pattern {
     log_db_ = manager_ + ".db";
     // One row per transaction: its decision, inserted once (the primary key makes the first
     // insert win), and whether both resources have carried it out.
-    s.database(log_db_).exec_now(
+    s.exec_now(
+        log_db_,
         "CREATE TABLE xa_log(xid TEXT PRIMARY KEY, gid TEXT NOT NULL, decision TEXT NOT NULL, "
         "done INTEGER NOT NULL DEFAULT 0, logged_at INTEGER NOT NULL)");
     // The recovery pass reads only the open decisions (not the whole log).
-    s.database(log_db_).exec_now("CREATE INDEX xa_open ON xa_log(done, logged_at)");
+    s.exec_now(log_db_, "CREATE INDEX xa_open ON xa_log(done, logged_at)");
     tm_ = s.service(manager_);
     tm_.handle("xa.log", [this](Message m) { return on_log(std::move(m)); });
     tm_.handle("xa.done", [this](Message m) { return on_done(std::move(m)); });
-    tm_.node().on_start = [this] { tm_.spawn(recovery_loop()); };
-    tm_.node().on_restart = [this] { tm_.spawn(recovery_loop()); };
+    tm_.on_start([this] { tm_.spawn(recovery_loop()); });
+    tm_.on_restart([this] { tm_.spawn(recovery_loop()); });
   }
 
   // Logs `proposal` for `xid` unless a decision is already logged; returns the logged
@@ -185,7 +185,7 @@ class MqTransaction : public Pattern {
     tm_.record(
         Kind::retry, gid,
         Detail::of({{"what", commit ? "xa recovery commit" : "xa recovery abort"}, {"xid", xid}}));
-    DbResult db = co_await decide_prepared(tm_.db(origin_db_), tm_.node(), xid, commit);
+    DbResult db = co_await tm_.decide_prepared(origin_db_, xid, commit);
     bool mq = co_await tm_.tx_decide(broker_, xid, commit, timeout_us_);
     if (db.ok && mq)
       co_await tm_.exec(log_db_, "UPDATE xa_log SET done = 1 WHERE xid = ?", args(xid));
@@ -224,18 +224,16 @@ class MqTransaction : public Pattern {
 
   Task<void> abort_unlogged(std::string xid, std::string gid) {
     tm_.record(Kind::retry, gid, Detail::of({{"what", "xa presume abort"}, {"xid", xid}}));
-    co_await decide_prepared(tm_.db(origin_db_), tm_.node(), xid, false);
+    co_await tm_.decide_prepared(origin_db_, xid, false);
     co_await tm_.tx_decide(broker_, xid, false, timeout_us_);
   }
 
   // In-doubt work older than the limit on either resource. Only those few candidates are
   // looked up (by key), so a pass costs the same however long the log is.
   Task<void> presume_abort() {
-    Database& db = tm_.db(origin_db_);
-    for (const auto& [xid, txn] : db.prepared()) {
-      TimeUs at = db.prepared_at_us(xid);
-      if (at < 0 || tm_.now_us() - at < in_doubt_us_) continue;
-      if (!(co_await resolve_in_doubt(xid, gid_of(xid)))) co_return;
+    for (const auto& p : tm_.xa_recover(origin_db_)) {
+      if (p.prepared_at_us < 0 || tm_.now_us() - p.prepared_at_us < in_doubt_us_) continue;
+      if (!(co_await resolve_in_doubt(p.xid, gid_of(p.xid)))) co_return;
     }
     Message rec;
     rec.type = "mq.tx_recover";

@@ -2,7 +2,7 @@
 // database in an XA-style two-phase commit, and RocketMQ-style half messages.
 #pragma once
 
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 PatternInfo mq_transaction_info();

@@ -47,27 +47,27 @@ class Outbox : public Pattern {
     broker_ = s.broker();
     origin_svc_ = workload_->service(workload_->roles().front());
     origin_db_ = s.database_of(origin_svc_);
-    Database& db = s.database(origin_db_);
     // Rows are never deleted, so a plain rowid key gives the same positions as AUTOINCREMENT
     // would (max + 1) without its extra sqlite_sequence write on every insert.
-    db.exec_now(
+    s.exec_now(
+        origin_db_,
         "CREATE TABLE outbox(pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, gid TEXT "
         "NOT NULL, "
         "aggregate TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
     // Only unpublished rows are indexed (a partial index): the relay reads them in id order,
     // and marking a row published only drops its entry.
-    db.exec_now("CREATE INDEX outbox_unpublished ON outbox(id) WHERE published = 0");
-    db.exec_now("CREATE INDEX outbox_id ON outbox(id)");
-    db.exec_now("CREATE TABLE outbox_seq(id INTEGER PRIMARY KEY)");
-    db.exec_now("CREATE TABLE relay_offset(pos INTEGER NOT NULL)");
-    db.exec_now("INSERT INTO relay_offset VALUES(0)");
+    s.exec_now(origin_db_, "CREATE INDEX outbox_unpublished ON outbox(id) WHERE published = 0");
+    s.exec_now(origin_db_, "CREATE INDEX outbox_id ON outbox(id)");
+    s.exec_now(origin_db_, "CREATE TABLE outbox_seq(id INTEGER PRIMARY KEY)");
+    s.exec_now(origin_db_, "CREATE TABLE relay_offset(pos INTEGER NOT NULL)");
+    s.exec_now(origin_db_, "INSERT INTO relay_offset VALUES(0)");
     relay_ctx_ = s.add_node(origin_svc_ + ".relay", "relay", origin_svc_);
-    relay_ctx_.node().on_start = [this] { start_relay(); };
-    relay_ctx_.node().on_restart = [this] { start_relay(); };
+    relay_ctx_.on_start([this] { start_relay(); });
+    relay_ctx_.on_restart([this] { start_relay(); });
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
       if (svc == origin_svc_) continue;
-      create_received_table(s.database(s.database_of(svc)));
+      create_received_table(s, s.database_of(svc));
       for (Context c : s.instances(svc)) subscribe(c, svc);
     }
   }

@@ -31,7 +31,7 @@ class Saga : public Pattern {
     if (!knobs_.barrier) o.unguarded = {"action", "compensate"};
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
-      create_barrier_table(s.database(s.database_of(svc)));
+      create_barrier_table(s, s.database_of(svc));
       for (Context c : s.instances(svc)) install_branch_server(c, workload_, o);
     }
   }

@@ -1,7 +1,7 @@
 // Registry entry of the saga pattern.
 #pragma once
 
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 PatternInfo saga_info();

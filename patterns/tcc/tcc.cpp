@@ -51,7 +51,7 @@ class Tcc : public Pattern {
     o.check_then_act = knobs_.check_then_act;
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
-      create_barrier_table(s.database(s.database_of(svc)));
+      create_barrier_table(s, s.database_of(svc));
       for (Context c : s.instances(svc)) install_branch_server(c, workload_, o);
     }
   }

@@ -1,7 +1,7 @@
 // Registry entry of TCC (try, confirm, cancel) with the barrier.
 #pragma once
 
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 PatternInfo tcc_info();

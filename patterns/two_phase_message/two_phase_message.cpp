@@ -54,7 +54,7 @@ class TwoPhaseMessage : public Pattern {
     origin_db_ = s.database_of(origin_svc_);
     for (const auto& role : workload_->roles()) {
       std::string svc = workload_->service(role);
-      create_barrier_table(s.database(s.database_of(svc)));
+      create_barrier_table(s, s.database_of(svc));
       for (Context c : s.instances(svc)) install_branch_server(c, workload_, {});
     }
     for (Context c : s.instances(origin_svc_)) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/kernel/final_state.hpp"
 #include "sim/kernel/history.hpp"
 
 namespace dtx {
@@ -27,16 +28,6 @@ struct Violation {
   std::string message;
   std::vector<uint64_t> events;
   Json to_json() const;
-};
-
-struct FinalState {
-  int64_t money_initial = 0;
-  int64_t money_final = 0;
-  // Reservations still held at the end (one entry per gid, value = amount frozen, may be 0).
-  std::map<std::string, int64_t> open_reservations;
-  TimeUs heal_us = 0;
-  TimeUs termination_bound_us = 0;
-  TimeUs end_us = 0;
 };
 
 struct GidIndex;  // gtx and effect events grouped by gid (checkers.cpp)

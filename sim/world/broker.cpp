@@ -20,8 +20,8 @@ Broker::Broker(World& world, Node& host, BrokerConfig config)
     : world_(world), host_(host), config_(config) {
   world_.brokers()[host_.name()] = this;
   install_handlers();
-  host_.on_start = [this] { start_scan(); };
-  host_.on_restart = [this] { on_restart(); };
+  host_.on_start([this] { start_scan(); });
+  host_.on_restart([this] { on_restart(); });
   world_.on_node_crash([this](Node& n) {
     if (&n != &host_) on_client_crash(n);
   });

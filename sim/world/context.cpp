@@ -14,6 +14,18 @@ Database& Context::db(const std::string& name) {
   return *it->second;
 }
 
+Txn::Awaiter Context::decide_prepared(const std::string& db_name, const std::string& xid,
+                                      bool commit) {
+  return dtx::decide_prepared(db(db_name), *node_, xid, commit);
+}
+
+std::vector<Context::Prepared> Context::xa_recover(const std::string& db_name) {
+  Database& d = db(db_name);
+  std::vector<Prepared> out;
+  for (const auto& [xid, txn] : d.prepared()) out.push_back({xid, d.prepared_at_us(xid)});
+  return out;
+}
+
 Txn Context::begin(const std::string& db_name, const std::string& gid) {
   Database& d = db(db_name);
   return Txn(d, *node_, d.begin(*node_, gid));

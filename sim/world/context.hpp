@@ -27,7 +27,6 @@ class Context {
   Context() = default;
   Context(World& world, Node& node) : world_(&world), node_(&node) {}
 
-  Node& node() { return *node_; }
   const std::string& name() const { return node_->name(); }
   TimeUs now_us() const { return node_->now_us(); }
   Random& rng() { return node_->rng(); }
@@ -41,11 +40,21 @@ class Context {
   TimerId after(TimeUs d_us, std::function<void()> fn) { return node_->after(d_us, std::move(fn)); }
   void spawn(Task<void> t) { node_->spawn(std::move(t)); }
   void handle(const std::string& type, Node::Handler h) { node_->handle(type, std::move(h)); }
+  // Hooks of this node, added to those already there: at t=0 and after each restart.
+  void on_start(Node::Hook h) { node_->on_start(std::move(h)); }
+  void on_restart(Node::Hook h) { node_->on_restart(std::move(h)); }
 
-  Database& db(const std::string& name);
   Txn begin(const std::string& db_name, const std::string& gid);
   // A single statement in its own transaction (autocommit), e.g. a relay's poll.
   Task<DbResult> exec(const std::string& db_name, std::string sql, SqlArgs params = {});
+  // XA: decides a transaction another node prepared, by its xid (a coordinator or recovery),
+  // and lists the prepared transactions with the time each was prepared (XA RECOVER).
+  Txn::Awaiter decide_prepared(const std::string& db_name, const std::string& xid, bool commit);
+  struct Prepared {
+    std::string xid;
+    TimeUs prepared_at_us = 0;
+  };
+  std::vector<Prepared> xa_recover(const std::string& db_name);
 
   void record(Kind kind, std::string_view gid = {}, Detail detail = nullptr,
               std::string_view peer = {});
@@ -80,6 +89,7 @@ class Context {
                 const std::string& gid);
 
  private:
+  Database& db(const std::string& name);
   // Coroutine bodies take the Context and strings by value: a member coroutine would keep
   // `this` (often a temporary) and references alive across suspensions.
   static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, SqlArgs params);

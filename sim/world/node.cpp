@@ -161,14 +161,18 @@ void Node::crash() {
   procs_.clear();
   finished_.clear();
   world_.mark_for_reap(this);
-  if (on_crash) on_crash();
+  for (auto& h : crash_hooks_) h();
+}
+
+void Node::start() {
+  for (auto& h : start_hooks_) h();
 }
 
 void Node::restart() {
   if (state_ != NodeState::crashed) return;
   state_ = NodeState::up;
   world_.record(name_, Kind::restart);
-  if (on_restart) on_restart();
+  for (auto& h : restart_hooks_) h();
 }
 
 uint64_t Node::pause() {

@@ -104,11 +104,14 @@ class Node {
   uint64_t pause();
   void resume(uint64_t token);
 
-  // Hooks: on_start at t=0, on_restart after a crash (recovery), on_crash for cleanup of
-  // objects outside the node (e.g. a pattern's volatile caches).
-  std::function<void()> on_start;
-  std::function<void()> on_restart;
-  std::function<void()> on_crash;
+  // Hooks, each added to those already there and run in the order added: on_start at t=0,
+  // on_restart after a crash (recovery), on_crash for cleanup of objects outside the node
+  // (e.g. a pattern's volatile caches).
+  using Hook = std::function<void()>;
+  void on_start(Hook h) { start_hooks_.push_back(std::move(h)); }
+  void on_restart(Hook h) { restart_hooks_.push_back(std::move(h)); }
+  void on_crash(Hook h) { crash_hooks_.push_back(std::move(h)); }
+  void start();  // runs the on_start hooks (the world calls it once, at t=0)
 
   // Called by the world when a message arrives (already past network checks): delivered now,
   // or deferred in order while the node is paused.
@@ -119,6 +122,7 @@ class Node {
   void shutdown();
 
  private:
+  std::vector<Hook> start_hooks_, restart_hooks_, crash_hooks_;
   TimerId schedule_guarded(TimeUs t_us, Callback fn);
   Task<void> serve(Handler& handler, Message m);
 

@@ -33,7 +33,7 @@ std::vector<NodeInfo> World::node_infos() const {
 
 void World::start() {
   for (auto& n : nodes_) {
-    if (n->on_start) n->on_start();
+    n->start();
   }
 }
 

@@ -2,7 +2,7 @@
 // invariants hold, but that the situation each claim is about really happened in the run.
 #include <catch2/catch.hpp>
 
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
 
 using namespace dtx;
 

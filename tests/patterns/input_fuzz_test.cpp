@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
 #include "sim/kernel/random.hpp"
 
 using namespace dtx;

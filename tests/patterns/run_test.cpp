@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "patterns/pattern.hpp"
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
+#include "sim/plugin/pattern.hpp"
 
 using namespace dtx;
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/app/runner.hpp"
-#include "sim/app/sweep.hpp"
+#include "app/runner.hpp"
+#include "app/sweep.hpp"
 #include "sim/kernel/random.hpp"
 
 using namespace dtx;

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <regex>
 
-#include "sim/app/explore.hpp"
-#include "sim/app/report.hpp"
-#include "sim/app/sweep.hpp"
+#include "app/explore.hpp"
+#include "app/report.hpp"
+#include "app/sweep.hpp"
 
 using namespace dtx;
 

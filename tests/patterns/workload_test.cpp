@@ -2,7 +2,7 @@
 // both reach traces and message payloads.
 #include <catch2/catch.hpp>
 
-#include "patterns/workloads/workload.hpp"
+#include "sim/plugin/workload.hpp"
 
 using namespace dtx;
 

@@ -262,7 +262,7 @@ Task<void> prepare_and_linger(Context ctx, std::string xid, DbResult* prepared) 
 Task<void> decide_later(Context ctx, Database* db, TimeUs delay_us, std::string xid, bool commit,
                         Probe* out) {
   co_await ctx.sleep(delay_us);
-  out->r = co_await decide_prepared(*db, ctx.node(), xid, commit);
+  out->r = co_await ctx.decide_prepared(db->name(), xid, commit);
   out->at_us = ctx.now_us();
   out->done = true;
 }

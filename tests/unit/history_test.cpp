@@ -69,7 +69,7 @@ void build_small_world(World& w) {
       co_return Json{{"pong", m.body.value("n", 0)}};
     });
   }
-  a.on_start = [&w, &a] { Context(w, a).spawn(pinger(Context(w, a), 30)); };
+  a.on_start([&w, &a] { Context(w, a).spawn(pinger(Context(w, a), 30)); });
 }
 
 TraceRun run_small_world(uint64_t seed, const std::string& tag, std::vector<Json> violations = {}) {

@@ -77,9 +77,9 @@ TEST_CASE("restart runs on_restart once and on_crash runs at the crash", "[node]
   World w(1);
   Node& n = w.add_node("n", "service");
   int starts = 0, restarts = 0, crashes = 0;
-  n.on_start = [&] { ++starts; };
-  n.on_restart = [&] { ++restarts; };
-  n.on_crash = [&] { ++crashes; };
+  n.on_start([&] { ++starts; });
+  n.on_restart([&] { ++restarts; });
+  n.on_crash([&] { ++crashes; });
   w.start();
   w.crash("n");
   w.crash("n");  // already down: no second crash
@@ -93,6 +93,22 @@ TEST_CASE("restart runs on_restart once and on_crash runs at the crash", "[node]
   REQUIRE(n.up());
   REQUIRE(count_of(w, Kind::crash, "n") == 1);
   REQUIRE(count_of(w, Kind::restart, "n") == 1);
+}
+
+TEST_CASE("hooks add to each other and run in the order they were added", "[node]") {
+  World w(1);
+  Node& n = w.add_node("n", "service");
+  std::string order;
+  n.on_start([&] { order += "s1 "; });
+  n.on_restart([&] { order += "r1 "; });
+  n.on_start([&] { order += "s2 "; });
+  n.on_restart([&] { order += "r2 "; });
+  n.on_crash([&] { order += "c1 "; });
+  n.on_crash([&] { order += "c2 "; });
+  w.start();
+  w.crash("n");
+  w.restart("n");
+  REQUIRE(order == "s1 s2 c1 c2 r1 r2 ");
 }
 
 TEST_CASE("a crashed node sends nothing and a message sent before the crash still arrives",

@@ -1,6 +1,6 @@
 // The ledger engine shared by every workload, plus the two workloads: transfer (the seed's
 // inter-bank transfer) and order (order + stock + payment, as in the seed's TCC example).
-#include "patterns/workloads/workload.hpp"
+#include "sim/plugin/workload.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Exploration points from a baseline history; greedy delta-debugging for shrink.
-#include "sim/app/explore.hpp"
+#include "app/explore.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
 
 namespace dtx {
 

@@ -1,5 +1,5 @@
 // Results database: schema, idempotent inserts, queries.
-#include "sim/app/results_db.hpp"
+#include "app/results_db.hpp"
 
 #include <sys/stat.h>
 #include <cinttypes>

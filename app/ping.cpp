@@ -2,7 +2,7 @@
 // and partitioned; it exercises the kernel, network, nodes and faults and writes a trace.
 #include <iostream>
 
-#include "sim/app/verbs.hpp"
+#include "app/verbs.hpp"
 #include "sim/scenario/reader.hpp"
 #include "sim/world/context.hpp"
 #include "sim/world/faults.hpp"
@@ -33,10 +33,10 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
   Node& b = w.add_node("pong", "service", "demo");
   b.handle("ping", [](Message) -> Task<Json> { co_return Json{{"ok", true}}; });
   Context ca(w, a);
-  a.on_start = [ca] {
+  a.on_start([ca] {
     Context c = ca;
     c.spawn(pinger(c, 200));
-  };
+  });
   std::vector<FaultSpec> faults = {
       {"crash", 300 * kUsPerMs, 200 * kUsPerMs, "pong", "", {}, "", 0},
       {"pause", 900 * kUsPerMs, 150 * kUsPerMs, "pong", "", {}, "", 0},

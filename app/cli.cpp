@@ -1,14 +1,17 @@
 // dtxsim: the command line. Exit codes: 0 the run met the scenario's expectations, 1 it did
 // not (unexpected or missing violation), 2 bad input, 3 internal error. Never a crash.
+// dtxsim_main is the whole program; a build with patterns of its own registers them and
+// calls it (app/cli.hpp).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
-#include "patterns/pattern.hpp"
-#include "sim/app/runner.hpp"
-#include "sim/app/sweep.hpp"
-#include "sim/app/verbs.hpp"
+#include "app/cli.hpp"
+#include "app/runner.hpp"
+#include "app/sweep.hpp"
+#include "app/verbs.hpp"
 #include "sim/check/checkers.hpp"
+#include "sim/plugin/pattern.hpp"
 #include "sim/scenario/scenario.hpp"
 
 using namespace dtx;
@@ -105,7 +108,7 @@ int cmd_list(bool json) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int dtx::dtxsim_main(int argc, char** argv) {
   CLI::App app{"dtxsim: deterministic simulation of distributed-transaction patterns"};
   app.set_version_flag("--version", std::string("dtxsim ") + build_id());
   app.require_subcommand(1);

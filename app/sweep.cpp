@@ -1,5 +1,5 @@
 // The sweep engine: task list, worker threads, single-writer result storage, progress bar.
-#include "sim/app/sweep.hpp"
+#include "app/sweep.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Setup helpers and the registry of every pattern with its variants.
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 
 #include <stdexcept>
 
@@ -38,8 +38,11 @@ std::string Setup::database_of(const std::string& service) const {
   throw InputError(scenario_.file + ": no service named '" + service + "' in $.topology.services");
 }
 
-Database& Setup::database(const std::string& name) {
-  return *world_.databases().at(name);
+DbResult Setup::exec_now(const std::string& db, const std::string& sql, const SqlArgs& params) {
+  auto it = world_.databases().find(db);
+  if (it == world_.databases().end())
+    throw InputError(scenario_.file + ": no database named '" + db + "' in $.topology");
+  return it->second->exec_now(sql, params);
 }
 
 Context Setup::add_node(const std::string& name, const std::string& role,

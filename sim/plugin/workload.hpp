@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/check/checkers.hpp"
+#include "sim/kernel/final_state.hpp"
 #include "sim/kernel/task.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/world/database.hpp"

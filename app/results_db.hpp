@@ -11,7 +11,7 @@
 #include <tuple>
 #include <vector>
 
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
 
 namespace dtx {
 

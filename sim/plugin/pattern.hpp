@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "patterns/workloads/workload.hpp"
+#include "sim/plugin/workload.hpp"
 #include "sim/scenario/reader.hpp"
 #include "sim/world/context.hpp"
 
@@ -37,7 +37,8 @@ class Setup {
   Context service(const std::string& name);                 // instance 0
   std::vector<Context> instances(const std::string& name);  // every instance of a service
   std::string database_of(const std::string& service) const;
-  Database& database(const std::string& name);
+  // Runs a statement on a database before the run starts (schema, initial rows).
+  DbResult exec_now(const std::string& db, const std::string& sql, const SqlArgs& params = {});
   // Adds a node the pattern owns (relay, coordinator worker...).
   Context add_node(const std::string& name, const std::string& role, const std::string& group);
   bool has_node(const std::string& name);
@@ -101,7 +102,13 @@ void define_variants(PatternInfo& p, std::vector<Variant<Knobs>> table) {
   };
 }
 
-const std::vector<PatternInfo>& pattern_registry();
+// The registry, declared here and defined with the patterns that ship with dtxsim
+// (patterns/registry.cpp); a pattern kept in another repository adds itself with
+// register_pattern() before the command line runs (see docs/adding-a-pattern.md).
+// Adds a pattern after the built-in ones; throws std::invalid_argument when its name is
+// taken, it has no variant table, or its first variant is not "correct".
+void register_pattern(PatternInfo p);
+const std::vector<PatternInfo>& pattern_registry();  // built-in, then registered, in order
 const PatternInfo* find_pattern(const std::string& name);
 
 }  // namespace dtx

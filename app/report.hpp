@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/app/results_db.hpp"
+#include "app/results_db.hpp"
 
 namespace dtx {
 

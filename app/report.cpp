@@ -1,5 +1,5 @@
 // Summaries of stored runs and their Markdown/HTML renderings; baseline comparison.
-#include "sim/app/report.hpp"
+#include "app/report.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -5,11 +5,11 @@
 #include <fstream>
 #include <iostream>
 
-#include "patterns/pattern.hpp"
-#include "sim/app/explore.hpp"
-#include "sim/app/report.hpp"
-#include "sim/app/sweep.hpp"
-#include "sim/app/verbs.hpp"
+#include "app/explore.hpp"
+#include "app/report.hpp"
+#include "app/sweep.hpp"
+#include "app/verbs.hpp"
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 

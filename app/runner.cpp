@@ -1,12 +1,12 @@
 // The run pipeline: world from topology, pattern setup, faults, workload arrivals, run to
 // the termination bound, then final state, checkers, metrics and the expectation verdict.
-#include "sim/app/runner.hpp"
+#include "app/runner.hpp"
 
 #include <algorithm>
 #include <set>
 #include <sstream>
 
-#include "patterns/pattern.hpp"
+#include "sim/plugin/pattern.hpp"
 #include "sim/world/broker.hpp"
 #include "sim/world/database.hpp"
 #include "sim/world/faults.hpp"
