@@ -20,7 +20,7 @@ Scenario explore_scenario(const Scenario& s, const ExploreOptions& o) {
   return x;
 }
 
-FaultSpec fault(const std::string& kind, TimeUs at, TimeUs duration, const std::string& node,
+FaultSpec fault(FaultKind kind, TimeUs at, TimeUs duration, const std::string& node,
                 uint64_t msg = 0) {
   FaultSpec f;
   f.kind = kind;
@@ -49,21 +49,24 @@ void durable_step_points(const Event& e, const std::string& step, const std::str
   std::string at = " at t=" + std::to_string(e.t_us) + "us (event " + std::to_string(e.id) + ")";
   std::string on = " its " + step + " on " + e.node + at;
   if (!who.empty()) {
-    add("crash " + who + " just before" + on, fault("crash", e.t_us - 1, o.restart_us, who));
-    add("crash " + who + " just after" + on, fault("crash", e.t_us + 1, o.restart_us, who));
+    add("crash " + who + " just before" + on,
+        fault(FaultKind::crash, e.t_us - 1, o.restart_us, who));
+    add("crash " + who + " just after" + on,
+        fault(FaultKind::crash, e.t_us + 1, o.restart_us, who));
     add("pause " + who + " for " + std::to_string(o.pause_us / 1000) + " ms just after" + on,
-        fault("pause", e.t_us + 1, o.pause_us, who));
+        fault(FaultKind::pause, e.t_us + 1, o.pause_us, who));
   }
   std::string before = " before a " + step + at;
-  add("stall " + e.node + before, fault("db_stall", e.t_us - 1, o.stall_us, e.node));
-  add("disk full on " + e.node + before, fault("db_disk_full", e.t_us - 1, o.fail_us, e.node));
-  add("outage of " + e.node + before, fault("db_outage", e.t_us - 1, o.fail_us, e.node));
+  add("stall " + e.node + before, fault(FaultKind::db_stall, e.t_us - 1, o.stall_us, e.node));
+  add("disk full on " + e.node + before,
+      fault(FaultKind::db_disk_full, e.t_us - 1, o.fail_us, e.node));
+  add("outage of " + e.node + before, fault(FaultKind::db_outage, e.t_us - 1, o.fail_us, e.node));
   add("lock contention on " + e.node + before,
-      fault("db_lock_contention", e.t_us - 1, o.fail_us, e.node));
+      fault(FaultKind::db_lock_contention, e.t_us - 1, o.fail_us, e.node));
   for (const auto& n : infra) {
     if (n != who)
       add("crash " + n + " just after a " + step + " on " + e.node + at,
-          fault("crash", e.t_us + 1, o.restart_us, n));
+          fault(FaultKind::crash, e.t_us + 1, o.restart_us, n));
   }
 }
 
@@ -78,14 +81,14 @@ void send_points(const Event& e, const ExploreOptions& o, std::vector<ExplorePoi
                    e.node + "->" + e.peer + " at t=" + std::to_string(e.t_us) + "us, event " +
                    std::to_string(e.id) + ")";
   add("crash " + e.node + " just after a send" + at,
-      fault("crash", e.t_us + 1, o.restart_us, e.node));
+      fault(FaultKind::crash, e.t_us + 1, o.restart_us, e.node));
   add("pause " + e.node + " for " + std::to_string(o.pause_us / 1000) + " ms just after a send" +
           at,
-      fault("pause", e.t_us + 1, o.pause_us, e.node));
-  add("drop" + at, fault("drop_message", 0, 0, "", e.msg));
-  add("duplicate" + at, fault("duplicate_message", 0, 0, "", e.msg));
+      fault(FaultKind::pause, e.t_us + 1, o.pause_us, e.node));
+  add("drop" + at, fault(FaultKind::drop_message, 0, 0, "", e.msg));
+  add("duplicate" + at, fault(FaultKind::duplicate_message, 0, 0, "", e.msg));
   add("delay " + std::to_string(o.delay_us / 1000) + " ms" + at,
-      fault("delay_message", 0, o.delay_us, "", e.msg));
+      fault(FaultKind::delay_message, 0, o.delay_us, "", e.msg));
 }
 
 std::vector<ExplorePoint> points_from(const RunResult& base, const Scenario& s,

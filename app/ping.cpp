@@ -38,9 +38,16 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
     c.spawn(pinger(c, 200));
   });
   std::vector<FaultSpec> faults = {
-      {"crash", 300 * kUsPerMs, 200 * kUsPerMs, "pong", "", {}, "", 0},
-      {"pause", 900 * kUsPerMs, 150 * kUsPerMs, "pong", "", {}, "", 0},
-      {"partition", 1400 * kUsPerMs, 300 * kUsPerMs, "", "", {{"ping"}, {"pong"}}, "split", 0},
+      {FaultKind::crash, 300 * kUsPerMs, 200 * kUsPerMs, "pong", "", {}, "", 0},
+      {FaultKind::pause, 900 * kUsPerMs, 150 * kUsPerMs, "pong", "", {}, "", 0},
+      {FaultKind::partition,
+       1400 * kUsPerMs,
+       300 * kUsPerMs,
+       "",
+       "",
+       {{"ping"}, {"pong"}},
+       "split",
+       0},
   };
   schedule_faults(w, faults, 2500 * kUsPerMs);
   if (!trace_path.empty()) {

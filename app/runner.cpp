@@ -205,18 +205,20 @@ void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>
       if (n.empty() || !w.node(n))
         e.add(s.file, at + "." + field, "expected a node name, got '" + n + "'");
     };
-    if (f.kind == "crash" || f.kind == "restart" || f.kind == "pause") need_node(f.node, "node");
-    if (f.kind == "clog") {
+    FaultTarget target = fault_info(f.kind).target;
+    if (target == FaultTarget::node) need_node(f.node, "node");
+    if (target == FaultTarget::link) {
       need_node(f.node, "node");
       need_node(f.peer, "peer");
     }
-    if (is_database_fault(f.kind) && !w.databases().count(f.node))
+    if (target == FaultTarget::database && !w.databases().count(f.node))
       e.add(s.file, at + ".node", "expected a database name, got '" + f.node + "'");
-    if ((f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") &&
-        f.msg == 0)
+    if (target == FaultTarget::message && f.msg == 0) {
+      std::string kind = fault_name(f.kind);
       e.add(s.file, at + ".msg",
-            "expected the id of the message to " + f.kind.substr(0, f.kind.find('_')));
-    if (f.kind == "partition") {
+            "expected the id of the message to " + kind.substr(0, kind.find('_')));
+    }
+    if (f.kind == FaultKind::partition) {
       if (f.groups.empty())
         e.add(s.file, at + ".groups", "expected at least one group of node names");
       for (const auto& g : f.groups)

@@ -94,6 +94,30 @@ void check_heal(const Scenario& s, const FaultSpec& f, const std::string& at,
             f.name + "'");
 }
 
+// A field the fault's kind does not read is a mistake (a rate on a crash, a node on a
+// partition): the run would silently ignore it.
+void check_fields_apply(const Scenario& s, const FaultSpec& f, const std::string& at,
+                        InputErrors& e) {
+  const FaultKindInfo& k = fault_info(f.kind);
+  auto reject = [&](bool given, const char* field, const char* which) {
+    if (given)
+      e.add(s.file, at + "." + field,
+            std::string("expected no ") + field + " on a " + k.name + " fault (" + field +
+                " applies to " + which + ")");
+  };
+  using T = FaultTarget;
+  bool names_node = k.target == T::node || k.target == T::link || k.target == T::database;
+  reject(!f.node.empty() && !names_node, "node",
+         "crash, restart, pause, clog and the database faults");
+  reject(!f.peer.empty() && k.target != T::link, "peer", "clog");
+  reject(!f.groups.empty() && k.target != T::groups, "groups", "partition");
+  reject(!f.name.empty() && k.target != T::groups && k.target != T::partition, "name",
+         "partition and heal");
+  reject(f.rate != 0 && k.target != T::network, "rate", "drop_rate and duplicate_rate");
+  reject(f.msg != 0 && k.target != T::message, "msg",
+         "drop_message, duplicate_message and delay_message");
+}
+
 void check_faults(const Scenario& s, InputErrors& e) {
   // Firing order: by time, and in list order at equal times (the simulator keeps it).
   std::vector<size_t> order(s.faults.size());
@@ -110,10 +134,11 @@ void check_faults(const Scenario& s, InputErrors& e) {
       e.add(s.file, at + ".at_ms",
             "expected a time before heal_at_ms (" + ms(s.heal_us) +
                 "): no fault fires from the heal on, got " + ms(f.at_us));
-    if (clean && f.kind == "clog") check_clog(s, f, at, e);
-    if (clean && f.kind == "partition") check_partition(s, f, at, e);
-    if (clean && f.kind == "heal") check_heal(s, f, at, partitions, e);
-    if (f.kind == "partition" || !clean) partitions.insert(f.name);
+    if (clean) check_fields_apply(s, f, at, e);
+    if (clean && f.kind == FaultKind::clog) check_clog(s, f, at, e);
+    if (clean && f.kind == FaultKind::partition) check_partition(s, f, at, e);
+    if (clean && f.kind == FaultKind::heal) check_heal(s, f, at, partitions, e);
+    if (f.kind == FaultKind::partition || !clean) partitions.insert(f.name);
   }
 }
 

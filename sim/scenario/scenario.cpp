@@ -24,7 +24,7 @@ std::vector<std::string> invariant_names() {
 
 std::vector<std::string> fault_kinds() {
   std::vector<std::string> out;
-  for (int i = 0; kFaultKinds[i]; ++i) out.push_back(kFaultKinds[i]);
+  for (const auto& k : fault_kind_table()) out.push_back(k.name);
   return out;
 }
 
@@ -90,7 +90,7 @@ void read_broker(Reader& r, BrokerSpec& b) {
 }
 
 void read_fault(Reader& r, FaultSpec& f) {
-  f.kind = r.string("kind", "crash", true, "fault kind", fault_kinds());
+  fault_kind_from_name(r.string("kind", "crash", true, "fault kind", fault_kinds()), f.kind);
   f.at_us = r.millis_us("at_ms", 0, "when the fault fires (ms)");
   f.duration_us =
       r.millis_us("duration_ms", 0, "window length (ms); for crash, restart after it (0: at heal)");

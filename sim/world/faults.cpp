@@ -8,17 +8,48 @@
 
 namespace dtx {
 
-const char* const kFaultKinds[] = {"crash",         "restart",
-                                   "pause",         "partition",
-                                   "heal",          "clog",
-                                   "drop_rate",     "duplicate_rate",
-                                   "db_stall",      "db_outage",
-                                   "db_disk_full",  "db_lock_contention",
-                                   "drop_message",  "duplicate_message",
-                                   "delay_message", nullptr};
+const std::vector<FaultKindInfo>& fault_kind_table() {
+  using K = FaultKind;
+  using T = FaultTarget;
+  static const std::vector<FaultKindInfo> table = {
+      {K::crash, "crash", T::node, "the node stops; restarts after duration_ms (0: at heal)"},
+      {K::restart, "restart", T::node, "a crashed node starts again"},
+      {K::pause, "pause", T::node, "the node freezes for duration_ms, then resumes"},
+      {K::partition, "partition", T::groups, "the groups cannot reach each other"},
+      {K::heal, "heal", T::partition, "ends the named partition (no name: every one)"},
+      {K::clog, "clog", T::link, "nothing passes between node and peer"},
+      {K::drop_rate, "drop_rate", T::network, "every message is dropped with this probability"},
+      {K::duplicate_rate, "duplicate_rate", T::network,
+       "every message is duplicated with this probability"},
+      {K::db_stall, "db_stall", T::database, "statements wait until the window ends"},
+      {K::db_outage, "db_outage", T::database,
+       "the database server is down: open work rolls back, calls fail"},
+      {K::db_disk_full, "db_disk_full", T::database, "writes fail, reads work"},
+      {K::db_lock_contention, "db_lock_contention", T::database,
+       "another client holds the write lock: writers wait, then time out"},
+      {K::drop_message, "drop_message", T::message, "message msg is dropped"},
+      {K::duplicate_message, "duplicate_message", T::message, "message msg arrives twice"},
+      {K::delay_message, "delay_message", T::message, "message msg is delayed by duration_ms"},
+  };
+  return table;
+}
+
+const FaultKindInfo& fault_info(FaultKind k) {
+  return fault_kind_table()[static_cast<size_t>(k)];
+}
+
+bool fault_kind_from_name(std::string_view name, FaultKind& out) {
+  for (const auto& i : fault_kind_table()) {
+    if (name == i.name) {
+      out = i.kind;
+      return true;
+    }
+  }
+  return false;
+}
 
 Json fault_to_json(const FaultSpec& f) {
-  Json j = {{"kind", f.kind}, {"at_ms", f.at_us / 1000.0}};
+  Json j = {{"kind", fault_name(f.kind)}, {"at_ms", f.at_us / 1000.0}};
   if (f.duration_us) j["duration_ms"] = f.duration_us / 1000.0;
   if (!f.node.empty()) j["node"] = f.node;
   if (!f.peer.empty()) j["peer"] = f.peer;
@@ -27,18 +58,6 @@ Json fault_to_json(const FaultSpec& f) {
   if (f.rate) j["rate"] = f.rate;
   if (f.msg) j["msg"] = f.msg;
   return j;
-}
-
-bool is_database_fault(const std::string& kind) {
-  return kind == "db_stall" || kind == "db_outage" || kind == "db_disk_full" ||
-         kind == "db_lock_contention";
-}
-
-bool is_fault_kind(const std::string& kind) {
-  for (int i = 0; kFaultKinds[i]; ++i) {
-    if (kind == kFaultKinds[i]) return true;
-  }
-  return false;
 }
 
 namespace {
@@ -64,39 +83,39 @@ std::vector<FaultSpec> draw_swarm(const SwarmSpec& s, uint64_t seed, TimeUs unti
   auto window = [&] { return 1 + rng.exponential(static_cast<double>(s.window_us_mean)); };
   bool have_nodes = !s.nodes.empty();
   draw_kind(out, rng, have_nodes ? s.crash_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = "crash";
+    f.kind = FaultKind::crash;
     f.node = rng.choice(s.nodes);
     f.duration_us = 1 + rng.exponential(static_cast<double>(s.down_us_mean));
     return true;
   });
   draw_kind(out, rng, have_nodes ? s.pause_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = "pause";
+    f.kind = FaultKind::pause;
     f.node = rng.choice(s.nodes);
     f.duration_us = window();
     return true;
   });
   draw_kind(out, rng, have_nodes ? s.partition_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = "partition";
+    f.kind = FaultKind::partition;
     f.name = "swarm-" + std::to_string(f.at_us);
     f.groups = {{rng.choice(s.nodes)}};
     f.duration_us = window();
     return true;
   });
   draw_kind(out, rng, s.nodes.size() >= 2 ? s.clog_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = "clog";
+    f.kind = FaultKind::clog;
     f.node = rng.choice(s.nodes);
     f.peer = rng.choice(s.nodes);
     f.duration_us = window();
     return f.node != f.peer;
   });
   draw_kind(out, rng, s.loss_per_s, until_us, [&](FaultSpec& f) {
-    f.kind = rng.chance(0.5) ? "drop_rate" : "duplicate_rate";
+    f.kind = rng.chance(0.5) ? FaultKind::drop_rate : FaultKind::duplicate_rate;
     f.rate = s.loss_rate;
     f.duration_us = window();
     return true;
   });
   draw_kind(out, rng, s.databases.empty() ? 0 : s.db_stall_per_s, until_us, [&](FaultSpec& f) {
-    f.kind = "db_stall";
+    f.kind = FaultKind::db_stall;
     f.node = rng.choice(s.databases);
     f.duration_us = window();
     return true;
@@ -104,8 +123,8 @@ std::vector<FaultSpec> draw_swarm(const SwarmSpec& s, uint64_t seed, TimeUs unti
   // Drawn after the older kinds (and from its own rate) so existing swarm seeds keep their
   // schedules when it is zero.
   draw_kind(out, rng, s.databases.empty() ? 0 : s.db_fail_per_s, until_us, [&](FaultSpec& f) {
-    static const std::vector<std::string> kinds = {"db_outage", "db_disk_full",
-                                                   "db_lock_contention"};
+    static const std::vector<FaultKind> kinds = {FaultKind::db_outage, FaultKind::db_disk_full,
+                                                 FaultKind::db_lock_contention};
     f.kind = rng.choice(kinds);
     f.node = rng.choice(s.databases);
     f.duration_us = window();
@@ -123,15 +142,22 @@ void apply_database_fault(World& w, const FaultSpec& f, TimeUs duration_us) {
   auto it = w.databases().find(f.node);
   if (it == w.databases().end()) return;
   Database& db = *it->second;
-  if (f.kind == "db_stall") {
-    db.stall(duration_us);
-  } else if (f.kind == "db_disk_full") {
-    db.disk_full(duration_us);
-  } else if (f.kind == "db_lock_contention") {
-    db.hold_write_lock(duration_us);
-  } else if (f.kind == "db_outage") {  // the server is down: open work rolls back, calls fail
-    w.crash(f.node);
-    w.sim().schedule_at(w.now_us() + duration_us, [&w, n = f.node] { w.restart(n); });
+  switch (f.kind) {
+    case FaultKind::db_stall:
+      db.stall(duration_us);
+      break;
+    case FaultKind::db_disk_full:
+      db.disk_full(duration_us);
+      break;
+    case FaultKind::db_lock_contention:
+      db.hold_write_lock(duration_us);
+      break;
+    case FaultKind::db_outage:  // the server is down: open work rolls back, calls fail
+      w.crash(f.node);
+      w.sim().schedule_at(w.now_us() + duration_us, [&w, n = f.node] { w.restart(n); });
+      break;
+    default:
+      break;
   }
 }
 
@@ -142,35 +168,54 @@ struct RateState {
 void apply(World& w, const FaultSpec& f, TimeUs heal_us, std::shared_ptr<RateState> rates) {
   Simulator& sim = w.sim();
   TimeUs end_us = std::min(f.at_us + f.duration_us, heal_us);
-  if (f.kind == "crash") {
-    w.crash(f.node);
-    if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.node] { w.restart(n); });
-  } else if (f.kind == "restart") {
-    w.restart(f.node);
-  } else if (f.kind == "pause") {
-    w.pause(f.node, std::max<TimeUs>(1, end_us - f.at_us));
-  } else if (f.kind == "partition") {
-    w.partition(f.name, f.groups);
-    if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.name] { w.heal(n); });
-  } else if (f.kind == "heal") {
-    if (f.name.empty())
-      w.heal_all();
-    else
-      w.heal(f.name);
-  } else if (f.kind == "clog") {
-    w.clog(f.node, f.peer, true);
-    sim.schedule_at(end_us, [&w, a = f.node, b = f.peer] { w.clog(a, b, false); });
-  } else if (f.kind == "drop_rate" || f.kind == "duplicate_rate") {
-    double& r = f.kind == "drop_rate" ? rates->drop : rates->duplicate;
-    r += f.rate;
-    w.set_extra_rates(rates->drop, rates->duplicate, f.kind);
-    sim.schedule_at(end_us, [&w, rates, kind = f.kind, rate = f.rate] {
-      double& r2 = kind == "drop_rate" ? rates->drop : rates->duplicate;
-      r2 = std::max(0.0, r2 - rate);
-      w.set_extra_rates(rates->drop, rates->duplicate, kind + " end");
-    });
-  } else if (is_database_fault(f.kind)) {
-    apply_database_fault(w, f, std::max<TimeUs>(1, end_us - f.at_us));
+  switch (f.kind) {
+    case FaultKind::crash:
+      w.crash(f.node);
+      if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.node] { w.restart(n); });
+      break;
+    case FaultKind::restart:
+      w.restart(f.node);
+      break;
+    case FaultKind::pause:
+      w.pause(f.node, std::max<TimeUs>(1, end_us - f.at_us));
+      break;
+    case FaultKind::partition:
+      w.partition(f.name, f.groups);
+      if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.name] { w.heal(n); });
+      break;
+    case FaultKind::heal:
+      if (f.name.empty())
+        w.heal_all();
+      else
+        w.heal(f.name);
+      break;
+    case FaultKind::clog:
+      w.clog(f.node, f.peer, true);
+      sim.schedule_at(end_us, [&w, a = f.node, b = f.peer] { w.clog(a, b, false); });
+      break;
+    case FaultKind::drop_rate:
+    case FaultKind::duplicate_rate: {
+      bool drop = f.kind == FaultKind::drop_rate;
+      (drop ? rates->drop : rates->duplicate) += f.rate;
+      std::string what = fault_name(f.kind);
+      w.set_extra_rates(rates->drop, rates->duplicate, what);
+      sim.schedule_at(end_us, [&w, rates, drop, what, rate = f.rate] {
+        double& r = drop ? rates->drop : rates->duplicate;
+        r = std::max(0.0, r - rate);
+        w.set_extra_rates(rates->drop, rates->duplicate, what + " end");
+      });
+      break;
+    }
+    case FaultKind::db_stall:
+    case FaultKind::db_outage:
+    case FaultKind::db_disk_full:
+    case FaultKind::db_lock_contention:
+      apply_database_fault(w, f, std::max<TimeUs>(1, end_us - f.at_us));
+      break;
+    case FaultKind::drop_message:
+    case FaultKind::duplicate_message:
+    case FaultKind::delay_message:
+      break;  // armed before the run (schedule_faults)
   }
 }
 
@@ -180,8 +225,8 @@ void schedule_faults(World& w, const std::vector<FaultSpec>& faults, TimeUs heal
   auto rates = std::make_shared<RateState>();
   for (const auto& f : faults) {
     if (f.at_us >= heal_us) continue;
-    if (f.kind == "drop_message" || f.kind == "duplicate_message" || f.kind == "delay_message") {
-      w.target_message(f.msg, f.kind, f.duration_us);  // message ids are deterministic per run
+    if (is_message_fault(f.kind)) {
+      w.target_message(f.msg, fault_name(f.kind), f.duration_us);  // ids are deterministic per run
       continue;
     }
     w.sim().schedule_at(f.at_us, [&w, f, heal_us, rates] { apply(w, f, heal_us, rates); });

@@ -15,11 +15,60 @@ namespace dtx {
 
 class World;
 
+// Every fault kind, in the order the schema lists them.
+enum class FaultKind : uint8_t {
+  crash,
+  restart,
+  pause,
+  partition,
+  heal,
+  clog,
+  drop_rate,
+  duplicate_rate,
+  db_stall,
+  db_outage,
+  db_disk_full,
+  db_lock_contention,
+  drop_message,  // explore's message points: one message by its id
+  duplicate_message,
+  delay_message,
+};
+
+// What a kind acts on, which decides the FaultSpec fields it reads.
+enum class FaultTarget : uint8_t {
+  node,       // `node`: a node of the topology
+  link,       // `node` and `peer`: both ends of a link
+  groups,     // `groups` (and `name`): a partition
+  partition,  // `name`: the partition to heal (empty: every one)
+  network,    // `rate`: every link
+  database,   // `node`: a database
+  message,    // `msg`: one message by its id
+};
+
+struct FaultKindInfo {
+  FaultKind kind;
+  const char* name;
+  FaultTarget target;
+  const char* summary;
+};
+
+// The table of kinds: name, target, one line of what it does.
+const std::vector<FaultKindInfo>& fault_kind_table();
+const FaultKindInfo& fault_info(FaultKind k);
+inline const char* fault_name(FaultKind k) {
+  return fault_info(k).name;
+}
+// Returns false when `name` is no fault kind.
+bool fault_kind_from_name(std::string_view name, FaultKind& out);
+inline bool is_database_fault(FaultKind k) {
+  return fault_info(k).target == FaultTarget::database;
+}
+inline bool is_message_fault(FaultKind k) {
+  return fault_info(k).target == FaultTarget::message;
+}
+
 struct FaultSpec {
-  // crash restart pause partition heal clog drop_rate duplicate_rate, the database faults
-  // db_stall db_outage db_disk_full db_lock_contention, and the
-  // targeted drop_message / duplicate_message / delay_message (explore's message points)
-  std::string kind;
+  FaultKind kind = FaultKind::crash;
   TimeUs at_us = 0;
   TimeUs duration_us = 0;  // window length; for crash: restart after it (0: until heal)
   std::string node;        // crash/restart/pause: node; db_*: database; clog: one end
@@ -45,11 +94,6 @@ struct SwarmSpec {
   std::vector<std::string> nodes;      // candidates for crash/pause/partition/clog
   std::vector<std::string> databases;  // candidates for stalls
 };
-
-extern const char* const kFaultKinds[];
-bool is_fault_kind(const std::string& kind);
-// Faults that name a database in `node`: db_stall, db_outage, db_disk_full, db_lock_contention.
-bool is_database_fault(const std::string& kind);
 
 Json fault_to_json(const FaultSpec& f);
 

@@ -125,6 +125,38 @@ TEST_CASE("a heal names a partition created before it fires", "[input][validatio
   CHECK(errors_of(with_schedule(R"([{"kind":"heal","at_ms":20}])")).empty());  // heals all
 }
 
+TEST_CASE("a field the fault's kind does not read is rejected, not ignored",
+          "[input][validation]") {
+  CHECK_THAT(errors_of(with_schedule(R"([{"kind":"crash","node":"a","rate":0.5,"at_ms":10}])")),
+             Contains("$.faults.schedule[0].rate: expected no rate on a crash fault (rate applies "
+                      "to drop_rate and duplicate_rate)"));
+  CHECK_THAT(
+      errors_of(with_schedule(R"([{"kind":"partition","node":"a","groups":[["a"]],"at_ms":10}])")),
+      Contains("$.faults.schedule[0].node: expected no node on a partition fault"));
+  CHECK_THAT(errors_of(with_schedule(R"([{"kind":"pause","node":"a","peer":"b","at_ms":10}])")),
+             Contains("$.faults.schedule[0].peer: expected no peer on a pause fault (peer "
+                      "applies to clog)"));
+  CHECK_THAT(errors_of(with_schedule(R"([{"kind":"drop_rate","rate":0.2,"msg":4,"at_ms":10}])")),
+             Contains("$.faults.schedule[0].msg: expected no msg on a drop_rate fault"));
+  CHECK(errors_of(with_schedule(R"([{"kind":"clog","node":"a","peer":"b","at_ms":10}])")).empty());
+  CHECK(errors_of(with_schedule(R"([{"kind":"drop_rate","rate":0.2,"at_ms":10}])")).empty());
+}
+
+TEST_CASE("every fault kind has one row in the kind table, found by its name", "[input]") {
+  const auto& table = fault_kind_table();
+  REQUIRE(table.size() == static_cast<size_t>(FaultKind::delay_message) + 1);
+  for (size_t i = 0; i < table.size(); ++i) {
+    INFO(table[i].name);
+    CHECK(static_cast<size_t>(table[i].kind) == i);
+    FaultKind k = FaultKind::crash;
+    CHECK(fault_kind_from_name(table[i].name, k));
+    CHECK(k == table[i].kind);
+  }
+  FaultKind k = FaultKind::pause;
+  CHECK_FALSE(fault_kind_from_name("crsh", k));
+  CHECK(k == FaultKind::pause);
+}
+
 TEST_CASE("a fault at or after heal_at_ms is rejected, not skipped", "[input][validation]") {
   CHECK_THAT(errors_of(with_schedule(R"([{"kind":"crash","node":"a","at_ms":1000}])")),
              Contains("v.json: $.faults.schedule[0].at_ms: expected a time before heal_at_ms "

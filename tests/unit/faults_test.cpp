@@ -14,9 +14,9 @@ using namespace dtx::unit;
 
 namespace {
 
-FaultSpec fault(std::string kind, TimeUs at_us, TimeUs duration_us = 0, std::string node = "") {
+FaultSpec fault(FaultKind kind, TimeUs at_us, TimeUs duration_us = 0, std::string node = "") {
   FaultSpec f;
-  f.kind = std::move(kind);
+  f.kind = kind;
   f.at_us = at_us;
   f.duration_us = duration_us;
   f.node = std::move(node);
@@ -25,14 +25,14 @@ FaultSpec fault(std::string kind, TimeUs at_us, TimeUs duration_us = 0, std::str
 
 FaultSpec partition_fault(std::string name, std::vector<std::vector<std::string>> groups,
                           TimeUs at_us, TimeUs duration_us) {
-  FaultSpec f = fault("partition", at_us, duration_us);
+  FaultSpec f = fault(FaultKind::partition, at_us, duration_us);
   f.name = std::move(name);
   f.groups = std::move(groups);
   return f;
 }
 
-FaultSpec rate_fault(std::string kind, double rate, TimeUs at_us, TimeUs duration_us) {
-  FaultSpec f = fault(std::move(kind), at_us, duration_us);
+FaultSpec rate_fault(FaultKind kind, double rate, TimeUs at_us, TimeUs duration_us) {
+  FaultSpec f = fault(kind, at_us, duration_us);
   f.rate = rate;
   return f;
 }
@@ -49,8 +49,9 @@ bool reach(World& w, const std::string& a, const std::string& b) {
 
 std::string describe(const FaultSpec& f) {
   Json g = f.groups;
-  return f.kind + "@" + std::to_string(f.at_us) + "+" + std::to_string(f.duration_us) + " " +
-         f.node + "/" + f.peer + " " + g.dump() + " " + f.name + " " + std::to_string(f.rate);
+  return std::string(fault_name(f.kind)) + "@" + std::to_string(f.at_us) + "+" +
+         std::to_string(f.duration_us) + " " + f.node + "/" + f.peer + " " + g.dump() + " " +
+         f.name + " " + std::to_string(f.rate);
 }
 
 std::vector<std::string> describe_all(const std::vector<FaultSpec>& fs) {
@@ -80,7 +81,7 @@ const TimeUs ms = kUsPerMs;
 TEST_CASE("a crash with a duration restarts the node when the window ends", "[faults]") {
   World w(1);
   w.add_node("n", "service");
-  schedule_faults(w, {fault("crash", 100 * ms, 200 * ms, "n")}, 10 * kUsPerS);
+  schedule_faults(w, {fault(FaultKind::crash, 100 * ms, 200 * ms, "n")}, 10 * kUsPerS);
   w.run_until(kUsPerS);
   REQUIRE(times_of(w, Kind::crash, "n") == std::vector<TimeUs>{100 * ms});
   REQUIRE(times_of(w, Kind::restart, "n") == std::vector<TimeUs>{300 * ms});
@@ -89,8 +90,9 @@ TEST_CASE("a crash with a duration restarts the node when the window ends", "[fa
 TEST_CASE("an explicit restart fault brings a crashed node back at its time", "[faults]") {
   World w(1);
   Node& n = w.add_node("n", "service");
-  schedule_faults(w, {fault("crash", 100 * ms, 0, "n"), fault("restart", 400 * ms, 0, "n")},
-                  10 * kUsPerS);
+  schedule_faults(
+      w, {fault(FaultKind::crash, 100 * ms, 0, "n"), fault(FaultKind::restart, 400 * ms, 0, "n")},
+      10 * kUsPerS);
   w.run_until(350 * ms);
   REQUIRE_FALSE(n.alive());
   w.run_until(kUsPerS);
@@ -101,7 +103,7 @@ TEST_CASE("an explicit restart fault brings a crashed node back at its time", "[
 TEST_CASE("a pause fault freezes the node for its duration", "[faults]") {
   World w(1);
   w.add_node("n", "service");
-  schedule_faults(w, {fault("pause", 100 * ms, 50 * ms, "n")}, 10 * kUsPerS);
+  schedule_faults(w, {fault(FaultKind::pause, 100 * ms, 50 * ms, "n")}, 10 * kUsPerS);
   w.run_until(kUsPerS);
   REQUIRE(times_of(w, Kind::pause, "n") == std::vector<TimeUs>{100 * ms});
   REQUIRE(times_of(w, Kind::resume, "n") == std::vector<TimeUs>{150 * ms});
@@ -124,7 +126,7 @@ TEST_CASE("a clog fault holds the link for its window", "[faults]") {
   World w(1);
   w.add_node("a", "service");
   w.add_node("b", "service");
-  FaultSpec f = fault("clog", 100 * ms, 200 * ms, "a");
+  FaultSpec f = fault(FaultKind::clog, 100 * ms, 200 * ms, "a");
   f.peer = "b";
   schedule_faults(w, {f}, 10 * kUsPerS);
   w.run_until(200 * ms);
@@ -138,9 +140,9 @@ TEST_CASE("overlapping drop-rate windows add up and unwind", "[faults]") {
   World w(1);
   w.add_node("a", "service");
   schedule_faults(w,
-                  {rate_fault("drop_rate", 0.1, 100 * ms, 400 * ms),
-                   rate_fault("drop_rate", 0.2, 200 * ms, 100 * ms),
-                   rate_fault("duplicate_rate", 0.05, 250 * ms, 100 * ms)},
+                  {rate_fault(FaultKind::drop_rate, 0.1, 100 * ms, 400 * ms),
+                   rate_fault(FaultKind::drop_rate, 0.2, 200 * ms, 100 * ms),
+                   rate_fault(FaultKind::duplicate_rate, 0.05, 250 * ms, 100 * ms)},
                   10 * kUsPerS);
   w.run_until(150 * ms);
   REQUIRE(w.net().extra_drop == Approx(0.1));
@@ -158,7 +160,7 @@ TEST_CASE("a db_stall fault stalls the named database until the window ends", "[
   World w(1);
   Node& host = w.add_node("a.db", "database");
   Database db(w, "a.db", host, DbConfig{});
-  schedule_faults(w, {fault("db_stall", 100 * ms, 300 * ms, "a.db")}, 10 * kUsPerS);
+  schedule_faults(w, {fault(FaultKind::db_stall, 100 * ms, 300 * ms, "a.db")}, 10 * kUsPerS);
   w.run_until(kUsPerS);
   auto stalls = events_of(w, Kind::fault, "a.db");
   REQUIRE(stalls.size() == 1);
@@ -170,17 +172,17 @@ TEST_CASE("the heal phase ends every fault and nothing fires after it", "[faults
   World w(1);
   for (const char* n : {"a", "b", "c"}) w.add_node(n, "service");
   const TimeUs heal_us = kUsPerS;
-  FaultSpec clog = fault("clog", 100 * ms, 60 * kUsPerS, "a");
+  FaultSpec clog = fault(FaultKind::clog, 100 * ms, 60 * kUsPerS, "a");
   clog.peer = "b";
   std::vector<FaultSpec> faults = {
-      fault("crash", 100 * ms, 0, "a"),                           // down until the heal
-      fault("crash", 200 * ms, 30 * kUsPerS, "b"),                // window past the heal
+      fault(FaultKind::crash, 100 * ms, 0, "a"),                  // down until the heal
+      fault(FaultKind::crash, 200 * ms, 30 * kUsPerS, "b"),       // window past the heal
       partition_fault("long", {{"c"}, {"a", "b"}}, 100 * ms, 0),  // no duration
       clog,
-      rate_fault("drop_rate", 0.5, 100 * ms, 60 * kUsPerS),
-      fault("pause", 300 * ms, 60 * kUsPerS, "c"),
-      fault("crash", heal_us, 0, "c"),      // at the heal: ignored
-      fault("crash", 2 * heal_us, 0, "c"),  // after the heal: ignored
+      rate_fault(FaultKind::drop_rate, 0.5, 100 * ms, 60 * kUsPerS),
+      fault(FaultKind::pause, 300 * ms, 60 * kUsPerS, "c"),
+      fault(FaultKind::crash, heal_us, 0, "c"),      // at the heal: ignored
+      fault(FaultKind::crash, 2 * heal_us, 0, "c"),  // after the heal: ignored
       partition_fault("late", {{"a"}}, 3 * heal_us, 0),
   };
   schedule_faults(w, faults, heal_us);
@@ -229,14 +231,15 @@ TEST_CASE("drawn swarm faults are sorted, fall before the end time and are well 
       REQUIRE(f.at_us < until);
       REQUIRE(f.at_us >= last);
       last = f.at_us;
-      REQUIRE(is_fault_kind(f.kind));
+      REQUIRE(fault_info(f.kind).kind == f.kind);
       REQUIRE(f.duration_us > 0);
-      if (f.kind == "crash" || f.kind == "pause")
+      if (f.kind == FaultKind::crash || f.kind == FaultKind::pause)
         REQUIRE(std::count(s.nodes.begin(), s.nodes.end(), f.node) == 1);
-      if (f.kind == "clog") REQUIRE(f.node != f.peer);
-      if (f.kind == "partition") REQUIRE(f.groups.size() == 1);
-      if (f.kind == "db_stall") REQUIRE(f.node == "a.db");
-      if (f.kind == "drop_rate" || f.kind == "duplicate_rate") REQUIRE(f.rate == s.loss_rate);
+      if (f.kind == FaultKind::clog) REQUIRE(f.node != f.peer);
+      if (f.kind == FaultKind::partition) REQUIRE(f.groups.size() == 1);
+      if (f.kind == FaultKind::db_stall) REQUIRE(f.node == "a.db");
+      if (f.kind == FaultKind::drop_rate || f.kind == FaultKind::duplicate_rate)
+        REQUIRE(f.rate == s.loss_rate);
     }
   }
 }
@@ -252,7 +255,7 @@ TEST_CASE("the swarm's fault rate matches the requested Poisson rate", "[faults]
   s.nodes.clear();  // no candidate nodes: no node faults at all
   s.loss_per_s = 1;
   for (const auto& f : draw_swarm(s, 3, 100 * kUsPerS))
-    REQUIRE((f.kind == "drop_rate" || f.kind == "duplicate_rate"));
+    REQUIRE((f.kind == FaultKind::drop_rate || f.kind == FaultKind::duplicate_rate));
 }
 
 TEST_CASE("a swarm run replays exactly and everything is healed afterwards", "[faults]") {
