@@ -69,88 +69,99 @@ struct GidIndex {
 
 namespace {
 
-std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
-  auto index = std::make_shared<GidIndex>();
-  auto& out = index->gids;
-  // Records of one transaction come close together and gids mostly arrive in order: the last
-  // entry is reused, recent ones are found in a small cache (map nodes never move), and a new
-  // gid past the end is placed with a hint instead of a search.
-  std::string_view last_gid;
-  GidInfo* last = nullptr;
+// Finds a gid's entry. Records of one transaction come close together and gids mostly arrive
+// in order: the last entry is reused, recent ones are found in a small cache (map nodes never
+// move), and a new gid past the end is placed with a hint instead of a search.
+class GidLookup {
+ public:
+  explicit GidLookup(std::map<std::string_view, GidInfo>& out) : out_(out), recent_(1024) {}
+
+  GidInfo& operator()(std::string_view gid) {
+    if (last_ && gid == last_gid_) return *last_;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : gid) h = (h ^ c) * 0x100000001b3ull;
+    Recent& slot = recent_[(h ^ (h >> 29)) & (recent_.size() - 1)];
+    if (slot.info && slot.gid == gid) {
+      last_ = slot.info;
+    } else if (out_.empty() || std::prev(out_.end())->first < gid) {
+      last_ = &out_.emplace_hint(out_.end(), gid, GidInfo{})->second;
+    } else {
+      last_ = &out_[gid];
+    }
+    slot = {gid, last_};
+    last_gid_ = gid;
+    return *last_;
+  }
+
+ private:
   struct Recent {
     std::string_view gid;
     GidInfo* info = nullptr;
   };
-  std::vector<Recent> recent(1024);
-  auto info = [&](std::string_view gid) -> GidInfo& {
-    if (last && gid == last_gid) return *last;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : gid) h = (h ^ c) * 0x100000001b3ull;
-    Recent& slot = recent[(h ^ (h >> 29)) & (recent.size() - 1)];
-    if (slot.info && slot.gid == gid) {
-      last = slot.info;
-    } else if (out.empty() || std::prev(out.end())->first < gid) {
-      last = &out.emplace_hint(out.end(), gid, GidInfo{})->second;
-    } else {
-      last = &out[gid];
-    }
-    slot = {gid, last};
-    last_gid = gid;
-    return *last;
-  };
-  for (const Event& e : events) {
-    if (e.gid.empty()) continue;
-    const Detail& d = e.detail;
-    if (e.kind == Kind::gtx) {
-      std::string_view f[5];  // branch, branches, final, origin, state (one pass)
-      json_fields(d.text(), {"branch", "branches", "final", "origin", "state"}, f);
-      GidInfo& g = info(e.gid);
-      std::string_view state = d.string_value(f[4], "state");
-      if (state == "started" && !g.started) {
-        g.started = &e;
-        strings_of(d, f[1], "branches", g.branches);
-        g.origin = d.string_value(f[3], "origin");
-      }
-      if (f[2] == "true" && !g.final) g.final = &e;
-      if (state == "branch_done" || state == "branch_refused")
-        g.branch_done.emplace(d.string_value(f[0], "branch"), &e);  // the first one counts
-    } else if (e.kind == Kind::effect) {
-      std::string_view f[6];  // amount, branch, key, money, op, origin (one pass)
-      json_fields(d.text(), {"amount", "branch", "key", "money", "op", "origin"}, f);
-      GidInfo& g = info(e.gid);
-      Applied& a = g.by_branch[d.string_value(f[1], "branch")];
-      Effect x{&e, d.string_value(f[4], "op"), d.string_value(f[2], "key"), integer_of(f[3]),
-               integer_of(f[0])};
-      if (x.op == "action" || x.op == "confirm") ++a.net;
-      if (x.op == "compensate" && x.amount != 0) --a.net;
-      a.effects.push_back(x);
-      // An effect names its transaction's origin, so a phantom (no started record, because
-      // the origin never committed) is still recognised.
-      if (g.origin.empty()) g.origin = d.string_value(f[5], "origin");
-    }
+  std::map<std::string_view, GidInfo>& out_;
+  std::vector<Recent> recent_;
+  std::string_view last_gid_;
+  GidInfo* last_ = nullptr;
+};
+
+void index_gtx(const Event& e, GidInfo& g) {
+  const Detail& d = e.detail;
+  std::string_view f[5];  // branch, branches, final, origin, state (one pass)
+  json_fields(d.text(), {"branch", "branches", "final", "origin", "state"}, f);
+  std::string_view state = d.string_value(f[4], "state");
+  if (state == "started" && !g.started) {
+    g.started = &e;
+    strings_of(d, f[1], "branches", g.branches);
+    g.origin = d.string_value(f[3], "origin");
   }
-  for (auto& [gid, g] : out) {
-    if (g.started || g.origin.empty()) continue;
+  if (f[2] == "true" && !g.final) g.final = &e;
+  if (state == "branch_done" || state == "branch_refused")
+    g.branch_done.emplace(d.string_value(f[0], "branch"), &e);  // the first one counts
+}
+
+void index_effect(const Event& e, GidInfo& g) {
+  const Detail& d = e.detail;
+  std::string_view f[6];  // amount, branch, key, money, op, origin (one pass)
+  json_fields(d.text(), {"amount", "branch", "key", "money", "op", "origin"}, f);
+  Applied& a = g.by_branch[d.string_value(f[1], "branch")];
+  Effect x{&e, d.string_value(f[4], "op"), d.string_value(f[2], "key"), integer_of(f[3]),
+           integer_of(f[0])};
+  if (x.op == "action" || x.op == "confirm") ++a.net;
+  if (x.op == "compensate" && x.amount != 0) --a.net;
+  a.effects.push_back(x);
+  // An effect names its transaction's origin, so a phantom (no started record, because the
+  // origin never committed) is still recognised.
+  if (g.origin.empty()) g.origin = d.string_value(f[5], "origin");
+}
+
+// A phantom's branches come from its effects; a message-based transaction is final once every
+// downstream branch has finished.
+void finish_gid(GidInfo& g) {
+  if (!g.started && !g.origin.empty()) {
     g.branches.push_back(g.origin);
     for (const auto& [b, a] : g.by_branch)
       if (b != g.origin) g.branches.push_back(b);
   }
-  // A message-based transaction is final once every downstream branch has finished.
-  for (auto& [gid, g] : out) {
-    if (g.final || g.branches.empty() || g.branch_done.empty()) continue;
-    const Event* last = nullptr;
-    bool all = true;
-    for (const auto& b : g.branches) {
-      if (b == g.origin) continue;
-      auto it = g.branch_done.find(b);
-      if (it == g.branch_done.end()) {
-        all = false;
-        break;
-      }
-      if (!last || it->second->id > last->id) last = it->second;
-    }
-    if (all) g.final = last;
+  if (g.final || g.branches.empty() || g.branch_done.empty()) return;
+  const Event* last = nullptr;
+  for (const auto& b : g.branches) {
+    if (b == g.origin) continue;
+    auto it = g.branch_done.find(b);
+    if (it == g.branch_done.end()) return;
+    if (!last || it->second->id > last->id) last = it->second;
   }
+  g.final = last;
+}
+
+std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
+  auto index = std::make_shared<GidIndex>();
+  GidLookup info(index->gids);
+  for (const Event& e : events) {
+    if (e.gid.empty()) continue;
+    if (e.kind == Kind::gtx) index_gtx(e, info(e.gid));
+    if (e.kind == Kind::effect) index_effect(e, info(e.gid));
+  }
+  for (auto& [gid, g] : index->gids) finish_gid(g);
   return index;
 }
 

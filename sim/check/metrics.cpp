@@ -46,11 +46,102 @@ Metrics compute_metrics(const EventLog& events) {
   return compute_metrics(CheckInput{events, none});
 }
 
-Metrics compute_metrics(const CheckInput& in) {
-  const EventLog& events = in.events;
-  Metrics m;
+namespace {
+
+// One pass over the events: counters, the in-doubt time of prepared transactions, and the
+// time during which any money is in flight system-wide.
+class EventTally {
+ public:
+  explicit EventTally(Metrics& m) : m_(m) {}
+
+  void add(const Event& e) {
+    m_.end_us = e.t_us;
+    switch (e.kind) {
+      case Kind::send:
+        ++m_.messages;
+        break;
+      case Kind::deliver:
+        deliver(e);
+        break;
+      case Kind::db_prepare:
+        if (e.detail.contains("txn"))
+          prepared_at_[{e.node, e.detail.integer_field("txn")}] = e.t_us;
+        break;
+      case Kind::db_lock_wait:
+        ++m_.lock_waits;
+        break;
+      case Kind::db_commit:
+      case Kind::db_rollback:
+        if (e.kind == Kind::db_commit) ++m_.local_txns;
+        txn_end(e);
+        break;
+      case Kind::retry:
+        ++m_.retries;
+        break;
+      case Kind::checkback:
+        if (!e.detail.contains("answer")) ++m_.checkbacks;
+        break;
+      case Kind::broker_dlq:
+        ++m_.dead_letters;
+        break;
+      case Kind::broker_redeliver:
+        ++m_.redeliveries;
+        break;
+      case Kind::alert:
+        ++m_.alerts;
+        break;
+      case Kind::effect:
+        effect(e);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Closes the inconsistency window still open at the end of the run.
+  void finish() {
+    if (money_in_flight_ != 0) m_.inconsistency_window_us += m_.end_us - inconsistent_since_;
+  }
+
+ private:
+  void deliver(const Event& e) {
+    if (e.msg >= delivered_.size())
+      delivered_.resize(std::max<size_t>(e.msg + 1, 2 * delivered_.size()));
+    if (delivered_[e.msg]) ++m_.duplicate_deliveries;
+    delivered_[e.msg] = true;
+  }
+
+  // Only a prepared transaction's end is looked up.
+  void txn_end(const Event& e) {
+    if (prepared_at_.empty() || !e.detail.contains("txn")) return;
+    auto it = prepared_at_.find({e.node, e.detail.integer_field("txn")});
+    if (it == prepared_at_.end()) return;
+    TimeUs d = e.t_us - it->second;
+    m_.in_doubt_us_total += d;
+    m_.in_doubt_us_max = std::max(m_.in_doubt_us_max, d);
+    prepared_at_.erase(it);
+  }
+
+  void effect(const Event& e) {
+    int64_t money = e.detail.integer_field("money");
+    if (money == 0) return;
+    bool was = money_in_flight_ != 0;
+    money_in_flight_ += money;
+    bool is = money_in_flight_ != 0;
+    if (!was && is) inconsistent_since_ = e.t_us;
+    if (was && !is) m_.inconsistency_window_us += e.t_us - inconsistent_since_;
+  }
+
+  Metrics& m_;
+  std::vector<bool> delivered_;  // by message id (ids are dense)
+  std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at_;
+  int64_t money_in_flight_ = 0;
+  TimeUs inconsistent_since_ = 0;
+};
+
+// Latency percentiles and throughput from each business transaction's (start, final) span.
+void span_metrics(const std::vector<std::pair<TimeUs, TimeUs>>& spans, Metrics& m) {
   std::vector<TimeUs> latencies;
-  auto spans = gtx_span_times(in);
   TimeUs first_start = INT64_MAX, last_final = 0;
   for (const auto& span : spans) {
     first_start = std::min(first_start, span.first);
@@ -58,74 +149,6 @@ Metrics compute_metrics(const CheckInput& in) {
     latencies.push_back(span.second - span.first);
     last_final = std::max(last_final, span.second);
   }
-  std::vector<bool> delivered;  // by message id (ids are dense)
-  int64_t money_in_flight = 0;
-  std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at;
-  TimeUs inconsistent_since = 0;
-  for (const Event& e : events) {
-    m.end_us = e.t_us;
-    switch (e.kind) {
-      case Kind::send:
-        ++m.messages;
-        break;
-      case Kind::deliver:
-        if (e.msg >= delivered.size())
-          delivered.resize(std::max<size_t>(e.msg + 1, 2 * delivered.size()));
-        if (delivered[e.msg]) ++m.duplicate_deliveries;
-        delivered[e.msg] = true;
-        break;
-      case Kind::db_prepare:
-        if (e.detail.contains("txn")) prepared_at[{e.node, e.detail.integer_field("txn")}] = e.t_us;
-        break;
-      case Kind::db_lock_wait:
-        ++m.lock_waits;
-        break;
-      case Kind::db_commit:
-      case Kind::db_rollback: {
-        if (e.kind == Kind::db_commit) ++m.local_txns;
-        // Only a prepared transaction's end is looked up.
-        auto it = !prepared_at.empty() && e.detail.contains("txn")
-                      ? prepared_at.find({e.node, e.detail.integer_field("txn")})
-                      : prepared_at.end();
-        if (it != prepared_at.end()) {
-          TimeUs d = e.t_us - it->second;
-          m.in_doubt_us_total += d;
-          m.in_doubt_us_max = std::max(m.in_doubt_us_max, d);
-          prepared_at.erase(it);
-        }
-        break;
-      }
-      case Kind::retry:
-        ++m.retries;
-        break;
-      case Kind::checkback:
-        if (!e.detail.contains("answer")) ++m.checkbacks;
-        break;
-      case Kind::broker_dlq:
-        ++m.dead_letters;
-        break;
-      case Kind::broker_redeliver:
-        ++m.redeliveries;
-        break;
-      case Kind::alert:
-        ++m.alerts;
-        break;
-      case Kind::effect: {
-        int64_t money = e.detail.integer_field("money");
-        if (money == 0) break;
-        bool was = money_in_flight != 0;
-        money_in_flight += money;
-        bool is = money_in_flight != 0;
-        if (!was && is) inconsistent_since = e.t_us;
-        if (was && !is) m.inconsistency_window_us += e.t_us - inconsistent_since;
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  if (in.last_event_us >= 0) m.end_us = in.last_event_us;
-  if (money_in_flight != 0) m.inconsistency_window_us += m.end_us - inconsistent_since;
   std::sort(latencies.begin(), latencies.end());
   m.business_txns = static_cast<int64_t>(spans.size());
   m.finished_txns = static_cast<int64_t>(latencies.size());
@@ -136,6 +159,17 @@ Metrics compute_metrics(const CheckInput& in) {
   if (!latencies.empty() && last_final > first_start)
     m.throughput_per_s = static_cast<double>(latencies.size()) * kUsPerS /
                          static_cast<double>(last_final - first_start);
+}
+
+}  // namespace
+
+Metrics compute_metrics(const CheckInput& in) {
+  Metrics m;
+  EventTally tally(m);
+  for (const Event& e : in.events) tally.add(e);
+  if (in.last_event_us >= 0) m.end_us = in.last_event_us;
+  tally.finish();
+  span_metrics(gtx_span_times(in), m);
   if (m.business_txns > 0) {
     m.messages_per_txn = static_cast<double>(m.messages) / m.business_txns;
     m.local_txns_per_txn = static_cast<double>(m.local_txns) / m.business_txns;

@@ -67,6 +67,13 @@ void Broker::enqueue(StoredMessage m) {
 }
 
 void Broker::install_handlers() {
+  install_queue_handlers();
+  install_session_handlers();
+  install_half_handlers();
+}
+
+// Plain queues: publish, subscribe (a consumer group's queue), acknowledge.
+void Broker::install_queue_handlers() {
   host_.handle("mq.publish", [this](Message m) -> Task<Json> {
     StoredMessage s{next_id_++, std::move(m.queue), m.gid, std::move(m.payload), 0};
     world_.record_fields(host_.name(), Kind::broker_publish, m.gid,
@@ -98,6 +105,23 @@ void Broker::install_handlers() {
     ack(m.queue, m.ref, m.ok);
     co_return nullptr;
   });
+}
+
+void Broker::finish_session(uint64_t sid, bool commit, const std::string& gid) {
+  Session s = std::move(sessions_.at(sid));
+  sessions_.erase(sid);
+  world_.record_fields(host_.name(), commit ? Kind::broker_commit : Kind::broker_rollback, gid,
+                       {{"session", sid}, {"messages", s.sends.size()}});
+  if (!commit) return;
+  for (auto& msg : s.sends) {
+    world_.record_fields(host_.name(), Kind::broker_publish, msg.gid,
+                         {{"queue", msg.queue}, {"id", msg.id}});
+    enqueue(std::move(msg));
+  }
+}
+
+// Transacted sessions: sends held until commit, XA prepare/decide/recover.
+void Broker::install_session_handlers() {
   host_.handle("mq.tx_begin", [this](Message m) -> Task<Json> {
     uint64_t sid = next_id_++;
     sessions_[sid].owner = m.from;
@@ -119,30 +143,18 @@ void Broker::install_handlers() {
                          {{"xid", it->second.xid}, {"session", it->first}});
     co_return ok_reply();
   });
-  auto finish_session = [this](uint64_t sid, bool commit, const std::string& gid) {
-    Session s = std::move(sessions_.at(sid));
-    sessions_.erase(sid);
-    world_.record_fields(host_.name(), commit ? Kind::broker_commit : Kind::broker_rollback, gid,
-                         {{"session", sid}, {"messages", s.sends.size()}});
-    if (!commit) return;
-    for (auto& msg : s.sends) {
-      world_.record_fields(host_.name(), Kind::broker_publish, msg.gid,
-                           {{"queue", msg.queue}, {"id", msg.id}});
-      enqueue(std::move(msg));
-    }
-  };
-  host_.handle("mq.tx_commit", [this, finish_session](Message m) -> Task<Json> {
+  host_.handle("mq.tx_commit", [this](Message m) -> Task<Json> {
     uint64_t sid = m.body["session"];
     if (!sessions_.count(sid)) co_return Json{{"ok", false}, {"error", "no open session"}};
     finish_session(sid, true, m.gid);
     co_return ok_reply();
   });
-  host_.handle("mq.tx_abort", [this, finish_session](Message m) -> Task<Json> {
+  host_.handle("mq.tx_abort", [this](Message m) -> Task<Json> {
     uint64_t sid = m.body["session"];
     if (sessions_.count(sid)) finish_session(sid, false, m.gid);
     co_return ok_reply();
   });
-  host_.handle("mq.tx_decide", [this, finish_session](Message m) -> Task<Json> {
+  host_.handle("mq.tx_decide", [this](Message m) -> Task<Json> {
     std::string xid = m.body["xid"];
     for (auto& [sid, s] : sessions_) {
       if (s.xid == xid) {
@@ -160,6 +172,10 @@ void Broker::install_handlers() {
     }
     co_return ok_reply({{"prepared", list}});
   });
+}
+
+// Half messages: producer groups for check-back, the half message and its end.
+void Broker::install_half_handlers() {
   host_.handle("mq.producer", [this](Message m) -> Task<Json> {
     auto& list = producers_[m.body["group"]];
     if (std::find(list.begin(), list.end(), m.from) == list.end()) list.push_back(m.from);

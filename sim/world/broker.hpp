@@ -95,6 +95,10 @@ class Broker {
   };
 
   void install_handlers();
+  void install_queue_handlers();
+  void install_session_handlers();
+  void install_half_handlers();
+  void finish_session(uint64_t sid, bool commit, const std::string& gid);
   void start_scan();
   void enqueue(StoredMessage m);
   void dispatch(const std::string& queue);

@@ -257,15 +257,7 @@ void Database::arrive(const OpPtr& op) {
 void Database::execute(const OpPtr& op) {
   if (op->done) return;
   if (op->kind == OpKind::commit_prepared || op->kind == OpKind::rollback_prepared) {
-    bool commit = op->kind == OpKind::commit_prepared;
-    for (auto& [id, t] : txns_) {
-      if (t.state == TxnState::prepared && t.xid == op->xid) {
-        end_txn(id, t, commit, "decided");
-        op->result.changes = 1;
-        break;
-      }
-    }
-    finish(op, commit_latency_us());
+    execute_decision(op);
     return;
   }
   auto it = txns_.find(op->txn);
@@ -277,79 +269,9 @@ void Database::execute(const OpPtr& op) {
   }
   TxnInfo& t = it->second;
   switch (op->kind) {
-    case OpKind::exec: {
-      Stmt* logged = nullptr;  // a successful write, kept for replays
-      if (needs_lock(*op)) {
-        if (disk_is_full()) {
-          op->result = failure("database or disk is full");
-          finish(op, statement_latency_us());
-          return;
-        }
-        if (lock_owner_ == 0 && !lock_hogged()) {
-          run_control(*begin_);
-          lock_owner_ = op->txn;
-          t.holds_lock = true;
-        } else if (lock_owner_ != op->txn) {
-          lock_queue_.push_back(op);
-          track(op);
-          world_.record_fields(name_, Kind::db_lock_wait, t.gid,
-                               {{"holder", lock_owner_}, {"txn", op->txn}});  // 0: batch writer
-          op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
-            if (op->done) return;
-            std::erase(lock_queue_, op);
-            op->result = failure("lock wait timeout");
-            finish(op, 0);
-          });
-          return;
-        }
-        if (op->stmt) {
-          run_into(*op->stmt, op->params, op->result);
-        } else {
-          op->result = run_sql(op->sql, op->params);
-        }
-        if (op->result.ok) logged = op->stmt;
-      } else {
-        op->result = (lock_owner_ == 0 || lock_owner_ == op->txn)
-                         ? run_sql(op->sql, op->params)
-                         : read_committed(op->sql, op->params);
-      }
-      if (config_.record_statements && world_.recording()) {
-        // Serialized by hand in the key order nlohmann uses, straight into the trace line in
-        // one reservation; the statement's text is escaped once, when it is prepared.
-        LineBuffer& d = world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
-        std::string escaped;
-        if (!op->stmt) append_json_string(escaped, op->sql);
-        std::string_view sql_json = op->stmt ? std::string_view(op->stmt->sql_json) : escaped;
-        const std::string& error = op->result.error;
-        // Fixed text and two numbers of at most 20 characters within 80.
-        char* p = d.room(80 + sql_args_bound(op->params) + sql_json.size() +
-                         (op->result.ok ? 0 : json_string_bound(error)));
-        if (op->result.ok) {
-          p = put_text(p, "{\"params\":"sv);
-        } else {
-          p = put_text(p, "{\"error\":"sv);
-          p = put_json_string(p, error);
-          p = put_text(p, ",\"params\":"sv);
-        }
-        p = put_sql_args(p, op->params);
-        p = put_text(p, ",\"rows\":"sv);
-        p = put_number(p, op->result.changes);
-        p = put_text(p, ",\"sql\":"sv);
-        p = put_text(p, sql_json);
-        p = put_text(p, ",\"txn\":"sv);
-        p = put_number(p, op->txn);
-        *p++ = '}';
-        d.set_end(p);
-        world_.history().end_traced();
-      }
-      if (logged) t.log.push_back(op);
-      // Some SQLite errors roll the whole transaction back; follow the engine.
-      if (t.holds_lock && sqlite3_get_autocommit(db_)) {
-        end_txn(op->txn, t, false, "engine rolled back: " + op->result.error);
-      }
-      finish(op, statement_latency_us());
+    case OpKind::exec:
+      execute_statement(op, t);
       return;
-    }
     case OpKind::commit:
       if (t.holds_lock && disk_is_full()) {  // the journal cannot be written
         end_txn(op->txn, t, false, "database or disk is full");
@@ -372,6 +294,100 @@ void Database::execute(const OpPtr& op) {
     default:
       return;
   }
+}
+
+// COMMIT PREPARED / ROLLBACK PREPARED by xid, from whichever node decides.
+void Database::execute_decision(const OpPtr& op) {
+  bool commit = op->kind == OpKind::commit_prepared;
+  for (auto& [id, t] : txns_) {
+    if (t.state == TxnState::prepared && t.xid == op->xid) {
+      end_txn(id, t, commit, "decided");
+      op->result.changes = 1;
+      break;
+    }
+  }
+  finish(op, commit_latency_us());
+}
+
+// Takes the write lock for a writing statement. False when the statement cannot run now: it
+// failed (a full disk) or it waits in the lock queue (until the holder ends or its time-out).
+bool Database::take_write_lock(const OpPtr& op, TxnInfo& t) {
+  if (disk_is_full()) {
+    op->result = failure("database or disk is full");
+    finish(op, statement_latency_us());
+    return false;
+  }
+  if (lock_owner_ == 0 && !lock_hogged()) {
+    run_control(*begin_);
+    lock_owner_ = op->txn;
+    t.holds_lock = true;
+    return true;
+  }
+  if (lock_owner_ == op->txn) return true;
+  lock_queue_.push_back(op);
+  track(op);
+  world_.record_fields(name_, Kind::db_lock_wait, t.gid,
+                       {{"holder", lock_owner_}, {"txn", op->txn}});  // 0: batch writer
+  op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
+    if (op->done) return;
+    std::erase(lock_queue_, op);
+    op->result = failure("lock wait timeout");
+    finish(op, 0);
+  });
+  return false;
+}
+
+void Database::execute_statement(const OpPtr& op, TxnInfo& t) {
+  Stmt* logged = nullptr;  // a successful write, kept for replays
+  if (needs_lock(*op)) {
+    if (!take_write_lock(op, t)) return;
+    if (op->stmt) {
+      run_into(*op->stmt, op->params, op->result);
+    } else {
+      op->result = run_sql(op->sql, op->params);
+    }
+    if (op->result.ok) logged = op->stmt;
+  } else {
+    op->result = (lock_owner_ == 0 || lock_owner_ == op->txn) ? run_sql(op->sql, op->params)
+                                                              : read_committed(op->sql, op->params);
+  }
+  if (config_.record_statements && world_.recording()) trace_statement(*op, t);
+  if (logged) t.log.push_back(op);
+  // Some SQLite errors roll the whole transaction back; follow the engine.
+  if (t.holds_lock && sqlite3_get_autocommit(db_)) {
+    end_txn(op->txn, t, false, "engine rolled back: " + op->result.error);
+  }
+  finish(op, statement_latency_us());
+}
+
+// The db_exec event, serialized by hand in the key order nlohmann uses, straight into the
+// trace line in one reservation; the statement's text is escaped once, when it is prepared.
+void Database::trace_statement(const Op& op, const TxnInfo& t) {
+  LineBuffer& d = world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
+  std::string escaped;
+  if (!op.stmt) append_json_string(escaped, op.sql);
+  std::string_view sql_json = op.stmt ? std::string_view(op.stmt->sql_json) : escaped;
+  const std::string& error = op.result.error;
+  // Fixed text and two numbers of at most 20 characters within 80.
+  char* p = d.room(80 + sql_args_bound(op.params) + sql_json.size() +
+                   (op.result.ok ? 0 : json_string_bound(error)));
+  if (op.result.ok) {
+    p = put_text(p, "{\"params\":"sv);
+  } else {
+    p = put_text(p, "{\"error\":"sv);
+    p = put_json_string(p, error);
+    p = put_text(p, ",\"params\":"sv);
+  }
+  p = put_sql_args(p, op.params);
+  p = put_text(p, ",\"rows\":"sv);
+  p = put_number(p, op.result.changes);
+  p = put_text(p, ",\"sql\":"sv);
+  p = put_text(p, sql_json);
+  p = put_text(p, ",\"txn\":"sv);
+  p = put_number(p, op.txn);
+  *p++ = '}';
+  d.set_end(p);
+  world_.history().end_traced();
 }
 
 void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string& reason) {

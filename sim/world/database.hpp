@@ -251,6 +251,10 @@ class Database {
 
   void arrive(const OpPtr& op);
   void execute(const OpPtr& op);
+  void execute_decision(const OpPtr& op);
+  void execute_statement(const OpPtr& op, TxnInfo& t);
+  bool take_write_lock(const OpPtr& op, TxnInfo& t);
+  void trace_statement(const Op& op, const TxnInfo& t);
   void finish(const OpPtr& op, TimeUs latency_us);
   void track(const OpPtr& op);  // deferred: kept in inflight_ until it finishes
   bool needs_lock(Op& op);

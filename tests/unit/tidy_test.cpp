@@ -1,8 +1,10 @@
 // The tidy check: sim/ and patterns/ (app/ is not scanned: sweeps may use threads) must not use
-// the wall clock, unseeded or library-dependent randomness, threads, or unordered containers.
-// A failure lists file:line of every hit. Line comments are ignored.
+// the wall clock, unseeded or library-dependent randomness, threads, or unordered containers,
+// and no function there is longer than kMaxFunctionLines. A failure lists file:line of every
+// hit. Line comments are ignored.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -94,7 +96,98 @@ std::vector<std::string> scan(const fs::path& root, const std::string& dir, size
   return hits;
 }
 
+// Functions longer than this are split (TigerBeetle's limit): a function should fit a screen.
+constexpr size_t kMaxFunctionLines = 70;
+
+// Does `line` open a function body? It ends with '{' and has a parameter list, and is not a
+// control statement, a type, a namespace, or a lambda (which belongs to its function).
+bool opens_function(const std::string& raw) {
+  static const std::regex control(
+      R"(^\s*(\}\s*)?(if|for|while|switch|else|do|try|catch|namespace|class|struct|enum|union|return|case|default)\b)");
+  static const std::regex lambda(R"(\[[^\]]*\]\s*(\([^)]*\))?\s*(mutable\s*)?(->[^{]*)?\{\s*$)");
+  std::string line = strip_line_comment(raw);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  if (line.empty() || line.back() != '{' || line.find('(') == std::string::npos) return false;
+  if (std::regex_search(line, control) || std::regex_search(line, lambda)) return false;
+  std::string head = line.substr(0, line.find('('));
+  return head.find('=') == std::string::npos && head.find('[') == std::string::npos;
+}
+
+// Braces of one line, outside string and character literals.
+int brace_balance(const std::string& raw) {
+  std::string line = strip_line_comment(raw);
+  int depth = 0;
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote) {
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}') {
+      --depth;
+    }
+  }
+  return depth;
+}
+
+// "file:line: N lines" for every function longer than the limit, in a stable order.
+std::vector<std::string> long_functions(const fs::path& root, const std::string& dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root / dir))
+    if (e.is_regular_file() && is_source(e.path())) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> out;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (!opens_function(lines[i])) continue;
+      size_t j = i;
+      for (int depth = 0; j < lines.size(); ++j) {
+        depth += brace_balance(lines[j]);
+        if (depth <= 0) break;
+      }
+      size_t n = j - i + 1;
+      if (n > kMaxFunctionLines)
+        out.push_back(fs::relative(f, root).generic_string() + ":" + std::to_string(i + 1) + ": " +
+                      std::to_string(n) + " lines");
+      i = j;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("the function finder sees definitions and skips statements and lambdas", "[tidy]") {
+  CHECK(opens_function("void Database::execute(const OpPtr& op) {"));
+  CHECK(opens_function("  Task<void> poll_loop() {"));
+  CHECK(opens_function("Json Metrics::to_json() const {"));
+  CHECK_FALSE(opens_function("  if (x) {"));
+  CHECK_FALSE(opens_function("  } else if (y) {"));
+  CHECK_FALSE(opens_function("  auto f = [&](int a) {"));
+  CHECK_FALSE(opens_function("  c.handle(\"t\", [c, w](Message m) -> Task<Json> {"));
+  CHECK_FALSE(opens_function("  sim.schedule_at(t, [&w, n] {"));
+  CHECK_FALSE(opens_function("struct Knobs {"));
+  CHECK(brace_balance("f(\"{\", '}') { if (a) { b(); }") == 1);
+}
+
+TEST_CASE("no function in sim/ or patterns/ is longer than the limit", "[tidy]") {
+  fs::path root(DTXSIM_SOURCE_DIR);
+  std::vector<std::string> hits = long_functions(root, "sim");
+  for (auto& h : long_functions(root, "patterns")) hits.push_back(std::move(h));
+  std::string report;
+  for (const auto& h : hits) report += h + "\n";
+  INFO("functions over " << kMaxFunctionLines << " lines:\n" << report);
+  REQUIRE(hits.empty());
+}
 
 TEST_CASE("the matcher flags banned calls and spares look-alikes", "[tidy]") {
   for (const char* bad : {"auto t = std::time(nullptr);", "srand(1);", "int x = rand();",
