@@ -15,6 +15,7 @@ bool sorted_contains(const std::vector<uint32_t>& v, uint32_t x) {
 
 void AppState::set_model(TraceModel model) {
   model_ = std::move(model);
+  ++generation_;
   view_.set_limits(static_cast<double>(model_.t_begin_us()),
                    static_cast<double>(model_.t_end_us()));
   view_.fit_all();

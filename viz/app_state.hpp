@@ -16,6 +16,9 @@ class AppState {
  public:
   void set_model(TraceModel model);
   const TraceModel& model() const { return model_; }
+  // Counts the models set so far: a view's cache built for one trace is stale once it changes
+  // (a new model may sit at the old one's address and even reuse its buffers).
+  uint64_t model_generation() const { return generation_; }
   ViewRange& view() { return view_; }
   const ViewRange& view() const { return view_; }
 
@@ -60,6 +63,7 @@ class AppState {
   void rebuild_hits();
 
   TraceModel model_;
+  uint64_t generation_ = 0;
   ViewRange view_;
   uint32_t selected_event_ = kNone;
   uint32_t selected_gid_ = kNone;

@@ -83,11 +83,8 @@ void show_related(AppState& app, const Event& e, uint32_t ev) {
 
 }  // namespace
 
-void draw_detail(AppState& app, UiState&) {
-  static uint32_t cached_ev = kNone;
-  static const TraceModel* cached_model = nullptr;
-  static Json parsed;
-  static std::string raw;
+void draw_detail(AppState& app, UiState& ui) {
+  auto& cache = ui.caches.detail;
   const TraceModel& m = app.model();
   uint32_t ev = app.selected_event();
   if (ev == kNone) {
@@ -95,11 +92,13 @@ void draw_detail(AppState& app, UiState&) {
     ImGui::TextDisabled("Step with Left/Right, play with Space, F fits all.");
     return;
   }
-  if (ev != cached_ev || cached_model != &m) {  // parse once per selection, not per frame
-    cached_ev = ev, cached_model = &m;
-    raw = std::string(m.line_text(m.event(ev)));
-    parsed = Json::parse(raw, nullptr, false);
+  if (ev != cache.ev || cache.generation != app.model_generation()) {  // once per selection
+    cache.ev = ev, cache.generation = app.model_generation();
+    cache.raw = std::string(m.line_text(m.event(ev)));
+    cache.parsed = Json::parse(cache.raw, nullptr, false);
   }
+  std::string& raw = cache.raw;
+  const Json& parsed = cache.parsed;
   const Event& e = m.event(ev);
   ImGui::Text("Event #%llu", static_cast<unsigned long long>(e.id));
   ImGui::SameLine();

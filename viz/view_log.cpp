@@ -74,10 +74,10 @@ void draw_log(AppState& app, UiState& ui) {
   ImGui::TableSetupScrollFreeze(0, 1);
   // Widths fixed up front from the longest names: fit-to-content would only measure the rows
   // shown first (small ids, early gids).
-  static std::pair<const Event*, size_t> widths_for{nullptr, 1};  // never a real model's key
-  static float widths[7];
-  if (widths_for != std::pair{m.events().data(), m.events().size()}) {
-    widths_for = {m.events().data(), m.events().size()};
+  auto& cache = ui.caches.log;
+  float* widths = cache.widths;
+  if (cache.generation != app.model_generation()) {
+    cache.generation = app.model_generation();
     auto longest = [](auto&& names) {
       float w = 0;
       for (const auto& n : names) w = std::max(w, ImGui::CalcTextSize(n.c_str()).x);

@@ -32,10 +32,7 @@ bool load_trace(AppState& app, UiState& ui, const std::string& path, std::string
 
 namespace {
 
-struct Entry {
-  std::string name;
-  bool dir;
-};
+using Entry = ViewCaches::DirListing::Entry;
 
 std::vector<Entry> list_dir(const std::string& dir) {
   std::vector<Entry> out;
@@ -53,8 +50,7 @@ std::vector<Entry> list_dir(const std::string& dir) {
 }  // namespace
 
 void draw_open_dialog(AppState& app, UiState& ui) {
-  static std::string listed_dir;
-  static std::vector<Entry> entries;
+  auto& listing = ui.caches.open;
   if (!ui.open_dialog) return;
   if (ui.dialog_dir.empty()) {
     std::error_code ec;
@@ -63,7 +59,8 @@ void draw_open_dialog(AppState& app, UiState& ui) {
     if (ui.dialog_dir.empty())
       ui.dialog_dir.assign(1, '.');  // not = ".": GCC 12 -Wrestrict false positive
   }
-  if (listed_dir != ui.dialog_dir) listed_dir = ui.dialog_dir, entries = list_dir(listed_dir);
+  if (listing.dir != ui.dialog_dir)
+    listing.dir = ui.dialog_dir, listing.entries = list_dir(listing.dir);
   ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(
       ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2),
@@ -92,7 +89,7 @@ void draw_open_dialog(AppState& app, UiState& ui) {
   if (!ui.dialog_error.empty())
     ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", ui.dialog_error.c_str());
   ImGui::BeginChild("entries", ImVec2(0, 0), true);
-  for (const Entry& e : entries) {
+  for (const Entry& e : listing.entries) {
     bool trace = !e.dir && e.name.ends_with(".jsonl");
     if (!e.dir && !trace)
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));

@@ -137,15 +137,10 @@ void draw_partitions(TimelineFrame& f, const Layout& lay, float oy) {
     if (runs[l].count > 0) draw_partition_run(f, lay, oy, l, runs[l], labelled);
 }
 
-void draw_arrows(TimelineFrame& f, const Layout& lay, float oy) {
+void draw_arrows(TimelineFrame& f, const Layout& lay, float oy, ViewCaches::Arrows& cache) {
   // Folding scans every arrow in range, so a still view (hover, step, idle) reuses last frame's.
-  static struct {
-    const Arrow* arrows = nullptr;
-    double t0_us = 0, us_per_px = 0;
-    std::vector<ArrowFold> folds;
-  } cache;
-  const Arrow* arrows = f.model.arrows().data();
-  if (cache.arrows != arrows || cache.t0_us != f.t0_us || cache.us_per_px != f.us_per_px) {
+  uint64_t generation = f.app.model_generation();
+  if (cache.generation != generation || cache.t0_us != f.t0_us || cache.us_per_px != f.us_per_px) {
     auto range = f.model.arrow_index().overlapping(f.t_lo(), f.t_hi());
     // Software GL pays per long thin line, so past a budget arrows fold over wider distances;
     // each drawn arrow still says how many it stands for.
@@ -156,7 +151,7 @@ void draw_arrows(TimelineFrame& f, const Layout& lay, float oy) {
       fold_px *= std::max(2.0, static_cast<double>(cache.folds.size()) / kMaxArrows);
       cache.folds = fold_arrows(f.model, range, t0, f.us_per_px, fold_px);
     }
-    cache.arrows = arrows, cache.t0_us = f.t0_us, cache.us_per_px = f.us_per_px;
+    cache.generation = generation, cache.t0_us = f.t0_us, cache.us_per_px = f.us_per_px;
   }
   const auto& folds = cache.folds;
   bool crowded = folds.size() > kCrowdedArrows;
@@ -383,7 +378,7 @@ void draw_timeline(AppState& app, UiState& ui) {
     float y = origin.y + r.y;
     if (r.view && y + r.h >= vis_y0 && y <= vis_y1) r.view->draw(f, y);
   }
-  draw_arrows(f, lay, origin.y);
+  draw_arrows(f, lay, origin.y, ui.caches.arrows);
   draw_focus(f, app, lay, origin.y, vis_y0, vis_y1);
   draw_markers(f, app, lay, origin.y, vis_y0, vis_y1);
   if (f.mouse_inside)

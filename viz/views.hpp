@@ -2,6 +2,7 @@
 // Guarantees: views share selection only through AppState; UiState holds widget details.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,36 @@ struct TimelineGeometry {
   std::vector<float> header_y;    // per group, the middle of its header row
 };
 
+// What views keep between frames to avoid recomputing it, each tagged with the model
+// generation it was built for (AppState::model_generation) and rebuilt when that changes.
+struct ViewCaches {
+  struct Detail {  // the selected event's line, parsed once per selection
+    uint64_t generation = 0;
+    uint32_t ev = kNone;
+    std::string raw;
+    nlohmann::ordered_json parsed;
+  } detail;
+  struct LogWidths {  // the log's column widths from the longest names
+    uint64_t generation = 0;
+    float widths[7] = {};
+  } log;
+  struct Arrows {  // folded arrows of a still view
+    uint64_t generation = 0;
+    double t0_us = 0, us_per_px = 0;
+    std::vector<ArrowFold> folds;
+  } arrows;
+  struct DirListing {  // the open dialog's directory
+    std::string dir;
+    struct Entry {
+      std::string name;
+      bool dir = false;
+    };
+    std::vector<Entry> entries;
+  } open;
+};
+
 struct UiState {
+  ViewCaches caches;
   std::string trace_path;
   std::vector<bool> collapsed;  // per group
   // Timeline mouse gesture in progress.

@@ -152,3 +152,25 @@ TEST_CASE("arrow keys step through events and F fits all", "[viz][ui]") {
   CHECK(h.app.view().start_us() == Approx(100));
   CHECK(h.app.view().end_us() == Approx(500));
 }
+
+TEST_CASE("after another trace is opened the detail panel shows its event, not the last one's",
+          "[viz][ui]") {
+  Harness h;
+  h.app.select_event(2, false);
+  h.frame();
+  std::string first = h.ui.caches.detail.raw;
+  REQUIRE(first == std::string(h.app.model().line_text(h.app.model().event(2))));
+  // The same event index in a trace whose lines differ (every "t" moved by 7 us).
+  std::string small = dtxview_test::small_trace(), other;
+  for (char c : small) {
+    other.push_back(c);
+    if (c == ':' && other.size() >= 4 && other.compare(other.size() - 4, 4, "\"t\":") == 0)
+      other.push_back('7');
+  }
+  h.app.set_model(TraceModel::load_text(other, "other"));
+  reset_ui_for_model(h.app, h.ui);
+  h.app.select_event(2, false);
+  h.frame();
+  CHECK(h.ui.caches.detail.raw == std::string(h.app.model().line_text(h.app.model().event(2))));
+  CHECK(h.ui.caches.detail.raw != first);
+}
