@@ -8,19 +8,19 @@ void create_received_table(Setup& s, const std::string& db) {
   s.exec_now(db, "CREATE TABLE IF NOT EXISTS received(key TEXT PRIMARY KEY) WITHOUT ROWID");
 }
 
-Json rejected_detail() {
-  return {{"state", "rejected"}, {"final", true}};
+Detail rejected_detail() {
+  return Detail::of(GtxRecord::reached("rejected", true));
 }
 
 Task<bool> origin_action(Context ctx, const Workload& w, Txn& tx, const BusinessTxn& t) {
   BranchOutcome out = co_await w.action(tx, t, t.origin());
   if (out == BranchOutcome::applied) {
-    tx.gtx(t.started_detail());
+    tx.gtx(t.started_record());
     co_return true;
   }
   co_await tx.rollback();
   if (out == BranchOutcome::refused) {
-    ctx.record(Kind::gtx, t.gid, t.started_detail());
+    ctx.record(Kind::gtx, t.gid, Detail::of(t.started_record()));
     ctx.record(Kind::gtx, t.gid, rejected_detail());
   }
   co_return false;
@@ -70,7 +70,7 @@ Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t
     co_return ApplyResult::failed;
   }
   bool refused = out == BranchOutcome::refused;
-  tx.gtx(Detail::of({{"branch", b.name}, {"state", refused ? "branch_refused" : "branch_done"}}));
+  tx.gtx(GtxRecord::branch_finished(b.name, refused));
   if (o.business_delay_us > 0) co_await ctx.sleep(o.business_delay_us);
   DbResult c = co_await tx.commit();
   if (!c.ok) co_return ApplyResult::failed;

@@ -22,7 +22,7 @@ void create_received_table(Setup& s, const std::string& db);
 Task<ApplyResult> apply_downstream(Context ctx, const Workload& w, BusinessTxn t, Branch b,
                                    ApplyOptions o);
 
-Json rejected_detail();
+Detail rejected_detail();
 
 // The origin's business action inside `tx`, shared by the message-based patterns. Applied:
 // the gtx "started" record is attached to `tx` (it exists only if `tx` commits) and true is

@@ -69,7 +69,7 @@ Task<Json> Coordinator::on_prepare(Message m) {
       t.gid, kind, state, t.to_text(), m.body.value("checkback", ""), ctx_.now_us(),
       ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
-  if (r.changes > 0) tx.gtx(t.started_detail());
+  if (r.changes > 0) tx.gtx(t.started_record());
   DbResult c = co_await tx.commit();
   if (!c.ok) co_return Json{{"result", "ONGOING"}};
   if (kind == "saga") kick(t.gid);
@@ -83,7 +83,7 @@ Task<Json> Coordinator::set_state(const std::string& gid, const std::string& fro
       "UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?", to,
       ctx_.now_us(), gid, from);
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
-  if (r.changes > 0) tx.gtx(Detail::of({{"final", final}, {"state", to}}));
+  if (r.changes > 0) tx.gtx(GtxRecord::reached(to, final));
   DbResult c = co_await tx.commit();
   if (!c.ok) co_return Json{{"result", "ONGOING"}};
   co_return Json{{"result", r.changes > 0 ? "SUCCESS" : "FAILURE"}, {"changed", r.changes}};

@@ -78,12 +78,12 @@ class MqHalfMessage : public Pattern {
       co_await tx.rollback();
       ctx.end_half(broker_, *half, "rollback", t.gid);
       if (out == BranchOutcome::refused) {
-        ctx.record(Kind::gtx, t.gid, t.started_detail());
+        ctx.record(Kind::gtx, t.gid, Detail::of(t.started_record()));
         ctx.record(Kind::gtx, t.gid, rejected_detail());
       }
       co_return;
     }
-    tx.gtx(t.started_detail());
+    tx.gtx(t.started_record());
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
     if (!(co_await tx.commit()).ok) {
       ctx.end_half(broker_, *half, "rollback", t.gid);

@@ -13,28 +13,6 @@ Json Violation::to_json() const {
 
 namespace {
 
-int64_t integer_of(std::string_view raw) {
-  int64_t v = 0;
-  return json_integer_value(raw, v) ? v : 0;
-}
-
-// The strings of an array field given its raw value, as views into the detail (its text, or
-// its parsed form when a string carries escapes); elements that are not strings are skipped.
-void strings_of(const Detail& d, std::string_view raw, std::string_view key,
-                std::vector<std::string_view>& out) {
-  if (raw.empty() || raw.front() != '[') return;
-  if (raw.find('\\') != std::string_view::npos) {
-    auto it = d.json().find(key);
-    for (const auto& x : *it)
-      if (x.is_string()) out.push_back(x.get_ref<const std::string&>());
-    return;
-  }
-  std::vector<std::string_view> items;
-  json_elements(raw, items);
-  for (std::string_view item : items)
-    if (item.front() == '"') out.push_back(item.substr(1, item.size() - 2));
-}
-
 // One `effect` event with the fields the checkers read.
 struct Effect {
   const Event* event;
@@ -104,34 +82,26 @@ class GidLookup {
   GidInfo* last_ = nullptr;
 };
 
-void index_gtx(const Event& e, GidInfo& g) {
-  const Detail& d = e.detail;
-  std::string_view f[5];  // branch, branches, final, origin, state (one pass)
-  json_fields(d.text(), {"branch", "branches", "final", "origin", "state"}, f);
-  std::string_view state = d.string_value(f[4], "state");
-  if (state == "started" && !g.started) {
+void index_gtx(const Event& e, const GtxRecord& r, GidInfo& g) {
+  if (r.state == "started" && !g.started) {
     g.started = &e;
-    strings_of(d, f[1], "branches", g.branches);
-    g.origin = d.string_value(f[3], "origin");
+    for (const auto& b : r.branches) g.branches.push_back(b);
+    g.origin = r.origin;
   }
-  if (f[2] == "true" && !g.final) g.final = &e;
-  if (state == "branch_done" || state == "branch_refused")
-    g.branch_done.emplace(d.string_value(f[0], "branch"), &e);  // the first one counts
+  if (r.final.value_or(false) && !g.final) g.final = &e;
+  if (r.state == "branch_done" || r.state == "branch_refused")
+    g.branch_done.emplace(r.branch, &e);  // the first one counts
 }
 
-void index_effect(const Event& e, GidInfo& g) {
-  const Detail& d = e.detail;
-  std::string_view f[6];  // amount, branch, key, money, op, origin (one pass)
-  json_fields(d.text(), {"amount", "branch", "key", "money", "op", "origin"}, f);
-  Applied& a = g.by_branch[d.string_value(f[1], "branch")];
-  Effect x{&e, d.string_value(f[4], "op"), d.string_value(f[2], "key"), integer_of(f[3]),
-           integer_of(f[0])};
+void index_effect(const Event& e, const EffectRecord& r, GidInfo& g) {
+  Applied& a = g.by_branch[r.branch];
+  Effect x{&e, r.op, r.key, r.money, r.amount};
   if (x.op == "action" || x.op == "confirm") ++a.net;
   if (x.op == "compensate" && x.amount != 0) --a.net;
   a.effects.push_back(x);
   // An effect names its transaction's origin, so a phantom (no started record, because the
   // origin never committed) is still recognised.
-  if (g.origin.empty()) g.origin = d.string_value(f[5], "origin");
+  if (g.origin.empty()) g.origin = r.origin;
 }
 
 // A phantom's branches come from its effects; a message-based transaction is final once every
@@ -158,8 +128,9 @@ std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
   GidLookup info(index->gids);
   for (const Event& e : events) {
     if (e.gid.empty()) continue;
-    if (e.kind == Kind::gtx) index_gtx(e, info(e.gid));
-    if (e.kind == Kind::effect) index_effect(e, info(e.gid));
+    // Records made from text (not by the simulator) carry nothing the checkers read.
+    if (const GtxRecord* r = e.detail.gtx()) index_gtx(e, *r, info(e.gid));
+    if (const EffectRecord* r = e.detail.effect()) index_effect(e, *r, info(e.gid));
   }
   for (auto& [gid, g] : index->gids) finish_gid(g);
   return index;

@@ -1,15 +1,9 @@
 // Invariant checkers: pure functions of the history and the final state, each returning
 // violations with the global transaction id, a one-line explanation and the ids of the
-// events that prove it. They only read `gtx` and `effect` events (conventions below) and
-// the final-state summary the workload computes from the databases, so any pattern is
-// checked the same way, and each checker can be tested on a hand-written history.
-//
-// Conventions the workloads and patterns follow:
-//   gtx    detail {"state":"started","branches":[...],"origin":"debit"} when a business
-//          transaction begins; {"state":..., "final":true} when it reaches a final state.
-//   effect detail {"branch":B,"op":O,"key":K,"money":M,"amount":A,"origin":OB}; op is one of
-//   action,
-//          compensate, try, confirm, cancel; money is the change of (balances + frozen).
+// events that prove it. They only read the typed records of `gtx` and `effect` events
+// (sim/kernel/records.hpp, by field) and the final-state summary the workload computes from
+// the databases, so any pattern is checked the same way, and each checker can be tested on a
+// hand-written history.
 #pragma once
 
 #include <map>

@@ -91,7 +91,7 @@ class EventTally {
         ++m_.alerts;
         break;
       case Kind::effect:
-        effect(e);
+        if (const EffectRecord* r = e.detail.effect()) effect(e.t_us, r->money);
         break;
       default:
         break;
@@ -122,14 +122,13 @@ class EventTally {
     prepared_at_.erase(it);
   }
 
-  void effect(const Event& e) {
-    int64_t money = e.detail.integer_field("money");
+  void effect(TimeUs t_us, int64_t money) {
     if (money == 0) return;
     bool was = money_in_flight_ != 0;
     money_in_flight_ += money;
     bool is = money_in_flight_ != 0;
-    if (!was && is) inconsistent_since_ = e.t_us;
-    if (was && !is) m_.inconsistency_window_us += e.t_us - inconsistent_since_;
+    if (!was && is) inconsistent_since_ = t_us;
+    if (was && !is) m_.inconsistency_window_us += t_us - inconsistent_since_;
   }
 
   Metrics& m_;

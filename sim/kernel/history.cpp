@@ -547,6 +547,48 @@ Detail Detail::of(std::initializer_list<Field> fields) {
   return d;
 }
 
+Detail Detail::of(const EffectRecord& r) {
+  Detail d = Detail::of({{"account", r.account},
+                         {"amount", r.amount},
+                         {"branch", r.branch},
+                         {"key", r.key},
+                         {"money", r.money},
+                         {"op", r.op},
+                         {"origin", r.origin}});
+  d.effect_ = std::make_shared<const EffectRecord>(r);
+  return d;
+}
+
+// Keys in ascending order, present fields only, as every other detail.
+Detail Detail::of(const GtxRecord& r) {
+  Detail d;
+  std::string& out = d.text_;
+  out += '{';
+  auto key = [&out](const char* k) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += k;
+    out += "\":";
+  };
+  if (!r.branch.empty()) key("branch"), append_dump_string(out, r.branch);
+  if (!r.branches.empty() || r.state == "started") {
+    key("branches");
+    out += '[';
+    for (size_t i = 0; i < r.branches.size(); ++i) {
+      if (i) out += ',';
+      append_dump_string(out, r.branches[i]);
+    }
+    out += ']';
+  }
+  if (r.final) key("final"), out += *r.final ? "true" : "false";
+  if (!r.origin.empty()) key("origin"), append_dump_string(out, r.origin);
+  key("state");
+  append_dump_string(out, r.state);
+  out += '}';
+  d.gtx_ = std::make_shared<const GtxRecord>(r);
+  return d;
+}
+
 Detail Detail::from_text(std::string text) {
   Detail d;
   d.text_ = std::move(text);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sim/kernel/chunked.hpp"
+#include "sim/kernel/records.hpp"
 #include "sim/kernel/simulator.hpp"
 
 namespace dtx {
@@ -111,11 +112,13 @@ class Detail {
   Detail(std::nullptr_t) {}
   Detail(Json j);
   // Copies carry the text; the parsed form is made again if a copy is ever read as JSON.
-  Detail(const Detail& o) : text_(o.text_) {}
+  Detail(const Detail& o) : text_(o.text_), effect_(o.effect_), gtx_(o.gtx_) {}
   Detail& operator=(const Detail& o) {
     if (this != &o) {
       text_ = o.text_;
       json_.reset();
+      effect_ = o.effect_;
+      gtx_ = o.gtx_;
     }
     return *this;
   }
@@ -123,6 +126,12 @@ class Detail {
   Detail& operator=(Detail&&) noexcept = default;
   // A detail object from flat fields, serialized at once (any field order).
   static Detail of(std::initializer_list<Field> fields);
+  // A typed record, serialized at once and kept for the checkers to read by field.
+  static Detail of(const EffectRecord& r);
+  static Detail of(const GtxRecord& r);
+  // The typed record this detail was made from (null when it was made from text or JSON).
+  const EffectRecord* effect() const { return effect_.get(); }
+  const GtxRecord* gtx() const { return gtx_.get(); }
   // A detail already serialized as a JSON object.
   static Detail from_text(std::string text);
 
@@ -153,6 +162,8 @@ class Detail {
  private:
   std::string text_;
   mutable std::unique_ptr<Json> json_;  // the parsed text, made on first use
+  std::shared_ptr<const EffectRecord> effect_;
+  std::shared_ptr<const GtxRecord> gtx_;
 };
 
 struct Event {

@@ -105,16 +105,10 @@ BusinessTxn BusinessTxn::from_text(std::string_view text) {
   return ok ? t : from_json(Json::parse(text));
 }
 
-Detail BusinessTxn::started_detail() const {
-  std::string out = "{\"branches\":[";
-  for (size_t i = 0; i < branches.size(); ++i) {
-    if (i) out += ',';
-    append_dump_string(out, branches[i].name);
-  }
-  out += "],\"origin\":";
-  append_dump_string(out, origin().name);
-  out += ",\"state\":\"started\"}";
-  return Detail::from_text(std::move(out));
+GtxRecord BusinessTxn::started_record() const {
+  std::vector<std::string> names;
+  for (const auto& b : branches) names.push_back(b.name);
+  return GtxRecord::started(std::move(names), origin().name);
 }
 
 std::string Workload::service(const std::string& role) const {
@@ -181,15 +175,9 @@ FinalState Workload::final_state(World& world) const {
   return f;
 }
 
-Detail Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
-                        int64_t amount) const {
-  return Detail::of({{"account", b.key},
-                     {"amount", amount},
-                     {"branch", b.name},
-                     {"key", t.order_key},
-                     {"money", money},
-                     {"op", op},
-                     {"origin", t.origin().name}});
+EffectRecord Workload::effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
+                              int64_t amount) const {
+  return {b.key, amount, b.name, t.order_key, money, op, t.origin().name};
 }
 
 namespace {

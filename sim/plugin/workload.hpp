@@ -39,7 +39,7 @@ struct BusinessTxn {
   std::string to_text() const;  // to_json().dump(), without the JSON objects
   static BusinessTxn from_json(const Json& j);
   static BusinessTxn from_text(std::string_view text);  // from_json(Json::parse(text))
-  Detail started_detail() const;                        // the gtx "started" record
+  GtxRecord started_record() const;                     // the gtx "started" record
 };
 
 enum class BranchOutcome { applied, refused, error };
@@ -73,9 +73,9 @@ class Workload {
   WorkloadSpec spec_;
 
  public:
-  // The detail of an `effect` event (see sim/check/checkers.hpp for the convention).
-  Detail effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
-                int64_t amount) const;
+  // The record of an `effect` event (sim/kernel/records.hpp).
+  EffectRecord effect(const BusinessTxn& t, const Branch& b, const char* op, int64_t money,
+                      int64_t amount) const;
 
  private:
   int64_t initial_money_ = 0;

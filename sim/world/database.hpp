@@ -403,10 +403,10 @@ class Txn {
   Awaiter rollback();
   Awaiter prepare(const std::string& xid);
   // Records a business effect that becomes an `effect` event only if this transaction commits.
-  void effect(Detail e) { db_->on_commit(id_, Kind::effect, std::move(e)); }
+  // Records that exist only if this transaction commits (recorded right after its commit).
+  void effect(const EffectRecord& r) { db_->on_commit(id_, Kind::effect, Detail::of(r)); }
   // Records a gtx state change atomically with this transaction's commit.
-  void gtx(Detail detail) { db_->on_commit(id_, Kind::gtx, std::move(detail)); }
-  void gtx(Json detail) { gtx(Detail(std::move(detail))); }
+  void gtx(const GtxRecord& r) { db_->on_commit(id_, Kind::gtx, Detail::of(r)); }
 
  private:
   Awaiter make(OpKind kind);

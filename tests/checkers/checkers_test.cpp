@@ -12,7 +12,7 @@ namespace {
 struct HistoryBuilder {
   EventLog events;
   TimeUs t = 0;
-  uint64_t add(Kind k, const std::string& gid, Json d, const std::string& node = "svc") {
+  uint64_t add(Kind k, const std::string& gid, Detail d, const std::string& node = "svc") {
     Event e;
     e.id = events.size();
     e.t_us = (t += 1000);
@@ -25,21 +25,17 @@ struct HistoryBuilder {
   }
   uint64_t started(const std::string& gid,
                    std::vector<std::string> branches = {"debit", "credit"}) {
-    return add(Kind::gtx, gid,
-               {{"state", "started"}, {"branches", branches}, {"origin", branches.front()}});
+    std::string origin = branches.front();
+    return add(Kind::gtx, gid, Detail::of(GtxRecord::started(std::move(branches), origin)));
   }
   uint64_t effect(const std::string& gid, const std::string& branch, const std::string& op,
                   int64_t money, const std::string& key = "A1", int64_t amount = -1) {
     return add(Kind::effect, gid,
-               {{"branch", branch},
-                {"op", op},
-                {"money", money},
-                {"key", key},
-                {"origin", "debit"},
-                {"amount", amount < 0 ? std::abs(money) : amount}});
+               Detail::of(EffectRecord{"acct", amount < 0 ? std::abs(money) : amount, branch, key,
+                                       money, op, "debit"}));
   }
   uint64_t final(const std::string& gid) {
-    return add(Kind::gtx, gid, {{"state", "succeed"}, {"final", true}});
+    return add(Kind::gtx, gid, Detail::of(GtxRecord::reached("succeed", true)));
   }
 };
 
@@ -147,9 +143,9 @@ TEST_CASE("termination: a message-based transaction is final when every downstre
           "[checkers]") {
   HistoryBuilder h;
   h.started("g1", {"order", "stock", "payment"});
-  h.add(Kind::gtx, "g1", {{"state", "branch_done"}, {"branch", "stock"}});
+  h.add(Kind::gtx, "g1", Detail::of(GtxRecord::branch_finished("stock", false)));
   CHECK(check(termination_checker, h).size() == 1);
-  h.add(Kind::gtx, "g1", {{"state", "branch_done"}, {"branch", "payment"}});
+  h.add(Kind::gtx, "g1", Detail::of(GtxRecord::branch_finished("payment", false)));
   CHECK(check(termination_checker, h).empty());
 }
 

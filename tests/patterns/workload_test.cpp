@@ -34,7 +34,7 @@ TEST_CASE("a business transaction's text is its JSON dump", "[workload]") {
 TEST_CASE("the started record lists the branches and the origin", "[workload]") {
   BusinessTxn t = sample("g1", "A1");
   Json want = {{"state", "started"}, {"branches", {"debit", "credit"}}, {"origin", "debit"}};
-  CHECK(t.started_detail().text() == want.dump());
+  CHECK(Detail::of(t.started_record()).text() == want.dump());
 }
 
 namespace {

@@ -305,7 +305,10 @@ Task<void> txn_with_effect(Context ctx, std::string key, bool commit, TimeUs hol
   std::string gid = "g-" + key;
   Txn tx = ctx.begin("db", gid);
   co_await tx.exec("INSERT INTO kv VALUES(?, 1)", args(key));
-  tx.effect(Json{{"op", "credit"}, {"key", key}});
+  EffectRecord r;
+  r.op = "credit";
+  r.key = key;
+  tx.effect(r);
   co_await ctx.sleep(hold_us);
   if (commit) {
     co_await tx.commit();

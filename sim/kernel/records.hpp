@@ -1,0 +1,57 @@
+// Typed records of the events the checkers and metrics read: built where they happen, written
+// into the trace by the kernel (Detail::of), and read back by field, never by parsing text.
+// Conventions (the same keys the trace carries, see TRACE_FORMAT.md):
+//   effect  a ledger change that committed: the branch and operation it belongs to, the row,
+//           how much money it moved (the change of balance + frozen) and the amount it
+//           concerned (frozen or released for TCC's try and cancel).
+//   gtx     a global transaction's state: "started" (with its branches and origin), a
+//           downstream branch finished ("branch_done" / "branch_refused", with the branch),
+//           or a coordinator state; `final` marks the state it ends in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtx {
+
+struct EffectRecord {
+  std::string account;  // the ledger row
+  int64_t amount = 0;
+  std::string branch;  // debit, credit, order, stock, payment
+  std::string key;     // the aggregate (order key) of the business transaction
+  int64_t money = 0;
+  std::string op;      // action, compensate, try, confirm, cancel
+  std::string origin;  // the transaction's origin branch (a phantom still names it)
+};
+
+struct GtxRecord {
+  std::string state;
+  std::optional<bool> final;          // absent: not written
+  std::string branch;                 // branch_done / branch_refused
+  std::vector<std::string> branches;  // started
+  std::string origin;                 // started
+
+  static GtxRecord started(std::vector<std::string> branches, std::string origin) {
+    GtxRecord r;
+    r.state = "started";
+    r.branches = std::move(branches);
+    r.origin = std::move(origin);
+    return r;
+  }
+  static GtxRecord branch_finished(std::string branch, bool refused) {
+    GtxRecord r;
+    r.state = refused ? "branch_refused" : "branch_done";
+    r.branch = std::move(branch);
+    return r;
+  }
+  static GtxRecord reached(std::string state, bool final) {
+    GtxRecord r;
+    r.state = std::move(state);
+    r.final = final;
+    return r;
+  }
+};
+
+}  // namespace dtx
