@@ -8,6 +8,7 @@
 #include <cinttypes>
 #include <cstring>
 
+#include "sim/kernel/json_writer.hpp"
 #include "sim/kernel/random.hpp"
 
 #ifndef DTXSIM_BUILD_ID
@@ -559,32 +560,20 @@ Detail Detail::of(const EffectRecord& r) {
   return d;
 }
 
-// Keys in ascending order, present fields only, as every other detail.
+// Present fields only, in the writer's (ascending) key order, as every other detail.
 Detail Detail::of(const GtxRecord& r) {
   Detail d;
-  std::string& out = d.text_;
-  out += '{';
-  auto key = [&out](const char* k) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += k;
-    out += "\":";
-  };
-  if (!r.branch.empty()) key("branch"), append_dump_string(out, r.branch);
+  JsonWriter w(d.text_);
+  w.begin_object();
+  if (!r.branch.empty()) w.field("branch", r.branch);
   if (!r.branches.empty() || r.state == "started") {
-    key("branches");
-    out += '[';
-    for (size_t i = 0; i < r.branches.size(); ++i) {
-      if (i) out += ',';
-      append_dump_string(out, r.branches[i]);
-    }
-    out += ']';
+    w.key("branches").begin_array();
+    for (const auto& b : r.branches) w.string(b);
+    w.end_array();
   }
-  if (r.final) key("final"), out += *r.final ? "true" : "false";
-  if (!r.origin.empty()) key("origin"), append_dump_string(out, r.origin);
-  key("state");
-  append_dump_string(out, r.state);
-  out += '}';
+  if (r.final) w.field("final", *r.final);
+  if (!r.origin.empty()) w.field("origin", r.origin);
+  w.field("state", r.state).end_object();
   d.gtx_ = std::make_shared<const GtxRecord>(r);
   return d;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sim/kernel/json_writer.hpp"
 #include "sim/world/world.hpp"
 
 namespace dtx {
@@ -29,7 +30,7 @@ Json BusinessTxn::to_json() const {
   return {{"gid", gid}, {"order_key", order_key}, {"branches", bs}};
 }
 
-// Written by hand, exactly as to_json().dump() would write it (keys in nlohmann's order):
+// Exactly as to_json().dump() would write it (the writer's keys come in nlohmann's order):
 // the payload of every message-carried transaction.
 std::string BusinessTxn::to_text() const {
   // One allocation: the fixed text of a branch is under 80 characters (plus its strings, as
@@ -39,27 +40,19 @@ std::string BusinessTxn::to_text() const {
     size += 80 + b.db.size() + b.key.size() + b.name.size() + b.service.size();
   std::string out;
   out.reserve(size);
-  out += "{\"branches\":[";
-  for (size_t i = 0; i < branches.size(); ++i) {
-    const Branch& b = branches[i];
-    if (i) out += ',';
-    out += "{\"db\":";
-    append_dump_string(out, b.db);
-    out += ",\"delta\":";
-    append_integer(out, b.delta);
-    out += ",\"key\":";
-    append_dump_string(out, b.key);
-    out += ",\"name\":";
-    append_dump_string(out, b.name);
-    out += b.refuse ? ",\"refuse\":true,\"service\":" : ",\"refuse\":false,\"service\":";
-    append_dump_string(out, b.service);
-    out += '}';
+  JsonWriter w(out);
+  w.begin_object().key("branches").begin_array();
+  for (const Branch& b : branches) {
+    w.begin_object()
+        .field("db", b.db)
+        .field("delta", b.delta)
+        .field("key", b.key)
+        .field("name", b.name)
+        .field("refuse", b.refuse)
+        .field("service", b.service)
+        .end_object();
   }
-  out += "],\"gid\":";
-  append_dump_string(out, gid);
-  out += ",\"order_key\":";
-  append_dump_string(out, order_key);
-  out += '}';
+  w.end_array().field("gid", gid).field("order_key", order_key).end_object();
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/kernel/json_writer.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/world/context.hpp"
 #include "sim/world/world.hpp"
@@ -513,4 +514,31 @@ TEST_CASE("a detail from flat fields is what nlohmann's dump writes for the same
       {"text", odd}, {"n", -42}, {"big", 18446744073709551615ull}, {"yes", true}, {"a", "plain"}};
   CHECK(d.text() == j.dump(-1, ' ', false, Json::error_handler_t::replace));
   CHECK(Detail::of({}).text() == "{}");
+}
+
+TEST_CASE("the JSON writer writes what nlohmann's dump writes", "[history]") {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .key("a")
+      .begin_array()
+      .integer(-3)
+      .string("q\"\n\xc3\xa9")
+      .boolean(false)
+      .begin_object()
+      .end_object()
+      .end_array()
+      .field("b", int64_t{9007199254740993})
+      .key("c")
+      .raw("{\"x\":[1,2]}")
+      .field("d", "")
+      .end_object();
+  Json want = {{"a", {-3, "q\"\n\xc3\xa9", false, Json::object()}},
+               {"b", int64_t{9007199254740993}},
+               {"c", {{"x", {1, 2}}}},
+               {"d", ""}};
+  CHECK(out == want.dump());
+  std::string empty;
+  JsonWriter(empty).begin_array().end_array();
+  CHECK(empty == "[]");
 }
