@@ -3,6 +3,7 @@
 #include "sim/check/checkers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 namespace dtx {
@@ -47,28 +48,26 @@ struct GidIndex {
 
 namespace {
 
-// Finds a gid's entry. Records of one transaction come close together and gids mostly arrive
-// in order: the last entry is reused, recent ones are found in a small cache (map nodes never
-// move), and a new gid past the end is placed with a hint instead of a search.
+// Finds a gid's entry (made on first sight). Records of one transaction come close together
+// and gids mostly arrive in order: the few most recently used entries are checked first (map
+// nodes never move), a new gid past the end is placed with a hint, and anything else is an
+// ordered search.
 class GidLookup {
  public:
-  explicit GidLookup(std::map<std::string_view, GidInfo>& out) : out_(out), recent_(1024) {}
+  explicit GidLookup(std::map<std::string_view, GidInfo>& out) : out_(out) {}
 
   GidInfo& operator()(std::string_view gid) {
-    if (last_ && gid == last_gid_) return *last_;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : gid) h = (h ^ c) * 0x100000001b3ull;
-    Recent& slot = recent_[(h ^ (h >> 29)) & (recent_.size() - 1)];
-    if (slot.info && slot.gid == gid) {
-      last_ = slot.info;
-    } else if (out_.empty() || std::prev(out_.end())->first < gid) {
-      last_ = &out_.emplace_hint(out_.end(), gid, GidInfo{})->second;
+    for (const Recent& r : recent_)
+      if (r.info && r.gid == gid) return *r.info;
+    GidInfo* info;
+    if (out_.empty() || std::prev(out_.end())->first < gid) {
+      info = &out_.emplace_hint(out_.end(), gid, GidInfo{})->second;
     } else {
-      last_ = &out_[gid];
+      info = &out_[gid];
     }
-    slot = {gid, last_};
-    last_gid_ = gid;
-    return *last_;
+    recent_[next_] = {gid, info};
+    next_ = (next_ + 1) % recent_.size();
+    return *info;
   }
 
  private:
@@ -77,9 +76,8 @@ class GidLookup {
     GidInfo* info = nullptr;
   };
   std::map<std::string_view, GidInfo>& out_;
-  std::vector<Recent> recent_;
-  std::string_view last_gid_;
-  GidInfo* last_ = nullptr;
+  std::array<Recent, 8> recent_{};
+  size_t next_ = 0;
 };
 
 void index_gtx(const Event& e, const GtxRecord& r, GidInfo& g) {

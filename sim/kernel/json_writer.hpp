@@ -4,11 +4,11 @@
 // booleans, and values that are already JSON text. Debug builds assert the key order.
 #pragma once
 
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace dtx {
 
@@ -25,10 +25,10 @@ class JsonWriter {
   JsonWriter& end_array() { return close(']'); }
   // The next value's key: keys of one object must ascend.
   JsonWriter& key(std::string_view k) {
-    assert(!levels_.empty() && levels_.back().object);
-    assert(levels_.back().first || levels_.back().last_key < k);
+    assert(depth_ > 0 && top().object);
+    assert(top().first || top().last_key < k);
 #ifndef NDEBUG
-    levels_.back().last_key.assign(k);
+    top().last_key.assign(k);
 #endif
     separate();
     out_ += '"';
@@ -74,16 +74,17 @@ class JsonWriter {
 
  private:
   struct Level {
-    bool object;
+    bool object = false;
     bool first = true;
 #ifndef NDEBUG
     std::string last_key;
 #endif
   };
+  Level& top() { return levels_[depth_ - 1]; }
   void separate() {
-    if (levels_.empty()) return;
-    if (!levels_.back().first) out_ += ',';
-    levels_.back().first = false;
+    if (depth_ == 0) return;
+    if (!top().first) out_ += ',';
+    top().first = false;
   }
   // Before a value: a comma in an array, nothing after a key.
   void value() {
@@ -96,18 +97,22 @@ class JsonWriter {
   JsonWriter& open(char c, bool object) {
     value();
     out_ += c;
-    levels_.push_back(Level{object});
+    assert(depth_ < kMaxDepth);
+    levels_[depth_++] = Level{object};
     return *this;
   }
   JsonWriter& close(char c) {
-    assert(!levels_.empty() && !after_key_);
-    levels_.pop_back();
+    assert(depth_ > 0 && !after_key_);
+    --depth_;
     out_ += c;
     return *this;
   }
 
+  // Nesting the simulator writes stays shallow (a payload's branches: three levels).
+  static constexpr size_t kMaxDepth = 8;
   std::string& out_;
-  std::vector<Level> levels_;
+  std::array<Level, kMaxDepth> levels_{};
+  size_t depth_ = 0;
   bool after_key_ = false;
 };
 

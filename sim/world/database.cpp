@@ -84,8 +84,7 @@ Database::Database(World& world, std::string name, Node& host, DbConfig config)
 
 Database::~Database() {
   world_.databases().erase(name_);
-  for (auto& st : stmts_)
-    if (st) sqlite3_finalize(st->st);
+  for (auto& st : stmts_) sqlite3_finalize(st->st);
   sqlite3_close(db_);
 }
 

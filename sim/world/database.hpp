@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sim/kernel/history.hpp"
+#include "sim/kernel/lookup_map.hpp"
 #include "sim/world/node.hpp"
 
 namespace dtx {
@@ -222,8 +223,7 @@ class Database {
     sqlite3_stmt* st = nullptr;
     bool writes = true;
     bool inserts = false;  // INSERT or REPLACE: reports the rowid it added
-    uint64_t hash = 0;
-    std::string sql;       // its text, compared on a hash hit
+    std::string sql;       // its text
     std::string sql_json;  // the same as a JSON string, for the statement events
   };
 
@@ -272,7 +272,7 @@ class Database {
   // The cached statement for `sql`, prepared on first use; null (and `r` holds the error)
   // when SQLite refuses it.
   Stmt* statement(std::string_view sql, DbResult& r);
-  Stmt* lookup(std::string_view sql, DbResult& r);  // by the text's hash; prepares on a miss
+  Stmt* lookup(std::string_view sql, DbResult& r);  // by its text; prepares on a miss
   DbResult read_committed(std::string_view sql, const SqlArgs& params);
   // Whether a statement writes: anything but a SELECT takes the write lock.
   static bool writes(std::string_view sql);
@@ -291,10 +291,10 @@ class Database {
   Node& host_;
   DbConfig config_;
   sqlite3* db_ = nullptr;
-  // Open-addressing table of statements by hash of their text (linear probing, never
-  // shrinks); statements never move, so operations and logs can hold Stmt*.
-  std::vector<std::unique_ptr<Stmt>> stmts_ = std::vector<std::unique_ptr<Stmt>>(64);
-  size_t stmt_count_ = 0;
+  // Prepared statements in the order they were first used (never removed: operations and logs
+  // hold Stmt*), and the same by their text.
+  std::vector<std::unique_ptr<Stmt>> stmts_;
+  LookupMap<std::string, Stmt*, TextHash> stmt_by_sql_;
   // Statements looked up by where their text lives (SQL written in the code keeps one
   // address), checked against the text before use: most lookups skip hashing the text.
   struct Recent {

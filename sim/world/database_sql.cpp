@@ -121,23 +121,6 @@ char* put_sql_args(char* p, const SqlArgs& args) {
 }
 
 namespace {
-// Hash of a statement's text, eight bytes at a time (the cache key; collisions are checked).
-uint64_t sql_hash(std::string_view sql) {
-  uint64_t h = sql.size() * 0x9e3779b97f4a7c15ull;
-  size_t i = 0;
-  for (; i + 8 <= sql.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, sql.data() + i, 8);
-    h = (h ^ w) * 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-  }
-  for (; i < sql.size(); ++i) h = (h ^ static_cast<unsigned char>(sql[i])) * 0x100000001b3ull;
-  return h;
-}
-
-}  // namespace
-
-namespace {
 // Whether the statement's first word is `keyword` (upper case), ignoring leading space and case.
 bool first_word_is(std::string_view sql, std::string_view keyword) {
   size_t i = 0;
@@ -158,7 +141,7 @@ bool Database::writes(std::string_view sql) {
   return !first_word_is(sql, "SELECT");
 }
 
-// Cached by a hash of the text; a hit is confirmed against the statement's own SQL.
+// Cached by the text; a hit in the address cache is confirmed against the statement's own SQL.
 Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
   Recent& near = recent_[(reinterpret_cast<uintptr_t>(sql.data()) >> 3) % std::size(recent_)];
   if (near.data == sql.data() && near.stmt->sql == sql) return near.stmt;
@@ -168,13 +151,7 @@ Database::Stmt* Database::statement(std::string_view sql, DbResult& r) {
 }
 
 Database::Stmt* Database::lookup(std::string_view sql, DbResult& r) {
-  uint64_t h = sql_hash(sql);
-  size_t mask = stmts_.size() - 1;
-  size_t at = h & mask;
-  for (; stmts_[at]; at = (at + 1) & mask) {
-    const Stmt& s = *stmts_[at];
-    if (s.hash == h && s.sql == sql) return stmts_[at].get();
-  }
+  if (Stmt** known = stmt_by_sql_.find(sql)) return *known;
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, &tail) != SQLITE_OK) {
@@ -188,25 +165,12 @@ Database::Stmt* Database::lookup(std::string_view sql, DbResult& r) {
     r.error = "empty statement";
     return nullptr;
   }
-  auto made = std::make_unique<Stmt>(Stmt{st, writes(sql), inserts(sql), h, std::string(sql), {}});
+  stmts_.push_back(
+      std::make_unique<Stmt>(Stmt{st, writes(sql), inserts(sql), std::string(sql), {}}));
+  Stmt* made = stmts_.back().get();
   append_json_string(made->sql_json, sql);
-  Stmt* out = made.get();
-  if (2 * (stmt_count_ + 1) > stmts_.size()) {  // keep the table at most half full
-    std::vector<std::unique_ptr<Stmt>> bigger(2 * stmts_.size());
-    for (auto& s : stmts_) {
-      if (!s) continue;
-      size_t k = s->hash & (bigger.size() - 1);
-      while (bigger[k]) k = (k + 1) & (bigger.size() - 1);
-      bigger[k] = std::move(s);
-    }
-    stmts_ = std::move(bigger);
-    mask = stmts_.size() - 1;
-    at = h & mask;
-    while (stmts_[at]) at = (at + 1) & mask;
-  }
-  stmts_[at] = std::move(made);
-  ++stmt_count_;
-  return out;
+  stmt_by_sql_.emplace(made->sql, made);
+  return made;
 }
 
 DbResult Database::run_sql(std::string_view sql, const SqlArgs& params) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/kernel/lookup_map.hpp"
 #include "sim/kernel/simulator.hpp"
 
 using namespace dtx;
@@ -215,4 +216,19 @@ TEST_CASE("fast-forward moves the clock only when nothing else could run first",
   budget.schedule_at(1, [&] { in_budget = budget.advance_if_next(2); });
   budget.run_events(5);
   CHECK_FALSE(in_budget);  // run_events counts scheduled events: no fast-forward
+}
+
+TEST_CASE("LookupMap finds by text view, keeps the first value, erases", "[kernel]") {
+  dtx::LookupMap<std::string, int, dtx::TextHash> m;
+  CHECK(m.find(std::string_view("a")) == nullptr);
+  CHECK(m.emplace("a", 1) == 1);
+  CHECK(m.emplace("a", 2) == 1);  // the key was there: the value stays
+  m.emplace("b", 3);
+  REQUIRE(m.find(std::string_view("b")) != nullptr);
+  CHECK(*m.find(std::string_view("b")) == 3);
+  CHECK(m.contains(std::string_view("a")));
+  CHECK(m.size() == 2);
+  CHECK(m.erase(std::string_view("a")));
+  CHECK_FALSE(m.erase(std::string_view("a")));
+  CHECK(m.size() == 1);
 }

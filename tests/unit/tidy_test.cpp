@@ -1,6 +1,8 @@
 // The tidy check: sim/ and patterns/ (app/ is not scanned: sweeps may use threads) must not use
-// the wall clock, unseeded or library-dependent randomness, threads, or unordered containers,
-// and no function there is longer than kMaxFunctionLines. A failure lists file:line of every
+// the wall clock, unseeded or library-dependent randomness, threads, or the standard unordered
+// containers (whose iteration order could reach the history: LookupMap, which cannot be
+// iterated, is the one hash map, in sim/kernel/lookup_map.hpp), and no function there is
+// longer than kMaxFunctionLines. A failure lists file:line of every
 // hit. Line comments are ignored.
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -85,8 +87,11 @@ std::vector<std::string> scan(const fs::path& root, const std::string& dir, size
   for (const auto& f : files) {
     std::ifstream in(f);
     std::string line;
+    // LookupMap wraps the one unordered_map; everything else goes through it.
+    bool lookup_map = fs::relative(f, root).generic_string() == "sim/kernel/lookup_map.hpp";
     for (int n = 1; std::getline(in, line); ++n) {
       for (const auto& name : banned_in(line)) {
+        if (lookup_map && name.rfind("unordered_", 0) == 0) continue;
         hits.push_back(fs::relative(f, root).generic_string() + ":" + std::to_string(n) + ": " +
                        name);
       }
