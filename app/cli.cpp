@@ -28,15 +28,15 @@ void print_error(const InputError& e) {
   }
 }
 
-int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path,
-            bool quiet) {
+int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path, bool quiet,
+            bool all) {
   Scenario s = load_checked(file, o);
   if (!json_path.empty()) {
     std::ofstream probe(json_path, std::ios::app);
     if (!probe) throw InputError(json_path + ": cannot open for writing (--json)");
   }
   RunResult r = run_scenario(s, o);
-  if (!quiet) std::cout << summary_text(r);
+  if (!quiet) std::cout << summary_text(r, all);
   if (!json_path.empty()) {
     std::ofstream out(json_path, std::ios::trunc);
     out << r.to_json().dump(2) << "\n";
@@ -117,7 +117,7 @@ int dtx::dtxsim_main(int argc, char** argv) {
   ro.keep_history = false;  // `run` reports; nothing reads its events after the checkers
   std::string file, json_path, pattern_spec;
   std::string seed;  // parsed by parse_seed: CLI11 would take -1 as 2^64-1
-  bool quiet = false;
+  bool quiet = false, all_violations = false;
   auto* run = app.add_subcommand("run", "run a scenario and check its invariants");
   run->add_option("scenario", file, "scenario file")->required();
   auto* seed_opt = run->add_option("--seed", seed, "root seed (default: the scenario's)");
@@ -126,6 +126,8 @@ int dtx::dtxsim_main(int argc, char** argv) {
   run->add_option("--trace", ro.trace_path, "write the JSON Lines trace here");
   run->add_option("--json", json_path, "write the result as JSON here");
   run->add_flag("-q,--quiet", quiet, "no summary on stdout");
+  run->add_flag("--all", all_violations,
+                "list every violation (default: violations grouped into findings)");
 
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "validate scenario files");
@@ -155,7 +157,7 @@ int dtx::dtxsim_main(int argc, char** argv) {
     if (*run) {
       if (*seed_opt) ro.seed = parse_seed(seed, "--seed");
       if (*pat_opt) ro.pattern = pattern_spec;
-      return cmd_run(file, ro, json_path, quiet);
+      return cmd_run(file, ro, json_path, quiet, all_violations);
     }
     if (*validate) return cmd_validate(files);
     if (*list) return cmd_list(list_as_json);

@@ -28,6 +28,8 @@ std::string RunResult::replay_command() const {
 Json RunResult::to_json() const {
   Json v = Json::array();
   for (const auto& x : violations) v.push_back(x.to_json());
+  Json f = Json::array();
+  for (const auto& x : findings) f.push_back(x.to_json(violations));
   return {{"scenario", scenario},
           {"file", file},
           {"pattern", pattern},
@@ -42,6 +44,7 @@ Json RunResult::to_json() const {
           {"expectation_met", expectation_met},
           {"expectation", expectation_note},
           {"violations", v},
+          {"findings", f},
           {"replay", replay_command()}};
 }
 
@@ -357,6 +360,7 @@ void check_invariants(RunResult& r, const CheckInput& in, const Scenario& s) {
       r.violations.push_back(std::move(v));
     }
   }
+  r.findings = group_findings(r.violations);
 }
 
 RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const Plan& plan) {
@@ -427,7 +431,51 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   return simulate(*rw, s, o, plan);
 }
 
-std::string summary_text(const RunResult& r) {
+namespace {
+
+void print_violation(std::ostream& out, const Violation& v, const char* indent) {
+  out << indent << v.invariant << " gid " << (v.gid.empty() ? "-" : v.gid) << ": " << v.message
+      << " (events";
+  for (size_t i = 0; i < v.events.size() && i < 6; ++i) out << " " << v.events[i];
+  out << ")\n";
+}
+
+// Each finding once: how many transactions, which invariants, one transaction's violations
+// as its example, and the other gids (the first few).
+void print_findings(std::ostream& out, const RunResult& r) {
+  std::set<std::string> gids;
+  for (const auto& v : r.violations) gids.insert(v.gid);
+  out << r.findings.size() << (r.findings.size() == 1 ? " finding" : " findings") << " ("
+      << r.violations.size() << " violations in " << gids.size() - gids.count("")
+      << " transactions)\n";
+  for (size_t k = 0; k < r.findings.size(); ++k) {
+    const Finding& f = r.findings[k];
+    out << "  FINDING " << k + 1 << ": ";
+    if (f.gids.empty()) {
+      out << f.violations.size() << " violation" << (f.violations.size() == 1 ? "" : "s");
+    } else {
+      out << f.gids.size() << " transaction" << (f.gids.size() == 1 ? "" : "s");
+    }
+    out << " break";
+    for (const auto& i : f.invariants) out << " " << i;
+    out << "\n";
+    size_t shown = 0;
+    for (size_t i : f.violations) {
+      const Violation& v = r.violations[i];
+      if (f.gids.empty() ? shown++ < 3 : v.gid == f.example_gid) print_violation(out, v, "    ");
+    }
+    if (f.gids.size() > 1) {
+      out << "    also:";
+      for (size_t g = 1; g < f.gids.size() && g <= 8; ++g) out << " " << f.gids[g];
+      if (f.gids.size() > 9) out << " (+" << f.gids.size() - 9 << " more)";
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+std::string summary_text(const RunResult& r, bool all_violations) {
   std::ostringstream out;
   out << "scenario " << r.scenario << "  pattern " << r.pattern << ":" << r.variant << "  seed "
       << r.seed << "\n";
@@ -445,16 +493,11 @@ std::string summary_text(const RunResult& r) {
       << "  dead letters " << m.dead_letters << "  alerts " << m.alerts << "\n";
   out << "inconsistency window " << m.inconsistency_window_us / 1000.0 << " ms  simulated "
       << m.end_us / 1000.0 << " ms  events " << r.events << "  faults " << r.faults.size() << "\n";
-  size_t shown = 0;
-  for (const auto& v : r.violations) {
-    if (shown++ == 10) {
-      out << "  ... " << r.violations.size() - 10 << " more violations\n";
-      break;
-    }
-    out << "  VIOLATION " << v.invariant << " gid " << (v.gid.empty() ? "-" : v.gid) << ": "
-        << v.message << " (events";
-    for (size_t i = 0; i < v.events.size() && i < 6; ++i) out << " " << v.events[i];
-    out << ")\n";
+  if (all_violations) {
+    for (const auto& v : r.violations) print_violation(out, v, "  VIOLATION ");
+  } else if (!r.violations.empty()) {
+    print_findings(out, r);
+    out << "(--all lists every violation, --json FILE writes violations and findings)\n";
   }
   if (!r.violations.empty()) out << "replay: " << r.replay_command() << "\n";
   out << "expectation: " << r.expectation_note << (r.expectation_met ? "" : "  [FAILED]") << "\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/check/checkers.hpp"
+#include "sim/check/findings.hpp"
 #include "sim/check/metrics.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -47,6 +48,7 @@ struct RunResult {
   uint64_t events = 0;
   Metrics metrics;
   std::vector<Violation> violations;
+  std::vector<Finding> findings;  // the violations grouped (sim/check/findings.hpp)
   std::vector<std::string> checked;
   std::vector<std::string> expected;
   bool expectation_met = true;
@@ -78,6 +80,7 @@ Scenario load_checked(const std::string& path, const RunOptions& o);
 // Throws InputError on bad input (unknown pattern, bad node name in a fault, ...).
 RunResult run_scenario(const Scenario& s, const RunOptions& o);
 
-std::string summary_text(const RunResult& r);
+// The run's summary; violations grouped into findings, or every one with all_violations.
+std::string summary_text(const RunResult& r, bool all_violations = false);
 
 }  // namespace dtx
