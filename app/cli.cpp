@@ -37,6 +37,12 @@ int cmd_run(const std::string& file, const RunOptions& o, const std::string& jso
   }
   RunResult r = run_scenario(s, o);
   if (!quiet) std::cout << summary_text(r, all);
+  if (!quiet && !r.violations.empty()) {
+    if (o.trace_path.empty())
+      std::cout << "story: add --trace FILE, then `dtxsim explain FILE` tells the first finding\n";
+    else
+      std::cout << "story: dtxsim explain " << o.trace_path << "\n";
+  }
   if (!json_path.empty()) {
     std::ofstream out(json_path, std::ios::trunc);
     out << r.to_json().dump(2) << "\n";

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/explain.hpp"
 #include "app/explore.hpp"
 #include "app/report.hpp"
 #include "app/sweep.hpp"
@@ -27,7 +28,8 @@ struct Options {
   int64_t count = 0;
   bool write = false, quiet = false, all_builds = false;
   CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr,
-           *regress = nullptr, *explore = nullptr, *shrink = nullptr;
+           *regress = nullptr, *explore = nullptr, *shrink = nullptr, *explain = nullptr;
+  ExplainOptions explain_opts;
 };
 Options g;
 
@@ -282,6 +284,24 @@ void add_extra_verbs(CLI::App& app) {
   g.explore->add_option("--write-dir", g.write_dir,
                         "write a scenario file per failing point that replays it");
 
+  g.explain = app.add_subcommand(
+      "explain",
+      "tell one transaction's story from a trace: its steps, what they link to, the "
+      "faults that hit them, the invariants it broke");
+  g.explain->add_option("trace", g.explain_opts.trace, "trace file (dtxsim run --trace)")
+      ->required();
+  auto* gid_opt = g.explain->add_option("--gid", g.explain_opts.gid, "the transaction to tell");
+  g.explain
+      ->add_option("--finding", g.explain_opts.finding,
+                   "tell the example transaction of this finding (default 1)")
+      ->check(CLI::Range(1, 1000000))
+      ->excludes(gid_opt);
+  g.explain
+      ->add_option("--steps", g.explain_opts.max_steps,
+                   "longest story told in full (longer ones keep faults, state changes, effects "
+                   "and evidence)")
+      ->check(CLI::Range(1, 100000));
+
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();
   g.shrink->add_option("--seed", g.seed, "failing seed")->required();
@@ -299,6 +319,7 @@ int run_extra_verbs(CLI::App&) {
   if (*g.regress) return do_regress();
   if (*g.explore) return do_explore();
   if (*g.shrink) return do_shrink();
+  if (*g.explain) return run_explain(g.explain_opts, std::cout);
   return 2;
 }
 
