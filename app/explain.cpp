@@ -7,6 +7,7 @@
 #include "app/explain.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -230,6 +231,54 @@ std::vector<const TraceEvent*> chain(const Trace& tr, const std::string& gid) {
   return out;
 }
 
+// A Mermaid participant id for a node name (letters, digits and underscores).
+std::string mermaid_id(const std::string& node) {
+  std::string id;
+  for (char c : node) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return id;
+}
+
+// Text Mermaid shows verbatim: no line breaks, no ';' or '#' (its statement and entity marks).
+std::string mermaid_text(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == ';' || c == '#') c = ' ';
+  return s;
+}
+
+// The same story as a Mermaid sequence diagram: a message is an arrow from its send to its
+// delivery (a cross when it is lost), everything else a note over its node.
+void print_mermaid(const Trace& tr, const std::string& gid, std::ostream& out) {
+  std::map<uint64_t, std::string> msg_type;
+  for (const auto& e : tr.events)
+    if (e.kind == "send" && e.msg) msg_type[e.msg] = str(e.detail, "type");
+  std::vector<const TraceEvent*> steps = chain(tr, gid);
+  if (steps.empty()) throw InputError("--gid: no event of transaction '" + gid + "' in the trace");
+  out << "sequenceDiagram\n";
+  std::set<std::string> declared;
+  for (const TraceEvent* e : steps) {
+    for (const std::string& n : {e->node, e->peer}) {
+      if (n.empty() || !declared.insert(n).second) continue;
+      out << "  participant " << mermaid_id(n) << " as " << mermaid_text(n) << "\n";
+    }
+  }
+  for (const TraceEvent* e : steps) {
+    std::string at = ms(e->t_us) + " ";
+    if (e->kind == "send") continue;  // drawn at its delivery or loss
+    if (e->kind == "deliver" || e->kind == "drop") {
+      const char* arrow = e->kind == "deliver" ? "->>" : "-x";
+      out << "  " << mermaid_id(e->peer) << arrow << mermaid_id(e->node) << ": "
+          << mermaid_text(at + msg_type[e->msg] + (e->kind == "drop" ? " (lost)" : "")) << "\n";
+      continue;
+    }
+    out << "  Note over " << mermaid_id(e->node) << ": " << mermaid_text(at + tell(*e, msg_type))
+        << "\n";
+  }
+  for (const auto& v : tr.violations)
+    if (v.gid == gid && !steps.empty())
+      out << "  Note over " << mermaid_id(steps.back()->node) << ": "
+          << mermaid_text("VIOLATED " + v.invariant + ": " + v.message) << "\n";
+}
+
 void print_story(const Trace& tr, const std::string& gid, size_t max_steps, std::ostream& out) {
   std::map<uint64_t, std::string> msg_type;
   for (const auto& e : tr.events)
@@ -298,12 +347,17 @@ int run_explain(const ExplainOptions& o, std::ostream& out) {
     if (f.example_gid.empty())
       throw InputError("--finding: finding " + std::to_string(o.finding) + " names no transaction");
     gid = f.example_gid;
-    out << "Finding " << o.finding << " of " << findings.size() << ": " << f.gids.size()
-        << " transaction" << (f.gids.size() == 1 ? "" : "s") << " break";
-    for (const auto& i : f.invariants) out << " " << i;
-    out << "; told for " << gid << ".\n";
+    if (!o.mermaid) {  // the diagram stays a diagram
+      out << "Finding " << o.finding << " of " << findings.size() << ": " << f.gids.size()
+          << " transaction" << (f.gids.size() == 1 ? "" : "s") << " break";
+      for (const auto& i : f.invariants) out << " " << i;
+      out << "; told for " << gid << ".\n";
+    }
   }
-  print_story(tr, gid, o.max_steps, out);
+  if (o.mermaid)
+    print_mermaid(tr, gid, out);
+  else
+    print_story(tr, gid, o.max_steps, out);
   return 0;
 }
 

@@ -12,6 +12,7 @@ struct ExplainOptions {
   std::string gid;  // empty: the example transaction of finding `finding`
   int finding = 1;
   size_t max_steps = 40;  // longer stories keep faults, state changes, effects and evidence
+  bool mermaid = false;   // a Mermaid sequence diagram instead of the numbered story
 };
 
 // Prints the story; returns the exit code. Bad input throws InputError.

@@ -301,6 +301,8 @@ void add_extra_verbs(CLI::App& app) {
                    "longest story told in full (longer ones keep faults, state changes, effects "
                    "and evidence)")
       ->check(CLI::Range(1, 100000));
+  g.explain->add_flag("--mermaid", g.explain_opts.mermaid,
+                      "print the story as a Mermaid sequence diagram");
 
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();
