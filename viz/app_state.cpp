@@ -18,6 +18,10 @@ void AppState::set_model(TraceModel model) {
   ++generation_;
   view_.set_limits(static_cast<double>(model_.t_begin_us()),
                    static_cast<double>(model_.t_end_us()));
+  // A margin of 2% after the last event, so its marks are not cut by the edge.
+  double begin = static_cast<double>(model_.t_begin_us());
+  double last = static_cast<double>(model_.t_last_event_us());
+  view_.set_fit_end(last + 0.02 * (last - begin));
   view_.fit_all();
   selected_event_ = selected_gid_ = selected_violation_ = kNone;
   evidence_.clear();

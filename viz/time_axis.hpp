@@ -3,6 +3,7 @@
 // Guarantees: a ViewRange is never narrower than kMinViewWidthUs and never inverted.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,7 +22,9 @@ class ViewRange {
   // The trace extent; the view may not zoom out further than a few times this.
   void set_limits(double lo_us, double hi_us);
   void zoom_to_range(double a_us, double b_us);
-  void fit_all() { zoom_to_range(lo_us_, hi_us_); }
+  // Fit all shows what happened: up to `fit_hi_us` (the last event), not the empty time after.
+  void set_fit_end(double fit_hi_us) { fit_hi_us_ = fit_hi_us; }
+  void fit_all() { zoom_to_range(lo_us_, std::min(hi_us_, fit_hi_us_)); }
   // factor < 1 zooms in; the time under anchor_us stays where it is on screen.
   void zoom_around(double anchor_us, double factor);
   void pan_px(double dx_px, double width_px);
@@ -30,6 +33,7 @@ class ViewRange {
  private:
   double start_us_ = 0, end_us_ = 1;
   double lo_us_ = 0, hi_us_ = 1;
+  double fit_hi_us_ = 1e300;
 };
 
 struct RulerTicks {

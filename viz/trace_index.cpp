@@ -21,6 +21,16 @@ void TraceIndexer::build() {
     m_.t_end_us_ = std::max(ev.back().t_us, l_.end_t_us_.value_or(ev.back().t_us));
   }
   if (m_.t_end_us_ <= m_.t_begin_us_) m_.t_end_us_ = m_.t_begin_us_ + 1;
+  // What happened ends with the last event of a transaction: pollers and cron loops tick on
+  // until the run's end without one (a trace with no transaction at all fits its last event).
+  m_.t_last_event_us_ = ev.empty() ? m_.t_end_us_ : ev.back().t_us;
+  for (auto it = ev.rbegin(); it != ev.rend(); ++it) {
+    if (it->gid != kNone) {
+      m_.t_last_event_us_ = it->t_us;
+      break;
+    }
+  }
+  m_.t_last_event_us_ = std::max(m_.t_last_event_us_, m_.t_begin_us_ + 1);
   index_events();
   pair_spans();
   assign_span_rows();

@@ -229,6 +229,9 @@ class TraceModel {
 
   int64_t t_begin_us() const { return t_begin_us_; }
   int64_t t_end_us() const { return t_end_us_; }
+  // The last transaction event's time (the last event's when none has a gid): the run's end
+  // (heal + termination bound) and the ticks of polling loops can lie far beyond it.
+  int64_t t_last_event_us() const { return t_last_event_us_; }
 
   // Event indices (time order) whose kind, node, gid or detail contains `text`, ignoring case.
   std::vector<uint32_t> search(std::string_view text) const;
@@ -261,6 +264,7 @@ class TraceModel {
   std::vector<TimeIndex> gid_events_;
   int64_t t_begin_us_ = 0;
   int64_t t_end_us_ = 1;
+  int64_t t_last_event_us_ = 1;
 };
 
 // Folding: at us_per_px, items closer than min_px pixels become one Fold.
