@@ -88,6 +88,15 @@ std::string format_tick(double t_us, double step_us, double magnitude_us) {
   return buf;
 }
 
+std::string format_timestamp(int64_t t_us) {
+  char buf[48];
+  uint64_t mag = t_us < 0 ? 0 - static_cast<uint64_t>(t_us) : static_cast<uint64_t>(t_us);
+  std::snprintf(buf, sizeof buf, "%s%llu.%03llu ms", t_us < 0 ? "-" : "",
+                static_cast<unsigned long long>(mag / 1000),
+                static_cast<unsigned long long>(mag % 1000));
+  return buf;
+}
+
 std::string format_time(double t_us) {
   Unit u = unit_for(std::abs(t_us));
   double v = t_us / u.scale;

@@ -105,8 +105,8 @@ void draw_detail(AppState& app, UiState& ui) {
   ImGui::TextDisabled("(line %u)", e.line);
   jump_button(app, "prev", ev > 0 ? ev - 1 : kNone);
   jump_button(app, "next", ev + 1 < m.events().size() ? ev + 1 : kNone);
-  ImGui::Text("at %s on %s (%s)", format_time(static_cast<double>(e.t_us)).c_str(),
-              m.nodes()[e.lane].name.c_str(), m.nodes()[e.lane].role.c_str());
+  ImGui::Text("at %s on %s (%s)", format_timestamp(e.t_us).c_str(), m.nodes()[e.lane].name.c_str(),
+              m.nodes()[e.lane].role.c_str());
   if (e.gid != kNone) {
     ImGui::Text("gid %s", m.gid_name(e.gid).c_str());
     ImGui::SameLine();

@@ -42,7 +42,7 @@ void draw_row(AppState& app, uint32_t ev) {
     app.select_event(ev, true);
   ImGui::PopID();
   ImGui::TableNextColumn();
-  ImGui::TextUnformatted(format_time(static_cast<double>(e.t_us)).c_str());
+  ImGui::TextUnformatted(format_timestamp(e.t_us).c_str());
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(m.nodes()[e.lane].name.c_str());
   ImGui::TableNextColumn();
@@ -88,7 +88,7 @@ void draw_log(AppState& app, UiState& ui) {
     for (size_t g = 0; g < m.gid_count(); ++g) gids.push_back(m.gid_name(static_cast<uint32_t>(g)));
     float digit = ImGui::CalcTextSize("0").x;
     widths[0] = digit * 8;
-    widths[1] = ImGui::CalcTextSize("000.00 ms").x;
+    widths[1] = ImGui::CalcTextSize(format_timestamp(m.t_end_us()).c_str()).x;
     widths[2] = widths[6] = longest(nodes);
     widths[3] = longest(m.kind_names());
     widths[4] = std::max(longest(gids), ImGui::CalcTextSize("gid").x);

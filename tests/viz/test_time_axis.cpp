@@ -69,4 +69,9 @@ TEST_CASE("labels pick one unit per ruler and enough decimals", "[viz][axis]") {
   CHECK(format_time(1250) == "1.25 ms");
   CHECK(format_time(3.2e6) == "3.20 s");
   CHECK(format_time(45e6) == "45.0 s");
+  // Event times are exact: 1.4 ms apart never read alike.
+  CHECK(format_timestamp(1005609) == "1005.609 ms");
+  CHECK(format_timestamp(1007009) == "1007.009 ms");
+  CHECK(format_timestamp(42) == "0.042 ms");
+  CHECK(format_timestamp(-1500) == "-1.500 ms");
 }
