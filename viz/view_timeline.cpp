@@ -214,6 +214,14 @@ void draw_markers(TimelineFrame& f, const AppState& app, const Layout& lay, floa
   }
 }
 
+// `text` cut to fit `width` pixels, ending in "..." when cut.
+std::string elide(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+  std::string out = text;
+  while (!out.empty() && ImGui::CalcTextSize((out + "...").c_str()).x > width) out.pop_back();
+  return out + "...";
+}
+
 void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDrawList* dl,
                  float left, float right, float oy) {
   const TraceModel& m = app.model();
@@ -238,15 +246,26 @@ void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDr
     ImU32 name_col = r.lane != kNoLane && !m.nodes()[r.lane].declared
                          ? IM_COL32(255, 170, 90, 255)
                          : IM_COL32(230, 230, 230, 255);
+    // Labels never overlap: on a one-row lane the role goes when the name needs its room, and
+    // a name too long for the column is cut with "..."; hovering shows both in full.
+    std::string name = r.view->label(), role = r.view->sublabel();
+    bool two_rows = r.h >= 2 * kMarkRowH;
+    float room = kLabelW - 14 - 8;
+    float role_w = ImGui::CalcTextSize(role.c_str()).x;
+    bool role_beside = !two_rows && ImGui::CalcTextSize(name.c_str()).x + 8 + role_w <= room;
+    std::string shown = elide(name, room);
     dl->PushClipRect(ImVec2(left, y), ImVec2(left + kLabelW - 6, y + r.h), true);
-    dl->AddText(ImVec2(left + 14, y + 1), name_col, r.view->label().c_str());
-    if (r.h >= 2 * kMarkRowH)
+    dl->AddText(ImVec2(left + 14, y + 1), name_col, shown.c_str());
+    if (two_rows)
       dl->AddText(ImVec2(left + 14, y + kMarkRowH), IM_COL32(140, 140, 150, 255),
-                  r.view->sublabel().c_str());
-    else
-      dl->AddText(ImVec2(left + kLabelW - 70, y + 1), IM_COL32(120, 120, 130, 255),
-                  r.view->sublabel().c_str());
+                  elide(role, room).c_str());
+    else if (role_beside)
+      dl->AddText(ImVec2(left + 14 + room - role_w, y + 1), IM_COL32(120, 120, 130, 255),
+                  role.c_str());
     dl->PopClipRect();
+    if (ImGui::IsMouseHoveringRect(ImVec2(left, y), ImVec2(left + kLabelW - 4, y + r.h)) &&
+        (shown != name || !(two_rows || role_beside)))
+      ImGui::SetTooltip("%s (%s)", name.c_str(), role.c_str());
   }
 }
 
