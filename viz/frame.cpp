@@ -42,6 +42,7 @@ void draw_frame(AppState& app, UiState& ui) {
   ImGui::EndChild();
   ImGui::End();
   draw_open_dialog(app, ui);
+  draw_legend(ui);
 }
 
 }  // namespace dtxview

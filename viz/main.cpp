@@ -14,19 +14,22 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: dtxview [TRACE] [--screenshot OUT.png] [--gid G] [--from MS] [--to MS] [--size WxH]\n"
+    "               [--violation N] [--event ID] [--legend]\n"
     "  TRACE          a dtxsim trace (JSON Lines); without it an open dialog appears\n"
     "  --screenshot   render one frame headless to OUT.png and exit (needs TRACE)\n"
     "  --gid G        focus global transaction G (its path bright, the rest dimmed)\n"
     "  --from/--to    initial visible range in milliseconds of simulated time\n"
     "  --size WxH     window or picture size in pixels (default 1600x1000)\n"
     "  --violation N  select the N-th violation (from 0): zoom to its evidence\n"
-    "  --event ID     select event ID (detail panel), centring it unless --from/--to\n";
+    "  --event ID     select event ID (detail panel), centring it unless --from/--to\n"
+    "  --legend       open the legend of glyphs and colours\n";
 
 struct Args {
   std::string trace, screenshot, gid;
   std::optional<uint64_t> violation, event_id;
   std::optional<double> from_ms, to_ms;
   int width = 1600, height = 1000;
+  bool legend = false;
 };
 
 int bad_args(const std::string& why) {
@@ -50,6 +53,10 @@ std::optional<int> parse_args(int argc, char** argv, Args& a) {
     }
     bool takes_value = arg == "--screenshot" || arg == "--gid" || arg == "--from" ||
                        arg == "--to" || arg == "--size" || arg == "--violation" || arg == "--event";
+    if (arg == "--legend") {
+      a.legend = true;
+      continue;
+    }
     if (!takes_value) {
       if (arg.starts_with("-")) return bad_args("unknown option '" + arg + "'");
       if (!a.trace.empty())
@@ -147,6 +154,7 @@ int main(int argc, char** argv) {
   dtxview::AppState app;
   dtxview::UiState ui;
   if (auto rc = prepare(args, app, ui)) return *rc;
+  ui.show_legend = args.legend;
 
   bool headless = !args.screenshot.empty();
   dtxview::GlWindow win;

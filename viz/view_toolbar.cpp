@@ -50,6 +50,8 @@ void draw_toolbar(AppState& app, UiState& ui) {
   ImGui::SameLine();
   if (ImGui::Button("Fit all")) app.view().fit_all();
   ImGui::SameLine();
+  if (ImGui::Button("Legend")) ui.show_legend = !ui.show_legend;
+  ImGui::SameLine();
   ImGui::TextDisabled("|");
   ImGui::SameLine();
   if (ImGui::Button("|<")) app.select_event(m.events().empty() ? kNone : 0, true);

@@ -59,6 +59,7 @@ struct UiState {
   std::string gid_input;
   float log_row_h = 0;
   TimelineGeometry geometry;
+  bool show_legend = false;
   // Open dialog.
   bool open_dialog = false;
   std::string dialog_dir;
@@ -77,6 +78,7 @@ void draw_timeline(AppState& app, UiState& ui);
 void draw_log(AppState& app, UiState& ui);
 void draw_detail(AppState& app, UiState& ui);
 void draw_violations(AppState& app, UiState& ui);
+void draw_legend(UiState& ui);
 void draw_open_dialog(AppState& app, UiState& ui);
 
 }  // namespace dtxview
