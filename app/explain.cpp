@@ -333,8 +333,125 @@ void print_story(const Trace& tr, const std::string& gid, size_t max_steps, std:
 
 }  // namespace
 
+namespace {
+
+// The whole trace in the Chrome trace-event format that Perfetto (ui.perfetto.dev) and
+// chrome://tracing open: a process per node group, a thread per node, local transactions as
+// slices, messages as flows from send to delivery, every other event as an instant, and each
+// violation as an instant on the node of its last evidence event.
+Json perfetto_json(const Trace& tr) {
+  Json events = Json::array();
+  std::map<std::string, int> pid_of_group, tid_of_node;
+  std::map<std::string, std::string> group_of;
+  for (const auto& n : tr.header.value("nodes", Json::array())) {
+    std::string name = n.value("name", ""), group = n.value("group", "");
+    group_of[name] = group;
+    if (!pid_of_group.count(group)) {
+      int pid = static_cast<int>(pid_of_group.size()) + 1;
+      pid_of_group[group] = pid;
+      events.push_back(
+          {{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", group}}}});
+    }
+    int tid = static_cast<int>(tid_of_node.size()) + 1;
+    tid_of_node[name] = tid;
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
+                      {"pid", pid_of_group[group]},
+                      {"tid", tid},
+                      {"args", {{"name", name + " (" + n.value("role", "") + ")"}}}});
+  }
+  auto where = [&](const std::string& node) {
+    if (!tid_of_node.count(node)) {  // a node the header does not list
+      tid_of_node[node] = static_cast<int>(tid_of_node.size()) + 1;
+      group_of[node] = "other";
+      if (!pid_of_group.count("other"))
+        pid_of_group["other"] = static_cast<int>(pid_of_group.size()) + 1;
+    }
+    return std::pair{pid_of_group[group_of[node]], tid_of_node[node]};
+  };
+  auto us = [](int64_t t) { return static_cast<double>(t); };
+  std::map<std::pair<std::string, std::string>, const TraceEvent*> open_txn;  // (node, txn)
+  std::map<uint64_t, std::string> msg_type;
+  std::map<uint64_t, const TraceEvent*> by_id;
+  std::set<uint64_t> delivered;  // a flow starts only where it also ends
+  for (const auto& e : tr.events)
+    if (e.kind == "deliver" && e.msg) delivered.insert(e.msg);
+  std::set<uint64_t> flowing;  // one flow per message, from its send to its first delivery
+  for (const auto& e : tr.events) {
+    by_id[e.id] = &e;
+    auto [pid, tid] = where(e.node);
+    Json base = {{"pid", pid}, {"tid", tid}, {"ts", us(e.t_us)}};
+    std::string txn = str(e.detail, "txn");
+    if (e.kind == "db_begin") {
+      open_txn[{e.node, txn}] = &e;
+      continue;
+    }
+    if ((e.kind == "db_commit" || e.kind == "db_rollback") && open_txn.count({e.node, txn})) {
+      const TraceEvent* b = open_txn[{e.node, txn}];
+      open_txn.erase({e.node, txn});
+      Json x = base;
+      x["ph"] = "X";
+      x["ts"] = us(b->t_us);
+      x["dur"] = us(e.t_us - b->t_us);
+      x["name"] = "txn " + txn + (e.kind == "db_commit" ? " committed" : " rolled back");
+      x["args"] = {{"gid", b->gid}};
+      events.push_back(std::move(x));
+      continue;
+    }
+    if (e.kind == "db_exec" && !e.detail.contains("error")) continue;  // inside the slice
+    if (e.kind == "send" && e.msg) msg_type[e.msg] = str(e.detail, "type");
+    Json i = base;
+    // A message's ends are zero-length slices, so its flow arrow binds to them.
+    bool message_end = e.msg && (e.kind == "send" || e.kind == "deliver");
+    i["ph"] = message_end ? "X" : "i";
+    if (message_end)
+      i["dur"] = 0;
+    else
+      i["s"] = "t";
+    i["name"] = e.kind == "send" ? "send " + str(e.detail, "type") : e.kind;
+    i["args"] = {{"id", e.id}, {"gid", e.gid}, {"peer", e.peer}, {"detail", e.detail}};
+    events.push_back(std::move(i));
+    bool flow_start = e.kind == "send" && delivered.count(e.msg) && flowing.insert(e.msg).second;
+    bool flow_end = e.kind == "deliver" && flowing.erase(e.msg) > 0;
+    if (e.msg && (flow_start || flow_end)) {
+      Json f = base;
+      f["ph"] = e.kind == "send" ? "s" : "f";
+      if (e.kind == "deliver") f["bp"] = "e";
+      f["id"] = e.msg;
+      f["cat"] = "message";
+      f["name"] = msg_type[e.msg];
+      events.push_back(std::move(f));
+    }
+  }
+  for (const auto& v : tr.violations) {
+    const TraceEvent* last = nullptr;
+    for (uint64_t id : v.events)
+      if (by_id.count(id)) last = by_id[id];
+    if (!last) continue;
+    auto [pid, tid] = where(last->node);
+    events.push_back({{"pid", pid},
+                      {"tid", tid},
+                      {"ts", us(last->t_us)},
+                      {"ph", "i"},
+                      {"s", "p"},
+                      {"name", "VIOLATION " + v.invariant + " " + v.gid},
+                      {"args", {{"message", v.message}, {"events", v.events}}}});
+  }
+  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
+}
+
+}  // namespace
+
 int run_explain(const ExplainOptions& o, std::ostream& out) {
   Trace tr = read_trace(o.trace);
+  if (!o.perfetto.empty()) {
+    std::ofstream f(o.perfetto);
+    if (!f) throw InputError(o.perfetto + ": cannot open for writing (--perfetto)");
+    f << perfetto_json(tr).dump() << "\n";
+    if (!f) throw InputError(o.perfetto + ": write failed (--perfetto)");
+    out << "wrote " << o.perfetto << ": open it in ui.perfetto.dev or chrome://tracing\n";
+    return 0;
+  }
   std::string gid = o.gid;
   if (gid.empty()) {
     std::vector<Finding> findings = group_findings(tr.violations);

@@ -13,6 +13,7 @@ struct ExplainOptions {
   int finding = 1;
   size_t max_steps = 40;  // longer stories keep faults, state changes, effects and evidence
   bool mermaid = false;   // a Mermaid sequence diagram instead of the numbered story
+  std::string perfetto;   // write the whole trace for Perfetto here instead of a story
 };
 
 // Prints the story; returns the exit code. Bad input throws InputError.

@@ -303,6 +303,8 @@ void add_extra_verbs(CLI::App& app) {
       ->check(CLI::Range(1, 100000));
   g.explain->add_flag("--mermaid", g.explain_opts.mermaid,
                       "print the story as a Mermaid sequence diagram");
+  g.explain->add_option("--perfetto", g.explain_opts.perfetto,
+                        "write the whole trace in the trace-event format Perfetto opens");
 
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();
