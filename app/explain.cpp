@@ -231,6 +231,14 @@ std::vector<const TraceEvent*> chain(const Trace& tr, const std::string& gid) {
   return out;
 }
 
+// Each message's type, by id, from its send.
+std::map<uint64_t, std::string> message_types(const Trace& tr) {
+  std::map<uint64_t, std::string> out;
+  for (const auto& e : tr.events)
+    if (e.kind == "send" && e.msg) out[e.msg] = str(e.detail, "type");
+  return out;
+}
+
 // A Mermaid participant id for a node name (letters, digits and underscores).
 std::string mermaid_id(const std::string& node) {
   std::string id;
@@ -248,9 +256,7 @@ std::string mermaid_text(std::string s) {
 // The same story as a Mermaid sequence diagram: a message is an arrow from its send to its
 // delivery (a cross when it is lost), everything else a note over its node.
 void print_mermaid(const Trace& tr, const std::string& gid, std::ostream& out) {
-  std::map<uint64_t, std::string> msg_type;
-  for (const auto& e : tr.events)
-    if (e.kind == "send" && e.msg) msg_type[e.msg] = str(e.detail, "type");
+  std::map<uint64_t, std::string> msg_type = message_types(tr);
   std::vector<const TraceEvent*> steps = chain(tr, gid);
   if (steps.empty()) throw InputError("--gid: no event of transaction '" + gid + "' in the trace");
   out << "sequenceDiagram\n";
@@ -280,9 +286,7 @@ void print_mermaid(const Trace& tr, const std::string& gid, std::ostream& out) {
 }
 
 void print_story(const Trace& tr, const std::string& gid, size_t max_steps, std::ostream& out) {
-  std::map<uint64_t, std::string> msg_type;
-  for (const auto& e : tr.events)
-    if (e.kind == "send" && e.msg) msg_type[e.msg] = str(e.detail, "type");
+  std::map<uint64_t, std::string> msg_type = message_types(tr);
   std::set<uint64_t> evidence;
   std::vector<const Violation*> broke;
   for (const auto& v : tr.violations) {
@@ -371,7 +375,7 @@ Json perfetto_json(const Trace& tr) {
   };
   auto us = [](int64_t t) { return static_cast<double>(t); };
   std::map<std::pair<std::string, std::string>, const TraceEvent*> open_txn;  // (node, txn)
-  std::map<uint64_t, std::string> msg_type;
+  std::map<uint64_t, std::string> msg_type = message_types(tr);
   std::map<uint64_t, const TraceEvent*> by_id;
   std::set<uint64_t> delivered;  // a flow starts only where it also ends
   for (const auto& e : tr.events)
@@ -399,7 +403,6 @@ Json perfetto_json(const Trace& tr) {
       continue;
     }
     if (e.kind == "db_exec" && !e.detail.contains("error")) continue;  // inside the slice
-    if (e.kind == "send" && e.msg) msg_type[e.msg] = str(e.detail, "type");
     Json i = base;
     // A message's ends are zero-length slices, so its flow arrow binds to them.
     bool message_end = e.msg && (e.kind == "send" || e.kind == "deliver");

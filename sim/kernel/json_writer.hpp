@@ -80,7 +80,9 @@ class JsonWriter {
     std::string last_key;
 #endif
   };
-  Level& top() { return levels_[depth_ - 1]; }
+  Level& top() {
+    return levels_[depth_ - 1];
+  }
   void separate() {
     if (depth_ == 0) return;
     if (!top().first) out_ += ',';
