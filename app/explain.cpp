@@ -106,17 +106,23 @@ std::string mermaid_text(std::string s) {
 // The story as a Mermaid sequence diagram: a message is an arrow from its sender to its
 // receiver at its delivery (a cross when it is lost), everything else a note over its node;
 // the decisive step and the faults are highlighted notes, the violations end it.
-void print_mermaid(const Story& story, const Storyteller& teller, std::ostream& out) {
+void print_mermaid(const Story& story, const Storyteller& teller, size_t max_steps,
+                   std::ostream& out) {
+  std::vector<bool> keep = steps_kept(story, max_steps);
   out << "sequenceDiagram\n";
   std::set<std::string> declared;
-  for (const StoryStep& st : story.steps) {
+  for (size_t i = 0; i < story.steps.size(); ++i) {
+    const StoryStep& st = story.steps[i];
+    if (!keep[i]) continue;
     for (const std::string& n : {st.node, st.peer}) {
       if (n.empty() || !declared.insert(n).second) continue;
       out << "  participant " << mermaid_id(n) << " as " << mermaid_text(n) << "\n";
     }
   }
   size_t n = 0;
-  for (const StoryStep& st : story.steps) {
+  for (size_t i = 0; i < story.steps.size(); ++i) {
+    const StoryStep& st = story.steps[i];
+    if (!keep[i]) continue;
     ++n;
     std::string at = std::to_string(n) + ". " + ms(st.t_us) + " ";
     if (st.kind == Kind::send) continue;  // drawn at its delivery or loss
@@ -316,7 +322,7 @@ int run_explain(const ExplainOptions& o, std::ostream& out) {
   if (o.format == "mermaid") {
     Story s = pick_story(o, tr, teller, false, out);
     std::ostringstream text;
-    print_mermaid(s, teller, text);
+    print_mermaid(s, teller, o.max_steps, text);
     emit(o, text.str(), out);
     return 0;
   }

@@ -327,6 +327,11 @@ void add_extra_verbs(CLI::App& app) {
       ->check(CLI::Range(1, 1000000))
       ->excludes(export_gid);
   g.export_cmd->add_option("-o,--out", g.export_opts.out, "write here (default: standard output)");
+  g.export_cmd
+      ->add_option("--steps", g.export_opts.max_steps,
+                   "longest diagram drawn in full (longer ones keep the marked steps, decisions "
+                   "and effects)")
+      ->check(CLI::Range(1, 100000));
 
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();

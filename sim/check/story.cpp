@@ -500,8 +500,7 @@ Story Storyteller::tell(const std::string& gid, const std::vector<Violation>& vi
   return s;
 }
 
-std::string story_text(const Story& s, size_t max_steps) {
-  std::ostringstream out;
+std::vector<bool> steps_kept(const Story& s, size_t max_steps) {
   std::vector<bool> keep(s.steps.size(), s.steps.size() <= max_steps);
   if (s.steps.size() > max_steps) {
     for (size_t i = 0; i < s.steps.size(); ++i) {
@@ -511,6 +510,12 @@ std::string story_text(const Story& s, size_t max_steps) {
                 st.kind == Kind::retry || i < 2 || i + 2 >= s.steps.size();
     }
   }
+  return keep;
+}
+
+std::string story_text(const Story& s, size_t max_steps) {
+  std::ostringstream out;
+  std::vector<bool> keep = steps_kept(s, max_steps);
   size_t n = 0, skipped = 0;
   for (size_t i = 0; i < s.steps.size(); ++i) {
     if (!keep[i]) {

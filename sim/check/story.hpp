@@ -102,6 +102,8 @@ class Storyteller {
 // The story as numbered lines, ending at the invariants it broke. A story longer than
 // `max_steps` keeps its marked steps, its decisions and effects, and its first and last steps.
 std::string story_text(const Story& s, size_t max_steps);
+// Which steps a story cut to `max_steps` keeps (all when it is that short).
+std::vector<bool> steps_kept(const Story& s, size_t max_steps);
 
 bool is_fault_kind(Kind k);
 
