@@ -68,9 +68,13 @@ std::vector<Finding> group_findings(const std::vector<Violation>& violations,
   for (const auto& gid : gid_order) {
     const auto& sig = signature[gid];
     Story story;
-    if (teller) story = teller->tell(gid, violations);
-    std::string cause = story.signature();
-    auto [it, fresh] = by_signature.try_emplace({sig, cause}, out.size());
+    std::set<std::pair<std::string, std::string>> key = sig;
+    if (teller) {  // told: the invariants and the cause decide, not the messages' shapes
+      story = teller->tell(gid, violations);
+      key.clear();
+      for (const auto& [i, shape] : sig) key.insert({i, ""});
+    }
+    auto [it, fresh] = by_signature.try_emplace({key, story.signature()}, out.size());
     if (fresh) {
       Finding f;
       std::set<std::string> inv;

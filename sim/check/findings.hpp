@@ -2,9 +2,10 @@
 // with a count and its transactions, not as hundreds of lines. Two transactions share a
 // finding when they break the same invariants with the same kind of evidence: the set of
 // (invariant, message shape) pairs of their violations, where a shape is the message with
-// its numbers taken out ("money changed by -11" and "... by -4" have one shape), and, when
-// the history is at hand, the same cause: the kind of their decisive step and the kinds of
-// the faults in their stories (sim/check/story.hpp).
+// its numbers taken out ("money changed by -11" and "... by -4" have one shape). When the
+// history is at hand, the cause replaces the shapes: transactions that break the same
+// invariants with the same kind of decisive step in their stories are one finding
+// (sim/check/story.hpp).
 #pragma once
 
 #include <string>

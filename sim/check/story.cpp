@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 
 namespace dtx {
@@ -147,7 +148,11 @@ std::string Story::signature() const {
   for (const auto& [i, m] : broke) inv.insert(i);
   std::string s;
   for (const auto& i : inv) s += (s.empty() ? "" : "+") + i;
-  return s + "|" + cause_kind;
+  // Losses, time-outs and duplicates are one kind whatever the message (the type is detail).
+  std::string kind = cause_kind;
+  for (const char* general : {"lost:", "timeout:", "duplicate:"})
+    if (kind.rfind(general, 0) == 0) kind = std::string(general, std::strlen(general) - 1);
+  return s + "|" + kind;
 }
 
 Json Story::steps_json() const {
