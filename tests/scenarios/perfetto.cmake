@@ -1,10 +1,10 @@
-# `dtxsim explain TRACE --perfetto OUT`: the file is one JSON object whose traceEvents name
+# `dtxsim export TRACE --format perfetto --out OUT`: the file is one JSON object whose traceEvents name
 # processes and threads, carry local transactions as slices and messages as paired flows.
 # Inputs: DTXSIM, TRACE, OUT.
-execute_process(COMMAND ${DTXSIM} explain ${TRACE} --perfetto ${OUT} RESULT_VARIABLE rc
+execute_process(COMMAND ${DTXSIM} export ${TRACE} --format perfetto --out ${OUT} RESULT_VARIABLE rc
                 ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "explain --perfetto failed (${rc}): ${err}")
+  message(FATAL_ERROR "export --format perfetto failed (${rc}): ${err}")
 endif()
 file(READ ${OUT} json)
 file(REMOVE ${OUT})
