@@ -65,19 +65,24 @@ std::string esc(const std::string& s) {
   return out;
 }
 
-// Escapes, then turns `code` spans into <code> elements.
+// Escapes, then turns `code` spans into <code> and **bold** spans into <strong> elements.
 std::string inline_html(const std::string& s) {
   std::string e = esc(s), out;
-  bool open = false;
-  for (char c : e) {
-    if (c == '`') {
-      out += open ? "</code>" : "<code>";
-      open = !open;
+  bool code = false, strong = false;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (e[i] == '`') {
+      out += code ? "</code>" : "<code>";
+      code = !code;
+    } else if (!code && e.compare(i, 2, "**") == 0) {
+      out += strong ? "</strong>" : "<strong>";
+      strong = !strong;
+      ++i;
     } else {
-      out += c;
+      out += e[i];
     }
   }
-  if (open) out += "</code>";
+  if (code) out += "</code>";
+  if (strong) out += "</strong>";
   return out;
 }
 
@@ -232,7 +237,8 @@ void html_table(std::ostringstream& o, const DocTable& t, const char* cls = "") 
 const char* const kStyle =
     "body{font-family:sans-serif;margin:16px;max-width:1360px;color:#222;line-height:1.4}"
     "table{border-collapse:collapse;font-size:13px;margin:8px 0 16px;max-width:100%}"
-    "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;overflow-wrap:anywhere}"
+    "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;overflow-wrap:break-word}"
+    "td:first-child{white-space:nowrap}"
     "th{background:#f3f3f3;text-align:left}code{font-size:12px;overflow-wrap:anywhere}"
     "svg.chart{display:block;max-width:100%;height:auto;margin:8px 0}"
     "table.data{font-size:12px;color:#444}";

@@ -1,3 +1,4 @@
+// The markers are split so the script's own text never matches them in the dumped DOM.
 // Injected into a copy of the HTML report by browser.cmake: measures the page as Chromium
 // laid it out and writes one line the test reads from the dumped DOM.
 window.addEventListener('load', () => {
@@ -21,10 +22,10 @@ window.addEventListener('load', () => {
   }
   const out = document.createElement('pre');
   out.id = 'dtx-layout';
-  out.textContent = 'DTX-LAYOUT charts=' + charts.length + ' drawn=' + drawn +
+  out.textContent = 'DTX-' + 'LAYOUT charts=' + charts.length + ' drawn=' + drawn +
       ' viewport=' + width + ' scrollWidth=' + document.documentElement.scrollWidth +
       ' overflowing=' + overflow.length + ' clipped_labels=' + clipped.length +
       ' first_overflow=[' + overflow.slice(0, 3).join('; ') + ']' +
-      ' first_clipped=[' + clipped.slice(0, 3).join('; ') + '] END';
+      ' first_clipped=[' + clipped.slice(0, 3).join('; ') + '] ' + 'END';
   document.body.appendChild(out);
 });
