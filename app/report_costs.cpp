@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "app/report_sections.hpp"
 #include "sim/plugin/pattern.hpp"
@@ -117,10 +118,13 @@ void load_section(const std::vector<StoredRun>& load_runs, Doc& d) {
   // rate -> pattern -> (sum throughput, sum p99, runs)
   std::map<double, std::map<std::string, std::array<double, 3>>> by;
   std::vector<std::string> patterns;
+  std::set<std::string> bases;  // scenarios, when the runs come from several (`report`)
+  for (const auto& r : load_runs) bases.insert(r.scenario.substr(0, r.scenario.rfind('@')));
   for (const auto& r : load_runs) {
     auto at = r.scenario.rfind('@');
     double rate = std::atof(r.scenario.c_str() + at + 1);
-    std::string p = r.pattern + ":" + r.variant;
+    std::string p =
+        (bases.size() > 1 ? r.scenario.substr(0, at) + " " : "") + r.pattern + ":" + r.variant;
     if (std::find(patterns.begin(), patterns.end(), p) == patterns.end()) patterns.push_back(p);
     auto& cell = by[rate][p];
     cell[0] += r.metrics.value("throughput_per_s", 0.0);
