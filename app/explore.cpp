@@ -178,8 +178,9 @@ ExploreResult explore(const Scenario& s, const ExploreOptions& o) {
   for (auto& t : pool) t.join();
   if (!error.empty()) throw std::runtime_error(error);
   for (auto& p : pts) {
-    if (!p.violated.empty()) out.failing.push_back(std::move(p));
+    if (!p.violated.empty()) out.failing.push_back(p);
   }
+  out.tried = std::move(pts);
   return out;
 }
 

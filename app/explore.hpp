@@ -46,6 +46,7 @@ struct ExploreResult {
   TimeUs pause_us = 0;  // the pause length the points used
   Scenario scenario;    // the explored scenario (no swarm, heal after the last point)
   std::vector<ExplorePoint> failing;
+  std::vector<ExplorePoint> tried;  // every point, failing or not, in order
 };
 
 // A scenario file (JSON) that replays `faults` on `s` deterministically with `pattern`

@@ -7,6 +7,7 @@
 
 #include "app/explain.hpp"
 #include "app/explore.hpp"
+#include "app/regress.hpp"
 #include "app/report.hpp"
 #include "app/sweep.hpp"
 #include "app/verbs.hpp"
@@ -26,7 +27,9 @@ struct Options {
   int jobs = 1;
   std::string seed;
   int64_t count = 0;
-  bool write = false, quiet = false, all_builds = false;
+  std::string junit, json_out, load;
+  bool write = false, quiet = false, all_builds = false, run_missing = false,
+       fail_on_violation = false, explore_points = false;
   CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr,
            *regress = nullptr, *explore = nullptr, *shrink = nullptr, *explain = nullptr,
            *export_cmd = nullptr;
@@ -80,6 +83,23 @@ void print_stats(const SweepStats& st, const std::string& db) {
             << "\n";
 }
 
+// --fail-on-violation: 1 when any of the runs (stored before or run now) broke an invariant,
+// with the replay command of each of the first few.
+int report_violating(const std::vector<StoredRun>& runs) {
+  size_t bad = 0;
+  for (const auto& r : runs) {
+    if (r.violated().empty()) continue;
+    if (++bad <= 5)
+      std::cout << "VIOLATION " << r.pattern << ":" << r.variant << " seed " << r.seed << " breaks";
+    if (bad > 5) continue;
+    for (const auto& inv : r.violated()) std::cout << " " << inv;
+    std::cout << "; replay: dtxsim run " << r.file << " --seed " << r.seed << " --pattern "
+              << r.pattern << ":" << r.variant << "\n";
+  }
+  if (bad) std::cout << bad << " of " << runs.size() << " runs violate an invariant\n";
+  return bad ? 1 : 0;
+}
+
 int do_sweep() {
   Scenario s = load_scenario(g.scenario);
   SeedRange seeds = parse_seeds(g.seeds);
@@ -89,7 +109,18 @@ int do_sweep() {
   ResultsDb db(g.db);
   SweepStats st = run_sweep(s, {p}, seeds, shard, g.jobs, db, !g.quiet);
   print_stats(st, g.db);
-  return st.interrupted ? 130 : 0;
+  if (st.interrupted) return 130;
+  if (!g.fail_on_violation) return 0;
+  auto [name, variant] = resolve_pattern(p, "--pattern");
+  std::vector<StoredRun> mine;
+  for (auto& r : db.runs(s.name, build_id())) {
+    if (r.scenario_hash == scenario_hash(s) && r.pattern == name && r.variant == variant &&
+        r.seed >= seeds.first && r.seed <= seeds.last &&
+        (r.seed - seeds.first) % static_cast<uint64_t>(shard.n) ==
+            static_cast<uint64_t>(shard.k - 1))
+      mine.push_back(std::move(r));
+  }
+  return report_violating(mine);
 }
 
 int do_merge() {
@@ -108,15 +139,45 @@ int do_merge() {
   return 0;
 }
 
-int do_compare() {
-  Scenario s = with_infrastructure(load_scenario(g.scenario));
-  SeedRange seeds = parse_seeds(g.seeds);
-  if (!g.report.empty()) write_report(g.report, {}, "probe");  // fail early on a bad report path
-  std::vector<std::string> pats = pattern_list(s, g.patterns);
-  ensure_parent(g.db);
-  ResultsDb db(g.db);
-  SweepStats st = run_sweep(s, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
-  print_stats(st, g.db);
+// "10,50,200": arrival rates in (0, 100000] transactions per second.
+std::vector<double> parse_loads(const std::string& text) {
+  std::vector<double> out;
+  if (text.empty()) return out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t end = std::min(text.find(',', at), text.size());
+    std::string part = text.substr(at, end - at);
+    char* stop = nullptr;
+    double v = std::strtod(part.c_str(), &stop);
+    if (part.empty() || *stop != '\0' || !(v > 0 && v <= 100000))
+      throw InputError(
+          "--load: expected arrival rates in (0, 100000] per second separated by "
+          "commas (e.g. 10,50,200), got '" +
+          text + "'");
+    out.push_back(v);
+    at = end + 1;
+  }
+  return out;
+}
+
+// The scenario at another arrival rate, fault-free, stored under its own name and hash.
+Scenario load_point(const Scenario& s, double rate) {
+  Scenario out = s;
+  out.name = load_scenario_name(s.name, rate);
+  out.workload.arrival_per_s = rate;
+  out.faults.clear();
+  out.swarm.enabled = false;
+  TimeUs arrivals_us = static_cast<TimeUs>(static_cast<double>(s.workload.count) / rate * kUsPerS);
+  out.heal_us = std::max(s.heal_us, s.workload.start_us + arrivals_us + kUsPerS);
+  out.raw["name"] = out.name;
+  out.raw["workload"]["arrival_per_s"] = rate;
+  out.raw["faults"] = {{"heal_at_ms", out.heal_us / 1000.0}};
+  return out;
+}
+
+// This build's runs of scenario `s` (by content) for the patterns and seeds given.
+std::vector<StoredRun> runs_of(ResultsDb& db, const Scenario& s,
+                               const std::vector<std::string>& pats, SeedRange seeds) {
   std::string hash = scenario_hash(s);
   std::vector<StoredRun> mine;
   for (auto& r : db.runs(s.name)) {
@@ -125,14 +186,50 @@ int do_compare() {
         r.build == build_id() && std::find(pats.begin(), pats.end(), pv) != pats.end())
       mine.push_back(std::move(r));
   }
-  auto sum = summarize(mine);
+  return mine;
+}
+
+int do_compare() {
+  Scenario s = with_infrastructure(load_scenario(g.scenario));
+  SeedRange seeds = parse_seeds(g.seeds);
+  if (!g.report.empty()) check_report_path(g.report);  // fail before any run
+  std::vector<double> loads = parse_loads(g.load);
+  std::vector<std::string> pats = pattern_list(s, g.patterns);
+  ensure_parent(g.db);
+  ResultsDb db(g.db);
+  SweepStats st = run_sweep(s, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
+  print_stats(st, g.db);
+  ReportInput in;
+  in.title = "dtxsim compare: " + s.name + " (seeds " + g.seeds + ")";
+  in.runs = runs_of(db, s, pats, seeds);
+  in.scenario = s;
+  for (const auto& p : pats) {
+    if (!g.explore_points || st.interrupted) break;
+    ExploreOptions o;
+    o.pattern = p;
+    o.count = 3;
+    o.jobs = g.jobs;
+    in.explored.push_back(explore(s, o));
+    std::cout << "explore " << p << ": " << in.explored.back().failing.size() << " of "
+              << in.explored.back().points << " fault points break an invariant\n";
+  }
+  for (double rate : loads) {
+    if (st.interrupted) break;
+    Scenario ls = load_point(s, rate);
+    SweepStats ld = run_sweep(ls, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
+    st.interrupted = st.interrupted || ld.interrupted;
+    std::cout << "load " << rate << "/s: ";
+    print_stats(ld, g.db);
+    for (auto& r : runs_of(db, ls, pats, seeds)) in.load_runs.push_back(std::move(r));
+  }
   if (!g.report.empty()) {
-    write_report(g.report, sum, "dtxsim compare: " + s.name + " (seeds " + g.seeds + ")");
+    write_report(g.report, in);
     std::cout << "report: " << g.report << "\n";
   } else {
-    std::cout << report_markdown(sum, "dtxsim compare: " + s.name);
+    std::cout << report_markdown(in);
   }
-  return st.interrupted ? 130 : 0;
+  if (st.interrupted) return 130;
+  return g.fail_on_violation ? report_violating(in.runs) : 0;
 }
 
 // The runs a report or a regression check reads: this build's, unless --all-builds.
@@ -142,37 +239,68 @@ std::vector<StoredRun> reported_runs(ResultsDb& db) {
 
 int do_report() {
   ResultsDb db(g.db, true);
-  auto sum = summarize(reported_runs(db));
+  ReportInput in = report_input(reported_runs(db), "dtxsim report: " + g.db);
   if (g.report.empty()) {
-    std::cout << report_markdown(sum, "dtxsim report: " + g.db);
+    std::cout << report_markdown(in);
   } else {
-    write_report(g.report, sum, "dtxsim report: " + g.db);
+    write_report(g.report, in);
     std::cout << "report: " << g.report << "\n";
   }
   return 0;
 }
 
-int do_regress() {
+void write_text(const std::string& path, const std::string& text, const std::string& option) {
+  ensure_parent(path);
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw InputError(option + " " + path + ": cannot open for writing");
+  out << text;
+  if (!out) throw InputError(option + " " + path + ": write failed");
+}
+
+int write_baseline() {
   ResultsDb db(g.db, true);
-  auto sum = summarize(reported_runs(db));
-  if (g.write) {
-    ensure_parent(g.baseline);
-    std::ofstream out(g.baseline);
-    if (!out) throw InputError(g.baseline + ": cannot open for writing");
-    out << make_baseline(sum).dump(2) << "\n";
-    std::cout << "baseline written: " << g.baseline << " (" << sum.size() << " entries)\n";
-    return 0;
+  std::vector<StoredRun> runs = db.runs("", build_id());
+  if (runs.empty())
+    throw InputError(g.db + ": holds no runs of this build (" + build_id() +
+                     "): expected the runs the baseline is to cover");
+  Baseline b = make_baseline(runs);
+  write_text(g.baseline, b.to_json().dump(2) + "\n", "--baseline");
+  std::cout << "baseline written: " << g.baseline << " (" << b.groups.size() << " groups, "
+            << runs.size() << " runs of build " << b.build << ")\n";
+  return 0;
+}
+
+int do_regress() {
+  if (g.write) return write_baseline();
+  Baseline b = read_baseline(g.baseline);
+  std::vector<std::pair<std::string, std::string>> outputs = {{g.junit, "--junit"},
+                                                              {g.json_out, "--json"}};
+  for (const auto& [path, option] : outputs)
+    if (!path.empty()) write_text(path, "", option);  // fail early on an unwritable path
+  auto changed = changed_scenarios(b);
+  std::vector<StoredRun> runs;
+  struct stat st;
+  bool exists = stat(g.db.c_str(), &st) == 0;
+  if (g.run_missing) {
+    ensure_parent(g.db);
+    ResultsDb db(g.db);
+    size_t ran = fill_baseline(b, changed, db, g.jobs, !g.quiet);
+    std::cout << "ran " << ran << " missing baseline runs into " << g.db << "\n";
+    runs = db.runs("", build_id());
+  } else if (exists) {
+    ResultsDb db(g.db, true);
+    runs = db.runs("", build_id());
+  } else {
+    std::cout << g.db << " does not exist: every baseline run is missing (--run runs them)\n";
   }
-  std::ifstream in(g.baseline);
-  if (!in) throw InputError(g.baseline + ": cannot open baseline");
-  Json base = Json::parse(in, nullptr, false);
-  if (base.is_discarded()) throw InputError(g.baseline + ": not valid JSON");
-  auto problems = compare_baseline(base, sum);
-  for (const auto& p : problems) std::cout << "REGRESSION " << p << "\n";
-  std::cout << (problems.empty() ? "no regression against "
-                                 : std::to_string(problems.size()) + " regression(s) against ")
-            << g.baseline << " (" << sum.size() << " pattern/scenario groups)\n";
-  return problems.empty() ? 0 : 1;
+  RegressResult r = check_baseline(b, runs, changed);
+  r.baseline_path = g.baseline;
+  r.db_path = g.db;
+  r.build = build_id();
+  if (!g.junit.empty()) write_text(g.junit, r.junit_xml(), "--junit");
+  if (!g.json_out.empty()) write_text(g.json_out, r.to_json().dump(2) + "\n", "--json");
+  std::cout << r.text();
+  return r.failed() ? 1 : 0;
 }
 
 // Writes the scenario that replays one failing explore point; returns its path.
@@ -244,6 +372,8 @@ void add_extra_verbs(CLI::App& app) {
   g.sweep->add_option("--shard", g.shard, "run only shard K of N (K/N)");
   g.sweep->add_option("--db", g.db, "results database");
   g.sweep->add_flag("-q,--quiet", g.quiet, "no progress bar");
+  g.sweep->add_flag("--fail-on-violation", g.fail_on_violation,
+                    "exit 1 when any run of the range violates an invariant");
 
   g.merge = app.add_subcommand("merge", "merge shard results databases");
   g.merge->add_option("out", g.out, "merged database")->required();
@@ -255,23 +385,39 @@ void add_extra_verbs(CLI::App& app) {
   g.compare->add_option("--patterns", g.patterns, "all, or NAME[:VARIANT],...");
   g.compare->add_option("--seeds", g.seeds, "seed range A..B")->required();
   g.compare->add_option("--report", g.report, "report file (.md or .html)");
+  g.compare->add_flag("--explore", g.explore_points,
+                      "also put each fault at every protocol step of each pattern (explore, 3 "
+                      "transactions) for the report's tolerance matrix");
+  g.compare->add_option("--load", g.load,
+                        "also run every pattern fault-free at these arrival rates per second "
+                        "(e.g. 10,50,200) for the report's load curve");
   g.compare->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
   g.compare->add_option("--db", g.db, "results database");
   g.compare->add_flag("-q,--quiet", g.quiet, "no progress bar");
+  g.compare->add_flag("--fail-on-violation", g.fail_on_violation,
+                      "exit 1 when any run violates an invariant");
 
   g.report_cmd = app.add_subcommand("report", "regenerate a report from stored runs");
   g.report_cmd->add_option("--db", g.db, "results database");
   g.report_cmd->add_option("--report", g.report,
                            "report file (.md or .html; default: Markdown on stdout)");
 
-  g.regress = app.add_subcommand("regress",
-                                 "compare stored runs against a baseline; exit 1 on a regression");
+  g.regress = app.add_subcommand(
+      "regress",
+      "check this build's stored runs against a baseline (its scenarios, patterns, variants and "
+      "seeds); exit 1 on a missing run, a new violation or a metric beyond tolerance");
   g.regress->add_option("--baseline", g.baseline, "baseline file")->required();
   g.regress->add_option("--db", g.db, "results database");
-  g.regress->add_flag("--write", g.write, "write the baseline from the database instead");
-  for (CLI::App* verb : {g.report_cmd, g.regress})
-    verb->add_flag("--all-builds", g.all_builds,
-                   "include runs stored by other builds (default: this build's only)");
+  auto* write_flag = g.regress->add_flag(
+      "--write", g.write, "write the baseline from this build's runs in the database instead");
+  g.regress->add_flag("--run", g.run_missing, "run the baseline's runs the database lacks first")
+      ->excludes(write_flag);
+  g.regress->add_option("--jobs", g.jobs, "worker threads for --run")->check(CLI::Range(1, 256));
+  g.regress->add_option("--junit", g.junit, "write a JUnit XML report (a test case per group)");
+  g.regress->add_option("--json", g.json_out, "write the verdict as JSON");
+  g.regress->add_flag("-q,--quiet", g.quiet, "no progress bar");
+  g.report_cmd->add_flag("--all-builds", g.all_builds,
+                         "include runs stored by other builds (default: this build's only)");
 
   g.explore = app.add_subcommand("explore",
                                  "crash, stall, drop, duplicate and delay at every protocol step");

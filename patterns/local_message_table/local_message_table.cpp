@@ -211,6 +211,13 @@ PatternInfo local_message_table_info() {
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
+  p.requirements = {
+      "none beyond the services: the producer calls the consumer directly",
+      "message table (PENDING / DONE / DEAD) in the producer's database",
+      "one INSERT in the business transaction and a sender job with backoff; DEAD rows "
+      "raise an alert an operator handles",
+      "dedupe and effect in one local transaction, then an ack reply",
+      "low: no broker; the producer owns retries and alerting"};
   return p;
 }
 

@@ -167,6 +167,13 @@ PatternInfo mq_half_message_info() {
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
+  p.requirements = {
+      "a broker with half messages and check-back (RocketMQ style)",
+      "none beyond the business tables: the check-back reads the business row",
+      "sends a half message, runs the business transaction, sends a one-way commit or "
+      "rollback, answers check-backs",
+      "dedupe by message id in the same local transaction as the effect",
+      "medium: a broker feature few brokers have, and a check-back handler"};
   return p;
 }
 

@@ -302,6 +302,13 @@ PatternInfo mq_transaction_info() {
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
+  p.requirements = {
+      "a broker with transacted sessions enlisted with the database in XA two-phase commit; a "
+      "transaction manager with a durable decision log",
+      "decision log (xa_log); prepared transactions hold their locks while in doubt",
+      "every send and the business write in one XA transaction; recovery resolves in-doubt ones",
+      "dedupe and effect in one local transaction, acknowledged after commit",
+      "high: XA support in the database and the broker, locks held while in doubt"};
   return p;
 }
 

@@ -267,6 +267,12 @@ PatternInfo outbox_info() {
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_broker = true;
+  p.requirements = {
+      "a broker with acknowledged publishes; a relay process (polling, or tailing the commit log)",
+      "outbox (plus a sequence and the relay offset) in the producer's database",
+      "one INSERT into the outbox inside the business transaction",
+      "dedupe by message id (received table) in the same local transaction as the effect",
+      "low: one insert at the producer, dedupe at consumers; delivery is asynchronous"};
   return p;
 }
 

@@ -68,6 +68,12 @@ PatternInfo saga_info() {
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity", "exactly_once", "termination"};
   p.needs_coordinator = true;
+  p.requirements = {
+      "a transaction coordinator (dtm-like) with its own durable storage",
+      "barrier table in every participant", "submits the saga (actions and their compensations)",
+      "every branch has an action and a compensation, both idempotent and barrier-guarded; "
+      "intermediate states are visible to others",
+      "medium: one compensation per branch; no isolation between action and compensation"};
   return p;
 }
 

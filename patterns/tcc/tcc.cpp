@@ -130,6 +130,14 @@ PatternInfo tcc_info() {
                   "tcc_no_orphan", "tcc_no_hanging", "tcc_null_compensation",
                   "termination"};
   p.needs_coordinator = true;
+  p.requirements = {
+      "a transaction coordinator (dtm-like) with its own durable storage",
+      "barrier table and a frozen / reserved column in every participant",
+      "registers branches and drives Try, then Confirm or Cancel",
+      "every participant implements Try, Confirm and Cancel, each idempotent, with "
+      "null-compensation and anti-hanging guards",
+      "high: three operations per branch in every service, and resources held between "
+      "Try and Confirm"};
   return p;
 }
 

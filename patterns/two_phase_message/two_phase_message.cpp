@@ -172,6 +172,13 @@ PatternInfo two_phase_message_info() {
   p.invariants = {"conservation", "atomicity",    "no_lost",
                   "no_phantom",   "exactly_once", "termination"};
   p.needs_coordinator = true;
+  p.requirements = {
+      "a transaction coordinator (dtm-like) with its own durable storage",
+      "barrier table in the producer's database and in every branch's",
+      "prepare, the business transaction with a barrier insert, submit; a check-back endpoint the "
+      "coordinator queries",
+      "branch handlers the coordinator calls and retries until success, guarded by the barrier",
+      "medium: a coordinator and a check-back endpoint; consumers need no broker"};
   return p;
 }
 

@@ -31,7 +31,7 @@ struct GidIndex;  // gtx and effect events grouped by gid (checkers.cpp)
 inline constexpr Kind kCheckedKinds[] = {
     Kind::gtx,        Kind::effect,           Kind::send,         Kind::deliver, Kind::db_prepare,
     Kind::db_commit,  Kind::db_rollback,      Kind::db_lock_wait, Kind::retry,   Kind::checkback,
-    Kind::broker_dlq, Kind::broker_redeliver, Kind::alert};
+    Kind::broker_dlq, Kind::broker_redeliver, Kind::alert,        Kind::crash};
 
 struct CheckInput {
   const EventLog& events;

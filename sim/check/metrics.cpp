@@ -26,6 +26,11 @@ Json Metrics::to_json() const {
           {"dead_letters", dead_letters},
           {"redeliveries", redeliveries},
           {"alerts", alerts},
+          {"txn_window_ms_p50", txn_window_us_p50 / 1000.0},
+          {"txn_window_ms_p99", txn_window_us_p99 / 1000.0},
+          {"txn_window_ms_max", txn_window_us_max / 1000.0},
+          {"recovery_ms_max", recovery_us_max / 1000.0},
+          {"crashes", crashes},
           {"in_doubt_ms_total", in_doubt_us_total / 1000.0},
           {"in_doubt_ms_max", in_doubt_us_max / 1000.0},
           {"lock_waits", lock_waits},
@@ -92,16 +97,31 @@ class EventTally {
         break;
       case Kind::effect:
         if (const EffectRecord* r = e.detail.effect()) effect(e.t_us, r->money);
+        txn_effect(e);
+        break;
+      case Kind::crash:
+        ++m_.crashes;
+        crash_times_.push_back(e.t_us);
         break;
       default:
         break;
     }
   }
 
-  // Closes the inconsistency window still open at the end of the run.
+  // Closes the inconsistency window still open at the end of the run; the per-transaction
+  // windows' percentiles.
   void finish() {
     if (money_in_flight_ != 0) m_.inconsistency_window_us += m_.end_us - inconsistent_since_;
+    std::vector<TimeUs> windows;
+    windows.reserve(effect_span_.size());
+    for (const auto& [gid, span] : effect_span_) windows.push_back(span.second - span.first);
+    std::sort(windows.begin(), windows.end());
+    m_.txn_window_us_p50 = percentile(windows, 50);
+    m_.txn_window_us_p99 = percentile(windows, 99);
+    m_.txn_window_us_max = windows.empty() ? 0 : windows.back();
   }
+
+  const std::vector<TimeUs>& crash_times() const { return crash_times_; }
 
  private:
   void deliver(const Event& e) {
@@ -131,7 +151,15 @@ class EventTally {
     if (was && !is) m_.inconsistency_window_us += t_us - inconsistent_since_;
   }
 
+  void txn_effect(const Event& e) {
+    if (e.gid.empty()) return;
+    auto [it, fresh] = effect_span_.try_emplace(e.gid, e.t_us, e.t_us);
+    if (!fresh) it->second.second = e.t_us;
+  }
+
   Metrics& m_;
+  std::map<std::string, std::pair<TimeUs, TimeUs>> effect_span_;  // gid -> first, last effect
+  std::vector<TimeUs> crash_times_;
   std::vector<bool> delivered_;  // by message id (ids are dense)
   std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at_;
   int64_t money_in_flight_ = 0;
@@ -160,6 +188,18 @@ void span_metrics(const std::vector<std::pair<TimeUs, TimeUs>>& spans, Metrics& 
                          static_cast<double>(last_final - first_start);
 }
 
+// For each crash, how long the transactions open at that moment took to become final.
+void recovery_metric(const std::vector<std::pair<TimeUs, TimeUs>>& spans,
+                     const std::vector<TimeUs>& crashes, Metrics& m) {
+  for (TimeUs crash : crashes) {
+    for (const auto& [start, final_at] : spans) {
+      if (start > crash || (final_at >= 0 && final_at <= crash)) continue;
+      TimeUs end = final_at >= 0 ? final_at : m.end_us;
+      m.recovery_us_max = std::max(m.recovery_us_max, end - crash);
+    }
+  }
+}
+
 }  // namespace
 
 Metrics compute_metrics(const CheckInput& in) {
@@ -168,7 +208,9 @@ Metrics compute_metrics(const CheckInput& in) {
   for (const Event& e : in.events) tally.add(e);
   if (in.last_event_us >= 0) m.end_us = in.last_event_us;
   tally.finish();
-  span_metrics(gtx_span_times(in), m);
+  auto spans = gtx_span_times(in);
+  span_metrics(spans, m);
+  recovery_metric(spans, tally.crash_times(), m);
   if (m.business_txns > 0) {
     m.messages_per_txn = static_cast<double>(m.messages) / m.business_txns;
     m.local_txns_per_txn = static_cast<double>(m.local_txns) / m.business_txns;

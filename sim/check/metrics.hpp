@@ -27,6 +27,13 @@ struct Metrics {
   int64_t dead_letters = 0;
   int64_t alerts = 0;
   int64_t redeliveries = 0;
+  // Per business transaction, its first effect (the origin's commit) to its last effect (the
+  // last downstream or compensating one): how long others can see it half done.
+  TimeUs txn_window_us_p50 = 0, txn_window_us_p99 = 0, txn_window_us_max = 0;
+  // After each crash, the time until every transaction open at the crash is final (a
+  // transaction never final counts to the end of the run); the longest over the crashes.
+  TimeUs recovery_us_max = 0;
+  int64_t crashes = 0;
   // Prepared (in-doubt) database transactions hold their locks: total and longest time.
   TimeUs in_doubt_us_total = 0, in_doubt_us_max = 0;
   int64_t lock_waits = 0;

@@ -66,6 +66,15 @@ struct VariantInfo {
   std::vector<std::string> breaks;  // invariants this variant is known to break
 };
 
+// What adopting a pattern asks of a system, as the comparison report shows it.
+struct PatternRequirements {
+  std::string infrastructure;  // what must run beside the services (broker, coordinator...)
+  std::string tables;          // extra tables in the services' databases
+  std::string producer;        // what the originating service changes
+  std::string consumer;        // what the downstream services change (handlers, idempotence)
+  std::string intrusiveness;   // low / medium / high, and why
+};
+
 struct PatternInfo {
   std::string name;
   std::string summary;
@@ -74,6 +83,7 @@ struct PatternInfo {
   std::vector<std::string> invariants;  // invariants that apply (checked by default)
   bool needs_broker = false;
   bool needs_coordinator = false;
+  PatternRequirements requirements;  // empty fields: not stated
   std::function<std::unique_ptr<Pattern>(const std::string& variant)> make;
 
   const VariantInfo* variant(const std::string& v) const;

@@ -213,3 +213,27 @@ TEST_CASE("metrics: latency percentiles, inconsistency window and per-transactio
   CHECK(percentile({1, 2, 3, 4}, 50) == 2);
   CHECK(percentile({1, 2, 3, 4}, 99) == 4);
 }
+
+TEST_CASE("metrics: per-transaction window and recovery after a crash", "[checkers]") {
+  HistoryBuilder h;
+  h.started("g1");                            // t=1ms
+  h.effect("g1", "debit", "action", -10);     // t=2ms: g1's origin commits
+  h.started("g2");                            // t=3ms
+  h.add(Kind::crash, "", nullptr, "bank-b");  // t=4ms: g1 and g2 are open
+  h.effect("g1", "credit", "action", 10);     // t=5ms: g1's last effect (window 3 ms)
+  h.final("g1");                              // t=6ms
+  h.effect("g2", "debit", "action", -5);      // t=7ms
+  h.effect("g2", "credit", "action", 5);      // t=8ms (window 1 ms)
+  h.final("g2");                              // t=9ms: the last open at the crash is final
+  h.started("g3");                            // t=10ms: after the crash, not counted
+  h.final("g3");                              // t=11ms
+  Metrics m = compute_metrics(h.events);
+  CHECK(m.txn_window_us_p50 == 1000);
+  CHECK(m.txn_window_us_p99 == 3000);
+  CHECK(m.txn_window_us_max == 3000);
+  CHECK(m.crashes == 1);
+  CHECK(m.recovery_us_max == 5000);
+  Json j = m.to_json();
+  CHECK(j["recovery_ms_max"] == 5.0);
+  CHECK(j["txn_window_ms_p99"] == 3.0);
+}

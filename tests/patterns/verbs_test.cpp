@@ -4,9 +4,11 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "app/explore.hpp"
+#include "app/regress.hpp"
 #include "app/report.hpp"
 #include "app/sweep.hpp"
 
@@ -131,17 +133,31 @@ TEST_CASE("reports are well-formed and show violations with their replay", "[ver
   Scenario s = compare_scenario();
   ResultsDb db(fresh("report"));
   run_sweep(s, {"outbox:correct", "outbox:dual_write_commit_first"}, {1, 4}, {}, 2, db, false);
-  auto sum = summarize(db.runs());
+  ReportInput in = report_input(db.runs(), "test");
+  auto sum = summarize(in.runs);
   REQUIRE(sum.size() == 2);
-  std::string html = report_html(sum, "test");
+  std::string html = report_html(in);
   CHECK(html.find("<svg") != std::string::npos);
   CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));  // no external assets
   CHECK(balanced_html(html));
-  std::string md = report_markdown(sum, "test");
+  std::string md = report_markdown(in);
   const PatternSummary& broken = sum[0].variant == "correct" ? sum[1] : sum[0];
   CHECK(broken.violating > 0);
   CHECK(md.find(broken.replay()) != std::string::npos);
-  CHECK_THROWS_AS(write_report("report.pdf", sum, "x"), InputError);
+  CHECK_THROWS_AS(write_report("report.pdf", in), InputError);
+
+  // The sections that answer "which pattern, and what does it cost", in both renderings.
+  for (const char* heading : {"What each pattern requires", "Invariants", "Fault tolerance",
+                              "Costs", "Scenario", "Pattern parameters"}) {
+    CHECK(md.find(std::string("## ") + heading) != std::string::npos);
+    CHECK(html.find(std::string("<h2>") + heading + "</h2>") != std::string::npos);
+  }
+  // The commit-then-publish dual write loses messages: blamed on a fault, never on none.
+  CHECK(md.find("breaks ") != std::string::npos);
+  CHECK(md.find("transaction window") != std::string::npos);
+  // No heading without content.
+  CHECK(std::regex_search(md, std::regex("## [^\\n]*\\n\\n## ")) == false);
+  CHECK(html.find("</h2>\n<h2>") == std::string::npos);
 }
 
 TEST_CASE("regress passes against its own baseline and flags regressions", "[verbs][regress]") {
@@ -149,23 +165,58 @@ TEST_CASE("regress passes against its own baseline and flags regressions", "[ver
   ResultsDb db(fresh("regress"));
   run_sweep(s, {"two_phase_message:correct", "outbox:dual_write_commit_first"}, {1, 3}, {}, 2, db,
             false);
-  auto sum = summarize(db.runs());
-  Json base = make_baseline(sum);
-  CHECK(compare_baseline(base, sum).empty());
-  Json stricter = base;
-  for (auto& e : stricter["entries"]) {
-    e["violated"] = Json::array();
-    e["metrics"]["messages_per_txn"] = 0.5;
+  std::vector<StoredRun> runs = db.runs();
+  Baseline base = make_baseline(runs);
+  REQUIRE(base.groups.size() == 2);
+  CHECK(format_seeds({1, 2, 3}) == "1..3");
+  CHECK(check_baseline(base, runs, {}).failed() == 0);
+
+  Baseline stricter = base;
+  for (auto& g : stricter.groups) {
+    g.violated.clear();
+    g.metrics["messages_per_txn"] = 0.5;
   }
-  auto problems = compare_baseline(stricter, sum);
+  RegressResult r = check_baseline(stricter, runs, {});
   bool new_violation = false, metric = false;
-  for (const auto& p : problems) {
-    new_violation = new_violation || p.find("new violation") != std::string::npos;
-    metric = metric || p.find("messages_per_txn regressed") != std::string::npos;
-  }
+  for (const auto& g : r.groups)
+    for (const auto& p : g.problems) {
+      new_violation = new_violation || p.find("new violation") != std::string::npos;
+      metric = metric || p.find("messages_per_txn regressed") != std::string::npos;
+    }
   CHECK(new_violation);
   CHECK(metric);
-  CHECK_THROWS_AS(compare_baseline(Json::object(), sum), InputError);
+
+  // A baseline group's expected violation that no longer happens fails too.
+  Baseline expects_more = base;
+  expects_more.groups[0].violated.insert("exactly_once");
+  CHECK(check_baseline(expects_more, runs, {}).failed() >= 1);
+
+  // The baseline survives its own file format.
+  std::string path = fresh("regress_baseline") + ".json";
+  {
+    std::ofstream out(path);
+    out << base.to_json().dump(2);
+  }
+  Baseline back = read_baseline(path);
+  CHECK(back.to_json() == base.to_json());
+  {
+    std::ofstream out(path);
+    out << R"({"format": "dtxsim-baseline", "version": 1, "entries": []})";
+  }
+  CHECK_THROWS_AS(read_baseline(path), InputError);
+}
+
+TEST_CASE("seed sets parse sorted disjoint ranges only", "[verbs][regress]") {
+  SeedSet s;
+  REQUIRE(parse_seed_set("1..5,9,12..14", s));
+  CHECK(count_seeds(s) == 9);
+  CHECK(contains(s, 9));
+  CHECK_FALSE(contains(s, 10));
+  CHECK_FALSE(parse_seed_set("5..1", s));
+  CHECK_FALSE(parse_seed_set("1..5,3", s));
+  CHECK_FALSE(parse_seed_set("", s));
+  CHECK_FALSE(parse_seed_set("1,,2", s));
+  CHECK_FALSE(parse_seed_set("-1", s));
 }
 
 TEST_CASE("shrink keeps the failure with fewer faults and transactions", "[verbs][shrink]") {

@@ -1,0 +1,209 @@
+// Tolerance matrix: fault classes by role, exposure counted from each run's schedule, and
+// violations blamed on the faults that hit the nodes their transactions touched.
+#include "app/tolerance.hpp"
+
+#include <algorithm>
+
+#include "app/sweep.hpp"
+
+namespace dtx {
+
+namespace {
+
+// Columns in display order; crash columns for workload roles come first, in role order.
+const std::vector<std::string> kLaterClasses = {"crash broker",     "crash coordinator",
+                                                "crash other node", "pause",
+                                                "partition",        "drop",
+                                                "duplicate",        "delay",
+                                                "database stall",   "database failure",
+                                                "no fault"};
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The nodes a fault acts on (empty: every node, as a network-wide loss window).
+std::set<std::string> fault_nodes(const Json& f) {
+  std::set<std::string> out;
+  if (f.contains("node")) out.insert(f["node"].get<std::string>());
+  if (f.contains("peer")) out.insert(f["peer"].get<std::string>());
+  if (f.contains("groups"))
+    for (const auto& g : f["groups"])
+      for (const auto& n : g) out.insert(n.get<std::string>());
+  return out;
+}
+
+struct Replayer {
+  std::map<std::string, Scenario> scenarios;  // by scenario hash
+
+  const Scenario* scenario_of(const StoredRun& r) {
+    auto it = scenarios.find(r.scenario_hash);
+    if (it != scenarios.end()) return &it->second;
+    try {
+      Scenario s = load_scenario(r.file);
+      if (scenario_hash(s) != r.scenario_hash) s = with_infrastructure(s);
+      if (scenario_hash(s) != r.scenario_hash) return nullptr;  // the file changed since
+      return &scenarios.emplace(r.scenario_hash, std::move(s)).first->second;
+    } catch (const InputError&) {
+      return nullptr;
+    }
+  }
+
+  // class -> invariants blamed on it in this run; empty when the run cannot be replayed.
+  std::map<std::string, std::set<std::string>> blame(const StoredRun& r) {
+    std::map<std::string, std::set<std::string>> out;
+    const Scenario* s = scenario_of(r);
+    if (!s) return out;
+    RunOptions o;
+    o.seed = r.seed;
+    o.pattern = r.pattern + ":" + r.variant;
+    o.keep_history = true;
+    RunResult res = run_scenario(*s, o);
+    auto roles = node_roles(*s);
+    std::map<std::string, std::pair<std::set<std::string>, TimeUs>> touched;  // gid -> nodes, last
+    for (const Event& e : res.history) {
+      if (e.gid.empty()) continue;
+      auto& t = touched[e.gid];
+      t.first.insert(e.node);
+      if (!e.peer.empty()) t.first.insert(e.peer);
+      t.second = e.t_us;
+    }
+    for (const auto& v : res.violations) {
+      bool any = false;
+      auto it = touched.find(v.gid);
+      for (const auto& f : res.faults) {
+        Json j = fault_to_json(f);
+        std::string cls = fault_class(j, roles);
+        if (cls.empty() || it == touched.end() || f.at_us > it->second.second) continue;
+        std::set<std::string> nodes = fault_nodes(j);
+        bool hits = nodes.empty() || std::any_of(nodes.begin(), nodes.end(), [&](const auto& n) {
+                      return it->second.first.count(n) > 0;
+                    });
+        if (!hits) continue;
+        out[cls].insert(v.invariant);
+        any = true;
+      }
+      if (!any) out["no fault"].insert(v.invariant);
+    }
+    return out;
+  }
+};
+
+std::string replay_of(const StoredRun& r) {
+  return "dtxsim run " + r.file + " --seed " + std::to_string(r.seed) + " --pattern " + r.pattern +
+         ":" + r.variant;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> node_roles(const Scenario& s) {
+  std::map<std::string, std::string> out;
+  for (const auto& [role, service] : s.workload.services) out[service] = role;
+  for (const auto& sv : s.services) {
+    std::string role = out.count(sv.name) ? out[sv.name] : sv.name;
+    out[sv.name] = role;
+    for (int i = 2; i <= sv.instances; ++i) out[sv.name + "-" + std::to_string(i)] = role;
+    if (!out.count(sv.database)) out[sv.database] = "database";
+  }
+  for (const auto& b : s.brokers) out[b.name] = "broker";
+  if (!s.coordinator.empty()) {
+    out[s.coordinator] = "coordinator";
+    out[s.coordinator + ".db"] = "coordinator";
+  }
+  return out;
+}
+
+std::string fault_class(const Json& f, const std::map<std::string, std::string>& roles) {
+  std::string kind = f.value("kind", "");
+  if (kind == "crash") {
+    auto it = roles.find(f.value("node", ""));
+    if (it == roles.end()) return "crash other node";
+    if (it->second == "broker" || it->second == "coordinator") return "crash " + it->second;
+    return "crash " + it->second + " service";
+  }
+  if (kind == "pause") return "pause";
+  if (kind == "partition" || kind == "clog") return "partition";
+  if (kind == "drop_rate" || kind == "drop_message") return "drop";
+  if (kind == "duplicate_rate" || kind == "duplicate_message") return "duplicate";
+  if (kind == "delay_message") return "delay";
+  if (kind == "db_stall") return "database stall";
+  if (kind == "db_outage" || kind == "db_disk_full" || kind == "db_lock_contention")
+    return "database failure";
+  return "";  // restart, heal: the end of another fault
+}
+
+namespace {
+
+void add_explored(const ExploreResult& x, ToleranceMatrix& m, std::set<std::string>& seen,
+                  std::vector<std::string>& role_classes) {
+  std::string row = x.pattern + ":" + x.variant;
+  if (!m.cells.count(row)) m.rows.push_back(row);
+  auto roles = node_roles(x.scenario);
+  for (const auto& p : x.tried) {
+    if (p.faults.empty()) continue;
+    std::string cls = fault_class(fault_to_json(p.faults.front()), roles);
+    if (cls.empty()) continue;
+    if (seen.insert(cls).second && cls.rfind("crash ", 0) == 0 && ends_with(cls, " service"))
+      role_classes.push_back(cls);
+    ToleranceCell& cell = m.cells[row][cls];
+    ++cell.points;
+    if (p.violated.empty()) continue;
+    ++cell.points_broken;
+    for (const auto& inv : p.violated) ++cell.broken[inv];
+    if (cell.replay.empty())
+      cell.replay = "dtxsim explore " + x.scenario.file + " --pattern " + row + " --count " +
+                    std::to_string(x.scenario.workload.count) +
+                    " --write-dir DIR (point: " + p.what + ")";
+  }
+}
+
+}  // namespace
+
+ToleranceMatrix tolerance_matrix(const std::vector<StoredRun>& runs,
+                                 const std::vector<ExploreResult>& explored, size_t max_replays) {
+  ToleranceMatrix m;
+  Replayer replayer;
+  std::set<std::string> seen;
+  std::vector<std::string> role_classes;
+  size_t replays = 0;
+  for (const auto& r : runs) {
+    std::string row = r.pattern + ":" + r.variant;
+    if (!m.cells.count(row)) m.rows.push_back(row);
+    auto& cells = m.cells[row];
+    const Scenario* s = replayer.scenario_of(r);
+    auto roles = s ? node_roles(*s) : std::map<std::string, std::string>{};
+    std::set<std::string> classes;
+    for (const auto& f : r.faults) {
+      std::string cls = fault_class(f, roles);
+      if (!cls.empty()) classes.insert(cls);
+    }
+    if (classes.empty()) classes.insert("no fault");
+    for (const auto& c : classes) {
+      ++cells[c].exposed;
+      if (seen.insert(c).second && c.rfind("crash ", 0) == 0 && ends_with(c, " service"))
+        role_classes.push_back(c);
+    }
+    if (r.violated().empty() || replays >= max_replays) continue;
+    ++replays;
+    for (const auto& [cls, invs] : replayer.blame(r)) {
+      ToleranceCell& cell = cells[cls];
+      if (!classes.count(cls)) ++cell.exposed;  // "no fault" beside faults elsewhere
+      seen.insert(cls);
+      for (const auto& inv : invs) ++cell.broken[inv];
+      cell.broken_seeds.insert(r.seed);
+      if (cell.replay.empty()) cell.replay = replay_of(r);
+    }
+  }
+  for (const auto& x : explored) add_explored(x, m, seen, role_classes);
+  std::sort(role_classes.begin(), role_classes.end());
+  for (const auto& c : role_classes) m.classes.push_back(c);
+  for (const auto& c : kLaterClasses) {
+    if (seen.count(c))
+      m.classes.push_back(c);
+    else if (c != "no fault" && c != "crash other node")
+      m.unexercised.push_back(c);
+  }
+  return m;
+}
+
+}  // namespace dtx

@@ -1,0 +1,46 @@
+// The tolerance matrix of a report: for each pattern variant and each class of fault (a
+// crash of each role, pause, partition, drop, duplicate, delay, database stall or failure),
+// whether the runs that had such a fault held every invariant or which invariants broke.
+// A violation is blamed on the faults that hit a node its transaction touched before the
+// transaction's last event (the violating run is replayed with its history to find them);
+// a violation no fault touched is blamed on "no fault". Attribution by causal chains will
+// replace this once the checkers record them.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/explore.hpp"
+#include "app/results_db.hpp"
+
+namespace dtx {
+
+struct ToleranceCell {
+  size_t exposed = 0;                    // runs whose schedule had this fault class
+  size_t points = 0, points_broken = 0;  // explore points of this class, and those that broke
+  std::map<std::string, size_t> broken;  // invariant -> runs where it was blamed on this class
+  std::set<uint64_t> broken_seeds;
+  std::string replay;  // of the first run that broke here
+};
+
+struct ToleranceMatrix {
+  std::vector<std::string> classes;  // columns exercised by some run, in a fixed order
+  std::vector<std::string> rows;     // pattern:variant
+  std::map<std::string, std::map<std::string, ToleranceCell>> cells;  // row -> class -> cell
+  std::vector<std::string> unexercised;                               // known classes no run had
+};
+
+// Node name -> role ("source", "target", "broker", "coordinator", ...), from a scenario.
+std::map<std::string, std::string> node_roles(const Scenario& s);
+// A fault's class (a column), or "" for faults that end others (restart, heal).
+std::string fault_class(const Json& fault, const std::map<std::string, std::string>& roles);
+
+// Builds the matrix from swarm runs (replaying violating runs, at most max_replays, to blame
+// their faults) and explore results (each point is one fault: what breaks is its doing).
+ToleranceMatrix tolerance_matrix(const std::vector<StoredRun>& runs,
+                                 const std::vector<ExploreResult>& explored,
+                                 size_t max_replays = 50);
+
+}  // namespace dtx

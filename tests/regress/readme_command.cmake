@@ -1,0 +1,27 @@
+# Runs the README's own `dtxsim regress` command, as written there, on the shipped baseline
+# (results/baseline.json) in a fresh directory that holds only the scenarios and the
+# baseline, as a new checkout does: it must run the missing runs itself and pass.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK}/results)
+file(CREATE_LINK ${SRC}/scenarios ${WORK}/scenarios SYMBOLIC)
+file(COPY ${SRC}/results/baseline.json DESTINATION ${WORK}/results)
+file(STRINGS ${SRC}/README.md lines REGEX "^build/release/dtxsim regress ")
+list(LENGTH lines n)
+if(n EQUAL 0)
+  message(FATAL_ERROR "README.md has no line starting with 'build/release/dtxsim regress '")
+endif()
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "[ ]+#.*$" "" line "${line}")
+  separate_arguments(args UNIX_COMMAND "${line}")
+  list(REMOVE_AT args 0)
+  message("README: ${line}")
+  execute_process(COMMAND ${DTXSIM} ${args} WORKING_DIRECTORY ${WORK}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("${out}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the README's command failed (exit ${rc}): ${line}\n${out}${err}")
+  endif()
+  if(NOT out MATCHES "no regression: [0-9]+ groups passed")
+    message(FATAL_ERROR "the README's command did not report a pass: ${out}")
+  endif()
+endforeach()
