@@ -57,6 +57,7 @@ struct TimelineFrame {
   bool dim;  // focusing: what is not in focus is drawn faint
   Hover hover;
   FrameStats* stats = nullptr;
+  bool arrow_labels = false;        // few enough arrows on screen for their types to be read
   std::vector<ImVec4> labels = {};  // text placed on the lanes this frame (x0, y0, x1, y1)
 
   float x_of(double t_us) const { return x0 + static_cast<float>((t_us - t0_us) / us_per_px); }

@@ -335,7 +335,10 @@ void draw_arrow(TimelineFrame& f, uint32_t ai, uint32_t count, float y_from, flo
       if (a.state == ArrowState::duplicate) f.dl->AddCircle(q, 5 * u, col, 10, 1.5f * w);
     }
   }
-  if (!crowded && (len > 30 * u || a.state == ArrowState::dropped))
+  // A focused arrow is labelled when drawn bright, not in the dimmed pass under it.
+  bool bright_later = !focus && f.dim && f.app.in_focus(a.send_event);
+  if (f.arrow_labels && !crowded && !bright_later &&
+      (len > 30 * u || a.state == ArrowState::dropped))
     arrow_label(f, a, count, p, q, col);
   if (f.mouse_inside && len > 0) {  // distance from the mouse to the segment
     float t =

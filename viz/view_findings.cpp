@@ -76,7 +76,9 @@ void draw_findings(AppState& app, UiState&) {
     ImGui::Unindent();
     if (app.selected_finding() == i) {
       ImGui::Spacing();
-      ImGui::TextDisabled("Story (click a step, or Right/Left to present it):");
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      ImGui::TextWrapped("Story (click a step, or Right/Left to present it):");
+      ImGui::PopStyleColor();
       for (uint32_t k = 0; k < f.steps.size(); ++k) story_row(app, f, k);
       ImGui::Separator();
     }
@@ -99,9 +101,10 @@ BannerText banner_text(const AppState& app) {
   uint32_t k = app.finding_step();
   if (k == kNone || k >= f->steps.size()) {
     b.big = "Finding " + std::to_string(f->n) + ": " + f->cause;
-    b.small = std::to_string(f->count) + " transactions break " + join(f->invariants, ", ") +
-              "; the story of " + f->gid_text + " in " + std::to_string(f->steps.size()) +
-              " steps (Right/Left: step through it, Esc: close)";
+    b.small = std::to_string(f->count) +
+              (f->count == 1 ? " transaction breaks " : " transactions break ") +
+              join(f->invariants, ", ") + "; the story of " + f->gid_text + " in " +
+              std::to_string(f->steps.size()) + " steps (Right/Left: step through it, Esc: close)";
     return b;
   }
   const FindingStep& st = f->steps[k];

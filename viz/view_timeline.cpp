@@ -15,6 +15,7 @@ namespace {
 constexpr size_t kMaxFocusDetail = 4000;  // beyond this the focus shows marks only, no spans/arrows
 constexpr size_t kCrowdedArrows = 300;    // more arrows than this on screen are drawn plain
 constexpr size_t kMaxArrows = 600;        // and more than this fold coarser
+constexpr size_t kLabelledArrows = 80;    // up to this many arrows on screen carry their type
 
 struct Row {
   float y = 0, h = 0;
@@ -101,9 +102,23 @@ void draw_ruler(const AppState& app, ImDrawList* dl, ImVec2 p, float x0, float x
   dl->AddText(ImVec2(x0 - ws.x - px(8), p.y + px(4)), IM_COL32(160, 160, 170, 255), width.c_str());
 }
 
-// "partition p1: bank-a | mq, ...": the name and the links it cuts.
+// The partition's name and its cut: "partition p1: bank-a | mq", or when every cut link has
+// one node in common, "partition mq-cut: mq cut off from bank-a, bank-b".
 std::string partition_label(const TraceModel& m, const Partition& p) {
   std::string text = "partition " + p.name;
+  if (p.cut.empty()) return text;
+  for (uint16_t hub : {p.cut[0].first, p.cut[0].second}) {
+    bool common = p.cut.size() > 1 && std::all_of(p.cut.begin(), p.cut.end(), [&](const auto& c) {
+                    return c.first == hub || c.second == hub;
+                  });
+    if (!common) continue;
+    text += ": " + m.nodes()[hub].name + " cut off from ";
+    for (size_t i = 0; i < p.cut.size(); ++i) {
+      uint16_t other = p.cut[i].first == hub ? p.cut[i].second : p.cut[i].first;
+      text += (i == 0 ? "" : ", ") + m.nodes()[other].name;
+    }
+    return text;
+  }
   for (size_t i = 0; i < p.cut.size(); ++i)
     text += (i == 0 ? ": " : ", ") + m.nodes()[p.cut[i].first].name + " | " +
             m.nodes()[p.cut[i].second].name;
@@ -170,6 +185,7 @@ void draw_arrows(TimelineFrame& f, const Layout& lay, float oy, ViewCaches::Arro
   }
   const auto& folds = cache.folds;
   bool crowded = folds.size() > kCrowdedArrows;
+  f.arrow_labels = folds.size() <= kLabelledArrows;
   for (const ArrowFold& af : folds) {
     const Arrow& a = f.model.arrows()[af.arrow];
     if (a.end_us < f.t_lo()) continue;
@@ -238,7 +254,9 @@ void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDr
     float y = oy + r.y;
     if (r.header) {
       bool folded = r.group < ui.collapsed.size() && ui.collapsed[r.group];
-      dl->AddRectFilled(ImVec2(left, y), ImVec2(right, y + r.h), pal.header_bg | IM_COL32_A_MASK);
+      // Over the label column only: arrows and story marks crossing the header stay visible.
+      dl->AddRectFilled(ImVec2(left, y), ImVec2(left + label_w(), y + r.h),
+                        pal.header_bg | IM_COL32_A_MASK);
       float cx = left + 9 * u, cy = y + r.h / 2;
       if (folded)
         dl->AddTriangleFilled(ImVec2(cx - 3 * u, cy - 5 * u), ImVec2(cx - 3 * u, cy + 5 * u),

@@ -1,7 +1,8 @@
 // dtxview_add_finding SRC DST [--t-end US]: copies a dtxsim trace and adds finding lines built
 // from its own violations (TRACE_FORMAT.md, "Trailer lines") before the end line, for the viewer's
 // tests while the simulator does not write them yet: per violated gid one finding whose story is
-// the gid's first event, the faults before the evidence and the evidence (the first one decisive).
+// the gid's first event, commits and messages, the faults before the evidence and the evidence
+// (the first one decisive).
 // --t-end moves the end line's t_end (not hashed), making a trace that ends long after its events.
 // Exit 0 done, 1 the trace has no violation to build from, 2 bad use or unreadable trace.
 #include <algorithm>
@@ -33,8 +34,14 @@ Json step_of(const TraceModel& m, uint32_t ev, const char* mark) {
 Json finding_for(const TraceModel& m, const Violation& v, uint32_t n, size_t count) {
   std::set<uint32_t> evidence(v.events.begin(), v.events.end());
   std::set<uint32_t> steps = evidence;
-  steps.insert(m.gid_events(v.gid).event.front());
   int64_t last = m.event(*evidence.rbegin()).t_us;
+  for (uint32_t ev : m.gid_events(v.gid).event) {  // its first event, commits and messages
+    Kind k = m.event(ev).kind;
+    bool told = steps.size() == evidence.size() || k == Kind::db_commit || k == Kind::send ||
+                k == Kind::drop || k == Kind::broker;
+    if (told && m.event(ev).t_us <= last + 2'000'000 && steps.size() < evidence.size() + 8)
+      steps.insert(ev);
+  }
   for (uint32_t i = 0; i < m.events().size() && m.event(i).t_us <= last; ++i) {
     Kind k = m.event(i).kind;
     if (k == Kind::crash || k == Kind::pause || k == Kind::partition || k == Kind::clog)

@@ -227,8 +227,7 @@ TEST_CASE("Ctrl +/- and Ctrl 0 scale the UI, rows grow with it, and the scale ou
   float pitch1 = h.ui.geometry.lane_mid_y[4] - h.ui.geometry.lane_mid_y[3];
   h.key(GLFW_KEY_EQUAL, true);
   CHECK(h.ui.look.scale == Approx(1.25));
-  h.key(GLFW_KEY_EQUAL, true);
-  h.key(GLFW_KEY_EQUAL, true);
+  h.key(GLFW_KEY_EQUAL, true);  // 1.5, 1.75, 2
   h.key(GLFW_KEY_EQUAL, true);
   h.key(GLFW_KEY_EQUAL, true);
   CHECK(h.ui.look.scale == Approx(2));
