@@ -219,7 +219,7 @@ void report_shot(const Args& a, const dtxview::AppState& app, const dtxview::UiS
   const dtxview::TraceModel& m = app.model();
   const dtxview::FrameStats& st = ui.stats;
   Json j = {{"screenshot", a.screenshot},
-            {"view_us", {app.view().start_us(), app.view().end_us()}},
+            {"view_us", {std::llround(app.view().start_us()), std::llround(app.view().end_us())}},
             {"t_last_event_us", m.t_last_event_us()},
             {"t_end_us", m.t_end_us()},
             {"scale", ui.look.scale},
@@ -241,7 +241,10 @@ void report_shot(const Args& a, const dtxview::AppState& app, const dtxview::UiS
                     {"last_us", hi},
                     {"steps", f->steps.size()},
                     {"decisive", f->decisive() != dtxview::kNone}};
-    if (app.finding_step() != dtxview::kNone) j["finding"]["step"] = app.finding_step() + 1;
+    if (app.finding_step() != dtxview::kNone) {
+      j["finding"]["step"] = app.finding_step() + 1;
+      j["finding"]["step_t_us"] = f->steps[app.finding_step()].t_us;
+    }
   }
   std::printf("%s\n", j.dump().c_str());
 }

@@ -246,7 +246,7 @@ void draw_markers(TimelineFrame& f, const AppState& app, const Layout& lay, floa
 }
 
 void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDrawList* dl,
-                 float left, float right, float oy) {
+                 float left, float oy) {
   const TraceModel& m = app.model();
   const Palette& pal = palette();
   float u = px(1);
@@ -429,7 +429,7 @@ void draw_timeline(AppState& app, UiState& ui) {
   if (f.mouse_inside)
     dl->AddLine(ImVec2(f.mouse.x, vis_y0), ImVec2(f.mouse.x, vis_y1), IM_COL32(255, 255, 160, 40));
   dl->PopClipRect();
-  draw_labels(app, ui, lay, dl, origin.x, x1, origin.y);
+  draw_labels(app, ui, lay, dl, origin.x, origin.y);
 
   ImGui::Dummy(ImVec2(avail_w - ImGui::GetStyle().ScrollbarSize, lay.total_h));
   TimelineGeometry& geo = ui.geometry;

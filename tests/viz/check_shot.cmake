@@ -1,7 +1,8 @@
 # Runs a dtxview screenshot and checks the JSON line it prints about the frame:
 #   cmake -DCMD=a|b|c -DMODE=finding|step|fit_far|scale|contrast [-DSTEP=K] -P check_shot.cmake
 # finding: the view covers the story's first to last step, every step's numbered mark and the
-#          decisive one were drawn; step: that, and step K presented; fit_far: the view ends just
+#          decisive one were drawn; step: step K presented (in view, centred, highlighted, its
+#          mark drawn among others); fit_far: the view ends just
 #          after the last event although the trace ends far later; scale: the fonts and lane rows
 #          are scaled (2x) and rows stay taller than the font; contrast: the theme is on.
 string(REPLACE "|" ";" cmd "${CMD}")
@@ -28,7 +29,7 @@ macro(require what)
 endmacro()
 field(view0 view_us 0)
 field(view1 view_us 1)
-if(MODE STREQUAL "finding" OR MODE STREQUAL "step")
+if(MODE STREQUAL "finding")
   field(first finding first_us)
   field(last finding last_us)
   field(steps finding steps)
@@ -44,9 +45,15 @@ if(MODE STREQUAL "finding" OR MODE STREQUAL "step")
 endif()
 if(MODE STREQUAL "step")
   field(step finding step)
+  field(step_t finding step_t_us)
   field(current stats current_step_marks)
+  field(marks stats step_marks)
   require("step ${STEP} presented" step EQUAL STEP)
+  require("the presented step in view" view0 LESS step_t AND view1 GREATER step_t)
+  math(EXPR off_centre "2 * ${step_t} - ${view0} - ${view1}")
+  require("the presented step centred" off_centre LESS 2 AND off_centre GREATER -2)
   require("the presented step highlighted" current EQUAL 1)
+  require("its neighbours' marks drawn too (${marks})" marks GREATER 1)
 endif()
 if(MODE STREQUAL "fit_far")
   field(last t_last_event_us)
