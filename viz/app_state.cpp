@@ -66,7 +66,7 @@ std::pair<double, double> finding_view_range(const Finding& f) {
   double a = static_cast<double>(lo), b = static_cast<double>(hi);
   if (b - a < 1) return {a - 1000, b + 1000};
   double pad = std::max((b - a) * 0.08, 20.0);
-  return {a - pad, b + pad};
+  return {a - pad, b + 1.5 * pad};  // badges sit right of their events
 }
 
 void AppState::select_finding(uint32_t f) {
@@ -96,7 +96,11 @@ void AppState::set_finding_step(uint32_t k) {
   finding_step_ = k;
   const FindingStep& st = fi->steps[k];
   if (st.event != kNone) select_event(st.event, false);
-  view_.center_on(static_cast<double>(st.t_us));
+  // Centred on the step, wide enough that the whole story stays on screen around it.
+  auto [lo, hi] = fi->time_span();
+  double t = static_cast<double>(st.t_us);
+  double half = std::max(t - static_cast<double>(lo), static_cast<double>(hi) - t) * 1.1 + 20;
+  view_.zoom_to_range(t - half, t + half);
 }
 
 void AppState::step_finding(int delta) {

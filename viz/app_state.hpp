@@ -46,6 +46,7 @@ class AppState {
     return selected_finding_ == kNone ? nullptr : &model_.findings()[selected_finding_];
   }
   // The current step (index into the finding's steps), kNone while the whole story shows.
+  // Presenting a step centres it, zoomed so the whole story stays in view around it.
   uint32_t finding_step() const { return finding_step_; }
   void set_finding_step(uint32_t k);
   // The next/previous step; from the whole story, +1 starts at the first and -1 at the last.

@@ -27,7 +27,8 @@ void draw_frame(AppState& app, UiState& ui) {
   ImGui::Begin("dtxview", nullptr, host);
   draw_toolbar(app, ui);
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  float right_w = std::clamp(avail.x * 0.27f, px(260), px(520));
+  // The timeline keeps at least two thirds of the width, also when scaled up for a projector.
+  float right_w = std::min(std::clamp(avail.x * 0.27f, px(260), px(520)), avail.x / 3);
   float spacing = ImGui::GetStyle().ItemSpacing.x;
   ImGui::BeginChild("left", ImVec2(avail.x - right_w - spacing, avail.y));
   float left_w = ImGui::GetContentRegionAvail().x;

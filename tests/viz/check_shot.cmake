@@ -1,8 +1,8 @@
 # Runs a dtxview screenshot and checks the JSON line it prints about the frame:
 #   cmake -DCMD=a|b|c -DMODE=finding|step|fit_far|scale|contrast [-DSTEP=K] -P check_shot.cmake
 # finding: the view covers the story's first to last step, every step's numbered mark and the
-#          decisive one were drawn; step: step K presented (in view, centred, highlighted, its
-#          mark drawn among others); fit_far: the view ends just
+#          decisive one were drawn; step: step K presented (centred, highlighted, with every
+#          step's mark still in view); fit_far: the view ends just
 #          after the last event although the trace ends far later; scale: the fonts and lane rows
 #          are scaled (2x) and rows stay taller than the font; contrast: the theme is on.
 string(REPLACE "|" ";" cmd "${CMD}")
@@ -53,7 +53,8 @@ if(MODE STREQUAL "step")
   math(EXPR off_centre "2 * ${step_t} - ${view0} - ${view1}")
   require("the presented step centred" off_centre LESS 2 AND off_centre GREATER -2)
   require("the presented step highlighted" current EQUAL 1)
-  require("its neighbours' marks drawn too (${marks})" marks GREATER 1)
+  field(steps finding steps)
+  require("the whole story's marks drawn around it (${marks} of ${steps})" marks EQUAL steps)
 endif()
 if(MODE STREQUAL "fit_far")
   field(last t_last_event_us)

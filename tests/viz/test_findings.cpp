@@ -108,6 +108,7 @@ TEST_CASE("selecting a finding zooms to its story and focuses its example", "[vi
   CHECK(app.selected_event() == app.model().event_by_id(1));
   double mid = (app.view().start_us() + app.view().end_us()) / 2;
   CHECK(mid == Approx(110));
+  CHECK(app.view().end_us() > 350);  // the rest of the story stays in view
   app.step_finding(+1);
   app.step_finding(+1);
   CHECK(app.finding_step() == 2);
