@@ -236,6 +236,15 @@ void TraceLoader::parse_finding(std::string_view line, uint32_t line_no) {
   findings_.push_back(std::move(pf));
 }
 
+// A send and its deliver name the same type, so the last one answers most lookups.
+uint16_t TraceLoader::msg_type_of(const std::string& type) {
+  if (last_type_ != kNoType && m_.msg_types_[last_type_] == type) return last_type_;
+  auto [it, fresh] = type_of_.try_emplace(type, static_cast<uint16_t>(m_.msg_types_.size()));
+  if (fresh && m_.msg_types_.size() < kNoType) m_.msg_types_.push_back(type);
+  last_type_ = it->second < m_.msg_types_.size() ? it->second : kNoType;
+  return last_type_;
+}
+
 uint16_t TraceLoader::add_node(const std::string& name, const std::string& role,
                                const std::string& group, bool declared) {
   auto [it, fresh] = lane_of_.try_emplace(name, static_cast<uint16_t>(m_.nodes_.size()));
@@ -277,12 +286,7 @@ void TraceLoader::add_event(const RawLine& raw, std::string_view line, size_t of
     if (fresh_gid) m_.gid_names_.push_back(raw.gid);
     e.gid = g->second;
   }
-  if (!raw.type.empty()) {
-    auto [ty, fresh_type] =
-        type_of_.try_emplace(raw.type, static_cast<uint16_t>(m_.msg_types_.size()));
-    if (fresh_type && m_.msg_types_.size() < kNoType) m_.msg_types_.push_back(raw.type);
-    if (ty->second < m_.msg_types_.size()) e.msg_type = ty->second;
-  }
+  if (!raw.type.empty()) e.msg_type = msg_type_of(raw.type);
   if (events_read_ > 0) {
     const Event& prev = m_.events_.back();
     if (e.t_us < prev.t_us && !unsorted_) {

@@ -59,6 +59,7 @@ class TraceLoader {
   uint16_t add_node(const std::string& name, const std::string& role, const std::string& group,
                     bool declared);
   uint16_t lane_for(const std::string& name, uint32_t line_no);
+  uint16_t msg_type_of(const std::string& type);
   void finish(uint64_t hash, uint32_t last_line);
 
   TraceModel& m_;
@@ -67,6 +68,7 @@ class TraceLoader {
   std::unordered_map<std::string, uint16_t> kind_of_;
   std::unordered_map<std::string, uint32_t> gid_of_;
   std::unordered_map<std::string, uint16_t> type_of_;
+  uint16_t last_type_ = kNoType;
   uint64_t events_read_ = 0;
   std::optional<uint64_t> end_events_;
   std::string end_hash_;
