@@ -274,10 +274,13 @@ void draw_span(TimelineFrame& f, uint32_t si, float y_top, bool focus) {
   if (focus) f.dl->AddRect(ImVec2(xa - 1, y0 - 1), ImVec2(xb + 1, y1 + 1), IM_COL32_WHITE);
   // The label stays inside the span's visible part, cut with "..." (the tooltip has it whole),
   // so it never runs into the next span or a count.
+  // Spans deeper than the lane's rows share its last row, so a label also yields to one there.
   float la = std::max(xa, f.x0) + px(3), lb = std::min(xb, f.x1) - px(3);
   if (lb - la > ImGui::CalcTextSize("t...").x) {
     std::string label = elide("txn " + s.txn, lb - la);
-    f.dl->AddText(ImVec2(la, y0), f.fade(palette().text, focus), label.c_str());
+    ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+    if (focus || f.place_label(ImVec2(la, y0), ImVec2(ts.x, y1 - y0)))
+      f.dl->AddText(ImVec2(la, y0), f.fade(palette().text, focus), label.c_str());
   }
   f.offer(ImVec2(xa, y0), ImVec2(xb, y1),
           Hover{HoverKind::span, si, 1, s.begin_us, s.end_us, s.lane});
