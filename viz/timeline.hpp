@@ -107,6 +107,7 @@ std::unique_ptr<LaneView> make_node_lane(const TraceModel& m, uint16_t lane);
 // A collapsed group: every member lane's events folded onto one row.
 std::unique_ptr<LaneView> make_group_lane(const TraceModel& m, uint32_t group);
 
+ImU32 with_alpha(ImU32 c, float a);  // c with its alpha scaled by a
 ImU32 kind_color(Kind k);
 ImU32 span_color(SpanOutcome o);
 ImU32 arrow_color(ArrowState s);
@@ -126,6 +127,8 @@ void draw_span(TimelineFrame& f, uint32_t span, float y_top, bool focus);
 // the lanes stay readable and the vertex count (software GL's cost) stays bounded.
 void draw_arrow(TimelineFrame& f, uint32_t arrow, uint32_t count, float y_from, float y_to,
                 bool focus, bool crowded = false);
+// The ruler above the lanes, from x0 to x1 at p's height (timeline_ruler.cpp).
+void draw_ruler(const AppState& app, ImDrawList* dl, ImVec2 p, float x0, float x1, float mouse_x);
 // The tooltip for whatever the mouse is over (timeline_tooltip.cpp).
 void show_tooltip(const AppState& app, const Hover& h);
 // Outlines around every fold of idx on a row, for search hits and evidence.
