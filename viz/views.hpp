@@ -29,6 +29,7 @@ struct ViewCaches {
   } detail;
   struct LogWidths {  // the log's column widths from the longest names
     uint64_t generation = 0;
+    float font_px = 0;
     float widths[7] = {};
   } log;
   struct Arrows {  // folded arrows of a still view
