@@ -24,6 +24,7 @@ void AppState::set_model(TraceModel model) {
   view_.set_fit_end(last + 0.02 * (last - begin));
   view_.fit_all();
   selected_event_ = selected_gid_ = selected_violation_ = kNone;
+  selected_finding_ = finding_step_ = kNone;
   evidence_.clear();
   playing_ = false;
   rebuild_hits();
@@ -48,6 +49,7 @@ void AppState::select_violation(uint32_t v) {
     return;
   }
   selected_violation_ = v;
+  selected_finding_ = finding_step_ = kNone;
   const Violation& vi = model_.violations()[v];
   evidence_ = vi.events;
   if (vi.gid != kNone) select_gid(vi.gid);
@@ -57,6 +59,56 @@ void AppState::select_violation(uint32_t v) {
   double pad = std::max((b - a) * 0.15, 200.0);  // evidence never sits on the edges
   view_.zoom_to_range(a - pad, b + pad);
   select_event(evidence_.front(), false);
+}
+
+std::pair<double, double> finding_view_range(const Finding& f) {
+  auto [lo, hi] = f.time_span();
+  double a = static_cast<double>(lo), b = static_cast<double>(hi);
+  if (b - a < 1) return {a - 1000, b + 1000};
+  double pad = std::max((b - a) * 0.08, 20.0);
+  return {a - pad, b + 1.5 * pad};  // badges sit right of their events
+}
+
+void AppState::select_finding(uint32_t f) {
+  finding_step_ = kNone;
+  if (f >= model_.findings().size()) {
+    selected_finding_ = kNone;
+    return;
+  }
+  selected_finding_ = f;
+  selected_violation_ = kNone;
+  evidence_.clear();
+  const Finding& fi = model_.findings()[f];
+  if (fi.gid != kNone) select_gid(fi.gid);
+  if (fi.steps.empty()) return;
+  auto [a, b] = finding_view_range(fi);
+  view_.zoom_to_range(a, b);
+  uint32_t decisive = fi.decisive();
+  select_event(fi.steps[decisive == kNone ? 0 : decisive].event, false);
+}
+
+void AppState::set_finding_step(uint32_t k) {
+  const Finding* fi = finding();
+  if (!fi || k >= fi->steps.size()) {
+    finding_step_ = kNone;
+    return;
+  }
+  finding_step_ = k;
+  const FindingStep& st = fi->steps[k];
+  if (st.event != kNone) select_event(st.event, false);
+  // Centred on the step, wide enough that the whole story stays on screen around it.
+  auto [lo, hi] = fi->time_span();
+  double t = static_cast<double>(st.t_us);
+  double half = std::max(t - static_cast<double>(lo), static_cast<double>(hi) - t) * 1.1 + 20;
+  view_.zoom_to_range(t - half, t + half);
+}
+
+void AppState::step_finding(int delta) {
+  const Finding* fi = finding();
+  if (!fi || fi->steps.empty() || delta == 0) return;
+  auto n = static_cast<int64_t>(fi->steps.size());
+  int64_t k = finding_step_ == kNone ? (delta > 0 ? 0 : n - 1) : finding_step_ + delta;
+  set_finding_step(static_cast<uint32_t>(std::clamp<int64_t>(k, 0, n - 1)));
 }
 
 bool AppState::is_evidence(uint32_t ev) const {

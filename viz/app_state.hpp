@@ -12,6 +12,10 @@
 
 namespace dtxview {
 
+// The view a finding opens on: its first to last step, with a margin on both sides so the
+// numbered marks are not cut by the edges (a one-step story gets a 2 ms window).
+std::pair<double, double> finding_view_range(const Finding& f);
+
 class AppState {
  public:
   void set_model(TraceModel model);
@@ -32,6 +36,21 @@ class AppState {
   uint32_t selected_violation() const { return selected_violation_; }
   const std::vector<uint32_t>& evidence() const { return evidence_; }
   bool is_evidence(uint32_t ev) const;
+
+  // Findings: selecting one selects its example gid and zooms to its story, from the first
+  // step to the last with a margin (finding_view_range); presentation steps then walk the story
+  // one step at a time, centring and selecting each step's event.
+  void select_finding(uint32_t f);
+  uint32_t selected_finding() const { return selected_finding_; }
+  const Finding* finding() const {
+    return selected_finding_ == kNone ? nullptr : &model_.findings()[selected_finding_];
+  }
+  // The current step (index into the finding's steps), kNone while the whole story shows.
+  // Presenting a step centres it, zoomed so the whole story stays in view around it.
+  uint32_t finding_step() const { return finding_step_; }
+  void set_finding_step(uint32_t k);
+  // The next/previous step; from the whole story, +1 starts at the first and -1 at the last.
+  void step_finding(int delta);
 
   void set_search(std::string text);
   const std::string& search_text() const { return search_text_; }
@@ -68,6 +87,8 @@ class AppState {
   uint32_t selected_event_ = kNone;
   uint32_t selected_gid_ = kNone;
   uint32_t selected_violation_ = kNone;
+  uint32_t selected_finding_ = kNone;
+  uint32_t finding_step_ = kNone;
   std::vector<uint32_t> evidence_;
   std::string search_text_;
   std::vector<uint32_t> search_hits_;

@@ -8,6 +8,8 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <cmath>
+#include <filesystem>
 #include <vector>
 
 namespace dtxview {
@@ -16,6 +18,24 @@ namespace {
 std::string g_glfw_error;
 void on_glfw_error(int code, const char* what) {
   g_glfw_error = "GLFW error " + std::to_string(code) + ": " + what;
+}
+
+// A sans font for large text, if the system has one (Debian: fonts-dejavu-core).
+std::string sans_font_path() {
+  for (const char* p :
+       {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+        "/usr/share/fonts/dejavu/DejaVuSans.ttf"}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec)) return p;
+  }
+  return {};
+}
+
+void add_font(ImFontAtlas* atlas, const std::string& ttf, float size_px, bool prefer_ttf) {
+  if (prefer_ttf && !ttf.empty() && atlas->AddFontFromFileTTF(ttf.c_str(), size_px)) return;
+  ImFontConfig cfg;
+  cfg.SizePixels = size_px;
+  atlas->AddFontDefault(&cfg);
 }
 }  // namespace
 
@@ -53,7 +73,23 @@ bool GlWindow::open(int width, int height, bool visible, std::string& error) {
   ImGui_ImplGlfw_InitForOpenGL(win_, true);
   ImGui_ImplOpenGL3_Init("#version 130");
   imgui_ = true;
+  set_font_scale(1);
   return true;
+}
+
+void GlWindow::set_font_scale(float scale) {
+  if (!imgui_ || scale == font_scale_) return;
+  ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  atlas->Clear();
+  std::string ttf = sans_font_path();
+  add_font(atlas, ttf, std::round(13 * scale), scale != 1);
+  add_font(atlas, ttf, std::round(26 * scale), true);
+  atlas->Build();
+  if (started_) {  // before the first frame the backend's NewFrame makes the texture
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+  font_scale_ = scale;
 }
 
 bool GlWindow::should_close() const {
@@ -70,6 +106,7 @@ void GlWindow::wait_events(bool busy) {
 void GlWindow::begin_frame(const std::function<void()>& before_new_frame) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  started_ = true;
   if (before_new_frame) before_new_frame();
   ImGui::NewFrame();
 }

@@ -28,10 +28,16 @@ class GlWindow {
   void end_frame(bool present);
   void finish_gpu();  // glFinish, so benchmarks time the rendering too
   bool save_png(const std::string& path, std::string& error);
+  // Rebuilds the fonts for a UI scale when it changed (call between frames): the regular font
+  // at 13 px x scale and a large one (2x) for presentation text. A TrueType sans font is used
+  // where one is installed, except for the regular font at scale 1 (ImGui's crisp pixel font).
+  void set_font_scale(float scale);
 
  private:
   GLFWwindow* win_ = nullptr;
   bool imgui_ = false;
+  float font_scale_ = 0;
+  bool started_ = false;
 };
 
 }  // namespace dtxview

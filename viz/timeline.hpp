@@ -7,18 +7,34 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app_state.hpp"
+#include "look.hpp"
+#include "views.hpp"
 
 namespace dtxview {
 
 inline constexpr float kFoldPx = 3.0f;  // items narrower than this fold into counted bars
-inline constexpr float kMarkRowH = 16.0f;
-inline constexpr float kSpanRowH = 14.0f;  // fits a 13 px label
-inline constexpr float kLaneGapH = 4.0f;
-inline constexpr float kGroupHeaderH = 18.0f;
-inline constexpr float kLabelW = 150.0f;
-inline constexpr float kRulerH = 24.0f;
+// Row sizes in scaled units (look.hpp), so rows grow with the font at any UI scale.
+inline float mark_row_h() {
+  return px(16);
+}
+inline float span_row_h() {  // fits a 13 px label
+  return px(14);
+}
+inline float lane_gap_h() {
+  return px(4);
+}
+inline float group_header_h() {
+  return px(18);
+}
+inline float label_w() {
+  return px(150);
+}
+inline float ruler_h() {
+  return px(24);
+}
 
 enum class HoverKind : uint8_t { none, band, partition, span, spans, arrow, event, events };
 
@@ -40,15 +56,21 @@ struct TimelineFrame {
   bool mouse_inside;
   bool dim;  // focusing: what is not in focus is drawn faint
   Hover hover;
+  FrameStats* stats = nullptr;
+  bool arrow_labels = false;        // few enough arrows on screen for their types to be read
+  std::vector<ImVec4> labels = {};  // text placed on the lanes this frame (x0, y0, x1, y1)
 
   float x_of(double t_us) const { return x0 + static_cast<float>((t_us - t0_us) / us_per_px); }
   double t_at(float x) const { return t0_us + (x - x0) * us_per_px; }
   // The visible slice, widened by a glyph so marks cut by the edges still show.
-  int64_t t_lo() const { return static_cast<int64_t>(t_at(x0 - 8)); }
-  int64_t t_hi() const { return static_cast<int64_t>(t_at(x1 + 8)) + 1; }
+  int64_t t_lo() const { return static_cast<int64_t>(t_at(x0 - px(12))); }
+  int64_t t_hi() const { return static_cast<int64_t>(t_at(x1 + px(12))) + 1; }
   ImU32 fade(ImU32 c, bool focused = false) const;
   // Hover goes to the item under the mouse with the highest kind; ties go to the last drawn.
   void offer(ImVec2 a, ImVec2 b, const Hover& h);
+  // Reserves room for a label at `a` of size `size`; false (and nothing reserved) when it
+  // would cover a label placed before.
+  bool place_label(ImVec2 a, ImVec2 size);
 };
 
 // A run of narrow rectangles on one row (fault windows at "fit all") merged into one quad.
@@ -85,9 +107,18 @@ std::unique_ptr<LaneView> make_node_lane(const TraceModel& m, uint16_t lane);
 // A collapsed group: every member lane's events folded onto one row.
 std::unique_ptr<LaneView> make_group_lane(const TraceModel& m, uint32_t group);
 
+ImU32 with_alpha(ImU32 c, float a);  // c with its alpha scaled by a
 ImU32 kind_color(Kind k);
 ImU32 span_color(SpanOutcome o);
 ImU32 arrow_color(ArrowState s);
+// A finding step's badge: a numbered disc in its mark's colour (timeline_story.cpp).
+ImU32 step_mark_color(StepMark m);
+void draw_step_badge(ImDrawList* dl, ImVec2 c, uint32_t number, StepMark m, bool current);
+// Every step of the selected finding at its event, numbered; counts them in stats.
+void draw_story_marks(TimelineFrame& f, const std::vector<float>& lane_mid, float oy, float vis_y0,
+                      float vis_y1, FrameStats& stats);
+// `text` cut to fit `width` pixels, ending in "..." when cut.
+std::string elide(const std::string& text, float width);
 void draw_event_glyph(ImDrawList* dl, Kind k, float x, float y_mid, ImU32 col);
 // Marks of one time index on a lane row; the focus layer is drawn bright and outlined.
 void draw_instants(TimelineFrame& f, const TimeIndex& idx, float y_top, uint16_t lane, bool focus);
@@ -96,6 +127,8 @@ void draw_span(TimelineFrame& f, uint32_t span, float y_top, bool focus);
 // the lanes stay readable and the vertex count (software GL's cost) stays bounded.
 void draw_arrow(TimelineFrame& f, uint32_t arrow, uint32_t count, float y_from, float y_to,
                 bool focus, bool crowded = false);
+// The ruler above the lanes, from x0 to x1 at p's height (timeline_ruler.cpp).
+void draw_ruler(const AppState& app, ImDrawList* dl, ImVec2 p, float x0, float x1, float mouse_x);
 // The tooltip for whatever the mouse is over (timeline_tooltip.cpp).
 void show_tooltip(const AppState& app, const Hover& h);
 // Outlines around every fold of idx on a row, for search hits and evidence.

@@ -1,4 +1,5 @@
-// Lanes of the timeline and the drawing of their items: marks, spans, bands, arrows.
+// Lanes of the timeline and the drawing of their items: marks, spans, bands (arrows:
+// timeline_arrows.cpp).
 // Guarantees: each lane touches only the binary-searched visible slice and folds runs under
 // kFoldPx into one counted bar, so a frame costs O(pixels), not O(events).
 #include <algorithm>
@@ -11,14 +12,7 @@ namespace dtxview {
 
 namespace {
 
-constexpr float kFaintAlpha = 0.22f;
 constexpr ImU32 kFoldColor = IM_COL32(150, 160, 180, 200);
-constexpr ImU32 kTextColor = IM_COL32(235, 235, 235, 255);
-
-ImU32 with_alpha(ImU32 c, float a) {
-  ImU32 alpha = static_cast<ImU32>(((c >> IM_COL32_A_SHIFT) & 0xff) * a);
-  return (c & ~IM_COL32_A_MASK) | (alpha << IM_COL32_A_SHIFT);
-}
 
 // Touching fold bars of one row drawn as one quad: at "fit all" a row is mostly touching bars,
 // and software GL pays per triangle.
@@ -68,8 +62,28 @@ void draw_fold_bar(TimelineFrame& f, BarRow& bars, const Fold& fold, float y0, f
 
 }  // namespace
 
+ImU32 with_alpha(ImU32 c, float a) {
+  ImU32 alpha = static_cast<ImU32>(((c >> IM_COL32_A_SHIFT) & 0xff) * a);
+  return (c & ~IM_COL32_A_MASK) | (alpha << IM_COL32_A_SHIFT);
+}
+
 ImU32 TimelineFrame::fade(ImU32 c, bool focused) const {
-  return dim && !focused ? with_alpha(c, kFaintAlpha) : c;
+  return dim && !focused ? with_alpha(c, palette().faint_alpha) : c;
+}
+
+bool TimelineFrame::place_label(ImVec2 a, ImVec2 size) {
+  ImVec4 r(a.x, a.y, a.x + size.x, a.y + size.y);
+  for (const ImVec4& o : labels)
+    if (r.x < o.z && o.x < r.z && r.y < o.w && o.y < r.w) return false;
+  labels.push_back(r);
+  return true;
+}
+
+std::string elide(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+  std::string out = text;
+  while (!out.empty() && ImGui::CalcTextSize((out + "...").c_str()).x > width) out.pop_back();
+  return out.empty() ? std::string() : out + "...";
 }
 
 void TimelineFrame::offer(ImVec2 a, ImVec2 b, const Hover& h) {
@@ -163,36 +177,39 @@ ImU32 arrow_color(ArrowState s) {
 }
 
 void draw_event_glyph(ImDrawList* dl, Kind k, float x, float y, ImU32 col) {
+  float u = px(1);  // glyphs are drawn for scale 1 and grow with the UI
+  auto at = [&](float dx, float dy) { return ImVec2(x + dx * u, y + dy * u); };
   switch (k) {
     case Kind::send:
-      dl->AddTriangleFilled(ImVec2(x - 3, y - 4), ImVec2(x - 3, y + 4), ImVec2(x + 3, y), col);
+      dl->AddTriangleFilled(at(-3, -4), at(-3, 4), at(3, 0), col);
       break;
     case Kind::deliver:
-      dl->AddCircleFilled(ImVec2(x, y), 2.5f, col);
+      dl->AddCircleFilled(at(0, 0), 2.5f * u, col);
       break;
     case Kind::drop:
     case Kind::timeout:
-      dl->AddLine(ImVec2(x - 3, y - 3), ImVec2(x + 3, y + 3), col, 2);
-      dl->AddLine(ImVec2(x - 3, y + 3), ImVec2(x + 3, y - 3), col, 2);
+      dl->AddLine(at(-3, -3), at(3, 3), col, 2 * u);
+      dl->AddLine(at(-3, 3), at(3, -3), col, 2 * u);
       break;
     case Kind::checkback:
     case Kind::retry:  // teaching highlights: big and ringed
-      dl->AddQuadFilled(ImVec2(x, y - 6), ImVec2(x + 6, y), ImVec2(x, y + 6), ImVec2(x - 6, y),
-                        col);
-      dl->AddCircle(ImVec2(x, y), 8, col, 12, 1.5f);
+      dl->AddQuadFilled(at(0, -6), at(6, 0), at(0, 6), at(-6, 0), col);
+      dl->AddCircle(at(0, 0), 8 * u, col, 12, 1.5f * u);
       break;
     case Kind::crash:
-      dl->AddTriangleFilled(ImVec2(x - 5, y - 5), ImVec2(x + 5, y - 5), ImVec2(x, y + 5), col);
+      dl->AddTriangleFilled(at(-5, -5), at(5, -5), at(0, 5), col);
       break;
     case Kind::restart:
-      dl->AddTriangleFilled(ImVec2(x - 5, y + 5), ImVec2(x + 5, y + 5), ImVec2(x, y - 5), col);
+      dl->AddTriangleFilled(at(-5, 5), at(5, 5), at(0, -5), col);
       break;
-    case Kind::duplicate:
-      dl->AddText(ImVec2(x - 3, y - 7), col, "2");
+    case Kind::duplicate: {
+      ImVec2 ts = ImGui::CalcTextSize("2");
+      dl->AddText(ImVec2(x - ts.x / 2, y - ts.y / 2), col, "2");
       break;
+    }
     case Kind::gtx:
     case Kind::branch_call:
-      dl->AddRectFilled(ImVec2(x - 3, y - 3), ImVec2(x + 3, y + 3), col);
+      dl->AddRectFilled(at(-3, -3), at(3, 3), col);
       break;
     case Kind::db_begin:
     case Kind::db_exec:
@@ -200,38 +217,37 @@ void draw_event_glyph(ImDrawList* dl, Kind k, float x, float y, ImU32 col) {
     case Kind::db_prepare:
     case Kind::db_commit:
     case Kind::db_rollback:
-      dl->AddLine(ImVec2(x, y - 6), ImVec2(x, y + 6), col, 2);
+      dl->AddLine(at(0, -6), at(0, 6), col, 2 * u);
       break;
     case Kind::broker:
-      dl->AddQuadFilled(ImVec2(x, y - 4), ImVec2(x + 4, y), ImVec2(x, y + 4), ImVec2(x - 4, y),
-                        col);
+      dl->AddQuadFilled(at(0, -4), at(4, 0), at(0, 4), at(-4, 0), col);
       break;
     case Kind::other:
-      dl->AddCircle(ImVec2(x, y), 3.5f, col, 8, 1.5f);
+      dl->AddCircle(at(0, 0), 3.5f * u, col, 8, 1.5f * u);
       break;
     default:
-      dl->AddCircleFilled(ImVec2(x, y), 3.5f, col);
+      dl->AddCircleFilled(at(0, 0), 3.5f * u, col);
       break;
   }
 }
 
 void draw_instants(TimelineFrame& f, const TimeIndex& idx, float y_top, uint16_t lane, bool focus) {
   auto folds = fold_instants(idx, idx.slice(f.t_lo(), f.t_hi()), f.us_per_px, kFoldPx);
-  float y_mid = y_top + kMarkRowH / 2;
+  float y_mid = y_top + mark_row_h() / 2;
   BarRow bars(f.dl);
   for (const Fold& fold : folds) {
     if (fold.count > 1) {
       Hover h{HoverKind::events, kNone, fold.count, fold.begin_us, fold.end_us, lane};
-      draw_fold_bar(f, bars, fold, y_mid - 4, y_mid + 4, kFoldColor, focus, h);
+      draw_fold_bar(f, bars, fold, y_mid - px(4), y_mid + px(4), kFoldColor, focus, h);
       continue;
     }
     bars.flush();
     uint32_t ev = idx.event[fold.first];
     const Event& e = f.model.event(ev);
     float x = f.x_of(static_cast<double>(e.t_us));
-    if (focus) f.dl->AddCircleFilled(ImVec2(x, y_mid), 6, IM_COL32(255, 255, 255, 70));
+    if (focus) f.dl->AddCircleFilled(ImVec2(x, y_mid), px(6), IM_COL32(255, 255, 255, 70));
     draw_event_glyph(f.dl, e.kind, x, y_mid, f.fade(kind_color(e.kind), focus));
-    f.offer(ImVec2(x - 5, y_top), ImVec2(x + 5, y_top + kMarkRowH),
+    f.offer(ImVec2(x - px(5), y_top), ImVec2(x + px(5), y_top + mark_row_h()),
             Hover{HoverKind::event, ev, 1, e.t_us, e.t_us, lane});
   }
 }
@@ -239,15 +255,15 @@ void draw_instants(TimelineFrame& f, const TimeIndex& idx, float y_top, uint16_t
 void draw_outlines(TimelineFrame& f, const TimeIndex& idx, float y_top, ImU32 col) {
   auto folds = fold_instants(idx, idx.slice(f.t_lo(), f.t_hi()), f.us_per_px, kFoldPx);
   for (const Fold& fold : folds) {
-    float xa = f.x_of(static_cast<double>(fold.begin_us)) - 5;
-    float xb = std::max(f.x_of(static_cast<double>(fold.end_us)), xa + kFoldPx) + 5;
-    f.dl->AddRect(ImVec2(xa, y_top), ImVec2(xb, y_top + kMarkRowH), col, 2, 0, 2);
+    float xa = f.x_of(static_cast<double>(fold.begin_us)) - px(5);
+    float xb = std::max(f.x_of(static_cast<double>(fold.end_us)), xa + kFoldPx) + px(5);
+    f.dl->AddRect(ImVec2(xa, y_top), ImVec2(xb, y_top + mark_row_h()), col, 2, 0, px(2));
   }
 }
 
 void draw_span(TimelineFrame& f, uint32_t si, float y_top, bool focus) {
   const Span& s = f.model.spans()[si];
-  float y0 = y_top + kMarkRowH + s.row * kSpanRowH, y1 = y0 + kSpanRowH - 1;
+  float y0 = y_top + mark_row_h() + s.row * span_row_h(), y1 = y0 + span_row_h() - 1;
   float xa = f.x_of(static_cast<double>(s.begin_us));
   float xb = std::max(f.x_of(static_cast<double>(s.end_us)), xa + 2);
   f.dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), f.fade(span_color(s.outcome), focus));
@@ -257,46 +273,18 @@ void draw_span(TimelineFrame& f, uint32_t si, float y_top, bool focus) {
                         f.fade(IM_COL32(250, 210, 60, 255), focus));
   }
   if (focus) f.dl->AddRect(ImVec2(xa - 1, y0 - 1), ImVec2(xb + 1, y1 + 1), IM_COL32_WHITE);
-  std::string label = "txn " + s.txn;
-  if (xb - xa > ImGui::CalcTextSize(label.c_str()).x + 6)
-    f.dl->AddText(ImVec2(std::max(xa, f.x0) + 3, y0), f.fade(kTextColor, focus), label.c_str());
+  // The label stays inside the span's visible part, cut with "..." (the tooltip has it whole),
+  // so it never runs into the next span or a count.
+  // Spans deeper than the lane's rows share its last row, so a label also yields to one there.
+  float la = std::max(xa, f.x0) + px(3), lb = std::min(xb, f.x1) - px(3);
+  if (lb - la > ImGui::CalcTextSize("t...").x) {
+    std::string label = elide("txn " + s.txn, lb - la);
+    ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+    if (focus || f.place_label(ImVec2(la, y0), ImVec2(ts.x, y1 - y0)))
+      f.dl->AddText(ImVec2(la, y0), f.fade(palette().text, focus), label.c_str());
+  }
   f.offer(ImVec2(xa, y0), ImVec2(xb, y1),
           Hover{HoverKind::span, si, 1, s.begin_us, s.end_us, s.lane});
-}
-
-void draw_arrow(TimelineFrame& f, uint32_t ai, uint32_t count, float y_from, float y_to, bool focus,
-                bool crowded) {
-  const Arrow& a = f.model.arrows()[ai];
-  ImVec2 p(f.x_of(static_cast<double>(a.send_us)), y_from),
-      q(f.x_of(static_cast<double>(a.end_us)), y_to);
-  ImU32 col = f.fade(with_alpha(arrow_color(a.state), crowded ? 0.35f : 1.0f), focus);
-  float thick = focus ? 2.0f : (count > 1 && !crowded ? 1.8f : 1.0f);
-  f.dl->AddLine(p, q, col, thick);
-  float dx = q.x - p.x, dy = q.y - p.y, len = std::sqrt(dx * dx + dy * dy);
-  if (crowded) {
-    // no decorations
-  } else if (a.state == ArrowState::dropped) {
-    f.dl->AddLine(ImVec2(q.x - 4, q.y - 4), ImVec2(q.x + 4, q.y + 4), col, 2);
-    f.dl->AddLine(ImVec2(q.x - 4, q.y + 4), ImVec2(q.x + 4, q.y - 4), col, 2);
-  } else if (a.state != ArrowState::in_flight && len > 6) {
-    float ux = dx / len, uy = dy / len;
-    ImVec2 b(q.x - ux * 7, q.y - uy * 7);
-    f.dl->AddTriangleFilled(q, ImVec2(b.x - uy * 3.5f, b.y + ux * 3.5f),
-                            ImVec2(b.x + uy * 3.5f, b.y - ux * 3.5f), col);
-    if (a.state == ArrowState::duplicate) f.dl->AddCircle(q, 5, col, 10, 1.5f);
-  }
-  if (count > 1 && len > 40 && !crowded) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "x%u", count);
-    f.dl->AddText(ImVec2((p.x + q.x) / 2 + 2, (p.y + q.y) / 2 - 12), col, buf);
-  }
-  if (f.mouse_inside && len > 0) {  // distance from the mouse to the segment
-    float t =
-        std::clamp(((f.mouse.x - p.x) * dx + (f.mouse.y - p.y) * dy) / (len * len), 0.0f, 1.0f);
-    float ex = p.x + t * dx - f.mouse.x, ey = p.y + t * dy - f.mouse.y;
-    if (ex * ex + ey * ey < 16)
-      f.offer(f.mouse, f.mouse, Hover{HoverKind::arrow, ai, count, a.send_us, a.end_us, a.from});
-  }
 }
 
 namespace {
@@ -311,7 +299,8 @@ class NodeLane : public LaneView {
     return t.empty() ? std::pair<int64_t, int64_t>{0, 0} : std::pair{t.front(), t.back()};
   }
   float height() const override {
-    return kMarkRowH + static_cast<float>(m_.span_rows(lane_).size()) * kSpanRowH + kLaneGapH;
+    return mark_row_h() + static_cast<float>(m_.span_rows(lane_).size()) * span_row_h() +
+           lane_gap_h();
   }
   void draw(TimelineFrame& f, float y_top) const override {
     draw_bands(f, y_top);
@@ -324,10 +313,10 @@ class NodeLane : public LaneView {
           bars.flush();
           draw_span(f, rows[r].item[fold.first], y_top, false);
         } else {
-          float y0 = y_top + kMarkRowH + static_cast<float>(r) * kSpanRowH;
+          float y0 = y_top + mark_row_h() + static_cast<float>(r) * span_row_h();
           Hover h{HoverKind::spans, kNone, fold.count, fold.begin_us, fold.end_us, lane_};
-          draw_fold_bar(f, bars, fold, y0, y0 + kSpanRowH - 1, IM_COL32(110, 140, 120, 230), false,
-                        h);
+          draw_fold_bar(f, bars, fold, y0, y0 + span_row_h() - 1, IM_COL32(110, 140, 120, 230),
+                        false, h);
         }
       }
     }
@@ -355,17 +344,18 @@ class NodeLane : public LaneView {
 
   void draw_band_run(TimelineFrame& f, float y_top, const RectRun& run) const {
     const Band& b = m_.bands()[run.item];
-    float y1 = y_top + height() - kLaneGapH, y0 = y_top;
+    float y1 = y_top + height() - lane_gap_h(), y0 = y_top;
     const char* text = "DOWN";
     ImU32 col = IM_COL32(200, 40, 40, 70);
     if (b.kind == BandKind::paused) text = "PAUSED", col = IM_COL32(70, 110, 230, 70);
     if (b.kind == BandKind::clogged)
-      text = "clogged", col = IM_COL32(170, 90, 220, 110), y0 = y1 - 4;
+      text = "clogged", col = IM_COL32(170, 90, 220, 110), y0 = y1 - px(4);
     f.dl->AddRectFilled(ImVec2(run.xa, y0), ImVec2(run.xb, y1), f.fade(col));
     if (run.count == 1) {
       f.dl->AddLine(ImVec2(run.xa, y0), ImVec2(run.xa, y1), f.fade(col | IM_COL32_A_MASK));
-      if (b.kind != BandKind::clogged && run.xb - run.xa > ImGui::CalcTextSize(text).x + 6)
-        f.dl->AddText(ImVec2(std::max(run.xa, f.x0) + 3, y1 - 14),
+      float la = std::max(run.xa, f.x0) + px(3);
+      if (b.kind != BandKind::clogged && std::min(run.xb, f.x1) - la > ImGui::CalcTextSize(text).x)
+        f.dl->AddText(ImVec2(la, y1 - ImGui::GetFontSize() - 1),
                       f.fade(IM_COL32(255, 255, 255, 120)), text);
     }
     f.offer(ImVec2(run.xa, y0), ImVec2(run.xb, y1),
@@ -387,7 +377,7 @@ class GroupLane : public LaneView {
     const auto& t = m_.groups()[group_].events.t_us;
     return t.empty() ? std::pair<int64_t, int64_t>{0, 0} : std::pair{t.front(), t.back()};
   }
-  float height() const override { return kMarkRowH + kLaneGapH; }
+  float height() const override { return mark_row_h() + lane_gap_h(); }
   void draw(TimelineFrame& f, float y_top) const override {
     draw_instants(f, m_.groups()[group_].events, y_top, kNoLane, false);
   }

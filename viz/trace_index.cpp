@@ -38,6 +38,7 @@ void TraceIndexer::build() {
   pair_bands();
   pair_partitions();
   resolve_violations();
+  resolve_findings();
 }
 
 const EventAux* TraceIndexer::aux(uint32_t ev) const {
@@ -160,6 +161,7 @@ void TraceIndexer::pair_messages() {
       a.msg = e.msg;
       a.from = e.lane;
       a.to = e.peer == kNoLane ? e.lane : e.peer;
+      a.type = e.msg_type;
       e.arrow = static_cast<uint32_t>(arrows.size());
       sent[e.msg] = e.arrow;
       arrows.push_back(a);
@@ -179,6 +181,7 @@ void TraceIndexer::pair_messages() {
       a.end_us = e.t_us;
       a.end_event = i;
       a.to = e.lane;
+      if (a.type == kNoType) a.type = e.msg_type;
       a.state = e.kind == Kind::drop ? ArrowState::dropped : ArrowState::delivered;
       if (ai != it->second && e.kind == Kind::deliver) a.state = ArrowState::duplicate;
       e.arrow = ai;
@@ -318,6 +321,36 @@ void TraceIndexer::resolve_violations() {
                "violation cites " + std::to_string(unknown) + " event ids not in the trace");
     std::sort(v.events.begin(), v.events.end());
     m_.violations_.push_back(std::move(v));
+  }
+}
+
+// Steps name events by id; a step whose id is missing keeps its own time and node, so the story
+// still reads and still marks the right lane.
+void TraceIndexer::resolve_findings() {
+  std::unordered_map<std::string, uint16_t> lane_of;
+  for (uint16_t l = 0; l < m_.nodes_.size(); ++l) lane_of[m_.nodes_[l].name] = l;
+  for (PendingFinding& pf : l_.findings_) {
+    Finding f = std::move(pf.f);
+    f.gid = m_.find_gid(f.gid_text);
+    size_t unknown = 0;
+    for (FindingStep& st : f.steps) {
+      st.event = m_.event_by_id(st.id);
+      if (st.event == kNone) {
+        ++unknown;
+      } else {
+        const Event& e = m_.events_[st.event];
+        if (st.t_us < 0) st.t_us = e.t_us;
+        if (st.node.empty()) st.node = m_.nodes_[e.lane].name;
+      }
+      auto it = lane_of.find(st.node);
+      st.lane = it != lane_of.end() ? it->second
+                                    : (st.event != kNone ? m_.events_[st.event].lane : kNoLane);
+      if (st.t_us < 0) st.t_us = m_.t_begin_us_;
+    }
+    if (unknown > 0)
+      l_.issue(pf.line, "finding " + std::to_string(f.n) + " names " + std::to_string(unknown) +
+                            " event ids not in the trace");
+    m_.findings_.push_back(std::move(f));
   }
 }
 

@@ -19,6 +19,7 @@ Key detail_key(const std::string& k) {
   if (k == "txn") return Key::txn;
   if (k == "name") return Key::name;
   if (k == "cut") return Key::cut;
+  if (k == "type") return Key::type;
   return Key::none;
 }
 

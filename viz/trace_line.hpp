@@ -23,7 +23,7 @@ struct RawLine {
   int64_t t_us = 0;
   uint64_t msg = kNoMsg;
   std::string node, kind, gid, peer;
-  std::string txn, name;  // detail.txn (number or string), detail.name
+  std::string txn, name, type;  // detail.txn (number or string), detail.name, detail.type
   std::vector<std::pair<std::string, std::string>> cut;
   bool is_object = false;
   std::string type_error;
@@ -32,12 +32,13 @@ struct RawLine {
     has_id = has_t = has_node = has_kind = is_object = false;
     msg = kNoMsg;
     node.clear(), kind.clear(), gid.clear(), peer.clear(), txn.clear(), name.clear();
+    type.clear();
     cut.clear();
     type_error.clear();
   }
 };
 
-enum class Key : uint8_t { none, id, t, node, kind, gid, msg, peer, detail, txn, name, cut };
+enum class Key : uint8_t { none, id, t, node, kind, gid, msg, peer, detail, txn, name, cut, type };
 
 Key top_key(const std::string& k);     // a key of the event object
 Key detail_key(const std::string& k);  // a key inside "detail"
@@ -91,6 +92,7 @@ class LineSax : public nlohmann::json_sax<Json> {
     } else if (in_detail()) {
       if (key_ == Key::txn) raw.txn = std::move(s);
       if (key_ == Key::name) raw.name = std::move(s);
+      if (key_ == Key::type) raw.type = std::move(s);
     } else if (in_cut_pair()) {
       auto& pair = raw.cut.back();
       (pair.first.empty() ? pair.first : pair.second) = std::move(s);

@@ -81,6 +81,10 @@ bool TraceLoader::parse_line(LineSax& sax, std::string_view line, size_t offset,
     parse_trailer(line, line_no, false);
     return false;
   }
+  if (raw.kind == "finding" && !raw.has_id) {
+    parse_finding(line, line_no);
+    return false;
+  }
   if (raw.kind == "end" && !raw.has_id) {
     parse_trailer(line, line_no, true);
     return false;
@@ -168,6 +172,79 @@ void TraceLoader::parse_trailer(std::string_view line, uint32_t line_no, bool is
   violations_.push_back(std::move(v));
 }
 
+namespace {
+
+std::string str_field(const Json& j, const char* k) {
+  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
+}
+
+std::vector<std::string> str_list(const Json& j, const char* k) {
+  std::vector<std::string> out;
+  if (j.contains(k) && j[k].is_array())
+    for (const Json& v : j[k])
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+StepMark step_mark(const std::string& s) {
+  if (s == "decisive") return StepMark::decisive;
+  if (s == "fault") return StepMark::fault;
+  if (s == "evidence") return StepMark::evidence;
+  return StepMark::none;
+}
+
+}  // namespace
+
+// A finding line (TRACE_FORMAT.md, "Trailer lines"); fields of the wrong type read as absent,
+// steps without an integer id are skipped with an issue.
+void TraceLoader::parse_finding(std::string_view line, uint32_t line_no) {
+  Json j = Json::parse(line, nullptr, false);
+  PendingFinding pf;
+  pf.line = line_no;
+  Finding& f = pf.f;
+  f.line = line_no;
+  f.n = j.contains("n") && j["n"].is_number_unsigned()
+            ? static_cast<uint32_t>(j["n"].get<uint64_t>())
+            : static_cast<uint32_t>(findings_.size() + 1);
+  f.invariants = str_list(j, "invariants");
+  f.count = j.contains("count") && j["count"].is_number_unsigned() ? j["count"].get<uint64_t>() : 0;
+  f.gid_text = str_field(j, "gid");
+  f.gids = str_list(j, "gids");
+  f.cause = str_field(j, "cause");
+  f.signature = str_field(j, "signature");
+  size_t skipped = 0;
+  if (j.contains("steps") && j["steps"].is_array()) {
+    for (const Json& st : j["steps"]) {
+      if (!st.is_object() || !st.contains("id") || !st["id"].is_number_unsigned()) {
+        ++skipped;
+        continue;
+      }
+      FindingStep step;
+      step.id = st["id"].get<uint64_t>();
+      step.t_us = st.contains("t") && st["t"].is_number_integer() ? st["t"].get<int64_t>() : -1;
+      step.node = str_field(st, "node");
+      step.text = str_field(st, "text");
+      step.mark = step_mark(str_field(st, "mark"));
+      f.steps.push_back(std::move(step));
+    }
+  } else {
+    issue(line_no, "finding " + std::to_string(f.n) + " has no \"steps\" list");
+  }
+  if (skipped > 0)
+    issue(line_no, "finding " + std::to_string(f.n) + ": " + std::to_string(skipped) +
+                       " steps without an integer id skipped");
+  findings_.push_back(std::move(pf));
+}
+
+// A send and its deliver name the same type, so the last one answers most lookups.
+uint16_t TraceLoader::msg_type_of(const std::string& type) {
+  if (last_type_ != kNoType && m_.msg_types_[last_type_] == type) return last_type_;
+  auto [it, fresh] = type_of_.try_emplace(type, static_cast<uint16_t>(m_.msg_types_.size()));
+  if (fresh && m_.msg_types_.size() < kNoType) m_.msg_types_.push_back(type);
+  last_type_ = it->second < m_.msg_types_.size() ? it->second : kNoType;
+  return last_type_;
+}
+
 uint16_t TraceLoader::add_node(const std::string& name, const std::string& role,
                                const std::string& group, bool declared) {
   auto [it, fresh] = lane_of_.try_emplace(name, static_cast<uint16_t>(m_.nodes_.size()));
@@ -209,6 +286,7 @@ void TraceLoader::add_event(const RawLine& raw, std::string_view line, size_t of
     if (fresh_gid) m_.gid_names_.push_back(raw.gid);
     e.gid = g->second;
   }
+  if (!raw.type.empty()) e.msg_type = msg_type_of(raw.type);
   if (events_read_ > 0) {
     const Event& prev = m_.events_.back();
     if (e.t_us < prev.t_us && !unsorted_) {

@@ -24,6 +24,11 @@ struct EventAux {
   std::vector<std::pair<std::string, std::string>> cut;
 };
 
+struct PendingFinding {
+  Finding f;
+  uint32_t line = 0;
+};
+
 struct PendingViolation {
   Violation v;
   std::vector<uint64_t> ids;
@@ -39,6 +44,7 @@ class TraceLoader {
   std::vector<EventAux> aux_;
   std::vector<uint32_t> aux_of_;  // per event: index into aux_, or kNone
   std::vector<PendingViolation> violations_;
+  std::vector<PendingFinding> findings_;
   std::optional<int64_t> end_t_us_;
   bool unsorted_ = false;
   bool ids_gapped_ = false;
@@ -48,10 +54,12 @@ class TraceLoader {
                   bool has_newline);
   void parse_header(std::string_view line, uint32_t line_no);
   void parse_trailer(std::string_view line, uint32_t line_no, bool is_end);
+  void parse_finding(std::string_view line, uint32_t line_no);
   void add_event(const RawLine& raw, std::string_view line, size_t offset, uint32_t line_no);
   uint16_t add_node(const std::string& name, const std::string& role, const std::string& group,
                     bool declared);
   uint16_t lane_for(const std::string& name, uint32_t line_no);
+  uint16_t msg_type_of(const std::string& type);
   void finish(uint64_t hash, uint32_t last_line);
 
   TraceModel& m_;
@@ -59,6 +67,8 @@ class TraceLoader {
   std::unordered_map<std::string, uint32_t> group_of_;
   std::unordered_map<std::string, uint16_t> kind_of_;
   std::unordered_map<std::string, uint32_t> gid_of_;
+  std::unordered_map<std::string, uint16_t> type_of_;
+  uint16_t last_type_ = kNoType;
   uint64_t events_read_ = 0;
   std::optional<uint64_t> end_events_;
   std::string end_hash_;
@@ -82,6 +92,7 @@ class TraceIndexer {
   void pair_bands();
   void pair_partitions();
   void resolve_violations();
+  void resolve_findings();
   const EventAux* aux(uint32_t ev) const;
 
   TraceModel& m_;

@@ -30,6 +30,19 @@ std::pair<size_t, size_t> IntervalIndex::overlapping(int64_t t0_us, int64_t t1_u
   return {f, static_cast<size_t>(last - begin_us.begin())};
 }
 
+uint32_t Finding::decisive() const {
+  for (uint32_t i = 0; i < steps.size(); ++i)
+    if (steps[i].mark == StepMark::decisive) return i;
+  return kNone;
+}
+
+std::pair<int64_t, int64_t> Finding::time_span() const {
+  if (steps.empty()) return {0, 0};
+  auto [lo, hi] = std::minmax_element(steps.begin(), steps.end(),
+                                      [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
+  return {lo->t_us, hi->t_us};
+}
+
 uint32_t TraceModel::event_by_id(uint64_t id) const {
   if (by_id_.empty()) {
     return id < events_.size() && events_[id].id == id ? static_cast<uint32_t>(id) : kNone;
@@ -214,6 +227,20 @@ const char* span_outcome_name(SpanOutcome o) {
       return "open at trace end";
   }
   return "?";
+}
+
+const char* step_mark_name(StepMark m) {
+  switch (m) {
+    case StepMark::decisive:
+      return "decisive";
+    case StepMark::fault:
+      return "fault";
+    case StepMark::evidence:
+      return "evidence";
+    case StepMark::none:
+      return "";
+  }
+  return "";
 }
 
 const char* arrow_state_name(ArrowState s) {

@@ -15,6 +15,7 @@ namespace dtxview {
 inline constexpr uint32_t kNone = 0xffffffffu;
 inline constexpr uint16_t kNoLane = 0xffffu;
 inline constexpr uint64_t kNoMsg = 0;  // the writer uses msg 0 for "no message"
+inline constexpr uint16_t kNoType = 0xffffu;
 
 enum class Kind : uint8_t {
   send,
@@ -61,7 +62,8 @@ struct Event {
   uint32_t arrow = kNone;  // message arrow this event starts (send) or ends (deliver/drop)
   uint16_t lane = 0;
   uint16_t peer = kNoLane;
-  uint16_t kind_name = 0;  // index into TraceModel::kind_names()
+  uint16_t kind_name = 0;       // index into TraceModel::kind_names()
+  uint16_t msg_type = kNoType;  // detail.type (a message's type), index into msg_types()
   Kind kind = Kind::other;
 };
 
@@ -151,6 +153,7 @@ struct Arrow {
   uint64_t msg = kNoMsg;
   uint16_t from = 0;
   uint16_t to = 0;
+  uint16_t type = kNoType;  // the message's type (its send's detail.type), for the label
   ArrowState state = ArrowState::in_flight;
 };
 
@@ -161,6 +164,37 @@ struct Violation {
   uint32_t gid = kNone;
   std::vector<uint32_t> events;  // event indices, time order
   uint32_t line = 0;
+};
+
+// A finding trailer line: violations grouped by cause, with one example's causal chain.
+enum class StepMark : uint8_t { none, decisive, fault, evidence };
+
+struct FindingStep {
+  uint64_t id = 0;
+  int64_t t_us = 0;
+  std::string node;
+  std::string text;
+  StepMark mark = StepMark::none;
+  uint32_t event = kNone;   // the event the step names, kNone when the id is not in the trace
+  uint16_t lane = kNoLane;  // the node's lane, kNoLane when the node is unknown
+};
+
+struct Finding {
+  uint32_t n = 0;  // 1-based, as the trace numbers them
+  std::vector<std::string> invariants;
+  uint64_t count = 0;  // transactions the finding groups
+  std::string gid_text;
+  uint32_t gid = kNone;
+  std::vector<std::string> gids;
+  std::string cause;
+  std::string signature;
+  std::vector<FindingStep> steps;  // history order
+  uint32_t line = 0;
+
+  // The index of the decisive step, or kNone.
+  uint32_t decisive() const;
+  // First and last step times ({0, 0} without steps).
+  std::pair<int64_t, int64_t> time_span() const;
 };
 
 struct LoadIssue {
@@ -221,6 +255,10 @@ class TraceModel {
   const std::vector<Arrow>& arrows() const { return arrows_; }
   const IntervalIndex& arrow_index() const { return arrow_index_; }
   const std::vector<Violation>& violations() const { return violations_; }
+  // Finding trailer lines in the file's order (older traces have none).
+  const std::vector<Finding>& findings() const { return findings_; }
+  // Message types (detail.type of sends) by Arrow::type and Event::msg_type.
+  const std::vector<std::string>& msg_types() const { return msg_types_; }
 
   size_t gid_count() const { return gid_names_.size(); }
   const std::string& gid_name(uint32_t gid) const { return gid_names_[gid]; }
@@ -260,6 +298,8 @@ class TraceModel {
   std::vector<Arrow> arrows_;
   IntervalIndex arrow_index_;
   std::vector<Violation> violations_;
+  std::vector<Finding> findings_;
+  std::vector<std::string> msg_types_;
   std::vector<std::string> gid_names_;
   std::vector<TimeIndex> gid_events_;
   int64_t t_begin_us_ = 0;
@@ -283,5 +323,6 @@ std::vector<ArrowFold> fold_arrows(const TraceModel& model, std::pair<size_t, si
 Kind kind_from_name(std::string_view name);
 const char* span_outcome_name(SpanOutcome o);
 const char* arrow_state_name(ArrowState s);
+const char* step_mark_name(StepMark m);
 
 }  // namespace dtxview

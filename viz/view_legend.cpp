@@ -1,7 +1,10 @@
 // The legend: every glyph and colour the timeline draws, drawn by the same functions the
 // timeline uses (kind_color, draw_event_glyph, span_color, arrow_color), so it cannot drift
-// from the picture it explains. Toggled with the toolbar's Legend button or the L key.
+// from the picture it explains (finding badges included). Toggled with the toolbar's Legend
+// button or --legend.
 #include <imgui.h>
+
+#include <algorithm>
 
 #include "timeline.hpp"
 #include "views.hpp"
@@ -19,7 +22,7 @@ struct KindRow {
 constexpr KindRow kKinds[] = {
     {Kind::send, "send", "a message leaves the node"},
     {Kind::deliver, "deliver", "a message arrives"},
-    {Kind::drop, "drop", "a message is lost (its arrow ends in a cross)"},
+    {Kind::drop, "drop", "a message is lost (on the receiver's lane)"},
     {Kind::duplicate, "duplicate", "the network delivers a message twice"},
     {Kind::timeout, "timeout", "a call gave up waiting for its reply"},
     {Kind::retry, "retry", "a call or delivery is tried again"},
@@ -41,54 +44,81 @@ constexpr KindRow kKinds[] = {
     {Kind::note, "note", "free text from a pattern"},
 };
 
-// A cell of the swatch column: room for one glyph or bar, returned as its top-left corner.
-ImVec2 swatch(float w = 28) {
+// A cell of the swatch column, h tall (a text line by default): room for one glyph, bar or badge,
+// returned as its top-left corner; the text beside it is centred on it.
+ImVec2 swatch(float h = 0) {
+  float line = ImGui::GetTextLineHeight();
+  h = std::max(h, line);
   ImVec2 p = ImGui::GetCursorScreenPos();
-  ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
+  ImGui::Dummy(ImVec2(px(28), h));
   ImGui::SameLine();
+  ImGui::SetCursorScreenPos(ImVec2(ImGui::GetCursorScreenPos().x, p.y + (h - line) / 2));
   return p;
+}
+
+float swatch_mid(ImVec2 p, float h = 0) {
+  return p.y + std::max(h, ImGui::GetTextLineHeight()) / 2;
 }
 
 void bar_row(ImU32 col, const char* name, const char* meaning) {
   ImVec2 p = swatch();
-  float h = ImGui::GetTextLineHeight();
-  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x + 2, p.y + 3), ImVec2(p.x + 26, p.y + h - 3),
+  float y = swatch_mid(p), h = ImGui::GetTextLineHeight() / 2 - px(3);
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x + px(2), y - h), ImVec2(p.x + px(26), y + h),
                                             col);
-  ImGui::Text("%s: %s", name, meaning);
+  ImGui::TextWrapped("%s: %s", name, meaning);
 }
 
 void arrow_row(ArrowState s, const char* name, const char* meaning) {
   ImVec2 p = swatch();
-  float y = p.y + ImGui::GetTextLineHeight() / 2;
+  float y = swatch_mid(p), u = px(1);
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddLine(ImVec2(p.x + 2, y), ImVec2(p.x + 24, y), arrow_color(s), 1.5f);
-  if (s == ArrowState::dropped) {
-    dl->AddLine(ImVec2(p.x + 20, y - 4), ImVec2(p.x + 28, y + 4), arrow_color(s), 2);
-    dl->AddLine(ImVec2(p.x + 20, y + 4), ImVec2(p.x + 28, y - 4), arrow_color(s), 2);
+  ImU32 col = arrow_color(s);
+  if (s == ArrowState::dropped) {  // the stub at the sender's end, as the timeline draws it
+    dl->AddLine(ImVec2(p.x + 2 * u, y), ImVec2(p.x + 18 * u, y), col, 1.5f * u);
+    dl->AddLine(ImVec2(p.x + 14 * u, y - 4 * u), ImVec2(p.x + 22 * u, y + 4 * u), col, 2 * u);
+    dl->AddLine(ImVec2(p.x + 14 * u, y + 4 * u), ImVec2(p.x + 22 * u, y - 4 * u), col, 2 * u);
   } else {
-    dl->AddTriangleFilled(ImVec2(p.x + 24, y - 4), ImVec2(p.x + 24, y + 4), ImVec2(p.x + 29, y),
-                          arrow_color(s));
+    dl->AddLine(ImVec2(p.x + 2 * u, y), ImVec2(p.x + 24 * u, y), col, 1.5f * u);
+    dl->AddTriangleFilled(ImVec2(p.x + 22 * u, y - 4 * u), ImVec2(p.x + 22 * u, y + 4 * u),
+                          ImVec2(p.x + 28 * u, y), col);
   }
-  ImGui::Text("%s: %s", name, meaning);
+  ImGui::TextWrapped("%s: %s", name, meaning);
+}
+
+void badge_row(StepMark m, uint32_t n, bool current, const char* meaning) {
+  float h = px(26);
+  ImVec2 p = swatch(h);
+  draw_step_badge(ImGui::GetWindowDrawList(), ImVec2(p.x + px(14), swatch_mid(p, h)), n, m,
+                  current);
+  ImGui::TextWrapped("%s", meaning);
 }
 
 }  // namespace
 
 void draw_legend(UiState& ui) {
   if (!ui.show_legend) return;
-  ImGui::SetNextWindowSize(ImVec2(560, 640), ImGuiCond_FirstUseEver);
+  // Two columns, so the whole legend fits a 1280x800 window at scale 1 without scrolling.
+  ImVec2 room = ImGui::GetMainViewport()->WorkSize;
+  ImGui::SetNextWindowSize(
+      ImVec2(std::min(px(980), room.x - px(40)), std::min(px(640), room.y - px(60))),
+      ImGuiCond_FirstUseEver);
   if (!ImGui::Begin("Legend", &ui.show_legend)) {
     ImGui::End();
     return;
   }
+  if (!ImGui::BeginTable("legend", 2, ImGuiTableFlags_BordersInnerV)) {
+    ImGui::End();
+    return;
+  }
+  ImGui::TableNextColumn();
   ImGui::TextDisabled("Events (marks on a node's lane)");
   for (const KindRow& r : kKinds) {
     ImVec2 p = swatch();
-    draw_event_glyph(ImGui::GetWindowDrawList(), r.kind, p.x + 14,
-                     p.y + ImGui::GetTextLineHeight() / 2, kind_color(r.kind));
-    ImGui::Text("%s: %s", r.name, r.meaning);
+    draw_event_glyph(ImGui::GetWindowDrawList(), r.kind, p.x + px(14), swatch_mid(p),
+                     kind_color(r.kind));
+    ImGui::TextWrapped("%s: %s", r.name, r.meaning);
   }
-  ImGui::Separator();
+  ImGui::TableNextColumn();
   ImGui::TextDisabled("Local transactions (spans on a database lane)");
   bar_row(span_color(SpanOutcome::committed), "committed", "from begin to commit");
   bar_row(span_color(SpanOutcome::rolled_back), "rolled back", "from begin to rollback");
@@ -97,19 +127,29 @@ void draw_legend(UiState& ui) {
   ImGui::Separator();
   ImGui::TextDisabled("Messages (arrows from sender to receiver)");
   arrow_row(ArrowState::delivered, "delivered", "sent and received");
-  arrow_row(ArrowState::dropped, "lost", "sent, never received");
+  arrow_row(ArrowState::dropped, "lost", "never received: a stub at the sender, a cross");
   arrow_row(ArrowState::duplicate, "duplicate", "received more than once");
   arrow_row(ArrowState::in_flight, "in flight", "not received when the trace ends");
+  ImGui::TextWrapped(
+      "A word beside an arrow: the message's type, when few enough arrows are on "
+      "screen; xN: N arrows folded into one.");
   ImGui::Separator();
   ImGui::TextDisabled("Bands and counts");
-  bar_row(IM_COL32(200, 40, 40, 140), "down", "the node is crashed");
+  bar_row(IM_COL32(200, 40, 40, 140), "DOWN", "the node is crashed");
   bar_row(IM_COL32(70, 110, 230, 140), "PAUSED", "the node is frozen");
   bar_row(IM_COL32(170, 90, 220, 160), "clogged", "the link holds its messages");
-  ImGui::Text(
-      "  N  a number on a bar or a mark: N events folded into one at this zoom;"
-      " zoom in to see them apart");
-  ImGui::Text("  xN on an arrow: N arrows folded into one");
-  ImGui::Text("  white ring: the selected event;  red ring with '!': evidence of a violation");
+  bar_row(IM_COL32(240, 210, 60, 110), "partition", "shaded on the lanes whose links are cut");
+  ImGui::TextWrapped(
+      "N on a bar or a mark: N events folded into one at this zoom. White ring: "
+      "the selected event; red ring with '!': evidence of a violation.");
+  ImGui::Separator();
+  ImGui::TextDisabled("A finding's story (numbered steps at their events)");
+  badge_row(StepMark::decisive, 1, false, "the decisive step: what the finding turns on");
+  badge_row(StepMark::fault, 2, false, "a fault involved");
+  badge_row(StepMark::evidence, 3, false, "evidence: an event a violation names");
+  badge_row(StepMark::none, 4, false, "another step of the story");
+  badge_row(StepMark::none, 5, true, "the step presented (Right/Left, N/P)");
+  ImGui::EndTable();
   ImGui::End();
 }
 

@@ -76,8 +76,9 @@ void draw_log(AppState& app, UiState& ui) {
   // shown first (small ids, early gids).
   auto& cache = ui.caches.log;
   float* widths = cache.widths;
-  if (cache.generation != app.model_generation()) {
+  if (cache.generation != app.model_generation() || cache.font_px != ImGui::GetFontSize()) {
     cache.generation = app.model_generation();
+    cache.font_px = ImGui::GetFontSize();  // widths are text widths: a new UI scale redoes them
     auto longest = [](auto&& names) {
       float w = 0;
       for (const auto& n : names) w = std::max(w, ImGui::CalcTextSize(n.c_str()).x);

@@ -65,7 +65,7 @@ void draw_open_dialog(AppState& app, UiState& ui) {
   ImGui::SetNextWindowPos(
       ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2),
       ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(640, 460), ImGuiCond_Appearing);
+  ImGui::SetNextWindowSize(ImVec2(px(640), px(460)), ImGuiCond_Appearing);
   if (!ImGui::Begin("Open trace", &ui.open_dialog, ImGuiWindowFlags_NoCollapse)) {
     ImGui::End();
     return;

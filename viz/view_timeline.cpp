@@ -1,6 +1,7 @@
-// The timeline view: ruler, grouped collapsible lanes, partitions, message arrows, the focus
-// overlay (gid path, search hits, violation evidence) and the mouse: wheel zooms around the
-// cursor, drag pans, shift-drag zooms to a range, hover shows a tooltip, click selects.
+// The timeline view: grouped collapsible lanes, partitions, message arrows, the focus overlay
+// (gid path, search hits, violation evidence, a finding's numbered story) and the mouse: wheel
+// zooms around the cursor, drag pans, shift-drag zooms to a range, hover shows a tooltip, click
+// selects.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +16,7 @@ namespace {
 constexpr size_t kMaxFocusDetail = 4000;  // beyond this the focus shows marks only, no spans/arrows
 constexpr size_t kCrowdedArrows = 300;    // more arrows than this on screen are drawn plain
 constexpr size_t kMaxArrows = 600;        // and more than this fold coarser
+constexpr size_t kLabelledArrows = 80;    // up to this many arrows on screen carry their type
 
 struct Row {
   float y = 0, h = 0;
@@ -37,13 +39,13 @@ Layout build_layout(const TraceModel& m, const UiState& ui) {
   lay.lane_top.assign(n, 0), lay.lane_mid.assign(n, 0), lay.lane_open.assign(n, true);
   float y = 0;
   for (uint32_t g = 0; g < m.groups().size(); ++g) {
-    lay.rows.push_back(Row{y, kGroupHeaderH, g, kNoLane, true, nullptr});
-    y += kGroupHeaderH;
+    lay.rows.push_back(Row{y, group_header_h(), g, kNoLane, true, nullptr});
+    y += group_header_h();
     if (g < ui.collapsed.size() && ui.collapsed[g]) {
       auto v = make_group_lane(m, g);
       float h = v->height();
       for (uint16_t l : m.groups()[g].lanes)
-        lay.lane_top[l] = y, lay.lane_mid[l] = y + kMarkRowH / 2, lay.lane_open[l] = false;
+        lay.lane_top[l] = y, lay.lane_mid[l] = y + mark_row_h() / 2, lay.lane_open[l] = false;
       lay.rows.push_back(Row{y, h, g, kNoLane, false, std::move(v)});
       y += h;
       continue;
@@ -51,7 +53,7 @@ Layout build_layout(const TraceModel& m, const UiState& ui) {
     for (uint16_t l : m.groups()[g].lanes) {
       auto v = make_node_lane(m, l);
       float h = v->height();
-      lay.lane_top[l] = y, lay.lane_mid[l] = y + kMarkRowH / 2;
+      lay.lane_top[l] = y, lay.lane_mid[l] = y + mark_row_h() / 2;
       lay.rows.push_back(Row{y, h, g, l, false, std::move(v)});
       y += h;
     }
@@ -60,64 +62,52 @@ Layout build_layout(const TraceModel& m, const UiState& ui) {
   return lay;
 }
 
-void draw_ruler(const AppState& app, ImDrawList* dl, ImVec2 p, float x0, float x1, float mouse_x) {
-  const ViewRange& v = app.view();
-  dl->AddRectFilled(ImVec2(x0, p.y), ImVec2(x1, p.y + kRulerH), IM_COL32(30, 32, 38, 255));
-  RulerTicks ticks = ruler_ticks(v.start_us(), v.end_us(), x1 - x0, 110);
-  double mag = std::max(std::abs(v.start_us()), std::abs(v.end_us()));
-  double us_per_px = v.us_per_px(x1 - x0);
-  auto x_of = [&](double t) { return x0 + static_cast<float>((t - v.start_us()) / us_per_px); };
-  for (double t = ticks.t_us.empty() ? 0 : ticks.t_us.front() - ticks.step_us; t <= v.end_us();
-       t += ticks.step_us / 5) {
-    float x = x_of(t);
-    if (x >= x0)
-      dl->AddLine(ImVec2(x, p.y + kRulerH - 4), ImVec2(x, p.y + kRulerH),
-                  IM_COL32(120, 120, 130, 255));
+// The partition's name and its cut: "partition p1: bank-a | mq", or when every cut link has
+// one node in common, "partition mq-cut: mq cut off from bank-a, bank-b".
+std::string partition_label(const TraceModel& m, const Partition& p) {
+  std::string text = "partition " + p.name;
+  if (p.cut.empty()) return text;
+  for (uint16_t hub : {p.cut[0].first, p.cut[0].second}) {
+    bool common = p.cut.size() > 1 && std::all_of(p.cut.begin(), p.cut.end(), [&](const auto& c) {
+                    return c.first == hub || c.second == hub;
+                  });
+    if (!common) continue;
+    text += ": " + m.nodes()[hub].name + " cut off from ";
+    for (size_t i = 0; i < p.cut.size(); ++i) {
+      uint16_t other = p.cut[i].first == hub ? p.cut[i].second : p.cut[i].first;
+      text += (i == 0 ? "" : ", ") + m.nodes()[other].name;
+    }
+    return text;
   }
-  for (double t : ticks.t_us) {
-    float x = x_of(t);
-    dl->AddLine(ImVec2(x, p.y + kRulerH - 10), ImVec2(x, p.y + kRulerH),
-                IM_COL32(200, 200, 210, 255));
-    dl->AddText(ImVec2(x + 3, p.y + 2), IM_COL32(220, 220, 230, 255),
-                format_tick(t, ticks.step_us, mag).c_str());
-  }
-  if (app.selected_event() != kNone) {
-    float x = x_of(static_cast<double>(app.model().event(app.selected_event()).t_us));
-    dl->AddTriangleFilled(ImVec2(x - 5, p.y + kRulerH - 8), ImVec2(x + 5, p.y + kRulerH - 8),
-                          ImVec2(x, p.y + kRulerH), IM_COL32_WHITE);
-  }
-  if (mouse_x >= x0 && mouse_x <= x1) {
-    std::string t = format_time(v.start_us() + (mouse_x - x0) * us_per_px);
-    ImVec2 ts = ImGui::CalcTextSize(t.c_str());
-    float tx = std::min(mouse_x + 4, x1 - ts.x - 2);
-    dl->AddRectFilled(ImVec2(tx - 2, p.y + 2), ImVec2(tx + ts.x + 2, p.y + 2 + ts.y),
-                      IM_COL32(70, 70, 90, 255));
-    dl->AddText(ImVec2(tx, p.y + 2), IM_COL32(255, 255, 160, 255), t.c_str());
-  }
-  std::string width = "view " + format_time(v.width_us());
-  ImVec2 ws = ImGui::CalcTextSize(width.c_str());
-  dl->AddText(ImVec2(x0 - ws.x - 8, p.y + 4), IM_COL32(160, 160, 170, 255), width.c_str());
+  for (size_t i = 0; i < p.cut.size(); ++i)
+    text += (i == 0 ? ": " : ", ") + m.nodes()[p.cut[i].first].name + " | " +
+            m.nodes()[p.cut[i].second].name;
+  return text;
 }
 
 void draw_partition_run(TimelineFrame& f, const Layout& lay, float oy, uint16_t lane,
                         const RectRun& run, std::vector<bool>& labelled) {
   const Partition& p = f.model.partitions()[run.item];
-  float y0 = oy + lay.lane_top[lane], y1 = y0 + kMarkRowH + 2;
+  float y0 = oy + lay.lane_top[lane], y1 = y0 + mark_row_h() + px(2);
   f.dl->AddRectFilled(ImVec2(run.xa, y0), ImVec2(run.xb, y1), f.fade(IM_COL32(240, 210, 60, 45)));
   if (run.count == 1) {
     f.dl->AddRect(ImVec2(run.xa, y0), ImVec2(run.xb, y1), f.fade(IM_COL32(240, 210, 60, 140)));
-    std::string text = "partition " + p.name;
-    if (!labelled[run.item] && run.xb - run.xa > ImGui::CalcTextSize(text.c_str()).x + 6) {
-      f.dl->AddText(ImVec2(std::max(run.xa, f.x0) + 3, y0 + 1), f.fade(IM_COL32(240, 210, 60, 200)),
-                    text.c_str());
-      labelled[run.item] = true;  // once per partition, on its first lane
+    // Named once, on its first lane, cut to the shaded width (the tooltip names it whole).
+    float la = std::max(run.xa, f.x0) + px(3), lb = std::min(run.xb, f.x1) - px(3);
+    std::string text = elide(partition_label(f.model, p), lb - la);
+    ImVec2 ts = ImGui::CalcTextSize(text.c_str());
+    if (!labelled[run.item] && !text.empty() && f.place_label(ImVec2(la, y0 + 1), ts)) {
+      f.dl->AddText(ImVec2(la, y0 + 1), f.fade(IM_COL32(240, 210, 60, 230)), text.c_str());
+      labelled[run.item] = true;
+      if (f.stats) ++f.stats->partition_labels;
     }
   }
   f.offer(ImVec2(run.xa, y0), ImVec2(run.xb, y1),
           Hover{HoverKind::partition, run.item, run.count, run.begin_us, run.end_us, lane});
 }
 
-// Partitions shade every lane that loses a link; narrow ones fold per lane like bands.
+// Partitions shade only the lanes at the ends of their cut links; narrow ones fold per lane like
+// bands.
 void draw_partitions(TimelineFrame& f, const Layout& lay, float oy) {
   const auto& parts = f.model.partitions();
   std::vector<RectRun> runs(f.model.nodes().size());
@@ -155,6 +145,7 @@ void draw_arrows(TimelineFrame& f, const Layout& lay, float oy, ViewCaches::Arro
   }
   const auto& folds = cache.folds;
   bool crowded = folds.size() > kCrowdedArrows;
+  f.arrow_labels = folds.size() <= kLabelledArrows;
   for (const ArrowFold& af : folds) {
     const Arrow& a = f.model.arrows()[af.arrow];
     if (a.end_us < f.t_lo()) continue;
@@ -203,67 +194,60 @@ void draw_markers(TimelineFrame& f, const AppState& app, const Layout& lay, floa
     const Event& e = f.model.event(ev);
     if (e.t_us < f.t_lo() || e.t_us > f.t_hi()) continue;
     ImVec2 c(f.x_of(static_cast<double>(e.t_us)), oy + lay.lane_mid[e.lane]);
-    f.dl->AddCircle(c, 10, IM_COL32(255, 60, 60, 255), 16, 2.5f);
-    f.dl->AddText(ImVec2(c.x + 9, c.y - 18), IM_COL32(255, 90, 90, 255), "!");
+    f.dl->AddCircle(c, px(10), IM_COL32(255, 60, 60, 255), 16, px(2.5f));
+    f.dl->AddText(ImVec2(c.x + px(9), c.y - px(18)), IM_COL32(255, 90, 90, 255), "!");
   }
   if (app.selected_event() != kNone) {
     const Event& e = f.model.event(app.selected_event());
     float x = f.x_of(static_cast<double>(e.t_us));
     f.dl->AddLine(ImVec2(x, vis_y0), ImVec2(x, vis_y1), IM_COL32(255, 255, 255, 60));
-    f.dl->AddCircle(ImVec2(x, oy + lay.lane_mid[e.lane]), 8, IM_COL32_WHITE, 16, 2);
+    f.dl->AddCircle(ImVec2(x, oy + lay.lane_mid[e.lane]), px(8), IM_COL32_WHITE, 16, px(2));
   }
 }
 
-// `text` cut to fit `width` pixels, ending in "..." when cut.
-std::string elide(const std::string& text, float width) {
-  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
-  std::string out = text;
-  while (!out.empty() && ImGui::CalcTextSize((out + "...").c_str()).x > width) out.pop_back();
-  return out + "...";
-}
-
 void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDrawList* dl,
-                 float left, float right, float oy) {
+                 float left, float oy) {
   const TraceModel& m = app.model();
+  const Palette& pal = palette();
+  float u = px(1);
   for (const Row& r : lay.rows) {
     float y = oy + r.y;
     if (r.header) {
       bool folded = r.group < ui.collapsed.size() && ui.collapsed[r.group];
-      dl->AddRectFilled(ImVec2(left, y), ImVec2(right, y + r.h), IM_COL32(45, 48, 58, 255));
-      float cx = left + 9, cy = y + r.h / 2;
+      // Over the label column only: arrows and story marks crossing the header stay visible.
+      dl->AddRectFilled(ImVec2(left, y), ImVec2(left + label_w(), y + r.h),
+                        pal.header_bg | IM_COL32_A_MASK);
+      float cx = left + 9 * u, cy = y + r.h / 2;
       if (folded)
-        dl->AddTriangleFilled(ImVec2(cx - 3, cy - 5), ImVec2(cx - 3, cy + 5), ImVec2(cx + 4, cy),
-                              IM_COL32_WHITE);
+        dl->AddTriangleFilled(ImVec2(cx - 3 * u, cy - 5 * u), ImVec2(cx - 3 * u, cy + 5 * u),
+                              ImVec2(cx + 4 * u, cy), IM_COL32_WHITE);
       else
-        dl->AddTriangleFilled(ImVec2(cx - 5, cy - 3), ImVec2(cx + 5, cy - 3), ImVec2(cx, cy + 4),
-                              IM_COL32_WHITE);
-      dl->AddText(ImVec2(left + 18, y + 2), IM_COL32(230, 230, 240, 255),
+        dl->AddTriangleFilled(ImVec2(cx - 5 * u, cy - 3 * u), ImVec2(cx + 5 * u, cy - 3 * u),
+                              ImVec2(cx, cy + 4 * u), IM_COL32_WHITE);
+      dl->AddText(ImVec2(left + 18 * u, y + 2 * u), pal.label_text,
                   m.groups()[r.group].name.c_str());
       continue;
     }
-    dl->AddRectFilled(ImVec2(left, y), ImVec2(left + kLabelW - 4, y + r.h - 1),
-                      IM_COL32(34, 36, 44, 255));
-    ImU32 name_col = r.lane != kNoLane && !m.nodes()[r.lane].declared
-                         ? IM_COL32(255, 170, 90, 255)
-                         : IM_COL32(230, 230, 230, 255);
+    dl->AddRectFilled(ImVec2(left, y), ImVec2(left + label_w() - 4 * u, y + r.h - 1), pal.label_bg);
+    ImU32 name_col = r.lane != kNoLane && !m.nodes()[r.lane].declared ? IM_COL32(255, 170, 90, 255)
+                                                                      : pal.label_text;
     // Labels never overlap: on a one-row lane the role goes when the name needs its room, and
     // a name too long for the column is cut with "..."; hovering shows both in full.
     std::string name = r.view->label(), role = r.view->sublabel();
-    bool two_rows = r.h >= 2 * kMarkRowH;
-    float room = kLabelW - 14 - 8;
+    bool two_rows = r.h >= 2 * mark_row_h();
+    float room = label_w() - 22 * u;
     float role_w = ImGui::CalcTextSize(role.c_str()).x;
-    bool role_beside = !two_rows && ImGui::CalcTextSize(name.c_str()).x + 8 + role_w <= room;
+    bool role_beside = !two_rows && ImGui::CalcTextSize(name.c_str()).x + 8 * u + role_w <= room;
     std::string shown = elide(name, room);
-    dl->PushClipRect(ImVec2(left, y), ImVec2(left + kLabelW - 6, y + r.h), true);
-    dl->AddText(ImVec2(left + 14, y + 1), name_col, shown.c_str());
+    dl->PushClipRect(ImVec2(left, y), ImVec2(left + label_w() - 6 * u, y + r.h), true);
+    dl->AddText(ImVec2(left + 14 * u, y + 1), name_col, shown.c_str());
     if (two_rows)
-      dl->AddText(ImVec2(left + 14, y + kMarkRowH), IM_COL32(140, 140, 150, 255),
+      dl->AddText(ImVec2(left + 14 * u, y + mark_row_h()), pal.role_text,
                   elide(role, room).c_str());
     else if (role_beside)
-      dl->AddText(ImVec2(left + 14 + room - role_w, y + 1), IM_COL32(120, 120, 130, 255),
-                  role.c_str());
+      dl->AddText(ImVec2(left + 14 * u + room - role_w, y + 1), pal.role_text, role.c_str());
     dl->PopClipRect();
-    if (ImGui::IsMouseHoveringRect(ImVec2(left, y), ImVec2(left + kLabelW - 4, y + r.h)) &&
+    if (ImGui::IsMouseHoveringRect(ImVec2(left, y), ImVec2(left + label_w() - 4 * u, y + r.h)) &&
         (shown != name || !(two_rows || role_beside)))
       ImGui::SetTooltip("%s (%s)", name.c_str(), role.c_str());
   }
@@ -358,9 +342,9 @@ void draw_timeline(AppState& app, UiState& ui) {
   const TraceModel& m = app.model();
   ImVec2 p = ImGui::GetCursorScreenPos();
   float avail_w = ImGui::GetContentRegionAvail().x;
-  float x0 = p.x + kLabelW, x1 = p.x + avail_w - ImGui::GetStyle().ScrollbarSize;
+  float x0 = p.x + label_w(), x1 = p.x + avail_w - ImGui::GetStyle().ScrollbarSize;
   draw_ruler(app, ImGui::GetWindowDrawList(), p, x0, x1, ImGui::GetIO().MousePos.x);
-  ImGui::Dummy(ImVec2(avail_w, kRulerH));
+  ImGui::Dummy(ImVec2(avail_w, ruler_h()));
 
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
   ImGui::BeginChild("lanes", ImVec2(0, 0), false,
@@ -380,7 +364,8 @@ void draw_timeline(AppState& app, UiState& ui) {
                   ImGui::GetIO().MousePos,
                   false,
                   app.focusing(),
-                  {}};
+                  {},
+                  &ui.stats};
   f.mouse_inside = ImGui::IsWindowHovered() && f.mouse.x >= x0 && f.mouse.x <= x1;
 
   dl->PushClipRect(ImVec2(x0, vis_y0), ImVec2(x1, vis_y1), true);
@@ -389,8 +374,8 @@ void draw_timeline(AppState& app, UiState& ui) {
     float y = origin.y + r.y;
     if (y + r.h < vis_y0 || y > vis_y1) continue;
     if (!r.header && i % 2 == 0)
-      dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), IM_COL32(255, 255, 255, 8));
-    if (r.header) dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), IM_COL32(45, 48, 58, 160));
+      dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), palette().lane_stripe);
+    if (r.header) dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + r.h), palette().header_bg);
   }
   draw_partitions(f, lay, origin.y);
   for (const Row& r : lay.rows) {
@@ -400,10 +385,11 @@ void draw_timeline(AppState& app, UiState& ui) {
   draw_arrows(f, lay, origin.y, ui.caches.arrows);
   draw_focus(f, app, lay, origin.y, vis_y0, vis_y1);
   draw_markers(f, app, lay, origin.y, vis_y0, vis_y1);
+  draw_story_marks(f, lay.lane_mid, origin.y, vis_y0, vis_y1, ui.stats);
   if (f.mouse_inside)
     dl->AddLine(ImVec2(f.mouse.x, vis_y0), ImVec2(f.mouse.x, vis_y1), IM_COL32(255, 255, 160, 40));
   dl->PopClipRect();
-  draw_labels(app, ui, lay, dl, origin.x, x1, origin.y);
+  draw_labels(app, ui, lay, dl, origin.x, origin.y);
 
   ImGui::Dummy(ImVec2(avail_w - ImGui::GetStyle().ScrollbarSize, lay.total_h));
   TimelineGeometry& geo = ui.geometry;

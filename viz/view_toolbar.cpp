@@ -1,5 +1,7 @@
-// The toolbar: open, fit all, step/play controls, search (highlight or filter), gid focus, and
-// what is loaded; plus the keyboard shortcuts for step mode.
+// The toolbar: open, fit all, legend, contrast and scale, step/play controls, search (highlight
+// or filter), gid focus, and what is loaded; plus the keyboard shortcuts: step mode (through a
+// finding's story while one is selected), Ctrl +/-/0 for the UI scale.
+#include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -13,7 +15,7 @@ namespace {
 
 void gid_picker(AppState& app, UiState& ui) {
   const TraceModel& m = app.model();
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(px(120));
   if (ImGui::InputTextWithHint("##gid", "gid, e.g. g42", &ui.gid_input)) {
     uint32_t g = m.find_gid(ui.gid_input);
     if (g != kNone || ui.gid_input.empty()) app.select_gid(g);
@@ -52,6 +54,15 @@ void draw_toolbar(AppState& app, UiState& ui) {
   ImGui::SameLine();
   if (ImGui::Button("Legend")) ui.show_legend = !ui.show_legend;
   ImGui::SameLine();
+  bool high = ui.look.theme == Theme::high_contrast;
+  if (ImGui::Button(high ? "Normal contrast" : "High contrast"))
+    ui.look.theme = high ? Theme::dark : Theme::high_contrast;
+  ImGui::SameLine();
+  if (ImGui::Button("A-")) ui.look.scale = next_scale(ui.look.scale, -1);
+  ImGui::SameLine(0, px(2));
+  if (ImGui::Button("A+")) ui.look.scale = next_scale(ui.look.scale, +1);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("UI scale %.2fx (Ctrl +/-, Ctrl 0)", ui.look.scale);
+  ImGui::SameLine();
   ImGui::TextDisabled("|");
   ImGui::SameLine();
   if (ImGui::Button("|<")) app.select_event(m.events().empty() ? kNone : 0, true);
@@ -65,7 +76,7 @@ void draw_toolbar(AppState& app, UiState& ui) {
   ImGui::SameLine();
   if (ImGui::Button(app.playing() ? "Pause" : "Play ")) app.set_playing(!app.playing());
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(130);
+  ImGui::SetNextItemWidth(px(130));
   float speed = static_cast<float>(app.play_events_per_s());
   if (ImGui::SliderFloat("##speed", &speed, 0.5f, 500.0f, "%.1f events/s",
                          ImGuiSliderFlags_Logarithmic))
@@ -83,7 +94,7 @@ void draw_toolbar(AppState& app, UiState& ui) {
                        m.issues().size());
   }
 
-  ImGui::SetNextItemWidth(220);
+  ImGui::SetNextItemWidth(px(220));
   if (ImGui::InputTextWithHint("##search", "search kind/node/gid/detail", &ui.search_input))
     app.set_search(ui.search_input);
   ImGui::SameLine();
@@ -105,16 +116,33 @@ void draw_toolbar(AppState& app, UiState& ui) {
   ImGui::TextDisabled("|  wheel: zoom  drag: pan  shift-drag: zoom to range  click: details");
 }
 
-void handle_shortcuts(AppState& app) {
+void handle_shortcuts(AppState& app, UiState& ui) {
   ImGuiIO& io = ImGui::GetIO();
+  // GLFW key codes: ASCII for letters and digits, '=' shares its key with '+'.
+  if (io.KeyCtrl) {
+    if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD))
+      ui.look.scale = next_scale(ui.look.scale, +1);
+    if (ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT))
+      ui.look.scale = next_scale(ui.look.scale, -1);
+    if (ImGui::IsKeyPressed(GLFW_KEY_0, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_0, false))
+      ui.look.scale = 1;
+    return;
+  }
   if (io.WantTextInput) return;
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) app.step(+1);
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) app.step(-1);
+  // While a finding is selected the arrows present its story; N/P always do.
+  bool story = app.finding() != nullptr;
+  bool right = ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow));
+  bool left = ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow));
+  if (story && (right || ImGui::IsKeyPressed('N'))) app.step_finding(+1);
+  if (story && (left || ImGui::IsKeyPressed('P'))) app.step_finding(-1);
+  if (!story && right) app.step(+1);
+  if (!story && left) app.step(-1);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))
     app.set_playing(!app.playing());
   if (ImGui::IsKeyPressed('F', false))
     app.view().fit_all();  // GLFW key codes are ASCII for letters
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
+    app.select_finding(kNone);
     app.select_violation(kNone);
     app.select_gid(kNone);
   }

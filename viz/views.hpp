@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app_state.hpp"
+#include "look.hpp"
 
 namespace dtxview {
 
@@ -28,6 +29,7 @@ struct ViewCaches {
   } detail;
   struct LogWidths {  // the log's column widths from the longest names
     uint64_t generation = 0;
+    float font_px = 0;
     float widths[7] = {};
   } log;
   struct Arrows {  // folded arrows of a still view
@@ -45,8 +47,24 @@ struct ViewCaches {
   } open;
 };
 
+// What the last frame drew, counted while drawing: tests assert on these, not on pixels.
+struct FrameStats {
+  uint32_t step_marks = 0;      // numbered finding steps drawn on the timeline
+  uint32_t decisive_marks = 0;  // of those, the decisive step
+  uint32_t current_step_marks = 0;
+  uint32_t arrow_labels = 0;          // message types written on arrows
+  uint32_t arrow_labels_skipped = 0;  // left out because they would cover another label
+  uint32_t lost_marks = 0;            // lost messages drawn at their sender's end
+  uint32_t partition_labels = 0;
+};
+
 struct UiState {
   ViewCaches caches;
+  // The look for the whole session (opening another trace keeps it); `styled` is the look
+  // ImGui's style was last built for.
+  Look look;
+  Look styled{0, Theme::dark};
+  FrameStats stats;
   std::string trace_path;
   std::vector<bool> collapsed;  // per group
   // Timeline mouse gesture in progress.
@@ -72,12 +90,17 @@ bool load_trace(AppState& app, UiState& ui, const std::string& path, std::string
 void reset_ui_for_model(const AppState& app, UiState& ui);
 
 void draw_frame(AppState& app, UiState& ui);
-void handle_shortcuts(AppState& app);
+void handle_shortcuts(AppState& app, UiState& ui);
 void draw_toolbar(AppState& app, UiState& ui);
 void draw_timeline(AppState& app, UiState& ui);
 void draw_log(AppState& app, UiState& ui);
 void draw_detail(AppState& app, UiState& ui);
 void draw_violations(AppState& app, UiState& ui);
+// The findings panel: each finding's cause, count and invariants; the selected one's story.
+void draw_findings(AppState& app, UiState& ui);
+// The selected finding's cause, or the current step's text, in large type above the timeline.
+void draw_story_banner(AppState& app);
+float story_banner_height(const AppState& app, float width);
 void draw_legend(UiState& ui);
 void draw_open_dialog(AppState& app, UiState& ui);
 

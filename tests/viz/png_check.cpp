@@ -3,6 +3,8 @@
 //   colours FILE MIN [X0 Y0 X1 Y1]  at least MIN distinct colours, optionally inside a region
 //                              given as fractions of the picture (0..1)
 //   differ A B MIN_FRACTION    same size, and at least that fraction of pixels differ
+//   count FILE RRGGBB MIN_FRACTION [X0 Y0 X1 Y1]  at least that fraction of the pixels (of the
+//                              region) has exactly the colour RRGGBB (hex)
 // Exit 0 when the assertion holds, 1 when it does not, 2 on bad use or unreadable files.
 #include <stb_image.h>
 
@@ -77,6 +79,21 @@ int check_differ(const char* a_path, const char* b_path, double min_fraction) {
   return fraction >= min_fraction ? 0 : 1;
 }
 
+int check_count(const char* path, const char* hex, double min_fraction, double fx0, double fy0,
+                double fx1, double fy1) {
+  Image img;
+  if (!load(path, img)) return 2;
+  uint32_t want = static_cast<uint32_t>(std::strtoul(hex, nullptr, 16));
+  size_t hits = 0, all = 0;
+  for (int y = static_cast<int>(fy0 * img.h); y < static_cast<int>(fy1 * img.h); ++y)
+    for (int x = static_cast<int>(fx0 * img.w); x < static_cast<int>(fx1 * img.w); ++x)
+      hits += img.rgb(x, y) == want, ++all;
+  double fraction = all ? static_cast<double>(hits) / static_cast<double>(all) : 0;
+  std::printf("%s: %zu pixels of #%s, %.4f%% of the region (want >= %.4f%%)\n", path, hits, hex,
+              100 * fraction, 100 * min_fraction);
+  return fraction >= min_fraction && hits > 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,8 +106,13 @@ int main(int argc, char** argv) {
     return check_colours(argv[2], std::strtoul(argv[3], nullptr, 10), std::atof(argv[4]),
                          std::atof(argv[5]), std::atof(argv[6]), std::atof(argv[7]));
   if (cmd == "differ" && argc == 5) return check_differ(argv[2], argv[3], std::atof(argv[4]));
+  if (cmd == "count" && argc == 5)
+    return check_count(argv[2], argv[3], std::atof(argv[4]), 0, 0, 1, 1);
+  if (cmd == "count" && argc == 9)
+    return check_count(argv[2], argv[3], std::atof(argv[4]), std::atof(argv[5]), std::atof(argv[6]),
+                       std::atof(argv[7]), std::atof(argv[8]));
   std::fprintf(stderr,
                "usage: dtxview_png_check size FILE W H | colours FILE MIN [X0 Y0 X1 Y1] | differ A "
-               "B MIN_FRACTION\n");
+               "B MIN_FRACTION | count FILE RRGGBB MIN_FRACTION [X0 Y0 X1 Y1]\n");
   return 2;
 }

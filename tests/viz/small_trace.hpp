@@ -45,8 +45,10 @@ inline const std::vector<std::string>& small_trace_lines() {
   return lines;
 }
 
-// Header and event lines, then a violation and the end line with the matching hash.
-inline std::string assemble(const std::vector<std::string>& lines, bool with_end = true) {
+// Header and event lines, then a violation, the `findings` lines and the end line with the
+// matching hash.
+inline std::string assemble(const std::vector<std::string>& lines, bool with_end = true,
+                            const std::string& findings = "") {
   std::string text;
   uint64_t h = 0xcbf29ce484222325ull;
   for (const auto& l : lines) {
@@ -57,6 +59,7 @@ inline std::string assemble(const std::vector<std::string>& lines, bool with_end
   text +=
       R"({"events":[21,11],"gid":"g1","invariant":"atomicity","kind":"violation","message":"bank-b prepared but never decided"})"
       "\n";
+  text += findings;
   char hex[20];
   std::snprintf(hex, sizeof hex, "%016" PRIx64, h);
   text += R"({"events":)" + std::to_string(lines.size() - 1) +
@@ -66,6 +69,16 @@ inline std::string assemble(const std::vector<std::string>& lines, bool with_end
 
 inline std::string small_trace() {
   return assemble(small_trace_lines());
+}
+
+// One finding of g1 whose story runs from the prepare sent at 110 us to the checkback at 350 us;
+// the lost message (event 9, 220 us) is decisive, the crash a fault.
+inline const char* kSmallFinding =
+    R"({"kind":"finding","n":1,"invariants":["atomicity"],"count":2,"gid":"g1","gids":["g1","g2"],"cause":"bank-b crashed and the prepare to it was lost","signature":"atomicity|drop","steps":[{"id":1,"t":110,"node":"coord","text":"coord sends prepare to bank-a","mark":""},{"id":8,"t":210,"node":"bank-b","text":"bank-b crashes","mark":"fault"},{"id":9,"t":220,"node":"bank-b","text":"the message to bank-b is lost","mark":"decisive"},{"id":21,"t":340,"node":"bank-b.db","text":"bank-b.db prepares txn t-9","mark":"evidence"},{"id":22,"t":350,"node":"coord","text":"check-back answers commit","mark":""}]})"
+    "\n";
+
+inline std::string small_trace_with_finding() {
+  return assemble(small_trace_lines(), true, kSmallFinding);
 }
 
 }  // namespace dtxview_test

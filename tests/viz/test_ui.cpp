@@ -24,6 +24,7 @@ struct Input {
   float wheel = 0;
   bool shift = false;
   int key = -1;
+  bool ctrl = false;
 };
 
 // One window for the whole run: GLFW does not reliably come back after glfwTerminate on Xvfb.
@@ -44,20 +45,28 @@ struct Harness {
   AppState app;
   UiState ui;
 
-  Harness() {
-    app.set_model(TraceModel::load_text(dtxview_test::small_trace(), "small"));
+  explicit Harness(std::string text = dtxview_test::small_trace()) {
+    app.set_model(TraceModel::load_text(std::move(text), "small"));
     reset_ui_for_model(app, ui);
     frame();
     frame();
   }
+  ~Harness() {
+    win.set_font_scale(1);  // the window is shared: leave it as the next test expects
+    set_look(Look{});
+  }
   void frame(Input in = {}) {
+    win.set_font_scale(ui.look.scale);
     win.begin_frame([&] {
       ImGuiIO& io = ImGui::GetIO();
       io.MousePos = in.mouse;
       io.MouseDown[0] = in.left;
       io.MouseWheel = in.wheel;
       io.KeyShift = in.shift;
-      for (int k : {GLFW_KEY_RIGHT, GLFW_KEY_LEFT, GLFW_KEY_F}) io.KeysDown[k] = k == in.key;
+      io.KeyCtrl = in.ctrl;
+      for (int k : {GLFW_KEY_RIGHT, GLFW_KEY_LEFT, GLFW_KEY_F, GLFW_KEY_N, GLFW_KEY_P,
+                    GLFW_KEY_EQUAL, GLFW_KEY_MINUS, GLFW_KEY_0})
+        io.KeysDown[k] = k == in.key;
     });
     draw_frame(app, ui);
     win.end_frame(false);
@@ -69,6 +78,10 @@ struct Harness {
   double t_at(float x) const { return app.view().start_us() + (x - ui.geometry.x0) * us_per_px(); }
   ImVec2 at(double t_us, uint16_t lane) const {
     return ImVec2(x_of(t_us), ui.geometry.lane_mid_y[lane]);
+  }
+  void key(int k, bool ctrl = false) {
+    frame({kNoMouse, false, 0, false, k, ctrl});
+    frame();
   }
   void click(ImVec2 p) {
     frame({p});
@@ -176,4 +189,58 @@ TEST_CASE("after another trace is opened the detail panel shows its event, not t
   h.frame();
   CHECK(h.ui.caches.detail.raw == std::string(h.app.model().line_text(h.app.model().event(2))));
   CHECK(h.ui.caches.detail.raw != first);
+}
+
+TEST_CASE("a finding's steps are drawn numbered at their events; N/P present them", "[viz][ui]") {
+  Harness h(dtxview_test::small_trace_with_finding());
+  CHECK(h.ui.stats.step_marks == 0);
+  h.app.select_finding(0);
+  h.frame();
+  // The view spans the story, so all five steps are on screen, one of them decisive.
+  CHECK(h.ui.stats.step_marks == 5);
+  CHECK(h.ui.stats.decisive_marks == 1);
+  CHECK(h.ui.stats.current_step_marks == 0);
+  h.key(GLFW_KEY_N);
+  CHECK(h.app.finding_step() == 0);
+  CHECK(h.ui.stats.current_step_marks == 1);
+  h.key(GLFW_KEY_RIGHT);  // while a finding is selected the arrows present its story
+  CHECK(h.app.finding_step() == 1);
+  h.key(GLFW_KEY_P);
+  CHECK(h.app.finding_step() == 0);
+  CHECK(h.app.selected_event() == h.app.model().event_by_id(1));
+}
+
+TEST_CASE("message types label arrows; a lost message is a mark at its sender", "[viz][ui]") {
+  Harness h;
+  h.app.view().zoom_to_range(90, 240);
+  h.frame();
+  CHECK(h.ui.stats.arrow_labels >= 1);  // "prepare" on msg 1
+  CHECK(h.ui.stats.lost_marks == 1);    // msg 2 to the crashed bank-b
+  h.app.view().zoom_to_range(270, 370);
+  h.frame();
+  CHECK(h.ui.stats.partition_labels == 1);
+}
+
+TEST_CASE("Ctrl +/- and Ctrl 0 scale the UI, rows grow with it, and the scale outlives a trace",
+          "[viz][ui]") {
+  Harness h;
+  float pitch1 = h.ui.geometry.lane_mid_y[4] - h.ui.geometry.lane_mid_y[3];
+  h.key(GLFW_KEY_EQUAL, true);
+  CHECK(h.ui.look.scale == Approx(1.25));
+  h.key(GLFW_KEY_EQUAL, true);  // 1.5, 1.75, 2
+  h.key(GLFW_KEY_EQUAL, true);
+  h.key(GLFW_KEY_EQUAL, true);
+  CHECK(h.ui.look.scale == Approx(2));
+  h.frame();
+  CHECK(ImGui::GetIO().Fonts->Fonts[0]->FontSize == Approx(26));
+  float pitch2 = h.ui.geometry.lane_mid_y[4] - h.ui.geometry.lane_mid_y[3];
+  CHECK(pitch2 == Approx(2 * pitch1).margin(2));
+  h.app.set_model(TraceModel::load_text(dtxview_test::small_trace(), "again"));
+  reset_ui_for_model(h.app, h.ui);
+  h.frame();
+  CHECK(h.ui.look.scale == Approx(2));
+  h.key(GLFW_KEY_MINUS, true);
+  CHECK(h.ui.look.scale == Approx(1.75));
+  h.key(GLFW_KEY_0, true);
+  CHECK(h.ui.look.scale == Approx(1));
 }
