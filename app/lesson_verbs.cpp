@@ -1,0 +1,152 @@
+// `dtxsim lesson list` prints the syllabus; `dtxsim lesson run NN` runs a lesson's steps and
+// exits 0 only when every step shows what its lesson file says (1 otherwise, naming the step
+// and what differed; 2 on a bad lesson file). --check-pictures also holds the pictures that
+// scripts/lessons drew (pictures.txt) to the runs as they happen now.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/lesson.hpp"
+#include "app/sweep.hpp"
+
+namespace dtx {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct LessonOptions {
+  CLI::App *list = nullptr, *run = nullptr;
+  std::string dir = "scenarios/lessons";
+  std::string which, trace_path;
+  int64_t step = 0;  // 0: every step
+  bool quiet = false, all = false, check_pictures = false;
+};
+LessonOptions g;
+
+std::string step_pattern(const LessonStep& s) {
+  return s.pattern ? *s.pattern : "the scenario's";
+}
+
+int cmd_list() {
+  std::vector<std::string> dirs = lesson_dirs(g.dir);
+  if (dirs.empty()) throw InputError(g.dir + ": no lesson folders (NN-name/lesson.json) found");
+  int64_t total = 0;
+  for (const auto& d : dirs) {
+    Lesson l = load_lesson(d);
+    total += l.minutes;
+    std::cout << l.number << "  " << l.title << "  (" << l.minutes << " min, " << l.steps.size()
+              << (l.steps.size() == 1 ? " step" : " steps") << ")\n"
+              << "    " << l.question << "\n"
+              << "    dtxsim lesson run " << l.number << "    " << d << "/README.md\n";
+  }
+  std::cout << dirs.size() << " lessons, " << total << " minutes\n";
+  return 0;
+}
+
+// pictures.txt, written by scripts/lessons: "step N FINGERPRINT FILE..." per step.
+std::vector<std::string> picture_problems(const Lesson& l, size_t k, const StepOutcome& out) {
+  std::string want = "step " + std::to_string(k + 1);
+  std::ifstream in(fs::path(l.dir) / "pictures.txt");
+  std::string line;
+  std::string readme;
+  {
+    std::ifstream r(fs::path(l.dir) / "README.md");
+    std::stringstream ss;
+    ss << r.rdbuf();
+    readme = ss.str();
+  }
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string step, n, fingerprint, file;
+    words >> step >> n >> fingerprint;
+    if (step + " " + n != want) continue;
+    std::vector<std::string> problems;
+    if (fingerprint != out.fingerprint)
+      problems.push_back("pictures: " + want + " was drawn from another outcome (fingerprint " +
+                         fingerprint + ", this run " + out.fingerprint + "): run scripts/lessons " +
+                         l.number);
+    while (words >> file) {
+      std::error_code ec;
+      if (!fs::exists(fs::path(l.dir) / file, ec))
+        problems.push_back("pictures: " + want + ": " + file + " is missing");
+      if (readme.find("(" + file + ")") == std::string::npos)
+        problems.push_back("pictures: README.md does not show " + file);
+    }
+    return problems;
+  }
+  return {"pictures: " + want + " has no pictures in " + l.dir +
+          "/pictures.txt: run scripts/lessons " + l.number};
+}
+
+void print_step_head(const Lesson& l, size_t k) {
+  const LessonStep& s = l.steps[k];
+  std::cout << "\n== step " << k + 1 << "/" << l.steps.size() << ": " << s.title << "\n"
+            << "scenario " << s.scenario_path << "  pattern " << step_pattern(s);
+  if (s.seed) std::cout << "  seed " << *s.seed;
+  std::cout << "\n";
+}
+
+bool report_step(const Lesson& l, size_t k, StepOutcome& out) {
+  const LessonStep& s = l.steps[k];
+  if (g.check_pictures) {
+    auto more = picture_problems(l, k, out);
+    out.problems.insert(out.problems.end(), more.begin(), more.end());
+  }
+  bool ok = out.problems.empty();
+  if (!g.quiet) std::cout << summary_text(out.run, g.all);
+  std::cout << "step " << k + 1 << ": " << (ok ? "as expected" : "NOT as expected") << "  ("
+            << "fingerprint " << out.fingerprint << ")\n";
+  for (const auto& p : out.problems) std::cout << "  " << p << "\n";
+  if (ok && !g.quiet) std::cout << "  shows: " << s.shows << "\n";
+  return ok;
+}
+
+int cmd_run() {
+  Lesson l = load_lesson(find_lesson(g.dir, g.which));
+  if (g.step > static_cast<int64_t>(l.steps.size()))
+    throw InputError("--step: expected a step of lesson " + l.number + " (1 to " +
+                     std::to_string(l.steps.size()) + "), got " + std::to_string(g.step));
+  if (!g.trace_path.empty() && g.step == 0 && l.steps.size() > 1)
+    throw InputError("--trace: expected --step N too (lesson " + l.number + " has " +
+                     std::to_string(l.steps.size()) + " steps, one trace each)");
+  std::cout << "lesson " << l.number << ": " << l.title << "  (" << l.file << ")\n"
+            << l.question << "\n";
+  size_t passed = 0, ran = 0;
+  for (size_t k = 0; k < l.steps.size(); ++k) {
+    if (g.step != 0 && static_cast<size_t>(g.step) != k + 1) continue;
+    if (!g.quiet) print_step_head(l, k);
+    StepOutcome out = run_step(l.steps[k], g.trace_path);
+    ++ran;
+    if (report_step(l, k, out)) ++passed;
+  }
+  std::cout << "\nlesson " << l.number << ": " << passed << " of " << ran
+            << (ran == 1 ? " step" : " steps") << " as expected\n";
+  return passed == ran ? 0 : 1;
+}
+
+}  // namespace
+
+void add_lesson_verbs(CLI::App& app) {
+  auto* lesson = app.add_subcommand("lesson", "workshop lessons: the syllabus, and runs of each");
+  lesson->require_subcommand(1);
+  lesson->add_option("--dir", g.dir, "the lessons folder (default scenarios/lessons)");
+  g.list = lesson->add_subcommand("list", "the syllabus: each lesson, its question and steps");
+  g.run = lesson->add_subcommand("run", "run a lesson's steps; exit 0 when each shows its point");
+  g.run->add_option("lesson", g.which, "lesson number (1, 01), folder name or path")->required();
+  g.run->add_option("--step", g.step, "run only this step (1-based)")->check(CLI::PositiveNumber);
+  g.run->add_option("--trace", g.trace_path, "write the step's JSON Lines trace here");
+  g.run->add_flag("-q,--quiet", g.quiet, "only each step's verdict");
+  g.run->add_flag("--all", g.all, "list every violation");
+  g.run->add_flag("--check-pictures", g.check_pictures,
+                  "also fail when a step's pictures (pictures.txt) are missing or stale");
+}
+
+int run_lesson_verbs() {
+  if (g.list && *g.list) return cmd_list();
+  if (g.run && *g.run) return cmd_run();
+  return -1;
+}
+
+}  // namespace dtx
