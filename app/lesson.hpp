@@ -60,7 +60,7 @@ struct StepOutcome {
 
 StepOutcome run_step(const LessonStep& step, const std::string& trace_path);
 
-// The violated-transaction count, metrics and violations hashed: what a lesson's pictures
+// The run's violations (with their event ids) and main counts hashed: what a lesson's pictures
 // show. Unlike the trace hash it ignores the build id in the trace header.
 std::string outcome_fingerprint(const RunResult& r);
 

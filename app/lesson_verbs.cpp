@@ -25,17 +25,18 @@ struct LessonOptions {
 };
 LessonOptions g;
 
-std::string step_pattern(const LessonStep& s) {
-  return s.pattern ? *s.pattern : "the scenario's";
-}
-
 int cmd_list() {
   std::vector<std::string> dirs = lesson_dirs(g.dir);
   if (dirs.empty()) throw InputError(g.dir + ": no lesson folders (NN-name/lesson.json) found");
   int64_t total = 0;
+  int previous = 0;
   for (const auto& d : dirs) {
     Lesson l = load_lesson(d);
     total += l.minutes;
+    // A free number is a lesson still to come (the teacher's page says which).
+    for (int n = previous + 1; n < std::stoi(l.number); ++n)
+      std::cout << (n < 10 ? "0" : "") << n << "  (no lesson yet)\n";
+    previous = std::stoi(l.number);
     std::cout << l.number << "  " << l.title << "  (" << l.minutes << " min, " << l.steps.size()
               << (l.steps.size() == 1 ? " step" : " steps") << ")\n"
               << "    " << l.question << "\n"
@@ -45,18 +46,19 @@ int cmd_list() {
   return 0;
 }
 
+std::string text_of(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 // pictures.txt, written by scripts/lessons: "step N FINGERPRINT FILE..." per step.
 std::vector<std::string> picture_problems(const Lesson& l, size_t k, const StepOutcome& out) {
   std::string want = "step " + std::to_string(k + 1);
   std::ifstream in(fs::path(l.dir) / "pictures.txt");
   std::string line;
-  std::string readme;
-  {
-    std::ifstream r(fs::path(l.dir) / "README.md");
-    std::stringstream ss;
-    ss << r.rdbuf();
-    readme = ss.str();
-  }
+  std::string readme = text_of(fs::path(l.dir) / "README.md");
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string step, n, fingerprint, file;
@@ -69,10 +71,17 @@ std::vector<std::string> picture_problems(const Lesson& l, size_t k, const StepO
                          l.number);
     while (words >> file) {
       std::error_code ec;
-      if (!fs::exists(fs::path(l.dir) / file, ec))
+      if (!fs::exists(fs::path(l.dir) / file, ec)) {
         problems.push_back("pictures: " + want + ": " + file + " is missing");
-      if (readme.find("(" + file + ")") == std::string::npos)
-        problems.push_back("pictures: README.md does not show " + file);
+        continue;
+      }
+      // A picture is linked as ![...](file); a Mermaid diagram is embedded as it is now.
+      bool mermaid = file.ends_with(".mmd");
+      if (mermaid ? readme.find(text_of(fs::path(l.dir) / file)) == std::string::npos
+                  : readme.find("(" + file + ")") == std::string::npos)
+        problems.push_back("pictures: README.md does not " +
+                           std::string(mermaid ? "embed " : "show ") + file +
+                           ": run scripts/lessons " + l.number);
     }
     return problems;
   }
@@ -83,8 +92,9 @@ std::vector<std::string> picture_problems(const Lesson& l, size_t k, const StepO
 void print_step_head(const Lesson& l, size_t k) {
   const LessonStep& s = l.steps[k];
   std::cout << "\n== step " << k + 1 << "/" << l.steps.size() << ": " << s.title << "\n"
-            << "scenario " << s.scenario_path << "  pattern " << step_pattern(s);
-  if (s.seed) std::cout << "  seed " << *s.seed;
+            << "file " << s.scenario_path;
+  if (s.pattern) std::cout << "  --pattern " << *s.pattern;
+  if (s.seed) std::cout << "  --seed " << *s.seed;
   std::cout << "\n";
 }
 
