@@ -18,6 +18,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// 22, not 22.0: bounds and counts are mostly whole numbers.
+std::string shown(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return std::to_string(static_cast<int64_t>(x));
+  return Json(x).dump();
+}
+
 constexpr const char* kBrokenTransactions = "broken_transactions";
 
 std::vector<std::string> invariant_names() {
@@ -57,7 +63,7 @@ void read_bounds(Reader& step, LessonStep& out) {
     b.finish();
     if (!bound.min && !bound.max) b.fail("min", "a min or a max (or both)");
     if (bound.min && bound.max && *bound.min > *bound.max)
-      b.fail("max", "a max at least the min (" + Json(*bound.min).dump() + ")");
+      b.fail("max", "a max at least the min (" + shown(*bound.min) + ")");
     out.bounds.push_back(bound);
   }
   m.finish();
@@ -205,10 +211,6 @@ double bound_value(const RunResult& r, const std::string& name) {
     return static_cast<double>(gids.size());
   }
   return r.metrics.to_json().at(name).get<double>();
-}
-
-std::string shown(double x) {
-  return Json(x).dump();
 }
 
 }  // namespace

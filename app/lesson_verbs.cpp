@@ -1,7 +1,8 @@
 // `dtxsim lesson list` prints the syllabus; `dtxsim lesson run NN` runs a lesson's steps and
 // exits 0 only when every step shows what its lesson file says (1 otherwise, naming the step
-// and what differed; 2 on a bad lesson file). --check-pictures also holds the pictures that
-// scripts/lessons drew (pictures.txt) to the runs as they happen now.
+// and what differed; 2 on a bad lesson file). --check-page also holds the lesson's page to the
+// runs as they happen now: the pictures scripts/lessons drew (pictures.txt) and the output the
+// page quotes.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -21,7 +22,7 @@ struct LessonOptions {
   std::string dir = "scenarios/lessons";
   std::string which, trace_path;
   int64_t step = 0;  // 0: every step
-  bool quiet = false, all = false, check_pictures = false;
+  bool quiet = false, all = false, check_page = false;
 };
 LessonOptions g;
 
@@ -98,14 +99,41 @@ void print_step_head(const Lesson& l, size_t k) {
   std::cout << "\n";
 }
 
-bool report_step(const Lesson& l, size_t k, StepOutcome& out) {
+// Every line of the page's ```text blocks quotes `dtxsim lesson run NN`: each of its pieces
+// between "..." must appear in what the run printed (quiet or not).
+std::vector<std::string> quote_problems(const Lesson& l, const std::string& transcript) {
+  std::istringstream page(text_of(fs::path(l.dir) / "README.md"));
+  std::vector<std::string> problems;
+  bool quoting = false;
+  for (std::string line; std::getline(page, line);) {
+    if (line.starts_with("```")) {
+      quoting = !quoting && line == "```text";
+      continue;
+    }
+    if (!quoting) continue;
+    for (size_t at = 0; at < line.size();) {
+      size_t end = std::min(line.find("...", at), line.size());
+      std::string piece = line.substr(at, end - at);
+      while (!piece.empty() && piece.back() == ' ') piece.pop_back();
+      while (!piece.empty() && piece.front() == ' ') piece.erase(0, 1);
+      if (!piece.empty() && transcript.find(piece) == std::string::npos)
+        problems.push_back("page: README.md quotes '" + piece + "', which the run does not print");
+      at = end + 3;
+    }
+  }
+  return problems;
+}
+
+bool report_step(const Lesson& l, size_t k, StepOutcome& out, std::string& transcript) {
   const LessonStep& s = l.steps[k];
-  if (g.check_pictures) {
+  if (g.check_page) {
     auto more = picture_problems(l, k, out);
     out.problems.insert(out.problems.end(), more.begin(), more.end());
   }
   bool ok = out.problems.empty();
-  if (!g.quiet) std::cout << summary_text(out.run, g.all);
+  std::string summary = summary_text(out.run, g.all);
+  transcript += summary;
+  if (!g.quiet) std::cout << summary;
   std::cout << "step " << k + 1 << ": " << (ok ? "as expected" : "NOT as expected") << "  ("
             << "fingerprint " << out.fingerprint << ")\n";
   for (const auto& p : out.problems) std::cout << "  " << p << "\n";
@@ -124,15 +152,24 @@ int cmd_run() {
   std::cout << "lesson " << l.number << ": " << l.title << "  (" << l.file << ")\n"
             << l.question << "\n";
   size_t passed = 0, ran = 0;
+  std::string transcript;
   for (size_t k = 0; k < l.steps.size(); ++k) {
     if (g.step != 0 && static_cast<size_t>(g.step) != k + 1) continue;
     if (!g.quiet) print_step_head(l, k);
     StepOutcome out = run_step(l.steps[k], g.trace_path);
     ++ran;
-    if (report_step(l, k, out)) ++passed;
+    if (report_step(l, k, out, transcript)) ++passed;
   }
-  std::cout << "\nlesson " << l.number << ": " << passed << " of " << ran
-            << (ran == 1 ? " step" : " steps") << " as expected\n";
+  std::ostringstream last;
+  last << "lesson " << l.number << ": " << passed << " of " << ran
+       << (ran == 1 ? " step" : " steps") << " as expected\n";
+  transcript += last.str();
+  if (g.check_page && g.step == 0) {
+    auto problems = quote_problems(l, transcript);
+    for (const auto& p : problems) std::cout << p << "\n";
+    if (!problems.empty()) passed = 0;
+  }
+  std::cout << "\n" << last.str();
   return passed == ran ? 0 : 1;
 }
 
@@ -141,16 +178,18 @@ int cmd_run() {
 void add_lesson_verbs(CLI::App& app) {
   auto* lesson = app.add_subcommand("lesson", "workshop lessons: the syllabus, and runs of each");
   lesson->require_subcommand(1);
-  lesson->add_option("--dir", g.dir, "the lessons folder (default scenarios/lessons)");
   g.list = lesson->add_subcommand("list", "the syllabus: each lesson, its question and steps");
   g.run = lesson->add_subcommand("run", "run a lesson's steps; exit 0 when each shows its point");
+  for (auto* sub : {g.list, g.run})
+    sub->add_option("--dir", g.dir, "the lessons folder (default scenarios/lessons)");
   g.run->add_option("lesson", g.which, "lesson number (1, 01), folder name or path")->required();
   g.run->add_option("--step", g.step, "run only this step (1-based)")->check(CLI::PositiveNumber);
   g.run->add_option("--trace", g.trace_path, "write the step's JSON Lines trace here");
   g.run->add_flag("-q,--quiet", g.quiet, "only each step's verdict");
   g.run->add_flag("--all", g.all, "list every violation");
-  g.run->add_flag("--check-pictures", g.check_pictures,
-                  "also fail when a step's pictures (pictures.txt) are missing or stale");
+  g.run->add_flag("--check-page", g.check_page,
+                  "also fail when the page's pictures (pictures.txt) are missing or stale, or a "
+                  "line it quotes from this run is not printed");
 }
 
 int run_lesson_verbs() {

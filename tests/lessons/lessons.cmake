@@ -10,7 +10,7 @@ foreach(f ${LESSON_FILES})
   string(REGEX MATCH "^[0-9]+" number ${folder})
   add_test(NAME "lesson: ${folder}"
            COMMAND ${CMAKE_COMMAND} -DCODE=0 "-DMATCH=as expected"
-                   "-DCMD=$<TARGET_FILE:dtxsim>;lesson;run;${number};--dir;${LESSONS};-q;--check-pictures"
+                   "-DCMD=$<TARGET_FILE:dtxsim>;lesson;run;${number};--dir;${LESSONS};-q;--check-page"
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/expect_exit.cmake)
   set_tests_properties("lesson: ${folder}" PROPERTIES LABELS lesson)
 endforeach()
@@ -50,6 +50,9 @@ dtx_lesson_test("wrong claims exit 1, naming the step and the difference" 1
                 run 2 --dir ${BAD_LESSONS} -q)
 dtx_lesson_test("stale or missing pictures exit 1" 1
                 "was drawn from another outcome (fingerprint 0123456789abcdef;step1.png is missing;step 2 has no pictures"
-                run 3 --dir ${BAD_LESSONS} -q --check-pictures)
+                run 3 --dir ${BAD_LESSONS} -q --check-page)
 dtx_lesson_test("pictures are checked only when asked" 0 "lesson 03: 2 of 2 steps as expected"
                 run 3 --dir ${BAD_LESSONS} -q)
+dtx_lesson_test("a misquoted line of the page exits 1" 1
+                "page: README.md quotes 'FINDING 1: 23 transactions break atomicity', which the run does not print;lesson 07: 0 of 1 step as expected"
+                run 7 --dir ${BAD_LESSONS} -q --check-page)
