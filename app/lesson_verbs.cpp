@@ -80,9 +80,10 @@ std::vector<std::string> picture_problems(const Lesson& l, size_t k, const StepO
       bool mermaid = file.ends_with(".mmd");
       if (mermaid ? readme.find(text_of(fs::path(l.dir) / file)) == std::string::npos
                   : readme.find("(" + file + ")") == std::string::npos)
-        problems.push_back("pictures: README.md does not " +
-                           std::string(mermaid ? "embed " : "show ") + file +
-                           ": run scripts/lessons " + l.number);
+        problems.push_back(mermaid ? "pictures: README.md does not embed " + file +
+                                         " as it is now: run scripts/lessons " + l.number
+                                   : "pictures: README.md does not show " + file + " (add ![...](" +
+                                         file + "))");
     }
     return problems;
   }
