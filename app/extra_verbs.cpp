@@ -28,8 +28,11 @@ struct Options {
   int64_t count = 0;
   bool write = false, quiet = false, all_builds = false;
   CLI::App *sweep = nullptr, *merge = nullptr, *compare = nullptr, *report_cmd = nullptr,
-           *regress = nullptr, *explore = nullptr, *shrink = nullptr, *explain = nullptr;
-  ExplainOptions explain_opts;
+           *regress = nullptr, *explore = nullptr, *shrink = nullptr, *explain = nullptr,
+           *export_cmd = nullptr;
+  ExplainOptions explain_opts, export_opts;
+  bool explain_mermaid = false;
+  std::string explain_perfetto;
 };
 Options g;
 
@@ -301,10 +304,29 @@ void add_extra_verbs(CLI::App& app) {
                    "longest story told in full (longer ones keep faults, state changes, effects "
                    "and evidence)")
       ->check(CLI::Range(1, 100000));
-  g.explain->add_flag("--mermaid", g.explain_opts.mermaid,
-                      "print the story as a Mermaid sequence diagram");
-  g.explain->add_option("--perfetto", g.explain_opts.perfetto,
-                        "write the whole trace in the trace-event format Perfetto opens");
+  g.explain->add_flag("--mermaid", g.explain_mermaid,
+                      "print the story as a Mermaid sequence diagram (as export --format mermaid)");
+  g.explain->add_option("--perfetto", g.explain_perfetto,
+                        "write the whole trace in the trace-event format Perfetto opens (as "
+                        "export --format perfetto --out FILE)");
+
+  g.export_cmd = app.add_subcommand(
+      "export",
+      "draw a trace for other tools: one transaction as a Mermaid sequence diagram, or "
+      "the whole trace as Perfetto / Chrome trace-event JSON");
+  g.export_cmd->add_option("trace", g.export_opts.trace, "trace file (dtxsim run --trace)")
+      ->required();
+  g.export_cmd->add_option("--format", g.export_opts.format, "mermaid or perfetto")
+      ->required()
+      ->check(CLI::IsMember({"mermaid", "perfetto"}));
+  auto* export_gid =
+      g.export_cmd->add_option("--gid", g.export_opts.gid, "the transaction to draw (mermaid)");
+  g.export_cmd
+      ->add_option("--finding", g.export_opts.finding,
+                   "draw the example transaction of this finding (mermaid; default 1)")
+      ->check(CLI::Range(1, 1000000))
+      ->excludes(export_gid);
+  g.export_cmd->add_option("-o,--out", g.export_opts.out, "write here (default: standard output)");
 
   g.shrink = app.add_subcommand("shrink", "minimise a failing seed's faults into a scenario file");
   g.shrink->add_option("scenario", g.scenario, "scenario file")->required();
@@ -323,7 +345,15 @@ int run_extra_verbs(CLI::App&) {
   if (*g.regress) return do_regress();
   if (*g.explore) return do_explore();
   if (*g.shrink) return do_shrink();
-  if (*g.explain) return run_explain(g.explain_opts, std::cout);
+  if (*g.explain) {
+    if (g.explain_mermaid) g.explain_opts.format = "mermaid";
+    if (!g.explain_perfetto.empty()) {
+      g.explain_opts.format = "perfetto";
+      g.explain_opts.out = g.explain_perfetto;
+    }
+    return run_explain(g.explain_opts, std::cout);
+  }
+  if (*g.export_cmd) return run_explain(g.export_opts, std::cout);
   return 2;
 }
 

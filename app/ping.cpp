@@ -57,7 +57,7 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
   w.history().write_header({"ping", "none", "none", seed, build_id(), w.node_infos()});
   w.start();
   w.run_until(5 * kUsPerS);
-  w.history().finish({}, w.now_us());
+  w.history().finish({}, {}, w.now_us());
   std::cout << "ping seed " << seed << ": pongs " << w.counters()["pongs"] << ", timeouts "
             << w.counters()["timeouts"] << ", events " << w.history().events().size()
             << "\ntrace hash " << w.history().trace_hash_hex() << "\n";

@@ -3,9 +3,11 @@
 #include "app/runner.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
+#include "sim/check/story.hpp"
 #include "sim/plugin/pattern.hpp"
 #include "sim/world/broker.hpp"
 #include "sim/world/database.hpp"
@@ -29,7 +31,7 @@ Json RunResult::to_json() const {
   Json v = Json::array();
   for (const auto& x : violations) v.push_back(x.to_json());
   Json f = Json::array();
-  for (const auto& x : findings) f.push_back(x.to_json(violations));
+  for (size_t i = 0; i < findings.size(); ++i) f.push_back(findings[i].to_json(violations, i + 1));
   return {{"scenario", scenario},
           {"file", file},
           {"pattern", pattern},
@@ -249,7 +251,8 @@ std::unique_ptr<RunWorld> build_world(const Scenario& s, const RunOptions& o, Pl
   World& w = rw->world;
   w.history().set_keep_in_memory(true);
   // Nobody reads the events after the checkers: keep only the kinds they read.
-  if (!o.keep_history) w.history().keep_only(kCheckedKinds);
+  if (!o.keep_history && !o.explain) w.history().keep_only(kCheckedKinds);
+  w.history().set_keep_traced_details(o.explain);
   w.sim().set_fast_forward(o.fast_forward);
   build_topology(*rw, s);
   rw->workload = make_workload(s.workload);
@@ -349,7 +352,7 @@ void run_until_end(World& w, const RunOptions& o, TimeUs end_us) {
   w.run_until(end_us);
 }
 
-void check_invariants(RunResult& r, const CheckInput& in, const Scenario& s) {
+void check_invariants(RunResult& r, const CheckInput& in, const Scenario& s, bool explain) {
   std::set<std::string> dead_gids;
   for (const auto& e : in.events)
     if (e.kind == Kind::broker_dlq) dead_gids.insert(e.gid);
@@ -360,7 +363,14 @@ void check_invariants(RunResult& r, const CheckInput& in, const Scenario& s) {
       r.violations.push_back(std::move(v));
     }
   }
-  r.findings = group_findings(r.violations);
+  if (!explain || r.violations.empty()) {
+    r.findings = group_findings(r.violations);
+    return;
+  }
+  std::vector<const Event*> events;
+  for (const Event& e : in.events) events.push_back(&e);
+  Storyteller teller(std::move(events));
+  r.findings = group_findings(r.violations, &teller);
 }
 
 RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const Plan& plan) {
@@ -390,14 +400,18 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   fs.end_us = end_us;
   r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
   CheckInput in{w.history().events(), fs, nullptr, w.history().last_event_us()};
-  check_invariants(r, in, s);
+  check_invariants(r, in, s, o.explain);
   r.metrics = compute_metrics(in);
   r.counters = w.counters();
   r.expected = s.expect;
+  r.description = s.description;
   judge(r);
-  std::vector<Json> vj;
+  r.expectation_ignored = o.ignore_expect && !r.expectation_met;
+  std::vector<Json> vj, fj;
   for (const auto& v : r.violations) vj.push_back(v.to_json());
-  w.history().finish(vj, end_us);
+  for (size_t i = 0; i < r.findings.size(); ++i)
+    if (!r.findings[i].story.empty()) fj.push_back(r.findings[i].to_json(r.violations, i + 1));
+  w.history().finish(vj, fj, end_us);
   r.trace_hash = w.history().trace_hash_hex();
   r.events = w.history().recorded();
   if (o.keep_history) r.history = w.history().take_events();  // moved, not copied
@@ -433,6 +447,34 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
 
 namespace {
 
+// ANSI styles, or nothing when the output is no terminal.
+struct Style {
+  bool on = false;
+  std::string operator()(const char* code, const std::string& text) const {
+    return on ? std::string("\033[") + code + "m" + text + "\033[0m" : text;
+  }
+  std::string bad(const std::string& t) const { return (*this)("1;31", t); }
+  std::string good(const std::string& t) const { return (*this)("32", t); }
+  std::string strong(const std::string& t) const { return (*this)("1", t); }
+  std::string note(const std::string& t) const { return (*this)("2", t); }
+};
+
+// A figure with the digits it needs: 3 significant digits, no trailing zeros.
+std::string fig(double v) {
+  std::ostringstream o;
+  o.precision(v != 0 && std::abs(v) < 1 ? 2 : 3);
+  if (std::abs(v) >= 1000) {
+    o.setf(std::ios::fixed);
+    o.precision(0);
+  }
+  o << v;
+  return o.str();
+}
+
+std::string ms_text(TimeUs us) {
+  return fig(us / 1000.0) + " ms";
+}
+
 void print_violation(std::ostream& out, const Violation& v, const char* indent) {
   out << indent << v.invariant << " gid " << (v.gid.empty() ? "-" : v.gid) << ": " << v.message
       << " (events";
@@ -440,9 +482,9 @@ void print_violation(std::ostream& out, const Violation& v, const char* indent) 
   out << ")\n";
 }
 
-// Each finding once: how many transactions, which invariants, one transaction's violations
-// as its example, and the other gids (the first few).
-void print_findings(std::ostream& out, const RunResult& r) {
+// Each finding once: how many transactions, which invariants, its cause, one transaction's
+// violations as its example, and the other gids (the first few).
+void print_findings(std::ostream& out, const RunResult& r, const Style& st) {
   std::set<std::string> gids;
   for (const auto& v : r.violations) gids.insert(v.gid);
   out << r.findings.size() << (r.findings.size() == 1 ? " finding" : " findings") << " ("
@@ -450,15 +492,17 @@ void print_findings(std::ostream& out, const RunResult& r) {
       << " transactions)\n";
   for (size_t k = 0; k < r.findings.size(); ++k) {
     const Finding& f = r.findings[k];
-    out << "  FINDING " << k + 1 << ": ";
+    std::string head = "FINDING " + std::to_string(k + 1) + ": ";
     if (f.gids.empty()) {
-      out << f.violations.size() << " violation" << (f.violations.size() == 1 ? "" : "s");
+      head += std::to_string(f.violations.size()) + " violation" +
+              (f.violations.size() == 1 ? "" : "s");
     } else {
-      out << f.gids.size() << " transaction" << (f.gids.size() == 1 ? "" : "s");
+      head += std::to_string(f.gids.size()) + " transaction" + (f.gids.size() == 1 ? "" : "s");
     }
-    out << " break";
-    for (const auto& i : f.invariants) out << " " << i;
-    out << "\n";
+    head += " break";
+    for (const auto& i : f.invariants) head += " " + i;
+    out << "  " << st.bad(head) << "\n";
+    if (!f.story.cause.empty()) out << "    cause: " << f.story.cause << "\n";
     size_t shown = 0;
     for (size_t i : f.violations) {
       const Violation& v = r.violations[i];
@@ -473,34 +517,72 @@ void print_findings(std::ostream& out, const RunResult& r) {
   }
 }
 
+// The faults that ran: kind, where, when (the first few).
+void print_faults(std::ostream& out, const RunResult& r) {
+  if (r.faults.empty()) return;
+  constexpr size_t kShown = 6;
+  out << "faults: " << r.faults.size() << " —";
+  for (size_t i = 0; i < r.faults.size() && i < kShown; ++i) {
+    const FaultSpec& f = r.faults[i];
+    out << (i ? ";" : "") << " " << fault_name(f.kind);
+    if (!f.node.empty()) out << " " << f.node << (f.peer.empty() ? "" : "-" + f.peer);
+    if (!f.name.empty()) out << " " << f.name;
+    if (f.rate > 0) out << " rate " << fig(f.rate);
+    out << " at " << ms_text(f.at_us);
+    if (f.duration_us > 0) out << " for " << ms_text(f.duration_us);
+  }
+  if (r.faults.size() > kShown) out << "; +" << r.faults.size() - kShown << " more";
+  out << "\n";
+}
+
+void print_metrics(std::ostream& out, const RunResult& r) {
+  const Metrics& m = r.metrics;
+  out << "transactions " << m.business_txns << " (" << m.finished_txns
+      << " reached a final state)  latency p50 " << ms_text(m.latency_us_p50) << ", p90 "
+      << ms_text(m.latency_us_p90) << ", p99 " << ms_text(m.latency_us_p99) << ", max "
+      << ms_text(m.latency_us_max) << "\n";
+  out << "per transaction: " << fig(m.messages_per_txn) << " messages, "
+      << fig(m.local_txns_per_txn) << " local transactions\n";
+  out << "counts: " << m.duplicate_deliveries << " network duplicates (messages delivered twice), "
+      << m.retries << " retried calls, " << m.checkbacks << " check-backs, " << m.redeliveries
+      << " broker redeliveries, " << m.dead_letters << " dead letters, " << m.alerts << " alerts\n";
+  out << "inconsistency window " << ms_text(m.inconsistency_window_us)
+      << " (time any money was in flight, summed over the run)  simulated " << ms_text(m.end_us)
+      << "  events " << r.events << "\n";
+}
+
 }  // namespace
 
-std::string summary_text(const RunResult& r, bool all_violations) {
+std::string summary_text(const RunResult& r, bool all_violations, bool colour) {
+  Style st{colour};
   std::ostringstream out;
-  out << "scenario " << r.scenario << "  pattern " << r.pattern << ":" << r.variant << "  seed "
-      << r.seed << "\n";
+  out << st.strong("scenario " + r.scenario) << "  pattern " << r.pattern << ":" << r.variant
+      << "  seed " << r.seed << "\n";
+  if (!r.description.empty()) out << st.note(r.description) << "\n";
+  print_faults(out, r);
   std::set<std::string> bad = r.violated();
   out << "invariants:";
-  for (const auto& c : r.checked) out << " " << c << (bad.count(c) ? "=VIOLATED" : "=held");
+  for (const auto& c : r.checked)
+    out << " " << (bad.count(c) ? st.bad(c + "=VIOLATED") : st.good(c + "=held"));
   out << "\n";
-  const Metrics& m = r.metrics;
-  out << "transactions " << m.business_txns << " (final " << m.finished_txns << ")  latency ms p50 "
-      << m.latency_us_p50 / 1000.0 << " p90 " << m.latency_us_p90 / 1000.0 << " p99 "
-      << m.latency_us_p99 / 1000.0 << " max " << m.latency_us_max / 1000.0 << "\n";
-  out << "per transaction: messages " << m.messages_per_txn << ", local txns "
-      << m.local_txns_per_txn << "  duplicates " << m.duplicate_deliveries << "  retries "
-      << m.retries << "  checkbacks " << m.checkbacks << "  redeliveries " << m.redeliveries
-      << "  dead letters " << m.dead_letters << "  alerts " << m.alerts << "\n";
-  out << "inconsistency window " << m.inconsistency_window_us / 1000.0 << " ms  simulated "
-      << m.end_us / 1000.0 << " ms  events " << r.events << "  faults " << r.faults.size() << "\n";
+  print_metrics(out, r);
   if (all_violations) {
     for (const auto& v : r.violations) print_violation(out, v, "  VIOLATION ");
   } else if (!r.violations.empty()) {
-    print_findings(out, r);
+    print_findings(out, r, st);
     out << "(--all lists every violation, --json FILE writes violations and findings)\n";
   }
+  if (!r.findings.empty() && !r.findings.front().story.empty()) {
+    const Finding& f = r.findings.front();
+    out << st.strong("story of finding 1, told for " + f.example_gid) << ":\n"
+        << story_text(f.story, kSummaryStorySteps);
+  }
   if (!r.violations.empty()) out << "replay: " << r.replay_command() << "\n";
-  out << "expectation: " << r.expectation_note << (r.expectation_met ? "" : "  [FAILED]") << "\n";
+  out << "expectation: " << r.expectation_note
+      << (r.expectation_met
+              ? ""
+              : (r.expectation_ignored ? "  (ignored: --ignore-expect)" : st.bad("  [FAILED]")))
+      << "\n";
   out << "trace hash " << r.trace_hash << "\n";
   return out.str();
 }

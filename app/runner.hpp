@@ -24,6 +24,12 @@ struct RunOptions {
   std::optional<std::string> pattern;  // NAME or NAME:VARIANT
   std::string trace_path;              // empty: no trace file
   bool keep_history = true;
+  // Tell each violating transaction's story (every event stays in memory until the checkers
+  // ran): findings grouped by cause, each with its example's story, written to the trace's
+  // trailer as `finding` lines.
+  bool explain = false;
+  // Teaching runs: the scenario's `expect` is reported but does not fail the run.
+  bool ignore_expect = false;
   bool fast_forward = true;  // Simulator::advance_if_next (off only to test it changes nothing)
   // Replaces the scenario's faults (explore and shrink drive the schedule themselves).
   std::optional<std::vector<FaultSpec>> faults;
@@ -52,7 +58,9 @@ struct RunResult {
   std::vector<std::string> checked;
   std::vector<std::string> expected;
   bool expectation_met = true;
+  bool expectation_ignored = false;  // unmet, but the run was told to --ignore-expect
   std::string expectation_note;
+  std::string description;  // the scenario's
   std::map<std::string, int64_t> counters;
   std::vector<FaultSpec> faults;  // the faults that ran (scheduled + drawn swarm)
   EventLog history;               // kept when RunOptions::keep_history
@@ -81,6 +89,8 @@ Scenario load_checked(const std::string& path, const RunOptions& o);
 RunResult run_scenario(const Scenario& s, const RunOptions& o);
 
 // The run's summary; violations grouped into findings, or every one with all_violations.
-std::string summary_text(const RunResult& r, bool all_violations = false);
+// Steps of the first finding's story the summary prints (its marked steps first).
+inline constexpr size_t kSummaryStorySteps = 16;
+std::string summary_text(const RunResult& r, bool all_violations = false, bool colour = false);
 
 }  // namespace dtx

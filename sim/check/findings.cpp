@@ -29,17 +29,30 @@ std::string message_shape(const std::string& message) {
   return out;
 }
 
-Json Finding::to_json(const std::vector<Violation>& all) const {
+Json Finding::to_json(const std::vector<Violation>& all, size_t n) const {
   Json example = Json::array();
   for (size_t i : violations)
     if (all[i].gid == example_gid) example.push_back(all[i].to_json());
-  return {{"invariants", invariants},        {"transactions", gids.size()},
-          {"violations", violations.size()}, {"gids", gids},
-          {"example_gid", example_gid},      {"example", example}};
+  Json j = {{"n", n},
+            {"invariants", invariants},
+            {"count", gids.size()},
+            {"transactions", gids.size()},
+            {"violations", violations.size()},
+            {"gids", gids},
+            {"gid", example_gid},
+            {"example_gid", example_gid},
+            {"example", example}};
+  if (!story.empty()) {
+    j["cause"] = story.cause;
+    j["signature"] = story.signature();
+    j["steps"] = story.steps_json();
+  }
+  return j;
 }
 
-std::vector<Finding> group_findings(const std::vector<Violation>& violations) {
-  // Each gid's signature, from all of its violations.
+std::vector<Finding> group_findings(const std::vector<Violation>& violations,
+                                    const Storyteller* teller) {
+  // Each gid's signature, from all of its violations (and its cause, when told).
   std::map<std::string, std::set<std::pair<std::string, std::string>>> signature;
   std::vector<std::string> gid_order;
   for (const auto& v : violations) {
@@ -49,17 +62,22 @@ std::vector<Finding> group_findings(const std::vector<Violation>& violations) {
     it->second.insert({v.invariant, message_shape(v.message)});
   }
   std::vector<Finding> out;
-  std::map<std::set<std::pair<std::string, std::string>>, size_t> by_signature;
+  std::map<std::pair<std::set<std::pair<std::string, std::string>>, std::string>, size_t>
+      by_signature;
   std::map<std::string, size_t> finding_of_gid;
   for (const auto& gid : gid_order) {
     const auto& sig = signature[gid];
-    auto [it, fresh] = by_signature.try_emplace(sig, out.size());
+    Story story;
+    if (teller) story = teller->tell(gid, violations);
+    std::string cause = story.signature();
+    auto [it, fresh] = by_signature.try_emplace({sig, cause}, out.size());
     if (fresh) {
       Finding f;
       std::set<std::string> inv;
       for (const auto& [i, shape] : sig) inv.insert(i);
       f.invariants.assign(inv.begin(), inv.end());
       f.example_gid = gid;
+      f.story = std::move(story);
       out.push_back(std::move(f));
     }
     out[it->second].gids.push_back(gid);

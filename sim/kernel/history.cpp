@@ -739,8 +739,9 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
 
 LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
                                   std::string_view gid) {
-  traced_ = {next_id_, t_us, kind, node, gid};
+  traced_ = {next_id_, t_us, kind, node, gid, 0};
   line_.set_end(put_text(start_line(12, t_us, node, kind, gid, 0, {}), ",\"detail\":"sv));
+  traced_.detail_at = line_.view().size();
   return line_;
 }
 
@@ -748,8 +749,14 @@ void History::end_traced() {
   line_.append("}"sv);
   emit_line(line_.view());
   last_t_us_ = traced_.t_us;
-  if (kept(traced_.kind))
-    keep(traced_.id, traced_.t_us, traced_.node, traced_.kind, traced_.gid, 0, {}, nullptr);
+  if (!kept(traced_.kind)) return;
+  Detail detail;
+  if (keep_traced_details_) {  // the line is {...,"detail":DETAIL}
+    std::string_view line = line_.view();
+    detail = Detail::from_text(
+        std::string(line.substr(traced_.detail_at, line.size() - traced_.detail_at - 1)));
+  }
+  keep(traced_.id, traced_.t_us, traced_.node, traced_.kind, traced_.gid, 0, {}, std::move(detail));
 }
 
 void History::keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
@@ -771,15 +778,20 @@ std::string History::trace_hash_hex() const {
   return buf;
 }
 
-void History::finish(const std::vector<Json>& violations, TimeUs t_end_us) {
+void History::finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
+                     TimeUs t_end_us) {
   if (!file_) return;
-  for (const auto& v : violations) {
-    Json line = {{"kind", "violation"}};
-    for (auto it = v.begin(); it != v.end(); ++it) line[it.key()] = it.value();
-    std::string s = line.dump();
-    std::fwrite(s.data(), 1, s.size(), file_);
-    std::fputc('\n', file_);
-  }
+  auto trailer = [this](const char* kind, const std::vector<Json>& lines) {
+    for (const auto& v : lines) {
+      Json line = {{"kind", kind}};
+      for (auto it = v.begin(); it != v.end(); ++it) line[it.key()] = it.value();
+      std::string s = line.dump();
+      std::fwrite(s.data(), 1, s.size(), file_);
+      std::fputc('\n', file_);
+    }
+  };
+  trailer("violation", violations);
+  trailer("finding", findings);
   Json end = {
       {"kind", "end"}, {"events", next_id_}, {"trace_hash", trace_hash_hex()}, {"t_end", t_end_us}};
   std::string s = end.dump();

@@ -378,7 +378,8 @@ class History {
   void end_traced();
 
   // Appends violation and end trailer lines (not part of the hash) and closes the file.
-  void finish(const std::vector<Json>& violations, TimeUs t_end_us);
+  void finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
+              TimeUs t_end_us);
 
   const EventLog& events() const { return events_; }
   // Hands the recorded events over (the history keeps none afterwards).
@@ -390,6 +391,9 @@ class History {
   // Keeps in memory only events of these kinds (all are still traced); the default keeps all.
   // Runs whose events nobody reads afterwards keep only what their checkers read.
   void keep_only(std::span<const Kind> kinds);
+  // Keep the details of events written straight into the trace (db_exec) in memory too, for
+  // readers of every statement (the storyteller); off by default, it costs a copy each.
+  void set_keep_traced_details(bool on) { keep_traced_details_ = on; }
   // The time of the last event recorded, kept or not (-1: none yet).
   TimeUs last_event_us() const { return last_t_us_; }
   // How many events were recorded, kept or not.
@@ -419,7 +423,9 @@ class History {
     TimeUs t_us = 0;
     Kind kind = Kind::note;
     std::string_view node, gid;
+    size_t detail_at = 0;  // where the detail starts in line_
   } traced_;
+  bool keep_traced_details_ = false;
   uint64_t next_id_ = 0;
   // next_id_ in decimal, counted along with it (each event line starts with its id).
   class DecimalCounter {

@@ -41,7 +41,7 @@ TEST_CASE("transactions that break the same invariants the same way are one find
   CHECK(f[2].gids == std::vector<std::string>{"g4"});
   CHECK(f[3].gids.empty());
   CHECK(f[3].violations == std::vector<size_t>{6});
-  Json j = f[0].to_json(all);
+  Json j = f[0].to_json(all, 1);
   CHECK(j["transactions"] == 2);
   CHECK(j["violations"] == 4);
   CHECK(j["example"].size() == 2);  // g1's two violations

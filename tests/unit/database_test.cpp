@@ -365,7 +365,7 @@ TEST_CASE("a SELECT that returns no rows reports 0 rows", "[database]") {
                                    "SELECT * FROM kv WHERE k = 'none'"};
   d.ctx("app").spawn(run_statements(d.ctx("app"), sqls, &results, &committed));
   d.w.run_for(kUsPerS);
-  d.w.history().finish({}, d.w.now_us());
+  d.w.history().finish({}, {}, d.w.now_us());
   REQUIRE(results.size() == 2);
   REQUIRE(results[0].changes == 1);
   REQUIRE(results[1].empty());

@@ -85,7 +85,7 @@ TraceRun run_small_world(uint64_t seed, const std::string& tag, std::vector<Json
     w.history().write_header(h);
     w.start();
     w.run_until(2 * kUsPerS);
-    w.history().finish(violations, w.now_us());
+    w.history().finish(violations, {}, w.now_us());
     out.hash = w.history().trace_hash();
     out.events = w.history().events().size();
   }
@@ -167,7 +167,7 @@ TEST_CASE("every recording path writes the event's id, past each power of ten", 
     REQUIRE(h.recorded() == static_cast<uint64_t>(kEvents));
     REQUIRE(h.events().size() == static_cast<size_t>(kEvents));
     for (int i = 0; i < kEvents; ++i) REQUIRE(h.events()[i].id == static_cast<uint64_t>(i));
-    h.finish({}, kEvents);
+    h.finish({}, {}, kEvents);
   }
   auto lines = split_lines(read_file(path));
   std::filesystem::remove(path);
