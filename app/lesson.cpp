@@ -221,6 +221,7 @@ StepOutcome run_step(const LessonStep& step, const std::string& trace_path) {
   o.seed = step.seed;
   o.trace_path = trace_path;
   o.keep_history = false;
+  o.explain = true;  // each finding tells its story, as `dtxsim run` does
   Scenario s = load_checked(step.scenario_path, o);
   s.expect = step.expect;  // the step's expectation replaces the scenario's
   StepOutcome out;
