@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "app/cli.hpp"
+#include "app/lesson.hpp"
 #include "app/runner.hpp"
 #include "app/sweep.hpp"
 #include "app/verbs.hpp"
@@ -167,6 +168,7 @@ int dtx::dtxsim_main(int argc, char** argv) {
   ping->add_option("--trace", ping_trace, "trace file");
 
   add_extra_verbs(app);
+  add_lesson_verbs(app);
 
   try {
     app.parse(argc, argv);
@@ -187,6 +189,7 @@ int dtx::dtxsim_main(int argc, char** argv) {
       return 0;
     }
     if (*ping) return run_ping(parse_seed(ping_seed, "seed"), ping_trace);
+    if (int code = run_lesson_verbs(); code >= 0) return code;
     return run_extra_verbs(app);
   } catch (const InputError& e) {
     print_error(e);
