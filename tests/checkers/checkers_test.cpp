@@ -213,3 +213,47 @@ TEST_CASE("metrics: latency percentiles, inconsistency window and per-transactio
   CHECK(percentile({1, 2, 3, 4}, 50) == 2);
   CHECK(percentile({1, 2, 3, 4}, 99) == 4);
 }
+
+TEST_CASE("no_overdraft: a compensation taking back a credit that was spent", "[checkers]") {
+  auto effect = [](HistoryBuilder& h, const std::string& gid, const std::string& account,
+                   const std::string& op, int64_t money) {
+    return h.add(
+        Kind::effect, gid,
+        Detail::of(EffectRecord{account, std::abs(money), "credit", account, money, op, "credit"}));
+  };
+  FinalState f;
+  f.initial_balances = {{"A1", 10}, {"A2", 0}};
+  HistoryBuilder ok;
+  effect(ok, "g1", "A2", "action", 30);       // credited
+  effect(ok, "g1", "A2", "compensate", -30);  // taken back before anyone spent it
+  effect(ok, "g2", "A1", "action", -10);      // spends exactly what is there
+  CHECK(check(no_overdraft_checker, ok, f).empty());
+
+  HistoryBuilder h;
+  effect(h, "g1", "A2", "action", 30);                      // the saga's credit, visible at once
+  effect(h, "g2", "A2", "action", -25);                     // spent by another transfer
+  uint64_t bad = effect(h, "g1", "A2", "compensate", -30);  // compensated: A2 at -25
+  effect(h, "g3", "A2", "action", 40);
+  effect(h, "g3", "A2", "compensate", -60);  // the same account again: reported once
+  auto v = check(no_overdraft_checker, h, f);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].gid == "g1");
+  CHECK(v[0].events == std::vector<uint64_t>{bad});
+  CHECK_THAT(v[0].message, Catch::Contains("'A2' at -25"));
+}
+
+TEST_CASE("metrics: waits on a lock an in-doubt transaction holds", "[checkers]") {
+  HistoryBuilder h;
+  h.add(Kind::db_begin, "g1", Detail::of({{"owner", "svc"}, {"txn", 1}}), "db");          // t=1ms
+  h.add(Kind::db_lock_wait, "g2", Detail::of({{"holder", 1}, {"txn", 2}}), "db");         // t=2ms
+  h.add(Kind::db_prepare, "g1", Detail::of({{"txn", 1}, {"xid", "x1"}}), "db");           // t=3ms
+  h.add(Kind::db_lock_wait, "g3", Detail::of({{"holder", 1}, {"txn", 3}}), "db");         // t=4ms
+  h.add(Kind::db_rollback, "g3", Detail::of({{"reason", "timeout"}, {"txn", 3}}), "db");  // 5ms
+  h.add(Kind::db_commit, "g1", Detail::of({{"txn", 1}}), "db");                           // t=6ms
+  Metrics m = compute_metrics(h.events);
+  CHECK(m.in_doubt_us_total == 3000);  // prepared 3ms..6ms
+  // g2 waited 2..6ms, in doubt from 3ms: 3ms; g3 waited 4..5ms (it gave up): 1ms.
+  CHECK(m.in_doubt_lock_waits == 2);
+  CHECK(m.in_doubt_lock_wait_us_total == 4000);
+  CHECK(m.lock_waits == 2);
+}
