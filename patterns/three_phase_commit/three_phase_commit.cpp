@@ -400,6 +400,8 @@ PatternInfo three_phase_commit_info() {
          });
   p.workloads = {"transfer", "order"};
   p.invariants = {"conservation", "atomicity", "exactly_once", "termination"};
+  // The textbook split brain under a partition (scenarios/claims/3pc-partition-split.json).
+  p.limitations = {"atomicity", "conservation"};
   p.needs_coordinator = true;
   return p;
 }
