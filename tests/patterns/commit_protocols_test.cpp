@@ -84,3 +84,18 @@ TEST_CASE("claim: a saga's compensation overdraws an account; TCC's freeze does 
   CHECK(run_as(s, "tcc:correct").violations.empty());
   CHECK(run_as(s, "two_phase_commit:correct").violations.empty());
 }
+
+TEST_CASE("2PC cooperative termination: an in-doubt participant learns the commit from its peer",
+          "[claims][2pc]") {
+  // The manager crashes for 3 s right after bank-a committed g000038, before telling bank-b.
+  Scenario s = load_scenario(std::string(DTXSIM_SOURCE_DIR) +
+                             "/scenarios/broken/two_phase_commit-heuristic_rollback.json");
+  RunResult waits = run_as(s, "two_phase_commit:correct");
+  RunResult asks = run_as(s, "two_phase_commit:cooperative");
+  CHECK(waits.violations.empty());
+  CHECK(asks.violations.empty());
+  INFO("in doubt max: correct " << waits.metrics.in_doubt_us_max << " us, cooperative "
+                                << asks.metrics.in_doubt_us_max << " us");
+  CHECK(waits.metrics.in_doubt_us_max >= 3 * kUsPerS);
+  CHECK(asks.metrics.in_doubt_us_max < kUsPerS);
+}
