@@ -110,6 +110,7 @@ class ThreePhaseCommit : public Pattern {
                "INTEGER NOT NULL) WITHOUT ROWID");
     tm_ = s.service(tm_name_);
     tm_.handle("tpc3.begin", [this](Message m) { return on_begin(std::move(m)); });
+    tm_.handle("tpc3.decision", [this](Message m) { return on_decision(std::move(m)); });
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });
     tm_.on_restart([this] {
       busy_.clear();
@@ -128,6 +129,14 @@ class ThreePhaseCommit : public Pattern {
     if (!(co_await tx.commit()).ok) co_return Json{{"result", "FAILURE"}};
     if (r.changes > 0) tm_.spawn(drive(std::move(t)));
     co_return Json{{"result", "SUCCESS"}};
+  }
+
+  // A participant's termination round asks the manager too: its logged decision, if any.
+  Task<Json> on_decision(Message m) {
+    DbResult r = co_await tm_.exec(log_db_, "SELECT decision FROM tpc_decision WHERE gid = ?",
+                                   args(std::string(m.body["gid"])));
+    std::string s = !r.ok || r.empty() ? "unknown" : r.text() == "commit" ? "committed" : "aborted";
+    co_return Json{{"state", s}};
   }
 
   Task<Json> call(std::string to, std::string type, std::string gid, Json body) {
@@ -321,7 +330,8 @@ class ThreePhaseCommit : public Pattern {
   Task<Json> on_state(Context c, Message m) {
     std::string db = m.body["db"], xid = m.body["xid"];
     if (Known* k = find(db, xid)) co_return Json{{"state", name_of(k->state)}};
-    if (prepared(c, db, xid)) co_return Json{{"state", "uncertain"}};
+    // Prepared, but its state was lost in a restart: it may have been pre-committed.
+    if (prepared(c, db, xid)) co_return Json{{"state", "unknown"}};
     DbResult r = co_await c.exec(db, "SELECT outcome FROM xa_log WHERE xid = ?", args(xid));
     if (!r.ok) co_return Json{{"state", "unknown"}};
     if (!r.empty() && r.text() == "committed") co_return Json{{"state", "committed"}};
@@ -343,22 +353,15 @@ class ThreePhaseCommit : public Pattern {
 
   Task<void> on_timeout(Context c, std::string db, std::string xid) {
     Known* k = find(db, xid);
-    P3 mine = k ? k->state : P3::uncertain;
-    std::optional<bool> outcome = mine == P3::precommitted;
+    // A participant restarted since it voted does not know whether it was pre-committed.
+    std::string mine = k ? name_of(k->state) : "unknown";
+    std::optional<bool> outcome = mine == "precommitted";
     if (knobs_.termination_protocol) {
-      std::vector<std::string> states{name_of(mine)};
-      BusinessTxn t = co_await xa_peers(c, db, xid);
-      for (const XaGroup& g : xa_groups(t)) {
-        if (g.db == db) continue;
-        Message q;
-        q.type = "tpc3.state";
-        q.gid = t.gid;
-        q.body = {{"xid", xid}, {"db", g.db}};
-        RpcResult r = co_await c.call(g.service, std::move(q), timeout_us_);
-        bool answered = r.ok && r.reply.body.is_object();
-        states.push_back(answered ? r.reply.body.value("state", "unknown") : "unknown");
-      }
+      std::vector<std::string> states = co_await gather(c, db, xid);
+      states.push_back(mine);
       outcome = terminate_rule(states);
+    } else if (!k) {
+      outcome = std::nullopt;  // alone and without a state there is nothing to decide on
     }
     if (!outcome || !prepared(c, db, xid)) co_return;
     c.record(
@@ -366,6 +369,27 @@ class ThreePhaseCommit : public Pattern {
         Detail::of({{"text", std::string("3pc time-out: ") + (*outcome ? "commit" : "abort")}}));
     if (co_await xa_decide(c, db, xid, *outcome))
       set(c, db, xid, *outcome ? P3::committed : P3::aborted);
+  }
+
+  // The termination round of a participant: the states of the others and the manager's
+  // decision, "unknown" for whoever does not answer.
+  Task<std::vector<std::string>> gather(Context c, std::string db, std::string xid) {
+    std::vector<std::string> states;
+    BusinessTxn t = co_await xa_peers(c, db, xid);
+    std::vector<std::pair<std::string, Json>> asks;
+    asks.push_back({tm_name_, Json{{"gid", gid_of_xa(xid)}}});
+    for (const XaGroup& g : xa_groups(t))
+      if (g.db != db) asks.push_back({g.service, Json{{"xid", xid}, {"db", g.db}}});
+    for (auto& [to, body] : asks) {
+      Message q;
+      q.type = to == tm_name_ ? "tpc3.decision" : "tpc3.state";
+      q.gid = gid_of_xa(xid);
+      q.body = std::move(body);
+      RpcResult r = co_await c.call(to, std::move(q), timeout_us_);
+      bool answered = r.ok && r.reply.body.is_object();
+      states.push_back(answered ? r.reply.body.value("state", "unknown") : "unknown");
+    }
+    co_return states;
   }
 
   Knobs knobs_;
