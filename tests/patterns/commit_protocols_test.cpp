@@ -25,7 +25,7 @@ size_t notes(const RunResult& r, const std::string& prefix) {
 }
 }  // namespace
 
-TEST_CASE("claim: 2PC blocks; its in-doubt time grows with the coordinator's outage",
+TEST_CASE("claim: 2PC blocks, its in-doubt time grows with the coordinator's outage",
           "[claims][2pc]") {
   Scenario s = claim("2pc-blocking");
   REQUIRE(s.faults.size() == 1);
@@ -60,7 +60,7 @@ TEST_CASE("claim: 3PC splits under a partition where 2PC blocks, on the same see
   CHECK(blocked.metrics.in_doubt_us_max > split.metrics.in_doubt_us_max);
 }
 
-TEST_CASE("claim: 3PC does not block under crash-stop; without its termination protocol it splits",
+TEST_CASE("claim: 3PC does not block under crash-stop, without its termination protocol it splits",
           "[claims][3pc]") {
   Scenario s = claim("3pc-crash-stop");
   RunResult r = run_scenario(s, {});
@@ -74,7 +74,7 @@ TEST_CASE("claim: 3PC does not block under crash-stop; without its termination p
   CHECK(blocked.metrics.in_doubt_us_max > r.metrics.in_doubt_us_max);
 }
 
-TEST_CASE("claim: a saga's compensation overdraws an account; TCC's freeze does not",
+TEST_CASE("claim: a saga's compensation overdraws an account, TCC's freeze does not",
           "[claims][saga]") {
   Scenario s = claim("saga-overdraft");
   RunResult saga = run_scenario(s, {});
