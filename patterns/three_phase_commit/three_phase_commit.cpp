@@ -181,14 +181,20 @@ class ThreePhaseCommit : public Pattern {
   }
 
   // The termination protocol run by the manager: every participant's state, then the rule.
+  // When every participant answers but none knows its state (all restarted since they
+  // voted), nobody committed: the manager, which has logged nothing, aborts (logged first).
   Task<std::optional<bool>> terminate(const BusinessTxn& t) {
     std::vector<std::string> states;
+    bool all_answered = true;
     for (const XaGroup& g : xa_groups(t)) {
       Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
       Json r = co_await call(g.service, "tpc3.state", t.gid, std::move(body));
+      all_answered = all_answered && r.contains("state");
       states.push_back(r.value("state", "unknown"));
     }
-    co_return terminate_rule(states);
+    std::optional<bool> outcome = terminate_rule(states);
+    if (!outcome && all_answered) outcome = false;
+    co_return outcome;
   }
 
   // Logs the outcome (first insert wins), tells everyone, and marks the transaction final
