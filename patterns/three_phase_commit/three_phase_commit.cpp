@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 
+#include "patterns/two_phase_commit/manager_log.hpp"
 #include "patterns/two_phase_commit/two_phase_commit.hpp"
 #include "patterns/two_phase_commit/xa_participant.hpp"
 
@@ -33,16 +34,9 @@ constexpr TimeUs kTimeMax = INT64_MAX;
 enum class P3 { uncertain, precommitted, committed, aborted };
 
 const char* name_of(P3 s) {
-  switch (s) {
-    case P3::uncertain:
-      return "uncertain";
-    case P3::precommitted:
-      return "precommitted";
-    case P3::committed:
-      return "committed";
-    default:
-      return "aborted";
-  }
+  static const char* const kNames[] = {"uncertain", "precommitted", "committed", "aborted"};
+  return kNames[static_cast<int>(s)];
+}
 }
 
 // What a termination round heard; nullopt when nobody answered (try again later).
@@ -100,15 +94,8 @@ class ThreePhaseCommit : public Pattern {
     if (tm_name_.empty())
       throw InputError(
           "three_phase_commit: the transaction manager runs on $.topology.coordinator; set it");
-    log_db_ = tm_name_ + ".db";
-    s.exec_now(log_db_,
-               "CREATE TABLE tpc_txn(gid TEXT PRIMARY KEY, txn TEXT NOT NULL, created_at INTEGER "
-               "NOT NULL, done INTEGER NOT NULL DEFAULT 0)");
-    s.exec_now(log_db_, "CREATE INDEX tpc_open ON tpc_txn(done, created_at)");
-    s.exec_now(log_db_,
-               "CREATE TABLE tpc_decision(gid TEXT PRIMARY KEY, decision TEXT NOT NULL, logged_at "
-               "INTEGER NOT NULL) WITHOUT ROWID");
     tm_ = s.service(tm_name_);
+    log_.setup(s, tm_);
     tm_.handle("tpc3.begin", [this](Message m) { return on_begin(std::move(m)); });
     tm_.handle("tpc3.decision", [this](Message m) { return on_decision(std::move(m)); });
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });
@@ -120,23 +107,16 @@ class ThreePhaseCommit : public Pattern {
 
   Task<Json> on_begin(Message m) {
     BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-    Txn tx = tm_.begin(log_db_, t.gid);
-    DbResult r =
-        co_await tx.exec("INSERT OR IGNORE INTO tpc_txn(gid, txn, created_at) VALUES(?, ?, ?)",
-                         t.gid, t.to_text(), tm_.now_us());
-    if (!r.ok) co_return Json{{"result", "FAILURE"}};
-    if (r.changes > 0) tx.gtx(t.started_record());
-    if (!(co_await tx.commit()).ok) co_return Json{{"result", "FAILURE"}};
-    if (r.changes > 0) tm_.spawn(drive(std::move(t)));
+    ManagerLog::Stored st = co_await log_.store(t);
+    if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
+    if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
     co_return Json{{"result", "SUCCESS"}};
   }
 
   // A participant's termination round asks the manager too: its logged decision, if any.
   Task<Json> on_decision(Message m) {
-    DbResult r = co_await tm_.exec(log_db_, "SELECT decision FROM tpc_decision WHERE gid = ?",
-                                   args(std::string(m.body["gid"])));
-    std::string s = !r.ok || r.empty() ? "unknown" : r.text() == "commit" ? "committed" : "aborted";
-    co_return Json{{"state", s}};
+    std::optional<bool> d = co_await log_.decision(m.body["gid"]);
+    co_return Json{{"state", !d ? "unknown" : *d ? "committed" : "aborted"}};
   }
 
   Task<Json> call(std::string to, std::string type, std::string gid, Json body) {
@@ -200,13 +180,9 @@ class ThreePhaseCommit : public Pattern {
   // Logs the outcome (first insert wins), tells everyone, and marks the transaction final
   // once all confirmed.
   Task<void> conclude(const BusinessTxn& t, bool commit) {
-    DbResult w = co_await tm_.exec(
-        log_db_, "INSERT OR IGNORE INTO tpc_decision(gid, decision, logged_at) VALUES(?, ?, ?)",
-        args(t.gid, commit ? "commit" : "abort", tm_.now_us()));
-    DbResult r =
-        co_await tm_.exec(log_db_, "SELECT decision FROM tpc_decision WHERE gid = ?", args(t.gid));
-    if (!w.ok || !r.ok || r.empty()) co_return;
-    commit = r.text() == "commit";
+    std::optional<bool> logged = co_await log_.decide(t.gid, commit);
+    if (!logged) co_return;
+    commit = *logged;
     bool all = true;
     for (const XaGroup& g : xa_groups(t)) {
       Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
@@ -214,27 +190,18 @@ class ThreePhaseCommit : public Pattern {
                              std::move(body));
       all = a.value("ok", false) && all;
     }
-    if (!all) co_return;
-    Txn tx = tm_.begin(log_db_, t.gid);
-    DbResult d =
-        co_await tx.exec("UPDATE tpc_txn SET done = 1 WHERE gid = ? AND done = 0", args(t.gid));
-    if (!d.ok) co_return;
-    if (d.changes > 0) tx.gtx(GtxRecord::reached(commit ? "committed" : "aborted", true));
-    co_await tx.commit();
+    if (all) co_await log_.finish(t.gid, commit);
   }
 
   Task<void> recovery_loop() {
     for (;;) {
       co_await tm_.sleep(recovery_us_);
-      DbResult open = co_await tm_.exec(
-          log_db_,
-          "SELECT gid, txn FROM tpc_txn WHERE done = 0 AND created_at <= ? ORDER BY gid LIMIT 64",
-          args(tm_.now_us() - presume_us_));
-      for (size_t i = 0; open.ok && i < open.rows.size(); ++i) {
-        std::string gid = open.text(i, 0);
-        if (busy_.count(gid)) continue;
+      std::vector<BusinessTxn> open = co_await log_.open(presume_us_);
+      for (BusinessTxn& t : open) {
+        if (busy_.count(t.gid)) continue;
+        std::string gid = t.gid;
         busy_.insert(gid);
-        co_await recover(BusinessTxn::from_text(open.text(i, 1)));
+        co_await recover(std::move(t));
         busy_.erase(gid);
       }
     }
@@ -242,11 +209,9 @@ class ThreePhaseCommit : public Pattern {
 
   // A logged decision is carried out again; an undecided one is terminated first.
   Task<void> recover(BusinessTxn t) {
-    DbResult r =
-        co_await tm_.exec(log_db_, "SELECT decision FROM tpc_decision WHERE gid = ?", args(t.gid));
-    if (!r.ok) co_return;
-    std::optional<bool> outcome;
-    if (!r.empty()) outcome = r.text() == "commit";
+    bool readable = true;
+    std::optional<bool> outcome = co_await log_.decision(t.gid, &readable);
+    if (!readable) co_return;
     if (!outcome) outcome = co_await terminate(t);
     if (!outcome) co_return;
     tm_.record(
@@ -402,8 +367,9 @@ class ThreePhaseCommit : public Pattern {
   TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, presume_us_ = kUsPerS;
   TimeUs wait_us_ = 2 * kUsPerS, scan_us_ = 200 * kUsPerMs;
   const Workload* workload_ = nullptr;
-  std::string tm_name_, log_db_;
+  std::string tm_name_;
   Context tm_;
+  ManagerLog log_;
   std::set<std::string> busy_;  // volatile: transactions the manager is driving now
   std::map<Key, Known> known_;  // volatile participant states
 };

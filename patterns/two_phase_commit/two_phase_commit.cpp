@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 
+#include "patterns/two_phase_commit/manager_log.hpp"
 #include "patterns/two_phase_commit/two_phase_commit.hpp"
 #include "patterns/two_phase_commit/xa_participant.hpp"
 
@@ -82,15 +83,8 @@ class TwoPhaseCommit : public Pattern {
     if (tm_name_.empty())
       throw InputError(
           "two_phase_commit: the transaction manager runs on $.topology.coordinator; set it");
-    log_db_ = tm_name_ + ".db";
-    s.exec_now(log_db_,
-               "CREATE TABLE tpc_txn(gid TEXT PRIMARY KEY, txn TEXT NOT NULL, created_at INTEGER "
-               "NOT NULL, done INTEGER NOT NULL DEFAULT 0)");
-    s.exec_now(log_db_, "CREATE INDEX tpc_open ON tpc_txn(done, created_at)");
-    s.exec_now(log_db_,
-               "CREATE TABLE tpc_decision(gid TEXT PRIMARY KEY, decision TEXT NOT NULL, logged_at "
-               "INTEGER NOT NULL) WITHOUT ROWID");
     tm_ = s.service(tm_name_);
+    log_.setup(s, tm_);
     tm_.handle("tpc.begin", [this](Message m) { return on_begin(std::move(m)); });
     tm_.handle("tpc.status", [this](Message m) { return on_status(std::move(m)); });
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });
@@ -104,14 +98,9 @@ class TwoPhaseCommit : public Pattern {
   // Stores the transaction (its `started` record commits with it) and drives it.
   Task<Json> on_begin(Message m) {
     BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-    Txn tx = tm_.begin(log_db_, t.gid);
-    DbResult r =
-        co_await tx.exec("INSERT OR IGNORE INTO tpc_txn(gid, txn, created_at) VALUES(?, ?, ?)",
-                         t.gid, t.to_text(), tm_.now_us());
-    if (!r.ok) co_return Json{{"result", "FAILURE"}};
-    if (r.changes > 0) tx.gtx(t.started_record());
-    if (!(co_await tx.commit()).ok) co_return Json{{"result", "FAILURE"}};
-    if (r.changes > 0) tm_.spawn(drive(std::move(t)));
+    ManagerLog::Stored st = co_await log_.store(t);
+    if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
+    if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
     co_return Json{{"result", "SUCCESS"}};
   }
 
@@ -163,11 +152,11 @@ class TwoPhaseCommit : public Pattern {
       auto it = memory_.find(gid);
       co_return it == memory_.end() ? Decision::none : it->second;
     }
-    DbResult r =
-        co_await tm_.exec(log_db_, "SELECT decision FROM tpc_decision WHERE gid = ?", args(gid));
-    if (!r.ok) co_return Decision::unknown;
-    if (r.empty()) co_return Decision::none;
-    co_return r.text() == "commit" ? Decision::commit : Decision::abort;
+    bool readable = true;
+    std::optional<bool> d = co_await log_.decision(gid, &readable);
+    if (!readable) co_return Decision::unknown;
+    if (!d) co_return Decision::none;
+    co_return *d ? Decision::commit : Decision::abort;
   }
 
   // Logs `proposal` unless a decision is logged already; returns the one that holds.
@@ -176,21 +165,13 @@ class TwoPhaseCommit : public Pattern {
       memory_.emplace(gid, proposal);
       co_return memory_.at(gid);
     }
-    DbResult w = co_await tm_.exec(
-        log_db_, "INSERT OR IGNORE INTO tpc_decision(gid, decision, logged_at) VALUES(?, ?, ?)",
-        args(gid, text_of(proposal), tm_.now_us()));
-    if (!w.ok) co_return Decision::unknown;
-    co_return co_await read_decision(gid);
+    std::optional<bool> d = co_await log_.decide(gid, proposal == Decision::commit);
+    if (!d) co_return Decision::unknown;
+    co_return *d ? Decision::commit : Decision::abort;
   }
 
   Task<void> finish(std::string gid, Decision d) {
-    Txn tx = tm_.begin(log_db_, gid);
-    DbResult r =
-        co_await tx.exec("UPDATE tpc_txn SET done = 1 WHERE gid = ? AND done = 0", args(gid));
-    if (!r.ok) co_return;
-    if (r.changes > 0)
-      tx.gtx(GtxRecord::reached(d == Decision::commit ? "committed" : "aborted", true));
-    co_await tx.commit();
+    co_await log_.finish(gid, d == Decision::commit);
   }
 
   // What no logged decision means: presumed abort logs abort before answering; the broken
@@ -212,15 +193,12 @@ class TwoPhaseCommit : public Pattern {
   Task<void> recovery_loop() {
     for (;;) {
       co_await tm_.sleep(recovery_us_);
-      DbResult open = co_await tm_.exec(
-          log_db_,
-          "SELECT gid, txn FROM tpc_txn WHERE done = 0 AND created_at <= ? ORDER BY gid LIMIT 64",
-          args(tm_.now_us() - presume_us_));
-      for (size_t i = 0; open.ok && i < open.rows.size(); ++i) {
-        std::string gid = open.text(i, 0);
-        if (busy_.count(gid)) continue;
+      std::vector<BusinessTxn> open = co_await log_.open(presume_us_);
+      for (BusinessTxn& t : open) {
+        if (busy_.count(t.gid)) continue;
+        std::string gid = t.gid;
         busy_.insert(gid);
-        co_await recover(BusinessTxn::from_text(open.text(i, 1)));
+        co_await recover(std::move(t));
         busy_.erase(gid);
       }
     }
@@ -319,8 +297,9 @@ class TwoPhaseCommit : public Pattern {
   TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, presume_us_ = kUsPerS;
   TimeUs ask_us_ = kUsPerS, inquiry_us_ = 500 * kUsPerMs, heuristic_us_ = 3 * kUsPerS;
   const Workload* workload_ = nullptr;
-  std::string tm_name_, log_db_;
+  std::string tm_name_;
   Context tm_;
+  ManagerLog log_;
   std::set<std::string> busy_;              // volatile: transactions being driven now
   std::map<std::string, Decision> memory_;  // no_decision_log: the only copy of decisions
 };
