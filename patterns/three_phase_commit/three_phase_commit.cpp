@@ -27,16 +27,15 @@ struct Knobs {
   bool termination_protocol = true;
 };
 
-// A participant's state of one transaction, kept by the service of its database (volatile: a
-// restarted participant is uncertain while its prepared branch survives, and asks).
 constexpr TimeUs kTimeMax = INT64_MAX;
 
+// A participant's state of one transaction, kept by the service of its database (volatile: a
+// participant restarted since its vote knows only that its branch is prepared, and asks).
 enum class P3 { uncertain, precommitted, committed, aborted };
 
 const char* name_of(P3 s) {
   static const char* const kNames[] = {"uncertain", "precommitted", "committed", "aborted"};
   return kNames[static_cast<int>(s)];
-}
 }
 
 // What a termination round heard; nullopt when nobody answered (try again later).
