@@ -51,7 +51,7 @@ TEST_CASE("a complete transfer keeps every invariant", "[checkers]") {
   h.effect("g1", "debit", "action", -10);
   h.effect("g1", "credit", "action", 10);
   h.final("g1");
-  FinalState f{100, 100, {}, 0, 0, 0};
+  FinalState f{100, 100, {}, 0, 0, 0, {}};
   for (const auto& inv : invariants()) {
     INFO(inv.name);
     CHECK(inv.checker({h.events, f}).empty());
@@ -65,12 +65,12 @@ TEST_CASE("conservation names the unbalanced transaction", "[checkers]") {
   h.started("g2");
   h.effect("g2", "debit", "action", -5);
   h.effect("g2", "credit", "action", 5);
-  auto v = check(conservation_checker, h, FinalState{100, 90, {}, 0, 0, 0});
+  auto v = check(conservation_checker, h, FinalState{100, 90, {}, 0, 0, 0, {}});
   REQUIRE(v.size() == 1);
   CHECK(v[0].gid == "g1");
   CHECK(v[0].invariant == "conservation");
   CHECK(v[0].events == std::vector<uint64_t>{debit});
-  CHECK(check(conservation_checker, h, FinalState{100, 100, {}, 0, 0, 0}).empty());
+  CHECK(check(conservation_checker, h, FinalState{100, 100, {}, 0, 0, 0, {}}).empty());
 }
 
 TEST_CASE("no_lost: a committed origin without its downstream effect", "[checkers]") {
@@ -126,7 +126,7 @@ TEST_CASE("exactly_once: the same branch operation applied twice", "[checkers]")
 TEST_CASE("termination: never final, and final after the bound", "[checkers]") {
   HistoryBuilder h;
   h.started("g1");
-  FinalState f{0, 0, {}, 10'000, 5'000, 0};
+  FinalState f{0, 0, {}, 10'000, 5'000, 0, {}};
   CHECK(check(termination_checker, h, f).size() == 1);
   h.t = 12'000;
   h.final("g1");
