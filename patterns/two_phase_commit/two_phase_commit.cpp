@@ -336,7 +336,7 @@ PatternInfo two_phase_commit_info() {
               {.commit_each_yes = true}},
              {{"heuristic_commit",
                "a participant the manager does not answer commits alone after a while; the "
-               "manager presumed abort for the others",
+               "manager had decided (or presumed) abort and the others rolled back",
                {"atomicity", "conservation"}},
               {.heuristic = A::commit}},
              {{"heuristic_rollback",
