@@ -95,6 +95,7 @@ Json list_json() {
                         {"variant_details", details},
                         {"workloads", p.workloads},
                         {"invariants", p.invariants},
+                        {"limitations", p.limitations},
                         {"params", params.value("properties", Json::object())}});
   }
   Json inv = Json::array();
@@ -111,6 +112,9 @@ int cmd_list(bool json) {
   for (const auto& p : j["patterns"]) {
     std::cout << p["name"].get<std::string>() << " — " << p["summary"].get<std::string>() << "\n";
     std::cout << "  workloads: " << p["workloads"].dump() << "\n";
+    if (!p["limitations"].empty())
+      std::cout << "  known limitation of the correct variant: breaks " << p["limitations"].dump()
+                << " under some faults\n";
     for (const auto& v : p["variant_details"]) {
       std::cout << "  " << v["name"].get<std::string>() << ": "
                 << v["description"].get<std::string>();

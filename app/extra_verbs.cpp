@@ -79,6 +79,7 @@ std::vector<std::string> pattern_list(const Scenario& s, const std::string& spec
 void print_stats(const SweepStats& st, const std::string& db) {
   std::cout << "runs planned " << st.planned << ", already stored " << st.skipped << ", ran "
             << st.ran << ", with violations " << st.violating
+            << (st.limited ? ", known limitations " + std::to_string(st.limited) : "")
             << (st.interrupted ? " (interrupted: re-run to resume)" : "") << "\nresults: " << db
             << "\n";
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -10,6 +11,8 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include "sim/plugin/pattern.hpp"
 
 namespace dtx {
 
@@ -73,6 +76,17 @@ Scenario with_infrastructure(const Scenario& s) {
   if (out.brokers.empty()) out.brokers.push_back({"mq", BrokerConfig{}});
   if (out.coordinator.empty()) out.coordinator = "dtm";
   return out;
+}
+
+// A run of a correct variant whose violations are all limitations its pattern declares.
+static bool known_limitation(const RunResult& r) {
+  const PatternInfo* p = find_pattern(r.pattern);
+  if (!p || r.variant != "correct" || p->limitations.empty() || r.violations.empty()) return false;
+  for (const auto& v : r.violated()) {
+    if (std::find(p->limitations.begin(), p->limitations.end(), v) == p->limitations.end())
+      return false;
+  }
+  return true;
 }
 
 SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds,
@@ -145,7 +159,11 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
     for (auto& r : batch) {  // the only writer: results land as soon as they finish
       db.insert(r, hash);
       ++stats.ran;
-      if (!r.violations.empty()) ++stats.violating;
+      if (known_limitation(r)) {
+        ++stats.limited;
+      } else if (!r.violations.empty()) {
+        ++stats.violating;
+      }
     }
     if (tty && (!batch.empty() || done)) {
       size_t total = tasks.size(), width = 30, filled = total ? stats.ran * width / total : width;

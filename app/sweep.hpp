@@ -30,6 +30,7 @@ struct SweepTask {
 
 struct SweepStats {
   size_t planned = 0, skipped = 0, ran = 0, violating = 0;
+  size_t limited = 0;  // runs of a correct variant breaking only its pattern's known limitations
   bool interrupted = false;
 };
 

@@ -5,6 +5,7 @@
 #include "patterns/outbox/outbox.hpp"
 #include "patterns/saga/saga.hpp"
 #include "patterns/tcc/tcc.hpp"
+#include "patterns/two_phase_commit/two_phase_commit.hpp"
 #include "patterns/two_phase_message/two_phase_message.hpp"
 #include "sim/plugin/pattern.hpp"
 
@@ -13,9 +14,15 @@ namespace dtx {
 namespace {
 
 std::vector<PatternInfo>& registry() {
-  static std::vector<PatternInfo> list = {
-      outbox_info(), local_message_table_info(), two_phase_message_info(), tcc_info(),
-      saga_info(),   mq_transaction_info(),      mq_half_message_info()};
+  static std::vector<PatternInfo> list = {outbox_info(),
+                                          local_message_table_info(),
+                                          two_phase_message_info(),
+                                          tcc_info(),
+                                          saga_info(),
+                                          mq_transaction_info(),
+                                          mq_half_message_info(),
+                                          two_phase_commit_info(),
+                                          three_phase_commit_info()};
   return list;
 }
 

@@ -405,6 +405,33 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
   return out;
 }
 
+// Replays every committed effect on its account from the initial balances: an account whose
+// balance + frozen drops below zero was overdrawn, i.e. some committed state showed it negative
+// (a saga's compensation taking back a credit that was spent meanwhile).
+std::vector<Violation> no_overdraft_checker(const CheckInput& in) {
+  std::vector<Violation> out;
+  std::map<std::string_view, int64_t> balance;
+  std::set<std::string_view> reported;
+  for (const Event& e : in.events) {
+    const EffectRecord* r = e.kind == Kind::effect ? e.detail.effect() : nullptr;
+    if (!r || r->money == 0) continue;
+    auto it = balance.find(r->account);
+    if (it == balance.end()) {
+      auto init = in.final_state.initial_balances.find(r->account);
+      if (init == in.final_state.initial_balances.end()) continue;  // not a ledger row we know
+      it = balance.emplace(r->account, init->second).first;
+    }
+    it->second += r->money;
+    if (it->second >= 0 || reported.count(r->account)) continue;
+    reported.insert(r->account);
+    out.push_back(make("no_overdraft", e.gid,
+                       "account '" + r->account + "' at " + std::to_string(it->second) +
+                           " after this transaction's " + r->op + " of '" + r->branch + "'",
+                       {e.id}));
+  }
+  return out;
+}
+
 const std::vector<InvariantInfo>& invariants() {
   static const std::vector<InvariantInfo> list = {
       {"conservation", conservation_checker,
@@ -422,6 +449,8 @@ const std::vector<InvariantInfo>& invariants() {
        "every global txn reaches a final state within the bound after heal"},
       {"per_key_order", per_key_order_checker,
        "events for one aggregate are applied in commit order"},
+      {"no_overdraft", no_overdraft_checker,
+       "no committed state in which an account's balance + frozen is below zero"},
   };
   return list;
 }

@@ -56,6 +56,7 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in);
 std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in);
 std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in);
 std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in);
+std::vector<Violation> no_overdraft_checker(const CheckInput& in);
 
 // Started and final times of every business transaction (final = -1 when never final).
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const EventLog& events);

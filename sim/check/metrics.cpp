@@ -34,6 +34,8 @@ Json Metrics::to_json() const {
           {"in_doubt_ms_total", in_doubt_us_total / 1000.0},
           {"in_doubt_ms_max", in_doubt_us_max / 1000.0},
           {"lock_waits", lock_waits},
+          {"in_doubt_lock_waits", in_doubt_lock_waits},
+          {"in_doubt_lock_wait_ms_total", in_doubt_lock_wait_us_total / 1000.0},
           {"simulated_ms", end_us / 1000.0},
           {"throughput_per_s", throughput_per_s}};
 }
@@ -56,6 +58,11 @@ namespace {
 // One pass over the events: counters, the in-doubt time of prepared transactions, and the
 // time during which any money is in flight system-wide.
 class EventTally {
+  struct LockWait {
+    TimeUs start_us = 0;
+    int64_t holder = 0;
+  };
+
  public:
   explicit EventTally(Metrics& m) : m_(m) {}
 
@@ -74,6 +81,7 @@ class EventTally {
         break;
       case Kind::db_lock_wait:
         ++m_.lock_waits;
+        lock_wait(e);
         break;
       case Kind::db_commit:
       case Kind::db_rollback:
@@ -119,6 +127,8 @@ class EventTally {
     m_.txn_window_us_p50 = percentile(windows, 50);
     m_.txn_window_us_p99 = percentile(windows, 99);
     m_.txn_window_us_max = windows.empty() ? 0 : windows.back();
+    for (const auto& [key, w] : waits_) close_wait(key.first, w, m_.end_us);
+    waits_.clear();
   }
 
   const std::vector<TimeUs>& crash_times() const { return crash_times_; }
@@ -131,8 +141,43 @@ class EventTally {
     delivered_[e.msg] = true;
   }
 
+  // A wait for a lock: it ends with its holder or its waiter (whichever ends first).
+  void lock_wait(const Event& e) {
+    if (!e.detail.contains("txn") || !e.detail.contains("holder")) return;
+    int64_t holder = e.detail.integer_field("holder");
+    if (holder == 0) return;  // the batch writer of lock contention, never prepared
+    std::pair<std::string, int64_t> key{e.node, e.detail.integer_field("txn")};
+    auto old = waits_.find(key);
+    if (old != waits_.end()) close_wait(e.node, old->second, e.t_us);
+    waits_[key] = {e.t_us, holder};
+  }
+
+  // Adds the part of a wait during which its holder was prepared.
+  void close_wait(const std::string& db, const LockWait& w, TimeUs end_us) {
+    auto p = prepared_at_.find({db, w.holder});
+    if (p == prepared_at_.end()) return;
+    TimeUs from = std::max(w.start_us, p->second);
+    if (end_us <= from) return;
+    ++m_.in_doubt_lock_waits;
+    m_.in_doubt_lock_wait_us_total += end_us - from;
+  }
+
+  // Closes the waits `txn` held up or was in (before its prepare record goes).
+  void end_waits(const std::string& db, int64_t txn, TimeUs t_us) {
+    for (auto it = waits_.begin(); it != waits_.end();) {
+      if (it->first.first == db && (it->first.second == txn || it->second.holder == txn)) {
+        close_wait(db, it->second, t_us);
+        it = waits_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   // Only a prepared transaction's end is looked up.
   void txn_end(const Event& e) {
+    if (!waits_.empty() && e.detail.contains("txn"))
+      end_waits(e.node, e.detail.integer_field("txn"), e.t_us);
     if (prepared_at_.empty() || !e.detail.contains("txn")) return;
     auto it = prepared_at_.find({e.node, e.detail.integer_field("txn")});
     if (it == prepared_at_.end()) return;
@@ -162,6 +207,7 @@ class EventTally {
   std::vector<TimeUs> crash_times_;
   std::vector<bool> delivered_;  // by message id (ids are dense)
   std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at_;
+  std::map<std::pair<std::string, int64_t>, LockWait> waits_;  // (database, waiting txn)
   int64_t money_in_flight_ = 0;
   TimeUs inconsistent_since_ = 0;
 };

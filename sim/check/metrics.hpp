@@ -37,6 +37,11 @@ struct Metrics {
   // Prepared (in-doubt) database transactions hold their locks: total and longest time.
   TimeUs in_doubt_us_total = 0, in_doubt_us_max = 0;
   int64_t lock_waits = 0;
+  // Waits of other transactions for a lock a prepared (in-doubt) transaction holds: how many,
+  // and their time from the later of the wait's start and the holder's prepare until the
+  // holder is decided, the waiter ends, or the run ends.
+  int64_t in_doubt_lock_waits = 0;
+  TimeUs in_doubt_lock_wait_us_total = 0;
   TimeUs end_us = 0;
   // Finished business transactions per simulated second, first start to last finish.
   double throughput_per_s = 0;

@@ -18,6 +18,8 @@ struct FinalState {
   TimeUs heal_us = 0;
   TimeUs termination_bound_us = 0;
   TimeUs end_us = 0;
+  // Each ledger row's balance at the start, by account name (no_overdraft replays from it).
+  std::map<std::string, int64_t> initial_balances;
 };
 
 }  // namespace dtx

@@ -84,6 +84,10 @@ struct PatternInfo {
   bool needs_broker = false;
   bool needs_coordinator = false;
   PatternRequirements requirements;  // empty fields: not stated
+  // Invariants the correct variant is known to break under some faults: a limitation of the
+  // protocol, not a bug (three-phase commit splits under a partition). Sweeps count such runs
+  // apart from violating ones; a scenario that shows the limitation expects it.
+  std::vector<std::string> limitations;
   std::function<std::unique_ptr<Pattern>(const std::string& variant)> make;
 
   const VariantInfo* variant(const std::string& v) const;

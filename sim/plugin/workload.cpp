@@ -131,6 +131,7 @@ void Workload::setup(World& world, const std::vector<ServiceSpec>& services) {
     for (const auto& [key, balance] : initial_rows(role)) {
       db.exec_now("INSERT OR REPLACE INTO ledger(key, balance) VALUES(?, ?)", {key, balance});
       initial_money_ += balance;
+      initial_balances_[key] = balance;
     }
     if (std::find(dbs_.begin(), dbs_.end(), it->database) == dbs_.end())
       dbs_.push_back(it->database);
@@ -156,6 +157,7 @@ std::vector<BusinessTxn> Workload::generate(uint64_t seed) const {
 FinalState Workload::final_state(World& world) const {
   FinalState f;
   f.money_initial = initial_money_;
+  f.initial_balances = initial_balances_;
   for (const auto& name : dbs_) {
     Database& db = *world.databases().at(name);
     DbResult r = db.snapshot("SELECT COALESCE(SUM(balance + frozen), 0) FROM ledger");
@@ -274,6 +276,7 @@ class TransferWorkload : public Workload {
   std::vector<std::pair<std::string, int64_t>> initial_rows(
       const std::string& role) const override {
     std::vector<std::pair<std::string, int64_t>> rows;
+    if (spec_.shared_accounts && role != "source") return rows;  // the source's rows serve both
     const char* prefix = role == "source" ? "A" : "B";
     for (int64_t i = 0; i < spec_.accounts; ++i)
       rows.push_back({account(prefix, i), spec_.initial_balance});
@@ -284,12 +287,19 @@ class TransferWorkload : public Workload {
     t.gid = gid_for(index);
     int64_t amount = rng.uniform(spec_.amount_min, spec_.amount_max);
     std::string from = account("A", rng.uniform(0, spec_.accounts - 1));
-    std::string to = account("B", rng.uniform(0, spec_.accounts - 1));
+    std::string to = account(spec_.shared_accounts ? "A" : "B", rng.uniform(0, spec_.accounts - 1));
     bool refuse = rng.chance(spec_.failure_rate);
     std::string src = service("source"), dst = service("target");
     t.order_key = from;
-    t.branches.push_back({"debit", src, "", from, -amount, false});
-    t.branches.push_back({"credit", dst, "", to, amount, refuse});
+    Branch debit{"debit", src, "", from, -amount, false};
+    Branch credit{"credit", dst, "", to, amount, refuse};
+    if (spec_.credit_first) {
+      credit.refuse = false;  // the business failure, if any, is the later branch's
+      debit.refuse = refuse;
+      t.branches = {credit, debit};
+    } else {
+      t.branches = {debit, credit};
+    }
     return t;
   }
 };

@@ -79,6 +79,7 @@ class Workload {
 
  private:
   int64_t initial_money_ = 0;
+  std::map<std::string, int64_t> initial_balances_;  // by account name
   std::vector<std::string> dbs_;
   std::map<std::string, std::string> db_of_;  // service -> database
 };

@@ -143,6 +143,11 @@ void read_workload(Reader& r, WorkloadSpec& w) {
   w.failure_rate = r.number("failure_rate", 0, 0, 1,
                             "probability a downstream branch refuses (business failure)");
   w.start_us = r.millis_us("start_ms", 0, "when the first transaction may arrive (ms)");
+  w.credit_first =
+      r.boolean("credit_first", false, "transfer: credit the target before debiting the source");
+  w.shared_accounts = r.boolean("shared_accounts", false,
+                                "transfer: the target's accounts are the source's (use one service "
+                                "for both roles)");
   Reader svc =
       r.object("services", false,
                "role -> service name (transfer: source, target; order: order, stock, payment)");

@@ -43,6 +43,11 @@ struct WorkloadSpec {
   int64_t amount_max = 100;
   TimeUs business_delay_us = 0;  // time a local transaction stays open before commit
   double failure_rate = 0;       // probability a downstream branch refuses (business failure)
+  // Transfer only: the credit is the first branch (a payout before the charge is collected),
+  // and the target draws from the source's accounts (one bank's own accounts when source and
+  // target are one service). Together they let a credit be spent before it is compensated.
+  bool credit_first = false;
+  bool shared_accounts = false;
   TimeUs start_us = 0;
   // Role -> service name (transfer: source, target; order: order, stock, payment).
   std::map<std::string, std::string> services;

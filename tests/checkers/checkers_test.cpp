@@ -51,7 +51,7 @@ TEST_CASE("a complete transfer keeps every invariant", "[checkers]") {
   h.effect("g1", "debit", "action", -10);
   h.effect("g1", "credit", "action", 10);
   h.final("g1");
-  FinalState f{100, 100, {}, 0, 0, 0};
+  FinalState f{100, 100, {}, 0, 0, 0, {}};
   for (const auto& inv : invariants()) {
     INFO(inv.name);
     CHECK(inv.checker({h.events, f}).empty());
@@ -65,12 +65,12 @@ TEST_CASE("conservation names the unbalanced transaction", "[checkers]") {
   h.started("g2");
   h.effect("g2", "debit", "action", -5);
   h.effect("g2", "credit", "action", 5);
-  auto v = check(conservation_checker, h, FinalState{100, 90, {}, 0, 0, 0});
+  auto v = check(conservation_checker, h, FinalState{100, 90, {}, 0, 0, 0, {}});
   REQUIRE(v.size() == 1);
   CHECK(v[0].gid == "g1");
   CHECK(v[0].invariant == "conservation");
   CHECK(v[0].events == std::vector<uint64_t>{debit});
-  CHECK(check(conservation_checker, h, FinalState{100, 100, {}, 0, 0, 0}).empty());
+  CHECK(check(conservation_checker, h, FinalState{100, 100, {}, 0, 0, 0, {}}).empty());
 }
 
 TEST_CASE("no_lost: a committed origin without its downstream effect", "[checkers]") {
@@ -126,7 +126,7 @@ TEST_CASE("exactly_once: the same branch operation applied twice", "[checkers]")
 TEST_CASE("termination: never final, and final after the bound", "[checkers]") {
   HistoryBuilder h;
   h.started("g1");
-  FinalState f{0, 0, {}, 10'000, 5'000, 0};
+  FinalState f{0, 0, {}, 10'000, 5'000, 0, {}};
   CHECK(check(termination_checker, h, f).size() == 1);
   h.t = 12'000;
   h.final("g1");
@@ -236,4 +236,48 @@ TEST_CASE("metrics: per-transaction window and recovery after a crash", "[checke
   Json j = m.to_json();
   CHECK(j["recovery_ms_max"] == 5.0);
   CHECK(j["txn_window_ms_p99"] == 3.0);
+}
+
+TEST_CASE("no_overdraft: a compensation taking back a credit that was spent", "[checkers]") {
+  auto effect = [](HistoryBuilder& h, const std::string& gid, const std::string& account,
+                   const std::string& op, int64_t money) {
+    return h.add(
+        Kind::effect, gid,
+        Detail::of(EffectRecord{account, std::abs(money), "credit", account, money, op, "credit"}));
+  };
+  FinalState f;
+  f.initial_balances = {{"A1", 10}, {"A2", 0}};
+  HistoryBuilder ok;
+  effect(ok, "g1", "A2", "action", 30);       // credited
+  effect(ok, "g1", "A2", "compensate", -30);  // taken back before anyone spent it
+  effect(ok, "g2", "A1", "action", -10);      // spends exactly what is there
+  CHECK(check(no_overdraft_checker, ok, f).empty());
+
+  HistoryBuilder h;
+  effect(h, "g1", "A2", "action", 30);                      // the saga's credit, visible at once
+  effect(h, "g2", "A2", "action", -25);                     // spent by another transfer
+  uint64_t bad = effect(h, "g1", "A2", "compensate", -30);  // compensated: A2 at -25
+  effect(h, "g3", "A2", "action", 40);
+  effect(h, "g3", "A2", "compensate", -60);  // the same account again: reported once
+  auto v = check(no_overdraft_checker, h, f);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].gid == "g1");
+  CHECK(v[0].events == std::vector<uint64_t>{bad});
+  CHECK_THAT(v[0].message, Catch::Contains("'A2' at -25"));
+}
+
+TEST_CASE("metrics: waits on a lock an in-doubt transaction holds", "[checkers]") {
+  HistoryBuilder h;
+  h.add(Kind::db_begin, "g1", Detail::of({{"owner", "svc"}, {"txn", 1}}), "db");          // t=1ms
+  h.add(Kind::db_lock_wait, "g2", Detail::of({{"holder", 1}, {"txn", 2}}), "db");         // t=2ms
+  h.add(Kind::db_prepare, "g1", Detail::of({{"txn", 1}, {"xid", "x1"}}), "db");           // t=3ms
+  h.add(Kind::db_lock_wait, "g3", Detail::of({{"holder", 1}, {"txn", 3}}), "db");         // t=4ms
+  h.add(Kind::db_rollback, "g3", Detail::of({{"reason", "timeout"}, {"txn", 3}}), "db");  // 5ms
+  h.add(Kind::db_commit, "g1", Detail::of({{"txn", 1}}), "db");                           // t=6ms
+  Metrics m = compute_metrics(h.events);
+  CHECK(m.in_doubt_us_total == 3000);  // prepared 3ms..6ms
+  // g2 waited 2..6ms, in doubt from 3ms: 3ms; g3 waited 4..5ms (it gave up): 1ms.
+  CHECK(m.in_doubt_lock_waits == 2);
+  CHECK(m.in_doubt_lock_wait_us_total == 4000);
+  CHECK(m.lock_waits == 2);
 }

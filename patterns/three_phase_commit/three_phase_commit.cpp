@@ -1,0 +1,404 @@
+// Three-phase commit: can-commit (every database runs its branches and prepares: the
+// participant is uncertain), pre-commit (all voted yes: each participant learns that and acks),
+// do-commit (all acked). A participant that hears nothing for a while runs the termination
+// protocol with the peers it can reach: anyone committed => commit, anyone aborted => abort,
+// anyone pre-committed (itself included) => commit, all uncertain => abort; the manager does
+// the same when an ack is missing or after a restart. No state is adjacent to both commit and
+// abort, so under crash-stop nobody blocks and nobody disagrees. Under a partition the sides
+// decide apart: a pre-committed participant cut off commits while the uncertain rest abort
+// (the textbook split brain, a known limitation shown by scenarios/claims/).
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "patterns/two_phase_commit/manager_log.hpp"
+#include "patterns/two_phase_commit/two_phase_commit.hpp"
+#include "patterns/two_phase_commit/xa_participant.hpp"
+
+namespace dtx {
+
+namespace {
+
+struct Knobs {
+  // false: a participant that times out decides from its own state alone (uncertain =>
+  // abort, pre-committed => commit), without asking anyone.
+  bool termination_protocol = true;
+};
+
+constexpr TimeUs kTimeMax = INT64_MAX;
+
+// A participant's state of one transaction, kept by the service of its database (volatile: a
+// participant restarted since its vote knows only that its branch is prepared, and asks).
+enum class P3 { uncertain, precommitted, committed, aborted };
+
+const char* name_of(P3 s) {
+  static const char* const kNames[] = {"uncertain", "precommitted", "committed", "aborted"};
+  return kNames[static_cast<int>(s)];
+}
+
+// What a termination round heard; nullopt when nobody answered (try again later).
+std::optional<bool> terminate_rule(const std::vector<std::string>& states) {
+  bool any = false, pre = false;
+  for (const auto& s : states) {
+    if (s == "committed") return true;
+    if (s == "aborted") return false;
+    if (s == "precommitted") pre = true;
+    if (s != "unknown") any = true;
+  }
+  if (!any) return std::nullopt;
+  return pre;
+}
+
+class ThreePhaseCommit : public Pattern {
+ public:
+  explicit ThreePhaseCommit(const Knobs& knobs) : knobs_(knobs) {}
+
+  void configure(Reader& p) override {
+    timeout_us_ =
+        p.millis_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
+    recovery_us_ = p.millis_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
+    presume_us_ = p.millis_us("recover_after_ms", 1000,
+                              "an undecided transaction the manager no longer drives is "
+                              "terminated after this long (ms)");
+    wait_us_ = p.millis_us("participant_timeout_ms", 2000,
+                           "a prepared participant that hears nothing this long runs the "
+                           "termination protocol (ms)");
+    scan_us_ = p.millis_us("inquiry_interval_ms", 200, "participants' time-out scan (ms)");
+  }
+
+  void setup(Setup& s) override {
+    workload_ = &s.workload();
+    setup_manager(s);
+    for (const auto& role : workload_->roles()) {
+      std::string svc = workload_->service(role);
+      std::string db = s.database_of(svc);
+      create_xa_tables(s, db);
+      for (Context c : s.instances(svc)) install_participant(c, db);
+    }
+  }
+
+  Task<void> begin(Context ctx, BusinessTxn t) override {
+    Message m;
+    m.type = "tpc3.begin";
+    m.gid = t.gid;
+    m.body = {{"txn", t.to_json()}};
+    co_await ctx.call(tm_name_, std::move(m), timeout_us_);
+  }
+
+ private:
+  void setup_manager(Setup& s) {
+    tm_name_ = s.coordinator();
+    if (tm_name_.empty())
+      throw InputError(
+          "three_phase_commit: the transaction manager runs on $.topology.coordinator; set it");
+    tm_ = s.service(tm_name_);
+    log_.setup(s, tm_);
+    tm_.handle("tpc3.begin", [this](Message m) { return on_begin(std::move(m)); });
+    tm_.handle("tpc3.decision", [this](Message m) { return on_decision(std::move(m)); });
+    tm_.on_start([this] { tm_.spawn(recovery_loop()); });
+    tm_.on_restart([this] {
+      busy_.clear();
+      tm_.spawn(recovery_loop());
+    });
+  }
+
+  Task<Json> on_begin(Message m) {
+    BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+    ManagerLog::Stored st = co_await log_.store(t);
+    if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
+    if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
+    co_return Json{{"result", "SUCCESS"}};
+  }
+
+  // A participant's termination round asks the manager too: its logged decision, if any.
+  Task<Json> on_decision(Message m) {
+    std::optional<bool> d = co_await log_.decision(m.body["gid"]);
+    co_return Json{{"state", !d ? "unknown" : *d ? "committed" : "aborted"}};
+  }
+
+  Task<Json> call(std::string to, std::string type, std::string gid, Json body) {
+    Message m;
+    m.type = std::move(type);
+    m.gid = gid;
+    m.body = std::move(body);
+    RpcResult r = co_await tm_.call(to, std::move(m), timeout_us_);
+    co_return r.ok&& r.reply.body.is_object() ? r.reply.body : Json::object();
+  }
+
+  Task<void> drive(BusinessTxn t) {
+    busy_.insert(t.gid);
+    std::optional<bool> outcome = false;
+    if (co_await can_commit(t)) outcome = co_await pre_commit(t);
+    if (!outcome) outcome = co_await terminate(t);
+    if (outcome) co_await conclude(t, *outcome);
+    busy_.erase(t.gid);
+  }
+
+  // Phase one: true when every database prepared (stops at the first no).
+  Task<bool> can_commit(const BusinessTxn& t) {
+    for (const XaGroup& g : xa_groups(t)) {
+      Json body = {{"txn", t.to_json()}, {"db", g.db}, {"deadline_us", tm_.now_us() + timeout_us_}};
+      Json r = co_await call(g.service, "tpc3.can_commit", t.gid, std::move(body));
+      if (!r.value("vote", false)) co_return false;
+    }
+    co_return true;
+  }
+
+  // Phase two: true when every participant acked; false when one had aborted; nullopt when
+  // an ack is missing (the manager then terminates like a participant would).
+  Task<std::optional<bool>> pre_commit(const BusinessTxn& t) {
+    for (const XaGroup& g : xa_groups(t)) {
+      Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
+      Json r = co_await call(g.service, "tpc3.pre_commit", t.gid, std::move(body));
+      std::string s = r.value("state", "unknown");
+      if (s == "aborted") co_return false;
+      if (s != "precommitted" && s != "committed") co_return std::nullopt;
+    }
+    co_return true;
+  }
+
+  // The termination protocol run by the manager: every participant's state, then the rule.
+  // When every participant answers but none knows its state (all restarted since they
+  // voted), nobody committed: the manager, which has logged nothing, aborts (logged first).
+  Task<std::optional<bool>> terminate(const BusinessTxn& t) {
+    std::vector<std::string> states;
+    bool all_answered = true;
+    for (const XaGroup& g : xa_groups(t)) {
+      Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
+      Json r = co_await call(g.service, "tpc3.state", t.gid, std::move(body));
+      all_answered = all_answered && r.contains("state");
+      states.push_back(r.value("state", "unknown"));
+    }
+    std::optional<bool> outcome = terminate_rule(states);
+    if (!outcome && all_answered) outcome = false;
+    co_return outcome;
+  }
+
+  // Logs the outcome (first insert wins), tells everyone, and marks the transaction final
+  // once all confirmed.
+  Task<void> conclude(const BusinessTxn& t, bool commit) {
+    std::optional<bool> logged = co_await log_.decide(t.gid, commit);
+    if (!logged) co_return;
+    commit = *logged;
+    bool all = true;
+    for (const XaGroup& g : xa_groups(t)) {
+      Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
+      Json a = co_await call(g.service, commit ? "tpc3.do_commit" : "tpc3.abort", t.gid,
+                             std::move(body));
+      all = a.value("ok", false) && all;
+    }
+    if (all) co_await log_.finish(t.gid, commit);
+  }
+
+  Task<void> recovery_loop() {
+    for (;;) {
+      co_await tm_.sleep(recovery_us_);
+      std::vector<BusinessTxn> open = co_await log_.open(presume_us_);
+      for (BusinessTxn& t : open) {
+        if (busy_.count(t.gid)) continue;
+        std::string gid = t.gid;
+        busy_.insert(gid);
+        co_await recover(std::move(t));
+        busy_.erase(gid);
+      }
+    }
+  }
+
+  // A logged decision is carried out again; an undecided one is terminated first.
+  Task<void> recover(BusinessTxn t) {
+    bool readable = true;
+    std::optional<bool> outcome = co_await log_.decision(t.gid, &readable);
+    if (!readable) co_return;
+    if (!outcome) outcome = co_await terminate(t);
+    if (!outcome) co_return;
+    tm_.record(
+        Kind::retry, t.gid,
+        Detail::of({{"what", std::string("3pc recovery ") + (*outcome ? "commit" : "abort")}}));
+    co_await conclude(t, *outcome);
+  }
+
+  // Participants ---------------------------------------------------------------------------
+
+  using Key = std::pair<std::string, std::string>;  // (database, xid): instances share it
+  struct Known {
+    P3 state = P3::uncertain;
+    TimeUs heard_us = 0;  // last word from the manager
+  };
+
+  void install_participant(Context c, const std::string& db) {
+    c.handle("tpc3.can_commit", [this, c](Message m) { return on_can_commit(c, std::move(m)); });
+    c.handle("tpc3.pre_commit", [this, c](Message m) { return on_pre_commit(c, std::move(m)); });
+    c.handle("tpc3.do_commit", [this, c](Message m) { return on_decide(c, std::move(m), true); });
+    c.handle("tpc3.abort", [this, c](Message m) { return on_decide(c, std::move(m), false); });
+    c.handle("tpc3.state", [this, c](Message m) { return on_state(c, std::move(m)); });
+    c.on_start([this, c, db] { Context(c).spawn(timeout_loop(c, db)); });
+    c.on_restart([this, c, db] {
+      forget(db);
+      Context(c).spawn(timeout_loop(c, db));
+    });
+  }
+
+  void forget(const std::string& db) {
+    for (auto it = known_.begin(); it != known_.end();)
+      it = it->first.first == db ? known_.erase(it) : std::next(it);
+  }
+
+  Known* find(const std::string& db, const std::string& xid) {
+    auto it = known_.find({db, xid});
+    return it == known_.end() ? nullptr : &it->second;
+  }
+
+  void set(const Context& c, const std::string& db, const std::string& xid, P3 s) {
+    Known& k = known_[{db, xid}];
+    k.state = s;
+    k.heard_us = c.now_us();
+  }
+
+  static bool prepared(Context c, const std::string& db, const std::string& xid) {
+    for (const auto& p : c.xa_recover(db))
+      if (p.xid == xid) return true;
+    return false;
+  }
+
+  Task<Json> on_can_commit(Context c, Message m) {
+    BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+    std::string db = m.body["db"], xid = xa_id(t.gid);
+    if (Known* k = find(db, xid); k && k->state == P3::aborted) co_return Json{{"vote", false}};
+    TimeUs deadline = std::min(c.now_us() + timeout_us_, m.body.value("deadline_us", kTimeMax));
+    XaPrepare o{deadline, true};
+    bool yes = co_await xa_prepare(c, workload_, t, db, o);
+    // A peer's termination round may have counted this branch as aborted meanwhile.
+    if (Known* k = find(db, xid); yes && k && k->state == P3::aborted) {
+      co_await xa_decide(c, db, xid, false);
+      yes = false;
+    }
+    if (yes) set(c, db, xid, P3::uncertain);
+    co_return Json{{"vote", yes}};
+  }
+
+  Task<Json> on_pre_commit(Context c, Message m) {
+    std::string db = m.body["db"], xid = m.body["xid"];
+    Known* k = find(db, xid);
+    if (k && (k->state == P3::committed || k->state == P3::aborted))
+      co_return Json{{"state", name_of(k->state)}};
+    if (!prepared(c, db, xid)) co_return Json{{"state", "unknown"}};
+    set(c, db, xid, P3::precommitted);
+    co_return Json{{"state", "precommitted"}};
+  }
+
+  Task<Json> on_decide(Context c, Message m, bool commit) {
+    std::string db = m.body["db"], xid = m.body["xid"];
+    bool ok = co_await xa_decide(c, db, xid, commit);
+    if (ok) set(c, db, xid, commit ? P3::committed : P3::aborted);
+    co_return Json{{"ok", ok}};
+  }
+
+  // This participant's state for a termination round. A branch that is not prepared and did
+  // not commit is counted as aborted, and from then on refuses to prepare.
+  Task<Json> on_state(Context c, Message m) {
+    std::string db = m.body["db"], xid = m.body["xid"];
+    if (Known* k = find(db, xid)) co_return Json{{"state", name_of(k->state)}};
+    // Prepared, but its state was lost in a restart: it may have been pre-committed.
+    if (prepared(c, db, xid)) co_return Json{{"state", "unknown"}};
+    DbResult r = co_await c.exec(db, "SELECT outcome FROM xa_log WHERE xid = ?", args(xid));
+    if (!r.ok) co_return Json{{"state", "unknown"}};
+    if (!r.empty() && r.text() == "committed") co_return Json{{"state", "committed"}};
+    set(c, db, xid, P3::aborted);
+    co_return Json{{"state", "aborted"}};
+  }
+
+  Task<void> timeout_loop(Context c, std::string db) {
+    for (;;) {
+      co_await c.sleep(scan_us_);
+      for (const auto& p : c.xa_recover(db)) {
+        Known* k = find(db, p.xid);
+        TimeUs since = k ? k->heard_us : p.prepared_at_us;
+        if (c.now_us() - since < wait_us_) continue;
+        co_await on_timeout(c, db, p.xid);
+      }
+    }
+  }
+
+  Task<void> on_timeout(Context c, std::string db, std::string xid) {
+    Known* k = find(db, xid);
+    // A participant restarted since it voted does not know whether it was pre-committed.
+    std::string mine = k ? name_of(k->state) : "unknown";
+    std::optional<bool> outcome = mine == "precommitted";
+    if (knobs_.termination_protocol) {
+      std::vector<std::string> states = co_await gather(c, db, xid);
+      states.push_back(mine);
+      outcome = terminate_rule(states);
+    } else if (!k) {
+      outcome = std::nullopt;  // alone and without a state there is nothing to decide on
+    }
+    if (!outcome || !prepared(c, db, xid)) co_return;
+    c.record(
+        Kind::note, gid_of_xa(xid),
+        Detail::of({{"text", std::string("3pc time-out: ") + (*outcome ? "commit" : "abort")}}));
+    if (co_await xa_decide(c, db, xid, *outcome))
+      set(c, db, xid, *outcome ? P3::committed : P3::aborted);
+  }
+
+  // The termination round of a participant: the states of the others and the manager's
+  // decision, "unknown" for whoever does not answer.
+  Task<std::vector<std::string>> gather(Context c, std::string db, std::string xid) {
+    std::vector<std::string> states;
+    BusinessTxn t = co_await xa_peers(c, db, xid);
+    std::vector<std::pair<std::string, Json>> asks;
+    asks.push_back({tm_name_, Json{{"gid", gid_of_xa(xid)}}});
+    for (const XaGroup& g : xa_groups(t))
+      if (g.db != db) asks.push_back({g.service, Json{{"xid", xid}, {"db", g.db}}});
+    for (auto& [to, body] : asks) {
+      Message q;
+      q.type = to == tm_name_ ? "tpc3.decision" : "tpc3.state";
+      q.gid = gid_of_xa(xid);
+      q.body = std::move(body);
+      RpcResult r = co_await c.call(to, std::move(q), timeout_us_);
+      bool answered = r.ok && r.reply.body.is_object();
+      states.push_back(answered ? r.reply.body.value("state", "unknown") : "unknown");
+    }
+    co_return states;
+  }
+
+  Knobs knobs_;
+  TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, presume_us_ = kUsPerS;
+  TimeUs wait_us_ = 2 * kUsPerS, scan_us_ = 200 * kUsPerMs;
+  const Workload* workload_ = nullptr;
+  std::string tm_name_;
+  Context tm_;
+  ManagerLog log_;
+  std::set<std::string> busy_;  // volatile: transactions the manager is driving now
+  std::map<Key, Known> known_;  // volatile participant states
+};
+
+}  // namespace
+
+PatternInfo three_phase_commit_info() {
+  PatternInfo p;
+  p.name = "three_phase_commit";
+  p.summary = "three-phase commit (can-commit, pre-commit, do-commit) with a termination protocol";
+  define_variants<ThreePhaseCommit, Knobs>(
+      p, {
+             {{"correct",
+               "every database prepares, then pre-commits, then commits; whoever times out asks "
+               "the participants it can reach (non-blocking under crash-stop; a partition splits "
+               "it, a known limitation)",
+               {}},
+              {}},
+             {{"no_termination_protocol",
+               "a participant that times out decides alone from its own state (uncertain => "
+               "abort, pre-committed => commit): a manager crash between two pre-commits splits",
+               {"atomicity", "conservation"}},
+              {.termination_protocol = false}},
+         });
+  p.workloads = {"transfer", "order"};
+  p.invariants = {"conservation", "atomicity", "exactly_once", "termination"};
+  // The textbook split brain under a partition (scenarios/claims/3pc-partition-split.json).
+  p.limitations = {"atomicity", "conservation"};
+  p.needs_coordinator = true;
+  return p;
+}
+
+}  // namespace dtx
