@@ -457,6 +457,7 @@ Story Storyteller::tell(const std::string& gid, const std::vector<Violation>& vi
   std::set<std::string> fault_kinds;
   std::vector<RowWritten> rows;   // rows it inserted, by table and id
   std::set<std::string> effects;  // "op branch" of the effects seen so far
+  std::map<std::string, size_t> down;  // crashed node -> its crash step, until it restarts
   for (size_t i : chain(gid, during_txn)) {
     const Event& e = *ev_[i];
     if (e.gid == gid) note_row(e, rows);
@@ -479,6 +480,16 @@ Story Storyteller::tell(const std::string& gid, const std::vector<Violation>& vi
     if (evidence.count(e.id)) st.mark = StepMark::evidence;
     if (during_txn.count(i)) st.text += " (while this transaction's rows were uncommitted)";
     cands.push_back(candidate(e, during_txn.count(i) > 0 && reads_a_table_of(e, rows)));
+    if (e.kind == Kind::crash) down[e.node] = s.steps.size();
+    if (e.kind == Kind::restart) down.erase(e.node);
+    if (e.kind == Kind::drop && down.count(e.node)) {
+      // Lost because its receiver is down: the crash is the cause, not the loss.
+      Candidate& crash = cands[down[e.node]];
+      crash.rank = 1;
+      crash.why = "the node goes down while the protocol still needs it: what it was sent is "
+                  "lost and what it was to do waits for its restart";
+      cands.back() = {};
+    }
     if (e.kind == Kind::effect && e.gid == gid && cands.back().rank == 0) {
       std::string what =
           str(object_of(e.detail), "op") + " of " + str(object_of(e.detail), "branch");
