@@ -443,6 +443,41 @@ void Storyteller::mark_decisive(Story& s, const std::vector<Candidate>& cands) c
   s.cause = (best_c.label.empty() ? st.node + ": " + st.text : best_c.label) + " at " + ms(st.t_us);
 }
 
+// What the story so far says about a step: a message lost at a crashed node is the crash's
+// doing, an effect seen before is a repeat, a range read may have passed the transaction's row.
+void Storyteller::refine(const Event& e, StoryStep& st, std::vector<Candidate>& cands, Walk& walk,
+                         size_t step) const {
+  if (e.kind == Kind::crash) walk.down[e.node] = step;
+  if (e.kind == Kind::restart) walk.down.erase(e.node);
+  if (e.kind == Kind::drop && walk.down.count(e.node)) {
+    // Lost because its receiver is down: the crash is the cause, not the loss.
+    Candidate& crash = cands[walk.down[e.node]];
+    crash.rank = 1;
+    crash.why =
+        "the node goes down while the protocol still needs it: what it was sent is "
+        "lost and what it was to do waits for its restart";
+    cands.back() = {};
+  }
+  if (e.kind == Kind::effect && e.gid == walk.gid && cands.back().rank == 0) {
+    std::string what = str(object_of(e.detail), "op") + " of " + str(object_of(e.detail), "branch");
+    if (!walk.effects.insert(what).second)
+      cands.back() = {7, "repeated_effect",
+                      "the same step takes effect a second time: its receiver did not "
+                      "recognise the repeat",
+                      e.node + ": " + what + " applied again"};
+  }
+  if (const RowWritten* past = scanned_past(e, walk.rows)) {
+    std::string row = "row " + std::to_string(past->id) + " of " + past->table;
+    st.text += " (its range starts past " + row + ")";
+    auto o = owner_.find({e.node, std::string(e.detail.raw("txn"))});
+    std::string who = o == owner_.end() || o->second.empty() ? e.node : o->second;
+    cands.back() = {1, "scan_past_row",
+                    "the reader's range has moved past this transaction's row, which "
+                    "committed after the range moved: no later read will see it",
+                    who + " reads " + past->table + " with its range already past " + row};
+  }
+}
+
 Story Storyteller::tell(const std::string& gid, const std::vector<Violation>& violations) const {
   Story s;
   s.gid = gid;
@@ -455,12 +490,11 @@ Story Storyteller::tell(const std::string& gid, const std::vector<Violation>& vi
   std::set<size_t> during_txn;
   std::vector<Candidate> cands;
   std::set<std::string> fault_kinds;
-  std::vector<RowWritten> rows;   // rows it inserted, by table and id
-  std::set<std::string> effects;  // "op branch" of the effects seen so far
-  std::map<std::string, size_t> down;  // crashed node -> its crash step, until it restarts
+  Walk walk;
+  walk.gid = gid;
   for (size_t i : chain(gid, during_txn)) {
     const Event& e = *ev_[i];
-    if (e.gid == gid) note_row(e, rows);
+    if (e.gid == gid) note_row(e, walk.rows);
     StoryStep st;
     st.id = e.id;
     st.t_us = e.t_us;
@@ -479,36 +513,8 @@ Story Storyteller::tell(const std::string& gid, const std::vector<Violation>& vi
     }
     if (evidence.count(e.id)) st.mark = StepMark::evidence;
     if (during_txn.count(i)) st.text += " (while this transaction's rows were uncommitted)";
-    cands.push_back(candidate(e, during_txn.count(i) > 0 && reads_a_table_of(e, rows)));
-    if (e.kind == Kind::crash) down[e.node] = s.steps.size();
-    if (e.kind == Kind::restart) down.erase(e.node);
-    if (e.kind == Kind::drop && down.count(e.node)) {
-      // Lost because its receiver is down: the crash is the cause, not the loss.
-      Candidate& crash = cands[down[e.node]];
-      crash.rank = 1;
-      crash.why = "the node goes down while the protocol still needs it: what it was sent is "
-                  "lost and what it was to do waits for its restart";
-      cands.back() = {};
-    }
-    if (e.kind == Kind::effect && e.gid == gid && cands.back().rank == 0) {
-      std::string what =
-          str(object_of(e.detail), "op") + " of " + str(object_of(e.detail), "branch");
-      if (!effects.insert(what).second)
-        cands.back() = {7, "repeated_effect",
-                        "the same step takes effect a second time: its receiver did not "
-                        "recognise the repeat",
-                        e.node + ": " + what + " applied again"};
-    }
-    if (const RowWritten* past = scanned_past(e, rows)) {
-      std::string row = "row " + std::to_string(past->id) + " of " + past->table;
-      st.text += " (its range starts past " + row + ")";
-      auto o = owner_.find({e.node, std::string(e.detail.raw("txn"))});
-      std::string who = o == owner_.end() || o->second.empty() ? e.node : o->second;
-      cands.back() = {1, "scan_past_row",
-                      "the reader's range has moved past this transaction's row, which "
-                      "committed after the range moved: no later read will see it",
-                      who + " reads " + past->table + " with its range already past " + row};
-    }
+    cands.push_back(candidate(e, during_txn.count(i) > 0 && reads_a_table_of(e, walk.rows)));
+    refine(e, st, cands, walk, s.steps.size());
     s.steps.push_back(std::move(st));
   }
   s.fault_kinds.assign(fault_kinds.begin(), fault_kinds.end());

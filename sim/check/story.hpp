@@ -88,6 +88,15 @@ class Storyteller {
   void mark_decisive(Story& s, const std::vector<Candidate>& cands) const;
   std::string tell_step(const Event& e) const;
   std::string tell_statement(const Event& e) const;
+  // What the steps told so far know while the next one is told.
+  struct Walk {
+    std::string gid;
+    std::vector<RowWritten> rows;        // rows it inserted, by table and id
+    std::set<std::string> effects;       // "op branch" of the effects seen so far
+    std::map<std::string, size_t> down;  // crashed node -> its crash step, until it restarts
+  };
+  void refine(const Event& e, StoryStep& st, std::vector<Candidate>& cands, Walk& walk,
+              size_t step) const;
 
   std::vector<const Event*> ev_;
   std::map<std::string, std::vector<size_t>> by_gid_;
