@@ -248,12 +248,13 @@ void tolerance_section(const ReportInput& in, Doc& d) {
   sec.paragraph(
       "Each cell counts the swarm runs whose fault schedule had that class of fault and the "
       "explore points (one fault at one protocol step each) of that class. It holds when no "
-      "violation was blamed on it; a point breaks what its run broke; a swarm run's violation "
-      "is blamed on a fault when the violating transaction touched a "
-      "node such a fault hit before the transaction's last event (each violating run is replayed "
-      "with its history to find them; a network-wide loss window hits every node). This "
-      "attribution by touched nodes stands in for causal chains, which will refine it. A "
-      "violation no fault touched is counted under \"no fault\".");
+      "violation was blamed on it; a point breaks what its run broke. A swarm run's violation "
+      "is blamed by its causal chain: each violating run is replayed with its stories (see "
+      "`dtxsim explain`), and each finding is blamed on the fault its decisive step is (a "
+      "crash, a message lost to loss or a partition, a duplicate) or, when the decisive step is "
+      "a protocol step such as a time-out or a check-back answer, on the faults of its chain "
+      "before that step. A fault that only ran beside the violation is not blamed; a chain "
+      "without a fault (a protocol bug) is counted under \"no fault\".");
   DocTable t{{"pattern"}, {}};
   for (const auto& c : m.classes) t.header.push_back(c);
   std::vector<std::string> replays;

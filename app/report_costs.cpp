@@ -36,8 +36,10 @@ bool several_scenarios(const std::vector<PatternSummary>& sum) {
 }
 
 const std::vector<std::string> kDefinitions = {
-    "**latency**: a business transaction's start to its final state (all branches done or "
-    "compensated); p50, p90 and p99 of each run, averaged over runs; max is the worst run's.",
+    "**latency**: a business transaction's arrival (the request reaching its first service) to "
+    "its final state (all branches done or compensated), so time spent waiting for a saturated "
+    "database or a lock counts; p50, p90 and p99 of each run, averaged over runs; max is the worst "
+    "run's.",
     "**transaction window**: per transaction, its first effect (the origin's commit) to its last "
     "effect (the last downstream or compensating commit) - how long others can see it half "
     "done; p50 and p99 of each run, averaged over runs.",
@@ -136,7 +138,7 @@ void load_section(const std::vector<StoredRun>& load_runs, Doc& d) {
   sec.paragraph(
       "Each pattern ran the scenario's transactions at each offered load (arrival rate), without "
       "faults, over the same seeds. Throughput is finished transactions per simulated second "
-      "from the first start to the last final state: it follows the offered load until the "
+      "from the first arrival to the last final state: it follows the offered load until the "
       "pattern saturates, then falls behind while p99 latency climbs.");
   DocChart tp{DocChart::Kind::lines, "Throughput against offered load", "txn/s", {}, patterns, {},
               "offered load (txn/s)"};

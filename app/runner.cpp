@@ -383,6 +383,10 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   r.variant = plan.variant;
   std::vector<BusinessTxn> txns = rw.workload->generate(r.seed);
   TimeUs last_arrival = txns.empty() ? 0 : txns.back().at_us;
+  std::vector<std::pair<std::string, TimeUs>> arrivals;
+  arrivals.reserve(txns.size());
+  for (const auto& t : txns) arrivals.emplace_back(t.gid, t.at_us);
+  std::sort(arrivals.begin(), arrivals.end());
   r.faults = schedule_all_faults(rw, s, o, plan);
   if (!o.trace_path.empty()) {
     std::string err;
@@ -399,7 +403,7 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   fs.termination_bound_us = s.termination_bound_us;
   fs.end_us = end_us;
   r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
-  CheckInput in{w.history().events(), fs, nullptr, w.history().last_event_us()};
+  CheckInput in{w.history().events(), fs, nullptr, w.history().last_event_us(), &arrivals};
   check_invariants(r, in, s, o.explain);
   r.metrics = compute_metrics(in);
   r.counters = w.counters();

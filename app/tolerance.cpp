@@ -1,5 +1,5 @@
 // Tolerance matrix: fault classes by role, exposure counted from each run's schedule, and
-// violations blamed on the faults that hit the nodes their transactions touched.
+// violations blamed on the fault each finding's causal chain turns on.
 #include "app/tolerance.hpp"
 
 #include <algorithm>
@@ -22,14 +22,55 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// The nodes a fault acts on (empty: every node, as a network-wide loss window).
-std::set<std::string> fault_nodes(const Json& f) {
+// The fault class a story step starts ("" for protocol steps and for the ends of faults): a
+// crash by the role of its node, a pause, a partition or clogged link, a message lost to the
+// network's loss or to a partition, a duplicate, or a targeted or database fault.
+std::string step_class(const Event& e, const std::map<std::string, std::string>& roles) {
+  switch (e.kind) {
+    case Kind::crash:
+      return fault_class(Json{{"kind", "crash"}, {"node", e.node}}, roles);
+    case Kind::pause:
+      return "pause";
+    case Kind::partition:
+    case Kind::clog:
+      return "partition";
+    case Kind::duplicate:
+      return "duplicate";
+    case Kind::drop: {
+      std::string_view reason = e.detail.string_field("reason");
+      if (reason == "partition") return "partition";
+      return reason == "link loss" ? "drop" : "";
+    }
+    case Kind::fault:
+      return fault_class(Json{{"kind", std::string(e.detail.string_field("fault"))}}, roles);
+    default:
+      return "";
+  }
+}
+
+// The fault classes a finding's causal chain turns on: the decisive step's own class when it
+// is a fault (a lost message, a crash); otherwise the faults of the chain up to the decisive
+// step (all of them when no step was decisive). Empty: no fault in the chain, a protocol bug.
+std::set<std::string> chain_classes(const Story& story, const std::map<uint64_t, const Event*>& ev,
+                                    const std::map<std::string, std::string>& roles) {
+  auto class_of = [&](const StoryStep& st) {
+    auto it = ev.find(st.id);
+    return it == ev.end() ? std::string() : step_class(*it->second, roles);
+  };
   std::set<std::string> out;
-  if (f.contains("node")) out.insert(f["node"].get<std::string>());
-  if (f.contains("peer")) out.insert(f["peer"].get<std::string>());
-  if (f.contains("groups"))
-    for (const auto& g : f["groups"])
-      for (const auto& n : g) out.insert(n.get<std::string>());
+  TimeUs until = INT64_MAX;
+  if (story.decisive < story.steps.size()) {
+    const StoryStep& d = story.steps[story.decisive];
+    std::string cls = class_of(d);
+    if (!cls.empty()) return {cls};
+    until = d.t_us;
+  }
+  for (const auto& st : story.steps) {
+    if (st.t_us > until) break;
+    if (st.mark != StepMark::fault) continue;
+    std::string cls = class_of(st);
+    if (!cls.empty()) out.insert(cls);
+  }
   return out;
 }
 
@@ -50,6 +91,8 @@ struct Replayer {
   }
 
   // class -> invariants blamed on it in this run; empty when the run cannot be replayed.
+  // The run is replayed with its stories (RunOptions::explain): each finding's invariants
+  // are blamed on the fault its causal chain turns on (sim/check/story.hpp).
   std::map<std::string, std::set<std::string>> blame(const StoredRun& r) {
     std::map<std::string, std::set<std::string>> out;
     const Scenario* s = scenario_of(r);
@@ -58,32 +101,15 @@ struct Replayer {
     o.seed = r.seed;
     o.pattern = r.pattern + ":" + r.variant;
     o.keep_history = true;
+    o.explain = true;
     RunResult res = run_scenario(*s, o);
     auto roles = node_roles(*s);
-    std::map<std::string, std::pair<std::set<std::string>, TimeUs>> touched;  // gid -> nodes, last
-    for (const Event& e : res.history) {
-      if (e.gid.empty()) continue;
-      auto& t = touched[e.gid];
-      t.first.insert(e.node);
-      if (!e.peer.empty()) t.first.insert(e.peer);
-      t.second = e.t_us;
-    }
-    for (const auto& v : res.violations) {
-      bool any = false;
-      auto it = touched.find(v.gid);
-      for (const auto& f : res.faults) {
-        Json j = fault_to_json(f);
-        std::string cls = fault_class(j, roles);
-        if (cls.empty() || it == touched.end() || f.at_us > it->second.second) continue;
-        std::set<std::string> nodes = fault_nodes(j);
-        bool hits = nodes.empty() || std::any_of(nodes.begin(), nodes.end(), [&](const auto& n) {
-                      return it->second.first.count(n) > 0;
-                    });
-        if (!hits) continue;
-        out[cls].insert(v.invariant);
-        any = true;
-      }
-      if (!any) out["no fault"].insert(v.invariant);
+    std::map<uint64_t, const Event*> by_id;
+    for (const Event& e : res.history) by_id.emplace(e.id, &e);
+    for (const auto& f : res.findings) {
+      std::set<std::string> classes = chain_classes(f.story, by_id, roles);
+      if (classes.empty()) classes.insert("no fault");
+      for (const auto& cls : classes) out[cls].insert(f.invariants.begin(), f.invariants.end());
     }
     return out;
   }

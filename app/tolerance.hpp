@@ -1,10 +1,12 @@
 // The tolerance matrix of a report: for each pattern variant and each class of fault (a
 // crash of each role, pause, partition, drop, duplicate, delay, database stall or failure),
 // whether the runs that had such a fault held every invariant or which invariants broke.
-// A violation is blamed on the faults that hit a node its transaction touched before the
-// transaction's last event (the violating run is replayed with its history to find them);
-// a violation no fault touched is blamed on "no fault". Attribution by causal chains will
-// replace this once the checkers record them.
+// A violation is blamed on the fault its causal chain turns on: the violating run is replayed
+// with its stories (sim/check/story.hpp) and each finding's invariants go to the class of
+// its decisive step when that step is a fault (a crash, a lost message, a duplicate), else to
+// the faults of its chain before the decisive step; a chain without a fault (a protocol bug,
+// such as a poll that skips a late-committing row) is blamed on "no fault". A fault that
+// merely ran beside the violation is not blamed.
 #pragma once
 
 #include <map>

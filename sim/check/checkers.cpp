@@ -190,8 +190,16 @@ std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in)
 
 std::vector<std::pair<TimeUs, TimeUs>> gtx_span_times(const CheckInput& in) {
   std::vector<std::pair<TimeUs, TimeUs>> out;
+  const auto* arrivals = in.arrivals;
   for (const auto& [gid, g] : index(in)) {
-    if (g.started) out.emplace_back(g.started->t_us, g.final ? g.final->t_us : -1);
+    if (!g.started) continue;
+    TimeUs start = g.started->t_us;
+    if (arrivals) {
+      auto it = std::lower_bound(arrivals->begin(), arrivals->end(), gid,
+                                 [](const auto& a, std::string_view k) { return a.first < k; });
+      if (it != arrivals->end() && it->first == gid) start = std::min(start, it->second);
+    }
+    out.emplace_back(start, g.final ? g.final->t_us : -1);
   }
   return out;
 }

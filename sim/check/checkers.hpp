@@ -42,6 +42,10 @@ struct CheckInput {
   // The time of the run's last event when `events` holds only some kinds (-1: the last of
   // `events` is the run's last).
   TimeUs last_event_us = -1;
+  // When each business transaction arrived (sorted by gid; null: not known). Latency counts
+  // from arrival, so the time a request waits before its first local transaction commits
+  // (lock waits, a saturated database) is part of it.
+  const std::vector<std::pair<std::string, TimeUs>>* arrivals = nullptr;
 };
 
 using Checker = std::vector<Violation> (*)(const CheckInput&);
@@ -61,7 +65,8 @@ std::vector<Violation> no_overdraft_checker(const CheckInput& in);
 // Started and final times of every business transaction (final = -1 when never final).
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const EventLog& events);
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in);
-// The same spans without their gids, in gid order (what the metrics need, without copies).
+// The same spans without their gids, in gid order (what the metrics need, without copies); a
+// span starts at the transaction's arrival when `in.arrivals` knows it.
 std::vector<std::pair<TimeUs, TimeUs>> gtx_span_times(const CheckInput& in);
 
 struct InvariantInfo {

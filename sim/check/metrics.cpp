@@ -212,7 +212,7 @@ class EventTally {
   TimeUs inconsistent_since_ = 0;
 };
 
-// Latency percentiles and throughput from each business transaction's (start, final) span.
+// Latency percentiles and throughput from each business transaction's (arrival, final) span.
 void span_metrics(const std::vector<std::pair<TimeUs, TimeUs>>& spans, Metrics& m) {
   std::vector<TimeUs> latencies;
   TimeUs first_start = INT64_MAX, last_final = 0;

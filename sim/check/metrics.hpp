@@ -43,7 +43,8 @@ struct Metrics {
   int64_t in_doubt_lock_waits = 0;
   TimeUs in_doubt_lock_wait_us_total = 0;
   TimeUs end_us = 0;
-  // Finished business transactions per simulated second, first start to last finish.
+  // Finished business transactions per simulated second, first arrival (or start, without
+  // arrivals) to last finish.
   double throughput_per_s = 0;
   Json to_json() const;
 };

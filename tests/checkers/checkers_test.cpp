@@ -214,6 +214,25 @@ TEST_CASE("metrics: latency percentiles, inconsistency window and per-transactio
   CHECK(percentile({1, 2, 3, 4}, 99) == 4);
 }
 
+TEST_CASE("metrics: latency counts from arrival, so waiting before the first commit shows",
+          "[checkers]") {
+  HistoryBuilder h;
+  h.started("g1");  // t=1ms: its origin's local transaction committed
+  h.final("g1");    // t=2ms
+  h.started("g2");  // t=3ms
+  h.final("g2");    // t=4ms
+  FinalState none;
+  CheckInput from_start{h.events, none};
+  CHECK(compute_metrics(from_start).latency_us_max == 1000);
+  // g1 arrived at 0.5 ms; g2 arrived at 0.2 ms and waited behind g1 until 3 ms.
+  std::vector<std::pair<std::string, TimeUs>> arrivals = {{"g1", 500}, {"g2", 200}};
+  CheckInput from_arrival{h.events, none, nullptr, -1, &arrivals};
+  Metrics m = compute_metrics(from_arrival);
+  CHECK(m.latency_us_max == 3800);
+  CHECK(m.latency_us_p50 == 1500);
+  CHECK(m.throughput_per_s == Approx(2 / 0.0038));
+}
+
 TEST_CASE("metrics: per-transaction window and recovery after a crash", "[checkers]") {
   HistoryBuilder h;
   h.started("g1");                            // t=1ms
