@@ -71,12 +71,7 @@ class ThreePhaseCommit : public Pattern {
   void setup(Setup& s) override {
     workload_ = &s.workload();
     setup_manager(s);
-    for (const auto& role : workload_->roles()) {
-      std::string svc = workload_->service(role);
-      std::string db = s.database_of(svc);
-      create_xa_tables(s, db);
-      for (Context c : s.instances(svc)) install_participant(c, db);
-    }
+    setup_participants(s, [this](Context c, const std::string& db) { install_participant(c, db); });
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
@@ -89,12 +84,8 @@ class ThreePhaseCommit : public Pattern {
 
  private:
   void setup_manager(Setup& s) {
-    tm_name_ = s.coordinator();
-    if (tm_name_.empty())
-      throw InputError(
-          "three_phase_commit: the transaction manager runs on $.topology.coordinator; set it");
-    tm_ = s.service(tm_name_);
-    log_.setup(s, tm_);
+    tm_ = log_.setup_on_coordinator(s, "three_phase_commit");
+    tm_name_ = tm_.name();
     tm_.handle("tpc3.begin", [this](Message m) { return on_begin(std::move(m)); });
     tm_.handle("tpc3.decision", [this](Message m) { return on_decision(std::move(m)); });
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });

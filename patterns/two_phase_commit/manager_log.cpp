@@ -15,6 +15,14 @@ void ManagerLog::setup(Setup& s, const Context& tm) {
              "INTEGER NOT NULL) WITHOUT ROWID");
 }
 
+Context ManagerLog::setup_on_coordinator(Setup& s, const std::string& pattern) {
+  if (s.coordinator().empty())
+    throw InputError(pattern + ": the transaction manager runs on $.topology.coordinator; set it");
+  Context tm = s.service(s.coordinator());
+  setup(s, tm);
+  return tm;
+}
+
 Task<ManagerLog::Stored> ManagerLog::store(BusinessTxn t) {
   Txn tx = tm_.begin(db_, t.gid);
   DbResult r =

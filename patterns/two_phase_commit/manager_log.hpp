@@ -15,6 +15,9 @@ class ManagerLog {
  public:
   // Creates the tables in the coordinator's database (`<coordinator>.db`).
   void setup(Setup& s, const Context& tm);
+  // The manager runs on the scenario's coordinator: sets the log up there and returns the
+  // coordinator's context (an input error naming `pattern` when the scenario has none).
+  Context setup_on_coordinator(Setup& s, const std::string& pattern);
   const std::string& db() const { return db_; }
 
   enum class Stored { fresh, known, failed };

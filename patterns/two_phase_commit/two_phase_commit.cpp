@@ -60,13 +60,7 @@ class TwoPhaseCommit : public Pattern {
   void setup(Setup& s) override {
     workload_ = &s.workload();
     setup_manager(s);
-    std::set<std::string> dbs;
-    for (const auto& role : workload_->roles()) {
-      std::string svc = workload_->service(role);
-      std::string db = s.database_of(svc);
-      create_xa_tables(s, db);
-      for (Context c : s.instances(svc)) install_participant(c, db);
-    }
+    setup_participants(s, [this](Context c, const std::string& db) { install_participant(c, db); });
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
@@ -79,12 +73,8 @@ class TwoPhaseCommit : public Pattern {
 
  private:
   void setup_manager(Setup& s) {
-    tm_name_ = s.coordinator();
-    if (tm_name_.empty())
-      throw InputError(
-          "two_phase_commit: the transaction manager runs on $.topology.coordinator; set it");
-    tm_ = s.service(tm_name_);
-    log_.setup(s, tm_);
+    tm_ = log_.setup_on_coordinator(s, "two_phase_commit");
+    tm_name_ = tm_.name();
     tm_.handle("tpc.begin", [this](Message m) { return on_begin(std::move(m)); });
     tm_.handle("tpc.status", [this](Message m) { return on_status(std::move(m)); });
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });

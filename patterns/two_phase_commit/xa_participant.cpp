@@ -19,6 +19,17 @@ std::vector<XaGroup> xa_groups(const BusinessTxn& t) {
   return out;
 }
 
+void setup_participants(Setup& s,
+                        const std::function<void(Context, const std::string& db)>& install) {
+  const Workload& w = s.workload();
+  for (const auto& role : w.roles()) {
+    std::string svc = w.service(role);
+    std::string db = s.database_of(svc);
+    create_xa_tables(s, db);
+    for (Context c : s.instances(svc)) install(c, db);
+  }
+}
+
 void create_xa_tables(Setup& s, const std::string& db) {
   s.exec_now(db,
              "CREATE TABLE IF NOT EXISTS xa_log(xid TEXT PRIMARY KEY, outcome TEXT NOT NULL) "

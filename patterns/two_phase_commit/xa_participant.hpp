@@ -6,6 +6,7 @@
 // 'aborted' first, so a late or duplicated prepare can never commit twice or after an abort.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ inline std::string gid_of_xa(const std::string& xid) {
 // xa_log (the participant's outcome per xid) and xa_peers (who else is in the transaction,
 // kept only when participants may ask each other).
 void create_xa_tables(Setup& s, const std::string& db);
+// Creates the XA tables in the database of each workload service and installs a participant
+// on every instance of the service (`install(instance, its database)`).
+void setup_participants(Setup& s,
+                        const std::function<void(Context, const std::string& db)>& install);
 
 struct XaPrepare {
   TimeUs deadline_us = 0;   // the coordinator stops waiting then: vote no instead of preparing
