@@ -31,7 +31,7 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
   w.net().set_default_model(lossy);
   Node& a = w.add_node("ping", "client", "demo");
   Node& b = w.add_node("pong", "service", "demo");
-  b.handle("ping", [](Message) -> Task<Json> { co_return Json{{"ok", true}}; });
+  b.handle("ping", [](Message) -> Task<Body> { co_return Json{{"ok", true}}; });
   Context ca(w, a);
   a.on_start([ca] {
     Context c = ca;

@@ -9,6 +9,16 @@ using namespace dtx;
 
 namespace {
 
+// The protocol's message bodies: a typed struct per message (the receiver reads one with
+// `m.body.as<Apply>()`, null for anything else).
+struct Apply {  // notify.apply: apply `branch` of `txn`
+  BusinessTxn txn;
+  std::string branch;
+};
+struct Applied {  // its reply
+  bool ok = false;
+};
+
 // What the variants change (the table in notify_info() sets them).
 struct Knobs {
   bool retry = true;  // call again until the downstream service answers "applied"
@@ -44,9 +54,10 @@ class Notify : public Pattern {
         Message m;
         m.type = "notify.apply";
         m.gid = t.gid;
-        m.body = {{"txn", t.to_json()}, {"branch", b.name}};
+        m.body = Apply{t, b.name};
         RpcResult r = co_await ctx.call(b.service, std::move(m), timeout_us_);
-        if (r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false)) break;
+        const Applied* a = r.ok ? r.reply.body.as<Applied>() : nullptr;
+        if (a && a->ok) break;
         if (!knobs_.retry) break;
         ctx.record(Kind::retry, t.gid, Detail::of({{"what", "notify"}, {"attempt", attempt}}));
         co_await ctx.sleep(retry_us_);
@@ -57,12 +68,12 @@ class Notify : public Pattern {
  private:
   void serve(Context c) {
     const Workload* w = workload_;
-    c.handle("notify.apply", [c, w](Message m) -> Task<Json> {
-      BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-      const Branch* b = t.branch(m.body["branch"]);
-      if (!b) co_return Json{{"ok", false}};
-      ApplyResult r = co_await apply_downstream(c, *w, t, *b, ApplyOptions{});
-      co_return Json{{"ok", r != ApplyResult::failed}};
+    c.handle("notify.apply", [c, w](Message m) -> Task<Body> {
+      const Apply* req = m.body.as<Apply>();
+      const Branch* b = req ? req->txn.branch(req->branch) : nullptr;
+      if (!b) co_return Applied{false};
+      ApplyResult r = co_await apply_downstream(c, *w, req->txn, *b, ApplyOptions{});
+      co_return Applied{r != ApplyResult::failed};
     });
   }
 

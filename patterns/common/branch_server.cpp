@@ -39,11 +39,11 @@ Task<BarrierDecision> check_then_act(Txn& tx, std::string gid, std::string bid, 
   co_return BarrierDecision::run;
 }
 
-Task<Json> serve(Context c, const Workload* w, BranchServerOptions o, Message m) {
-  BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-  const Branch* b = t.branch(m.body["branch"]);
+Task<Body> serve(Context c, const Workload* w, BranchServerOptions o, Message m) {
+  BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
+  const Branch* b = t.branch(m.body.json()["branch"]);
   if (!b) co_return reply_result("FAILURE");
-  std::string op = m.body["op"], bid = m.body["branch_id"];
+  std::string op = m.body.json()["op"], bid = m.body.json()["branch_id"];
   Txn tx = c.begin(b->db, t.gid);
   BarrierDecision d = BarrierDecision::run;
   if (o.check_then_act && (op == "try" || op == "cancel")) {

@@ -58,15 +58,15 @@ void Coordinator::setup(Setup& s) {
 
 // tm.prepare {kind, txn, checkback}: stores the global transaction (idempotent).
 // A saga is stored directly as submitted.
-Task<Json> Coordinator::on_prepare(Message m) {
-  BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-  std::string kind = m.body["kind"];
+Task<Body> Coordinator::on_prepare(Message m) {
+  BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
+  std::string kind = m.body.json()["kind"];
   std::string state = kind == "saga" ? "submitted" : "prepared";
   Txn tx = ctx_.begin(db_, t.gid);
   DbResult r = co_await tx.exec(
       "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) "
       "VALUES(?, ?, ?, ?, ?, ?, ?)",
-      t.gid, kind, state, t.to_text(), m.body.value("checkback", ""), ctx_.now_us(),
+      t.gid, kind, state, t.to_text(), m.body.json().value("checkback", ""), ctx_.now_us(),
       ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us));
   if (!r.ok) co_return Json{{"result", "ONGOING"}};
   if (r.changes > 0) tx.gtx(t.started_record());
@@ -89,21 +89,21 @@ Task<Json> Coordinator::set_state(const std::string& gid, const std::string& fro
   co_return Json{{"result", r.changes > 0 ? "SUCCESS" : "FAILURE"}, {"changed", r.changes}};
 }
 
-Task<Json> Coordinator::on_submit(Message m) {
-  std::string gid = m.body["gid"];
+Task<Body> Coordinator::on_submit(Message m) {
+  std::string gid = m.body.json()["gid"];
   Json r = co_await set_state(gid, "prepared", "submitted", false);
   if (r["result"] == "FAILURE") {
     // Already submitted is fine (a retried submit); anything else is refused.
     DbResult st = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
     bool ok = st.ok && !st.empty() && (st.text() == "submitted" || st.text() == "succeed");
-    if (ok && m.body.value("wait", false)) {
+    if (ok && m.body.json().value("wait", false)) {
       Json waited = co_await wait_final(gid);
       co_return waited;
     }
     co_return Json{{"result", ok ? "SUCCESS" : "FAILURE"}};
   }
   if (r["result"] == "SUCCESS") kick(gid);
-  if (r["result"] == "SUCCESS" && m.body.value("wait", false)) {
+  if (r["result"] == "SUCCESS" && m.body.json().value("wait", false)) {
     Json waited = co_await wait_final(gid);
     co_return waited;
   }
@@ -124,8 +124,8 @@ Task<Json> Coordinator::wait_final(std::string gid) {
   co_return Json{{"result", "ONGOING"}};
 }
 
-Task<Json> Coordinator::on_abort(Message m) {
-  std::string gid = m.body["gid"];
+Task<Body> Coordinator::on_abort(Message m) {
+  std::string gid = m.body.json()["gid"];
   DbResult k = co_await ctx_.exec(db_, "SELECT kind FROM gtx WHERE gid = ?", args(gid));
   if (!k.ok || k.empty()) co_return Json{{"result", "FAILURE"}};
   // A 2-phase message that failed locally has no branch to undo; TCC cancels.
@@ -136,17 +136,17 @@ Task<Json> Coordinator::on_abort(Message m) {
 }
 
 // tm.register {gid, branch}: a TCC branch is registered before its Try is called.
-Task<Json> Coordinator::on_register(Message m) {
-  std::string gid = m.body["gid"];
+Task<Body> Coordinator::on_register(Message m) {
+  std::string gid = m.body.json()["gid"];
   Txn tx = ctx_.begin(db_, gid);
   DbResult st = co_await tx.exec("SELECT state FROM gtx WHERE gid = ?", gid);
   if (!st.ok || st.empty() || st.text() != "prepared") {
     co_await tx.rollback();
     co_return Json{{"result", "FAILURE"}};
   }
-  DbResult r =
-      co_await tx.exec("INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)", gid,
-                       m.body["branch"].get<std::string>(), m.body["pos"].get<int64_t>());
+  DbResult r = co_await tx.exec(
+      "INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)", gid,
+      m.body.json()["branch"].get<std::string>(), m.body.json()["pos"].get<int64_t>());
   DbResult c = co_await tx.commit();
   co_return Json{{"result", r.ok && c.ok ? "SUCCESS" : "ONGOING"}};
 }
@@ -181,12 +181,13 @@ Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::stri
   Message m;
   m.type = "branch." + op;
   m.gid = t.gid;
-  m.body = {{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
+  m.body =
+      Json{{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
   ctx_.record(Kind::branch_call, t.gid,
               Detail::of({{"branch", branch}, {"op", op}, {"attempt", attempt}}), b->service);
   RpcResult r = co_await ctx_.call(b->service, std::move(m), cfg_.request_timeout_us);
-  if (!r.ok || !r.reply.body.is_object()) co_return "TIMEOUT";
-  co_return r.reply.body.value("result", "ONGOING");
+  if (!r.ok || !r.reply.body.json().is_object()) co_return "TIMEOUT";
+  co_return r.reply.body.json().value("result", "ONGOING");
 }
 
 // Runs every op of a phase that is not yet done, in order. Returns true when all are done;
@@ -232,11 +233,12 @@ Task<void> Coordinator::check_back(const std::string& gid, const std::string& se
   Message m;
   m.type = "msg.query_prepared";
   m.gid = gid;
-  m.body = {{"gid", gid}, {"check", attempts + 1}};
+  m.body = Json{{"gid", gid}, {"check", attempts + 1}};
   ctx_.record(Kind::checkback, gid, Detail::of({{"check", attempts + 1}}), service);
   RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
-  std::string answer =
-      r.ok && r.reply.body.is_object() ? r.reply.body.value("result", "ONGOING") : "TIMEOUT";
+  std::string answer = r.ok && r.reply.body.json().is_object()
+                           ? r.reply.body.json().value("result", "ONGOING")
+                           : "TIMEOUT";
   ctx_.record(Kind::checkback, gid, Detail::of({{"answer", answer}}), service);
   if (answer == "SUCCESS") {
     co_await set_state(gid, "prepared", "submitted", false);
@@ -303,7 +305,7 @@ Task<std::string> tm_call(Context c, std::string tm, std::string type, std::stri
   m.body = std::move(body);
   RpcResult r = co_await c.call(tm, std::move(m), timeout_us);
   if (!r.ok) co_return "TIMEOUT";
-  if (!r.reply.body.is_object()) co_return "ONGOING";
-  co_return r.reply.body.value("result", "ONGOING");
+  if (!r.reply.body.json().is_object()) co_return "ONGOING";
+  co_return r.reply.body.json().value("result", "ONGOING");
 }
 }  // namespace dtx

@@ -33,11 +33,11 @@ class Coordinator {
   std::string branch_id(size_t index) const;
 
  private:
-  Task<Json> on_prepare(Message m);
-  Task<Json> on_submit(Message m);
-  Task<Json> on_abort(Message m);
+  Task<Body> on_prepare(Message m);
+  Task<Body> on_submit(Message m);
+  Task<Body> on_abort(Message m);
   Task<Json> wait_final(std::string gid);
-  Task<Json> on_register(Message m);
+  Task<Body> on_register(Message m);
   Task<Json> set_state(const std::string& gid, const std::string& from, const std::string& to,
                        bool final);
   void kick(const std::string& gid);

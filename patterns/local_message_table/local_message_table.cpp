@@ -103,7 +103,7 @@ class LocalMessageTable : public Pattern {
     Message m;
     m.type = "lmt.deliver";
     m.gid = gid;
-    m.body = {{"branch", due.text(i, 2)}};
+    m.body = Json{{"branch", due.text(i, 2)}};
     m.payload = Detail::from_text(due.text(i, 4));  // the transaction, as the row holds it
     if (knobs_.done_on_send) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
@@ -114,7 +114,7 @@ class LocalMessageTable : public Pattern {
     RpcResult r = co_await ctx.call(due.text(i, 3), std::move(m), rpc_timeout_us_);
     // Only an answer that says the effect committed ends the row; `ok: false` (the consumer's
     // database failed) means "send again".
-    bool acked = r.ok && r.reply.body.is_object() && r.reply.body.value("ok", false);
+    bool acked = r.ok && r.reply.body.json().is_object() && r.reply.body.json().value("ok", false);
     if (acked || (r.ok && knobs_.done_on_any_reply)) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
                         args(attempts, id));
@@ -150,9 +150,9 @@ class LocalMessageTable : public Pattern {
     bool ack_first = knobs_.ack_before_commit;
     TimeUs gap = ack_gap_us_;
     if (ack_first) o.business_delay_us = gap;
-    c.handle("lmt.deliver", [c, w, o, ack_first](Message m) -> Task<Json> {
+    c.handle("lmt.deliver", [c, w, o, ack_first](Message m) -> Task<Body> {
       BusinessTxn t = BusinessTxn::from_text(m.payload.text());
-      const Branch* b = t.branch(m.body["branch"]);
+      const Branch* b = t.branch(m.body.json()["branch"]);
       if (!b) co_return Json{{"ok", false}};
       if (ack_first) {
         // Reply now, commit later: the sender marks DONE before the effect is durable.

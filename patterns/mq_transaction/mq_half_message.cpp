@@ -107,21 +107,21 @@ class MqHalfMessage : public Pattern {
     }
   }
 
-  Task<Json> check_back(Context c, Message m) {
+  Task<Body> check_back(Context c, Message m) {
     std::string gid = m.gid;
     if (knobs_.check_back != Knobs::CheckBack::barrier) {
       bool found = co_await barrier_row_exists(c, origin_db_, gid);
       const char* missing =
           knobs_.check_back == Knobs::CheckBack::select_unknown ? "unknown" : "commit";
-      co_return Json{{"answer", found ? "commit" : missing}};
+      co_return MqCheckbackAnswer{found ? "commit" : missing};
     }
     // The insert decides; when the database cannot be reached the check did not happen, which
     // is not UNKNOWN ("I looked and cannot tell"): answer an error, which the broker does not
     // count toward check_max, and it asks again later.
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);
-    co_return Json{{"answer", r == "committed"  ? "commit"
-                              : r == "rollback" ? "rollback"
-                                                : "error"}};
+    co_return MqCheckbackAnswer{r == "committed"  ? "commit"
+                                : r == "rollback" ? "rollback"
+                                                  : "error"};
   }
 
   Knobs knobs_;

@@ -119,19 +119,20 @@ class MqTransaction : public Pattern {
     Message log;
     log.type = "xa.log";
     log.gid = t.gid;
-    log.body = {{"xid", xid}};
+    log.body = Json{{"xid", xid}};
     RpcResult logged = co_await ctx.call(manager_, std::move(log), timeout_us_);
-    if (!logged.ok || !logged.reply.body.is_object()) co_return;  // the manager's recovery decides
+    if (!logged.ok || !logged.reply.body.json().is_object())
+      co_return;  // the manager's recovery decides
     // The manager may have logged abort first (recovery presumed it while this node was
     // paused): the logged decision is obeyed, whichever it is.
-    bool commit = logged.reply.body.value("decision", "") == kCommit;
+    bool commit = logged.reply.body.json().value("decision", "") == kCommit;
     DbResult db_done = co_await ctx.decide_prepared(origin_db_, xid, commit);
     bool mq_done = co_await ctx.tx_decide(broker_, xid, commit, timeout_us_);
     if (!db_done.ok || !mq_done) co_return;  // the manager's recovery finishes the decision
     Message done;
     done.type = "xa.done";
     done.gid = t.gid;
-    done.body = {{"xid", xid}};
+    done.body = Json{{"xid", xid}};
     ctx.send(manager_, std::move(done));
   }
 
@@ -168,14 +169,14 @@ class MqTransaction : public Pattern {
     co_return r.text(0, 0);
   }
 
-  Task<Json> on_log(Message m) {
-    std::optional<std::string> d = co_await decide(m.body["xid"], m.gid, kCommit);
+  Task<Body> on_log(Message m) {
+    std::optional<std::string> d = co_await decide(m.body.json()["xid"], m.gid, kCommit);
     if (!d) co_return Json{{"ok", false}};
     co_return Json{{"ok", true}, {"decision", *d}};
   }
 
-  Task<Json> on_done(Message m) {
-    std::string xid = m.body["xid"];
+  Task<Body> on_done(Message m) {
+    std::string xid = m.body.json()["xid"];
     co_await tm_.exec(log_db_, "UPDATE xa_log SET done = 1 WHERE xid = ?", args(xid));
     co_return nullptr;
   }
@@ -235,14 +236,12 @@ class MqTransaction : public Pattern {
       if (p.prepared_at_us < 0 || tm_.now_us() - p.prepared_at_us < in_doubt_us_) continue;
       if (!(co_await resolve_in_doubt(p.xid, gid_of(p.xid)))) co_return;
     }
-    Message rec;
-    rec.type = "mq.tx_recover";
-    RpcResult r = co_await tm_.call(broker_, std::move(rec), timeout_us_);
-    if (!r.ok || !r.reply.body.is_object()) co_return;
-    for (const auto& p : r.reply.body.value("prepared", Json::array())) {
-      std::string xid = p["xid"];
-      if (tm_.now_us() - p["prepared_us"].get<TimeUs>() < in_doubt_us_) continue;
-      if (!(co_await resolve_in_doubt(xid, gid_of(xid)))) co_return;
+    std::optional<std::vector<MqPrepared>> on_broker =
+        co_await tm_.tx_recover(broker_, timeout_us_);
+    if (!on_broker) co_return;
+    for (const auto& p : *on_broker) {
+      if (tm_.now_us() - p.prepared_us < in_doubt_us_) continue;
+      if (!(co_await resolve_in_doubt(p.xid, gid_of(p.xid)))) co_return;
     }
   }
 

@@ -72,10 +72,11 @@ class Tcc : public Pattern {
       Message m;
       m.type = "branch.try";
       m.gid = t.gid;
-      m.body = {
+      m.body = Json{
           {"txn", t.to_json()}, {"branch", b.name}, {"branch_id", tm_.branch_id(i)}, {"op", "try"}};
       RpcResult r = co_await ctx.call(b.service, std::move(m), try_timeout_us_);
-      if (!r.ok || !r.reply.body.is_object() || r.reply.body.value("result", "") != "SUCCESS") {
+      if (!r.ok || !r.reply.body.json().is_object() ||
+          r.reply.body.json().value("result", "") != "SUCCESS") {
         co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
         co_return;
       }

@@ -78,7 +78,7 @@ class ThreePhaseCommit : public Pattern {
     Message m;
     m.type = "tpc3.begin";
     m.gid = t.gid;
-    m.body = {{"txn", t.to_json()}};
+    m.body = Json{{"txn", t.to_json()}};
     co_await ctx.call(tm_name_, std::move(m), timeout_us_);
   }
 
@@ -95,8 +95,8 @@ class ThreePhaseCommit : public Pattern {
     });
   }
 
-  Task<Json> on_begin(Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+  Task<Body> on_begin(Message m) {
+    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
     ManagerLog::Stored st = co_await log_.store(t);
     if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
     if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
@@ -104,8 +104,8 @@ class ThreePhaseCommit : public Pattern {
   }
 
   // A participant's termination round asks the manager too: its logged decision, if any.
-  Task<Json> on_decision(Message m) {
-    std::optional<bool> d = co_await log_.decision(m.body["gid"]);
+  Task<Body> on_decision(Message m) {
+    std::optional<bool> d = co_await log_.decision(m.body.json()["gid"]);
     co_return Json{{"state", !d ? "unknown" : *d ? "committed" : "aborted"}};
   }
 
@@ -115,7 +115,7 @@ class ThreePhaseCommit : public Pattern {
     m.gid = gid;
     m.body = std::move(body);
     RpcResult r = co_await tm_.call(to, std::move(m), timeout_us_);
-    co_return r.ok&& r.reply.body.is_object() ? r.reply.body : Json::object();
+    co_return r.ok&& r.reply.body.json().is_object() ? r.reply.body.json() : Json::object();
   }
 
   Task<void> drive(BusinessTxn t) {
@@ -253,11 +253,12 @@ class ThreePhaseCommit : public Pattern {
     return false;
   }
 
-  Task<Json> on_can_commit(Context c, Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-    std::string db = m.body["db"], xid = xa_id(t.gid);
+  Task<Body> on_can_commit(Context c, Message m) {
+    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
+    std::string db = m.body.json()["db"], xid = xa_id(t.gid);
     if (Known* k = find(db, xid); k && k->state == P3::aborted) co_return Json{{"vote", false}};
-    TimeUs deadline = std::min(c.now_us() + timeout_us_, m.body.value("deadline_us", kTimeMax));
+    TimeUs deadline =
+        std::min(c.now_us() + timeout_us_, m.body.json().value("deadline_us", kTimeMax));
     XaPrepare o{deadline, true};
     bool yes = co_await xa_prepare(c, workload_, t, db, o);
     // A peer's termination round may have counted this branch as aborted meanwhile.
@@ -269,8 +270,8 @@ class ThreePhaseCommit : public Pattern {
     co_return Json{{"vote", yes}};
   }
 
-  Task<Json> on_pre_commit(Context c, Message m) {
-    std::string db = m.body["db"], xid = m.body["xid"];
+  Task<Body> on_pre_commit(Context c, Message m) {
+    std::string db = m.body.json()["db"], xid = m.body.json()["xid"];
     Known* k = find(db, xid);
     if (k && (k->state == P3::committed || k->state == P3::aborted))
       co_return Json{{"state", name_of(k->state)}};
@@ -279,8 +280,8 @@ class ThreePhaseCommit : public Pattern {
     co_return Json{{"state", "precommitted"}};
   }
 
-  Task<Json> on_decide(Context c, Message m, bool commit) {
-    std::string db = m.body["db"], xid = m.body["xid"];
+  Task<Body> on_decide(Context c, Message m, bool commit) {
+    std::string db = m.body.json()["db"], xid = m.body.json()["xid"];
     bool ok = co_await xa_decide(c, db, xid, commit);
     if (ok) set(c, db, xid, commit ? P3::committed : P3::aborted);
     co_return Json{{"ok", ok}};
@@ -288,8 +289,8 @@ class ThreePhaseCommit : public Pattern {
 
   // This participant's state for a termination round. A branch that is not prepared and did
   // not commit is counted as aborted, and from then on refuses to prepare.
-  Task<Json> on_state(Context c, Message m) {
-    std::string db = m.body["db"], xid = m.body["xid"];
+  Task<Body> on_state(Context c, Message m) {
+    std::string db = m.body.json()["db"], xid = m.body.json()["xid"];
     if (Known* k = find(db, xid)) co_return Json{{"state", name_of(k->state)}};
     // Prepared, but its state was lost in a restart: it may have been pre-committed.
     if (prepared(c, db, xid)) co_return Json{{"state", "unknown"}};
@@ -347,8 +348,8 @@ class ThreePhaseCommit : public Pattern {
       q.gid = gid_of_xa(xid);
       q.body = std::move(body);
       RpcResult r = co_await c.call(to, std::move(q), timeout_us_);
-      bool answered = r.ok && r.reply.body.is_object();
-      states.push_back(answered ? r.reply.body.value("state", "unknown") : "unknown");
+      bool answered = r.ok && r.reply.body.json().is_object();
+      states.push_back(answered ? r.reply.body.json().value("state", "unknown") : "unknown");
     }
     co_return states;
   }

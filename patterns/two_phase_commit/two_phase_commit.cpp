@@ -67,7 +67,7 @@ class TwoPhaseCommit : public Pattern {
     Message m;
     m.type = "tpc.begin";
     m.gid = t.gid;
-    m.body = {{"txn", t.to_json()}};
+    m.body = Json{{"txn", t.to_json()}};
     co_await ctx.call(tm_name_, std::move(m), timeout_us_);
   }
 
@@ -86,8 +86,8 @@ class TwoPhaseCommit : public Pattern {
   }
 
   // Stores the transaction (its `started` record commits with it) and drives it.
-  Task<Json> on_begin(Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
+  Task<Body> on_begin(Message m) {
+    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
     ManagerLog::Stored st = co_await log_.store(t);
     if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
     if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
@@ -111,9 +111,11 @@ class TwoPhaseCommit : public Pattern {
       m.type = "tpc.prepare";
       m.gid = t.gid;
       // The manager stops waiting then; a prepare that arrives later is refused.
-      m.body = {{"txn", t.to_json()}, {"db", g.db}, {"deadline_us", tm_.now_us() + timeout_us_}};
+      m.body =
+          Json{{"txn", t.to_json()}, {"db", g.db}, {"deadline_us", tm_.now_us() + timeout_us_}};
       RpcResult r = co_await tm_.call(g.service, std::move(m), timeout_us_);
-      bool yes = r.ok && r.reply.body.is_object() && r.reply.body.value("vote", false);
+      bool yes =
+          r.ok && r.reply.body.json().is_object() && r.reply.body.json().value("vote", false);
       if (!yes) co_return false;
       if (knobs_.commit_each_yes) co_await tell(t.gid, g, true);
     }
@@ -131,9 +133,9 @@ class TwoPhaseCommit : public Pattern {
     Message m;
     m.type = "tpc.decide";
     m.gid = gid;
-    m.body = {{"xid", xa_id(gid)}, {"db", g.db}, {"commit", commit}};
+    m.body = Json{{"xid", xa_id(gid)}, {"db", g.db}, {"commit", commit}};
     RpcResult r = co_await tm_.call(g.service, std::move(m), timeout_us_);
-    co_return r.ok&& r.reply.body.is_object() && r.reply.body.value("ok", false);
+    co_return r.ok&& r.reply.body.json().is_object() && r.reply.body.json().value("ok", false);
   }
 
   // The decision of `gid` as logged (or, without a log, as remembered).
@@ -171,8 +173,8 @@ class TwoPhaseCommit : public Pattern {
     co_return co_await decide(gid, Decision::abort);
   }
 
-  Task<Json> on_status(Message m) {
-    std::string gid = m.body["gid"];
+  Task<Body> on_status(Message m) {
+    std::string gid = m.body.json()["gid"];
     Decision d = co_await read_decision(gid);
     if (d == Decision::none && !busy_.count(gid)) d = co_await presume(gid);
     co_return Json{{"decision", d == Decision::none ? "unknown" : text_of(d)}};
@@ -211,21 +213,23 @@ class TwoPhaseCommit : public Pattern {
     c.on_restart([this, c, db] { Context(c).spawn(in_doubt_loop(c, db)); });
   }
 
-  Task<Json> on_prepare(Context c, Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body["txn"]);
-    TimeUs deadline = std::min(c.now_us() + timeout_us_, m.body.value("deadline_us", kTimeMax));
+  Task<Body> on_prepare(Context c, Message m) {
+    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
+    TimeUs deadline =
+        std::min(c.now_us() + timeout_us_, m.body.json().value("deadline_us", kTimeMax));
     XaPrepare o{deadline, knobs_.cooperative};
-    bool yes = co_await xa_prepare(c, workload_, t, m.body["db"], o);
+    bool yes = co_await xa_prepare(c, workload_, t, m.body.json()["db"], o);
     co_return Json{{"vote", yes}};
   }
 
-  static Task<Json> on_decide(Context c, Message m) {
-    bool ok = co_await xa_decide(c, m.body["db"], m.body["xid"], m.body["commit"]);
+  static Task<Body> on_decide(Context c, Message m) {
+    bool ok =
+        co_await xa_decide(c, m.body.json()["db"], m.body.json()["xid"], m.body.json()["commit"]);
     co_return Json{{"ok", ok}};
   }
 
-  static Task<Json> on_peer(Context c, Message m) {
-    std::string s = co_await xa_status(c, m.body["db"], m.body["xid"]);
+  static Task<Body> on_peer(Context c, Message m) {
+    std::string s = co_await xa_status(c, m.body.json()["db"], m.body.json()["xid"]);
     co_return Json{{"status", s}};
   }
 
@@ -246,9 +250,10 @@ class TwoPhaseCommit : public Pattern {
     Message q;
     q.type = "tpc.status";
     q.gid = gid;
-    q.body = {{"gid", gid}};
+    q.body = Json{{"gid", gid}};
     RpcResult r = co_await c.call(tm_name_, std::move(q), timeout_us_);
-    std::string d = r.ok && r.reply.body.is_object() ? r.reply.body.value("decision", "") : "";
+    std::string d =
+        r.ok && r.reply.body.json().is_object() ? r.reply.body.json().value("decision", "") : "";
     if (d == "commit" || d == "abort") {
       co_await xa_decide(c, db, p.xid, d == "commit");
       co_return;
@@ -274,9 +279,10 @@ class TwoPhaseCommit : public Pattern {
       Message q;
       q.type = "tpc.peer";
       q.gid = t.gid;
-      q.body = {{"xid", xid}, {"db", g.db}};
+      q.body = Json{{"xid", xid}, {"db", g.db}};
       RpcResult r = co_await c.call(g.service, std::move(q), timeout_us_);
-      std::string s = r.ok && r.reply.body.is_object() ? r.reply.body.value("status", "") : "";
+      std::string s =
+          r.ok && r.reply.body.json().is_object() ? r.reply.body.json().value("status", "") : "";
       if (s == "committed") co_return true;
       if (s == "aborted") co_return false;
     }

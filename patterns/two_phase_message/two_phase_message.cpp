@@ -109,13 +109,13 @@ class TwoPhaseMessage : public Pattern {
   }
 
  private:
-  Task<Json> query_prepared(Context c, Message m) {
-    std::string gid = m.body["gid"];
+  Task<Body> query_prepared(Context c, Message m) {
+    std::string gid = m.body.json()["gid"];
     if (knobs_.check_back != Knobs::CheckBack::barrier) {
       bool found = co_await barrier_row_exists(c, origin_db_, gid);
       if (found) co_return reply_result("SUCCESS");
       bool give_up = knobs_.check_back == Knobs::CheckBack::select_heuristic &&
-                     m.body.value("check", 1) >= checkback_max_;
+                     m.body.json().value("check", 1) >= checkback_max_;
       co_return reply_result(give_up ? "FAILURE" : "ONGOING");
     }
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);

@@ -10,9 +10,11 @@ namespace {
 std::string group_queue(const std::string& topic, const std::string& group) {
   return topic + "#" + group;
 }
-Json ok_reply(Json extra = Json::object()) {
-  extra["ok"] = true;
-  return extra;
+MqReply refused(const char* error) {
+  MqReply r;
+  r.ok = false;
+  r.error = error;
+  return r;
 }
 }  // namespace
 
@@ -74,15 +76,17 @@ void Broker::install_handlers() {
 
 // Plain queues: publish, subscribe (a consumer group's queue), acknowledge.
 void Broker::install_queue_handlers() {
-  host_.handle("mq.publish", [this](Message m) -> Task<Json> {
+  host_.handle("mq.publish", [this](Message m) -> Task<Body> {
     StoredMessage s{next_id_++, std::move(m.queue), m.gid, std::move(m.payload), 0};
     world_.record_fields(host_.name(), Kind::broker_publish, m.gid,
                          {{"queue", s.queue}, {"id", s.id}});
     enqueue(std::move(s));
-    co_return ok_reply();
+    co_return MqReply{};
   });
-  host_.handle("mq.subscribe", [this](Message m) -> Task<Json> {
-    std::string topic = m.body["queue"], group = m.body.value("group", "default");
+  host_.handle("mq.subscribe", [this](Message m) -> Task<Body> {
+    const MqSubscribe* req = m.body.as<MqSubscribe>();
+    if (!req) co_return refused("malformed request");
+    std::string topic = req->queue, group = req->group.empty() ? "default" : req->group;
     std::string qname = group_queue(topic, group);
     auto& groups = topics_[topic];
     // A first real group adopts what waited in the placeholder group.
@@ -99,9 +103,11 @@ void Broker::install_queue_handlers() {
     for (auto& c : q.consumers) known = known || c.node == m.from;
     if (!known) q.consumers.push_back({m.from, 0});
     dispatch(qname);
-    co_return ok_reply({{"queue", qname}});
+    MqReply r;
+    r.queue = qname;
+    co_return r;
   });
-  host_.handle("mq.ack", [this](Message m) -> Task<Json> {
+  host_.handle("mq.ack", [this](Message m) -> Task<Body> {
     ack(m.queue, m.ref, m.ok);
     co_return nullptr;
   });
@@ -122,77 +128,87 @@ void Broker::finish_session(uint64_t sid, bool commit, const std::string& gid) {
 
 // Transacted sessions: sends held until commit, XA prepare/decide/recover.
 void Broker::install_session_handlers() {
-  host_.handle("mq.tx_begin", [this](Message m) -> Task<Json> {
+  host_.handle("mq.tx_begin", [this](Message m) -> Task<Body> {
     uint64_t sid = next_id_++;
     sessions_[sid].owner = m.from;
-    co_return ok_reply({{"session", sid}});
+    MqReply r;
+    r.id = sid;
+    co_return r;
   });
-  host_.handle("mq.tx_send", [this](Message m) -> Task<Json> {
-    auto it = sessions_.find(m.body["session"]);
-    if (it == sessions_.end() || !it->second.xid.empty())
-      co_return Json{{"ok", false}, {"error", "no open session"}};
-    it->second.sends.push_back({next_id_++, m.body["queue"], m.gid, std::move(m.payload), 0});
-    co_return ok_reply();
+  host_.handle("mq.tx_send", [this](Message m) -> Task<Body> {
+    const MqSessionOp* req = m.body.as<MqSessionOp>();
+    auto it = req ? sessions_.find(req->session) : sessions_.end();
+    if (it == sessions_.end() || !it->second.xid.empty()) co_return refused("no open session");
+    it->second.sends.push_back({next_id_++, req->queue, m.gid, std::move(m.payload), 0});
+    co_return MqReply{};
   });
-  host_.handle("mq.tx_prepare", [this](Message m) -> Task<Json> {
-    auto it = sessions_.find(m.body["session"]);
-    if (it == sessions_.end()) co_return Json{{"ok", false}, {"error", "no open session"}};
-    it->second.xid = m.body["xid"];
+  host_.handle("mq.tx_prepare", [this](Message m) -> Task<Body> {
+    const MqSessionOp* req = m.body.as<MqSessionOp>();
+    auto it = req ? sessions_.find(req->session) : sessions_.end();
+    if (it == sessions_.end()) co_return refused("no open session");
+    it->second.xid = req->xid;
     it->second.prepared_us = world_.now_us();
     world_.record_fields(host_.name(), Kind::db_prepare, m.gid,
                          {{"xid", it->second.xid}, {"session", it->first}});
-    co_return ok_reply();
+    co_return MqReply{};
   });
-  host_.handle("mq.tx_commit", [this](Message m) -> Task<Json> {
-    uint64_t sid = m.body["session"];
-    if (!sessions_.count(sid)) co_return Json{{"ok", false}, {"error", "no open session"}};
-    finish_session(sid, true, m.gid);
-    co_return ok_reply();
+  host_.handle("mq.tx_commit", [this](Message m) -> Task<Body> {
+    const MqSessionOp* req = m.body.as<MqSessionOp>();
+    if (!req || !sessions_.count(req->session)) co_return refused("no open session");
+    finish_session(req->session, true, m.gid);
+    co_return MqReply{};
   });
-  host_.handle("mq.tx_abort", [this](Message m) -> Task<Json> {
-    uint64_t sid = m.body["session"];
-    if (sessions_.count(sid)) finish_session(sid, false, m.gid);
-    co_return ok_reply();
+  host_.handle("mq.tx_abort", [this](Message m) -> Task<Body> {
+    const MqSessionOp* req = m.body.as<MqSessionOp>();
+    if (req && sessions_.count(req->session)) finish_session(req->session, false, m.gid);
+    co_return MqReply{};
   });
-  host_.handle("mq.tx_decide", [this](Message m) -> Task<Json> {
-    std::string xid = m.body["xid"];
+  host_.handle("mq.tx_decide", [this](Message m) -> Task<Body> {
+    const MqDecide* req = m.body.as<MqDecide>();
+    if (!req) co_return refused("malformed request");
     for (auto& [sid, s] : sessions_) {
-      if (s.xid == xid) {
-        finish_session(sid, m.body["commit"].get<bool>(), m.gid);
+      if (s.xid == req->xid) {
+        finish_session(sid, req->commit, m.gid);
         break;
       }
     }
-    co_return ok_reply();  // unknown xid: already decided (idempotent, as XA recovery needs)
+    co_return MqReply{};  // unknown xid: already decided (idempotent, as XA recovery needs)
   });
   // XA RECOVER: prepared sessions still in doubt.
-  host_.handle("mq.tx_recover", [this](Message) -> Task<Json> {
-    Json list = Json::array();
+  host_.handle("mq.tx_recover", [this](Message) -> Task<Body> {
+    MqReply r;
     for (const auto& [sid, s] : sessions_) {
-      if (!s.xid.empty()) list.push_back({{"xid", s.xid}, {"prepared_us", s.prepared_us}});
+      if (!s.xid.empty()) r.prepared.push_back({s.xid, s.prepared_us});
     }
-    co_return ok_reply({{"prepared", list}});
+    co_return r;
   });
 }
 
 // Half messages: producer groups for check-back, the half message and its end.
 void Broker::install_half_handlers() {
-  host_.handle("mq.producer", [this](Message m) -> Task<Json> {
-    auto& list = producers_[m.body["group"]];
+  host_.handle("mq.producer", [this](Message m) -> Task<Body> {
+    const MqProducer* req = m.body.as<MqProducer>();
+    if (!req) co_return refused("malformed request");
+    auto& list = producers_[req->group];
     if (std::find(list.begin(), list.end(), m.from) == list.end()) list.push_back(m.from);
-    co_return ok_reply();
+    co_return MqReply{};
   });
-  host_.handle("mq.half", [this](Message m) -> Task<Json> {
+  host_.handle("mq.half", [this](Message m) -> Task<Body> {
+    const MqHalf* req = m.body.as<MqHalf>();
+    if (!req) co_return refused("malformed request");
     uint64_t id = next_id_++;
     Half& h = half_[id];
-    h.msg = {id, m.body["queue"], m.gid, std::move(m.payload), 0};
-    h.group = m.body.value("group", "producers");
+    h.msg = {id, req->queue, m.gid, std::move(m.payload), 0};
+    h.group = req->group.empty() ? "producers" : req->group;
     h.created_us = world_.now_us();
     world_.record_fields(host_.name(), Kind::broker_half, m.gid,
                          {{"queue", h.msg.queue}, {"id", id}});
-    co_return ok_reply({{"id", id}});
+    MqReply r;
+    r.id = id;
+    co_return r;
   });
-  host_.handle("mq.end", [this](Message m) -> Task<Json> {
-    end_half(m.body["id"], m.body["decision"], "producer");
+  host_.handle("mq.end", [this](Message m) -> Task<Body> {
+    if (const MqEnd* req = m.body.as<MqEnd>()) end_half(req->id, req->decision, "producer");
     co_return nullptr;
   });
 }
@@ -333,13 +349,13 @@ Task<void> Broker::check_half(uint64_t id) {
   Message req;
   req.type = "mq.checkback";
   req.gid = h.msg.gid;
-  req.body = {{"id", id}, {"check", h.checks + 1}};
+  req.body = MqCheckback{id, h.checks + 1};
   req.payload = h.msg.body;
   world_.record_fields(host_.name(), Kind::checkback, h.msg.gid,
                        {{"id", id}, {"check", h.checks + 1}}, 0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
-  std::string answer =
-      r.ok && r.reply.body.is_object() ? r.reply.body.value("answer", "unknown") : "timeout";
+  const MqCheckbackAnswer* a = r.ok ? r.reply.body.as<MqCheckbackAnswer>() : nullptr;
+  std::string answer = a ? a->answer : "timeout";
   world_.record_fields(host_.name(), Kind::checkback, r.reply.gid, {{"answer", answer}, {"id", id}},
                        0, target);
   if (answer == "commit" || answer == "rollback") {

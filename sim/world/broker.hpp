@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/world/broker_protocol.hpp"
 #include "sim/world/node.hpp"
 
 namespace dtx {

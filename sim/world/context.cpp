@@ -56,7 +56,7 @@ void Context::count(const std::string& counter, int64_t n) {
   world_->count(counter, n);
 }
 
-Message Context::request(std::string type, std::string gid, Json body, Detail payload) {
+Message Context::request(std::string type, std::string gid, Body body, Detail payload) {
   Message m;
   m.type = std::move(type);
   m.gid = std::move(gid);
@@ -65,25 +65,31 @@ Message Context::request(std::string type, std::string gid, Json body, Detail pa
   return m;
 }
 
-Task<Json> Context::co_rpc(Context self, std::string broker, Message m, TimeUs timeout_us) {
+// Callers build the request in a statement of its own: a temporary body inside a co_await
+// expression is one of the cases GCC 12 miscompiles (the body's storage ends up in the
+// caller's frame and is freed twice).
+Task<MqReply> Context::co_rpc(Context self, std::string broker, Message m, TimeUs timeout_us) {
   RpcResult r = co_await self.node_->call(broker, std::move(m), timeout_us);
-  if (!r.ok) co_return Json{{"ok", false}, {"error", "timeout"}};
-  if (!r.reply.body.is_object()) co_return Json{{"ok", false}, {"error", "malformed reply"}};
-  co_return std::move(r.reply.body);
-}
-
-Task<Json> Context::rpc(const std::string& broker, std::string type, std::string gid, Json body,
-                        TimeUs timeout_us) {
-  return co_rpc(*this, broker, request(std::move(type), std::move(gid), std::move(body)),
-                timeout_us);
+  MqReply out;
+  out.ok = false;
+  if (!r.ok) {
+    out.error = "timeout";
+    co_return out;
+  }
+  MqReply* reply = r.reply.body.as<MqReply>();
+  if (!reply) {
+    out.error = "malformed reply";
+    co_return out;
+  }
+  co_return std::move(*reply);
 }
 
 Task<bool> Context::co_publish(Context self, std::string broker, std::string queue, std::string gid,
                                Detail payload, TimeUs timeout_us) {
   Message m = request("mq.publish", std::move(gid), nullptr, std::move(payload));
   m.queue = std::move(queue);
-  Json r = co_await co_rpc(self, broker, std::move(m), timeout_us);
-  co_return r.value("ok", false);
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.ok;
 }
 
 Task<bool> Context::publish(const std::string& broker, const std::string& queue,
@@ -99,9 +105,9 @@ Task<bool> Context::publish_text(const std::string& broker, const std::string& q
 Task<void> Context::co_subscribe_loop(Context self, std::string broker, std::string queue,
                                       std::string group) {
   for (;;) {
-    Json req = {{"queue", queue}, {"group", group}};
-    Json r = co_await co_rpc(self, broker, request("mq.subscribe", {}, std::move(req)), kUsPerS);
-    if (r.value("ok", false)) co_return;
+    Message m = request("mq.subscribe", {}, MqSubscribe{queue, group});
+    MqReply r = co_await co_rpc(self, broker, std::move(m), kUsPerS);
+    if (r.ok) co_return;
     co_await self.sleep(kUsPerS);
   }
 }
@@ -116,7 +122,7 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
   if (auto b = world_->brokers().find(broker); b != world_->brokers().end())
     b->second->declare_group(queue, group);
   Node* n = node_;
-  node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Json> {
+  node_->handle("mq.deliver:" + qname, [n, broker, consumer, auto_ack](Message m) -> Task<Body> {
     Delivery d{std::move(m.queue), m.ref, std::move(m.gid), std::move(m.payload), m.attempt};
     auto ack = [&](bool ok) {
       Message a;
@@ -137,10 +143,10 @@ void Context::subscribe(const std::string& broker, const std::string& queue,
 
 Task<std::optional<uint64_t>> Context::co_tx_begin(Context self, std::string broker,
                                                    TimeUs timeout_us) {
-  Json req = Json::object();
-  Json r = co_await co_rpc(self, broker, request("mq.tx_begin", {}, std::move(req)), timeout_us);
-  if (!r.value("ok", false)) co_return std::nullopt;
-  co_return r["session"].get<uint64_t>();
+  Message m = request("mq.tx_begin", {}, nullptr);
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  if (!r.ok) co_return std::nullopt;
+  co_return r.id;
 }
 
 Task<std::optional<uint64_t>> Context::tx_begin(const std::string& broker, TimeUs timeout_us) {
@@ -149,11 +155,10 @@ Task<std::optional<uint64_t>> Context::tx_begin(const std::string& broker, TimeU
 
 Task<bool> Context::co_tx_send(Context self, std::string broker, uint64_t session,
                                std::string queue, std::string gid, Json body, TimeUs timeout_us) {
-  Json req = {{"session", session}, {"queue", queue}};
-  Json r = co_await co_rpc(self, broker,
-                           request("mq.tx_send", gid, std::move(req), Detail(std::move(body))),
-                           timeout_us);
-  co_return r.value("ok", false);
+  Message m = request("mq.tx_send", gid, MqSessionOp{session, std::move(queue), {}},
+                      Detail(std::move(body)));
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.ok;
 }
 
 Task<bool> Context::tx_send(const std::string& broker, uint64_t session, const std::string& queue,
@@ -163,11 +168,9 @@ Task<bool> Context::tx_send(const std::string& broker, uint64_t session, const s
 
 Task<bool> Context::co_tx_end(Context self, std::string broker, uint64_t session, bool commit,
                               std::string gid, TimeUs timeout_us) {
-  Json req = {{"session", session}};
-  Json r = co_await co_rpc(self, broker,
-                           request(commit ? "mq.tx_commit" : "mq.tx_abort", gid, std::move(req)),
-                           timeout_us);
-  co_return r.value("ok", false);
+  Message m = request(commit ? "mq.tx_commit" : "mq.tx_abort", gid, MqSessionOp{session, {}, {}});
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.ok;
 }
 
 Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool commit,
@@ -177,9 +180,9 @@ Task<bool> Context::tx_end(const std::string& broker, uint64_t session, bool com
 
 Task<bool> Context::co_tx_prepare(Context self, std::string broker, uint64_t session,
                                   std::string xid, TimeUs timeout_us) {
-  Json req = {{"session", session}, {"xid", xid}};
-  Json r = co_await co_rpc(self, broker, request("mq.tx_prepare", {}, std::move(req)), timeout_us);
-  co_return r.value("ok", false);
+  Message m = request("mq.tx_prepare", {}, MqSessionOp{session, {}, std::move(xid)});
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.ok;
 }
 
 Task<bool> Context::tx_prepare(const std::string& broker, uint64_t session, const std::string& xid,
@@ -189,9 +192,9 @@ Task<bool> Context::tx_prepare(const std::string& broker, uint64_t session, cons
 
 Task<bool> Context::co_tx_decide(Context self, std::string broker, std::string xid, bool commit,
                                  TimeUs timeout_us) {
-  Json req = {{"xid", xid}, {"commit", commit}};
-  Json r = co_await co_rpc(self, broker, request("mq.tx_decide", {}, std::move(req)), timeout_us);
-  co_return r.value("ok", false);
+  Message m = request("mq.tx_decide", {}, MqDecide{std::move(xid), commit});
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.ok;
 }
 
 Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid, bool commit,
@@ -199,11 +202,25 @@ Task<bool> Context::tx_decide(const std::string& broker, const std::string& xid,
   return co_tx_decide(*this, broker, xid, commit, timeout_us);
 }
 
+Task<std::optional<std::vector<MqPrepared>>> Context::co_tx_recover(Context self,
+                                                                    std::string broker,
+                                                                    TimeUs timeout_us) {
+  Message m = request("mq.tx_recover", {}, nullptr);
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  if (!r.ok) co_return std::nullopt;
+  co_return std::move(r.prepared);
+}
+
+Task<std::optional<std::vector<MqPrepared>>> Context::tx_recover(const std::string& broker,
+                                                                 TimeUs timeout_us) {
+  return co_tx_recover(*this, broker, timeout_us);
+}
+
 Task<bool> Context::co_register_producer(Context self, std::string broker, std::string group,
                                          TimeUs timeout_us) {
-  Json req = {{"group", group}};
-  Json r = co_await co_rpc(self, broker, request("mq.producer", {}, std::move(req)), timeout_us);
-  co_return r.value("ok", false);
+  Message m = request("mq.producer", {}, MqProducer{std::move(group)});
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  co_return r.ok;
 }
 
 Task<bool> Context::register_producer(const std::string& broker, const std::string& group,
@@ -214,11 +231,11 @@ Task<bool> Context::register_producer(const std::string& broker, const std::stri
 Task<std::optional<uint64_t>> Context::co_send_half(Context self, std::string broker,
                                                     std::string queue, std::string gid, Json body,
                                                     std::string group, TimeUs timeout_us) {
-  Json req = {{"queue", queue}, {"group", group}};
-  Json r = co_await co_rpc(
-      self, broker, request("mq.half", gid, std::move(req), Detail(std::move(body))), timeout_us);
-  if (!r.value("ok", false)) co_return std::nullopt;
-  co_return r["id"].get<uint64_t>();
+  Message m =
+      request("mq.half", gid, MqHalf{std::move(queue), std::move(group)}, Detail(std::move(body)));
+  MqReply r = co_await co_rpc(self, broker, std::move(m), timeout_us);
+  if (!r.ok) co_return std::nullopt;
+  co_return r.id;
 }
 
 Task<std::optional<uint64_t>> Context::send_half(const std::string& broker,
@@ -233,7 +250,7 @@ void Context::end_half(const std::string& broker, uint64_t id, const std::string
   Message m;
   m.type = "mq.end";
   m.gid = gid;
-  m.body = {{"id", id}, {"decision", decision}};
+  m.body = MqEnd{id, decision};
   send(broker, std::move(m));
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "sim/world/broker_protocol.hpp"
 #include "sim/world/database.hpp"
 #include "sim/world/node.hpp"
 
@@ -80,6 +81,9 @@ class Context {
                         TimeUs timeout_us);
   Task<bool> tx_decide(const std::string& broker, const std::string& xid, bool commit,
                        TimeUs timeout_us);
+  // XA RECOVER: the broker's prepared sessions still in doubt (nullopt: no answer).
+  Task<std::optional<std::vector<MqPrepared>>> tx_recover(const std::string& broker,
+                                                          TimeUs timeout_us);
   Task<bool> register_producer(const std::string& broker, const std::string& group,
                                TimeUs timeout_us);
   Task<std::optional<uint64_t>> send_half(const std::string& broker, const std::string& queue,
@@ -93,8 +97,9 @@ class Context {
   // Coroutine bodies take the Context and strings by value: a member coroutine would keep
   // `this` (often a temporary) and references alive across suspensions.
   static Task<DbResult> co_exec(Context self, std::string db_name, std::string sql, SqlArgs params);
-  static Message request(std::string type, std::string gid, Json body, Detail payload = nullptr);
-  static Task<Json> co_rpc(Context self, std::string broker, Message m, TimeUs timeout_us);
+  static Message request(std::string type, std::string gid, Body body, Detail payload = nullptr);
+  // A broker call's reply; not ok on a time-out or a reply of another type.
+  static Task<MqReply> co_rpc(Context self, std::string broker, Message m, TimeUs timeout_us);
   static Task<bool> co_publish(Context self, std::string broker, std::string queue, std::string gid,
                                Detail payload, TimeUs timeout_us);
   static Task<void> co_subscribe_loop(Context self, std::string broker, std::string queue,
@@ -109,13 +114,14 @@ class Context {
                                   std::string xid, TimeUs timeout_us);
   static Task<bool> co_tx_decide(Context self, std::string broker, std::string xid, bool commit,
                                  TimeUs timeout_us);
+  static Task<std::optional<std::vector<MqPrepared>>> co_tx_recover(Context self,
+                                                                    std::string broker,
+                                                                    TimeUs timeout_us);
   static Task<bool> co_register_producer(Context self, std::string broker, std::string group,
                                          TimeUs timeout_us);
   static Task<std::optional<uint64_t>> co_send_half(Context self, std::string broker,
                                                     std::string queue, std::string gid, Json body,
                                                     std::string group, TimeUs timeout_us);
-  Task<Json> rpc(const std::string& broker, std::string type, std::string gid, Json body,
-                 TimeUs timeout_us);
   Task<void> subscribe_loop(std::string broker, std::string queue, std::string group);
 
   World* world_ = nullptr;

@@ -105,7 +105,7 @@ Task<void> Node::serve(Handler& handler, Message m) {
     r.reply_to = m.id;
     to = m.from;
   }
-  Json reply = co_await handler(std::move(m));
+  Body reply = co_await handler(std::move(m));
   if (wants_reply && up()) {
     r.body = std::move(reply);
     send(to, std::move(r));

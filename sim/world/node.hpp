@@ -24,7 +24,7 @@ enum class NodeState { up, crashed, paused };
 
 class Node {
  public:
-  using Handler = std::function<Task<Json>(Message)>;
+  using Handler = std::function<Task<Body>(Message)>;  // the reply's body
 
   Node(World& world, int index, std::string name, std::string role, std::string group);
   Node(const Node&) = delete;

@@ -32,7 +32,7 @@ struct Seen {
   std::vector<TimeUs> at_us;
   std::vector<int> numbers() const {
     std::vector<int> out;
-    for (const auto& d : deliveries) out.push_back(d.body.value("n", -1));
+    for (const auto& d : deliveries) out.push_back(d.body.json().value("n", -1));
     return out;
   }
 };
@@ -212,9 +212,8 @@ Task<void> register_then_half(Context ctx) {
 }
 
 void answer_checkbacks(Node& producer, std::string answer) {
-  producer.handle("mq.checkback", [answer](Message) -> Task<Json> {
-    co_return Json{{"answer", answer}};
-  });
+  producer.handle("mq.checkback",
+                  [answer](Message) -> Task<Body> { co_return MqCheckbackAnswer{answer}; });
 }
 }  // namespace
 
@@ -357,4 +356,34 @@ TEST_CASE("each consumer group of a topic gets its own copy", "[broker]") {
   m.w.run_for(5 * kUsPerS);
   REQUIRE(first.numbers() == std::vector<int>{0, 1, 2, 3, 4});
   REQUIRE(second.numbers() == std::vector<int>{0, 1, 2, 3, 4});
+}
+
+namespace {
+Task<void> call_with(Context ctx, std::string type, Body body, RpcResult* out) {
+  Message m;
+  m.type = std::move(type);
+  m.body = std::move(body);
+  *out = co_await ctx.call("mq", std::move(m), kUsPerS);
+}
+}  // namespace
+
+TEST_CASE("a broker request whose body is of another type is refused, never misread", "[broker]") {
+  MqWorld m;
+  RpcResult wrong, right;
+  // The JSON a client might once have sent: same fields, but not the protocol's struct.
+  m.ctx("prod").spawn(
+      call_with(m.ctx("prod"), "mq.subscribe", Json{{"queue", "q"}, {"group", "g"}}, &wrong));
+  m.ctx("cons").spawn(call_with(m.ctx("cons"), "mq.subscribe", MqSubscribe{"q", "g"}, &right));
+  m.w.run_for(kUsPerS);
+  REQUIRE(wrong.ok);
+  const MqReply* refused = wrong.reply.body.as<MqReply>();
+  REQUIRE(refused);
+  CHECK_FALSE(refused->ok);
+  CHECK(refused->error == "malformed request");
+  REQUIRE(right.ok);
+  const MqReply* joined = right.reply.body.as<MqReply>();
+  REQUIRE(joined);
+  CHECK(joined->ok);
+  CHECK(joined->queue == "q#g");
+  CHECK(right.reply.body.as<Json>() == nullptr);
 }

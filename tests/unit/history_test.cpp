@@ -66,8 +66,8 @@ void build_small_world(World& w) {
   Node& a = w.add_node("a", "client");
   for (const char* name : {"b", "c"}) {
     Node& n = w.add_node(name, "service", "svc");
-    n.handle("ping", [](Message m) -> Task<Json> {
-      co_return Json{{"pong", m.body.value("n", 0)}};
+    n.handle("ping", [](Message m) -> Task<Body> {
+      co_return Json{{"pong", m.body.json().value("n", 0)}};
     });
   }
   a.on_start([&w, &a] { Context(w, a).spawn(pinger(Context(w, a), 30)); });

@@ -48,7 +48,7 @@ Task<void> call_once(Context ctx, std::string to, TimeUs timeout_us, CallOutcome
   out->finished = true;
   out->ok = r.ok;
   out->at_us = ctx.now_us();
-  out->body = r.reply.body;
+  out->body = r.reply.body.json();
 }
 
 // Binomial 5-sigma check: `hits` out of `n` trials at probability `p`.
@@ -173,7 +173,7 @@ TEST_CASE("a message to an unknown node is dropped", "[network]") {
 TEST_CASE("an RPC to an unreachable node times out and the caller sees ok=false", "[network]") {
   World w(1);
   add_nodes(w, {"a", "b"});
-  w.node("b")->handle("echo", [](Message m) -> Task<Json> { co_return m.body; });
+  w.node("b")->handle("echo", [](Message m) -> Task<Body> { co_return m.body; });
   w.partition("iso", {{"b"}});
   CallOutcome out;
   Context ctx(w, *w.node("a"));
@@ -190,7 +190,7 @@ TEST_CASE("an RPC to an unreachable node times out and the caller sees ok=false"
 TEST_CASE("an RPC to a reachable node returns the handler's reply", "[network]") {
   World w(1);
   add_nodes(w, {"a", "b"});
-  w.node("b")->handle("echo", [](Message m) -> Task<Json> { co_return m.body; });
+  w.node("b")->handle("echo", [](Message m) -> Task<Body> { co_return m.body; });
   CallOutcome out;
   Context ctx(w, *w.node("a"));
   ctx.spawn(call_once(ctx, "b", 300 * kUsPerMs, &out));
@@ -205,7 +205,7 @@ TEST_CASE("a reply that arrives after the RPC timed out is ignored", "[network]"
   World w(1);
   add_nodes(w, {"a", "b"});
   Node& b = *w.node("b");
-  b.handle("echo", [&b](Message m) -> Task<Json> {
+  b.handle("echo", [&b](Message m) -> Task<Body> {
     co_await b.sleep(200 * kUsPerMs);
     co_return m.body;
   });

@@ -205,7 +205,7 @@ TEST_CASE("a caller that crashes during an RPC never sees the reply or the timeo
   World w(1);
   Node& a = w.add_node("a", "service");
   Node& b = w.add_node("b", "service");
-  b.handle("slow", [&b](Message) -> Task<Json> {
+  b.handle("slow", [&b](Message) -> Task<Body> {
     co_await b.sleep(50 * kUsPerMs);
     co_return Json{{"ok", true}};
   });
