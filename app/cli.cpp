@@ -47,6 +47,7 @@ int cmd_run(const std::string& file, const RunOptions& o, const std::string& jso
   }
   RunResult r = run_scenario(s, o);
   if (!quiet) std::cout << summary_text(r, all, colour_terminal());
+  if (!quiet && !r.stories_skipped.empty()) std::cout << "note: " << r.stories_skipped << "\n";
   if (!quiet && !r.violations.empty()) {
     if (o.trace_path.empty())
       std::cout << "more: add --trace FILE, then `dtxsim explain FILE --finding N` tells any "

@@ -77,11 +77,14 @@ struct RunWorld {
   RunWorld(uint64_t seed, const Scenario& s) : scenario(s), world(seed) {}
   ~RunWorld() { world.shutdown(); }
   Scenario scenario;  // with the variant the run uses (the pattern reads it through Setup)
+  // What the checkers read, fed as events are recorded (declared first: it outlives the world).
+  std::shared_ptr<CheckStream> stream;
   World world;
   std::vector<std::unique_ptr<Database>> dbs;
   std::vector<std::unique_ptr<Broker>> brokers;
   std::unique_ptr<Workload> workload;
   std::unique_ptr<Pattern> pattern;
+  bool stories = false;  // events kept for the storyteller
 };
 
 // What a run will be, decided and checked before any world exists.
@@ -249,20 +252,26 @@ std::unique_ptr<RunWorld> build_world(const Scenario& s, const RunOptions& o, Pl
   auto rw = std::make_unique<RunWorld>(plan.seed, s);
   rw->scenario.pattern.variant = plan.variant;
   World& w = rw->world;
-  w.history().set_keep_in_memory(true);
-  // Nobody reads the events after the checkers: keep only the kinds they read.
-  if (!o.keep_history && !o.explain) w.history().keep_only(kCheckedKinds);
-  w.history().set_keep_traced_details(o.explain);
+  // The checkers read a stream fed as the run records, so the events stay in memory only for
+  // their readers: the caller (keep_history) or the storyteller (explain, on runs small
+  // enough to keep).
+  rw->stories = o.explain && s.workload.count <= kStoryMaxTxns;
+  w.history().set_keep_in_memory(o.keep_history || rw->stories);
+  w.history().set_keep_traced_details(rw->stories);
   w.sim().set_fast_forward(o.fast_forward);
   build_topology(*rw, s);
   rw->workload = make_workload(s.workload);
   rw->pattern = std::move(plan.configured);
+  // Fed from the first event; the balances it replays from are the workload's after setup.
+  rw->stream = std::make_shared<CheckStream>(&rw->workload->initial_balances());
+  w.history().set_sink(rw->stream.get(), kCheckedKinds);
   try {
     rw->workload->setup(w, s.services);
   } catch (const InputError& x) {
     e.add_message(s.file + ": " + x.what());
     return nullptr;
   }
+
   try {
     Setup setup(w, rw->scenario, *rw->workload);
     rw->pattern->setup(setup);
@@ -353,9 +362,7 @@ void run_until_end(World& w, const RunOptions& o, TimeUs end_us) {
 }
 
 void check_invariants(RunResult& r, const CheckInput& in, const Scenario& s, bool explain) {
-  std::set<std::string> dead_gids;
-  for (const auto& e : in.events)
-    if (e.kind == Kind::broker_dlq) dead_gids.insert(e.gid);
+  const auto& dead_gids = check_stream(in).dead_gids();
   for (const auto& name : r.checked) {
     for (auto& v : find_invariant(name)->checker(in)) {
       // A drained dead-letter queue is an operator's job: reported, not counted as lost.
@@ -403,8 +410,12 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   fs.termination_bound_us = s.termination_bound_us;
   fs.end_us = end_us;
   r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
-  CheckInput in{w.history().events(), fs, nullptr, w.history().last_event_us(), &arrivals};
-  check_invariants(r, in, s, o.explain);
+  rw.stream->finish();
+  CheckInput in{w.history().events(), fs, rw.stream, w.history().last_event_us(), &arrivals};
+  check_invariants(r, in, s, rw.stories);
+  if (o.explain && !rw.stories && !r.violations.empty())
+    r.stories_skipped = "stories are told for runs of up to " + std::to_string(kStoryMaxTxns) +
+                        " transactions; `dtxsim explain TRACE --gid GID` tells one from the trace";
   r.metrics = compute_metrics(in);
   r.counters = w.counters();
   r.expected = s.expect;

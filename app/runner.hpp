@@ -19,6 +19,11 @@ namespace dtx {
 
 class World;
 
+// A run keeps its events for the storyteller (RunOptions::explain) only up to this many
+// business transactions; a longer run is checked in memory that grows with its transactions,
+// not with its events, and its findings come without stories.
+inline constexpr int64_t kStoryMaxTxns = 20000;
+
 struct RunOptions {
   std::optional<uint64_t> seed;
   std::optional<std::string> pattern;  // NAME or NAME:VARIANT
@@ -55,6 +60,7 @@ struct RunResult {
   Metrics metrics;
   std::vector<Violation> violations;
   std::vector<Finding> findings;  // the violations grouped (sim/check/findings.hpp)
+  std::string stories_skipped;    // why the findings have no stories (empty: they have)
   std::vector<std::string> checked;
   std::vector<std::string> expected;
   bool expectation_met = true;

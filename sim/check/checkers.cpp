@@ -14,129 +14,20 @@ Json Violation::to_json() const {
 
 namespace {
 
-// One `effect` event with the fields the checkers read.
-struct Effect {
-  const Event* event;
-  std::string_view op;
-  std::string_view key;
-  int64_t money;
-  int64_t amount;
-};
+using GidMap = std::map<std::string, GidInfo, std::less<>>;
 
-struct Applied {
-  std::vector<Effect> effects;  // in history order
-  // Net times the branch's business effect is applied: action/confirm +1, compensate -1
-  // (a null compensation, amount 0, undoes nothing).
-  int net = 0;
-};
-
-}  // namespace
-
-// Strings are views into the events (their gid and detail text), which outlive the index.
-struct GidInfo {
-  const Event* started = nullptr;
-  const Event* final = nullptr;
-  std::vector<std::string_view> branches;
-  std::string_view origin;
-  std::map<std::string_view, Applied> by_branch;
-  std::map<std::string_view, const Event*> branch_done;  // message patterns: downstream finished
-};
-
-struct GidIndex {
-  std::map<std::string_view, GidInfo> gids;
-};
-
-namespace {
-
-// Finds a gid's entry (made on first sight). Records of one transaction come close together
-// and gids mostly arrive in order: the few most recently used entries are checked first (map
-// nodes never move), a new gid past the end is placed with a hint, and anything else is an
-// ordered search.
-class GidLookup {
- public:
-  explicit GidLookup(std::map<std::string_view, GidInfo>& out) : out_(out) {}
-
-  GidInfo& operator()(std::string_view gid) {
-    for (const Recent& r : recent_)
-      if (r.info && r.gid == gid) return *r.info;
-    GidInfo* info;
-    if (out_.empty() || std::prev(out_.end())->first < gid) {
-      info = &out_.emplace_hint(out_.end(), gid, GidInfo{})->second;
-    } else {
-      info = &out_[gid];
-    }
-    recent_[next_] = {gid, info};
-    next_ = (next_ + 1) % recent_.size();
-    return *info;
+const CheckStream& stream(const CheckInput& in) {
+  if (!in.index) {
+    auto built = std::make_shared<CheckStream>(&in.final_state.initial_balances);
+    for (const Event& e : in.events) built->add(e);
+    built->finish();
+    in.index = std::move(built);
   }
-
- private:
-  struct Recent {
-    std::string_view gid;
-    GidInfo* info = nullptr;
-  };
-  std::map<std::string_view, GidInfo>& out_;
-  std::array<Recent, 8> recent_{};
-  size_t next_ = 0;
-};
-
-void index_gtx(const Event& e, const GtxRecord& r, GidInfo& g) {
-  if (r.state == "started" && !g.started) {
-    g.started = &e;
-    for (const auto& b : r.branches) g.branches.push_back(b);
-    g.origin = r.origin;
-  }
-  if (r.final.value_or(false) && !g.final) g.final = &e;
-  if (r.state == "branch_done" || r.state == "branch_refused")
-    g.branch_done.emplace(r.branch, &e);  // the first one counts
+  return *in.index;
 }
 
-void index_effect(const Event& e, const EffectRecord& r, GidInfo& g) {
-  Applied& a = g.by_branch[r.branch];
-  Effect x{&e, r.op, r.key, r.money, r.amount};
-  if (x.op == "action" || x.op == "confirm") ++a.net;
-  if (x.op == "compensate" && x.amount != 0) --a.net;
-  a.effects.push_back(x);
-  // An effect names its transaction's origin, so a phantom (no started record, because the
-  // origin never committed) is still recognised.
-  if (g.origin.empty()) g.origin = r.origin;
-}
-
-// A phantom's branches come from its effects; a message-based transaction is final once every
-// downstream branch has finished.
-void finish_gid(GidInfo& g) {
-  if (!g.started && !g.origin.empty()) {
-    g.branches.push_back(g.origin);
-    for (const auto& [b, a] : g.by_branch)
-      if (b != g.origin) g.branches.push_back(b);
-  }
-  if (g.final || g.branches.empty() || g.branch_done.empty()) return;
-  const Event* last = nullptr;
-  for (const auto& b : g.branches) {
-    if (b == g.origin) continue;
-    auto it = g.branch_done.find(b);
-    if (it == g.branch_done.end()) return;
-    if (!last || it->second->id > last->id) last = it->second;
-  }
-  g.final = last;
-}
-
-std::shared_ptr<const GidIndex> build_index(const EventLog& events) {
-  auto index = std::make_shared<GidIndex>();
-  GidLookup info(index->gids);
-  for (const Event& e : events) {
-    if (e.gid.empty()) continue;
-    // Records made from text (not by the simulator) carry nothing the checkers read.
-    if (const GtxRecord* r = e.detail.gtx()) index_gtx(e, *r, info(e.gid));
-    if (const EffectRecord* r = e.detail.effect()) index_effect(e, *r, info(e.gid));
-  }
-  for (auto& [gid, g] : index->gids) finish_gid(g);
-  return index;
-}
-
-const std::map<std::string_view, GidInfo>& index(const CheckInput& in) {
-  if (!in.index) in.index = build_index(in.events);
-  return in.index->gids;
+const GidMap& index(const CheckInput& in) {
+  return stream(in).gids();
 }
 
 int net_applied(const GidInfo& g, std::string_view branch) {
@@ -147,14 +38,14 @@ int net_applied(const GidInfo& g, std::string_view branch) {
 std::vector<uint64_t> ids(const std::vector<Effect>& v) {
   std::vector<uint64_t> out;
   out.reserve(v.size());
-  for (const Effect& e : v) out.push_back(e.event->id);
+  for (const Effect& e : v) out.push_back(e.id);
   return out;
 }
 
 std::vector<uint64_t> all_effect_ids(const GidInfo& g) {
   std::vector<uint64_t> v;
   for (const auto& [b, a] : g.by_branch)
-    for (const Effect& e : a.effects) v.push_back(e.event->id);
+    for (const Effect& e : a.effects) v.push_back(e.id);
   std::sort(v.begin(), v.end());
   return v;
 }
@@ -179,11 +70,15 @@ std::string quoted(std::string_view v) {
 
 }  // namespace
 
+const CheckStream& check_stream(const CheckInput& in) {
+  return stream(in);
+}
+
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const CheckInput& in) {
   std::map<std::string, std::pair<TimeUs, TimeUs>> out;
   for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
-    out.emplace(gid, std::pair{g.started->t_us, g.final ? g.final->t_us : -1});
+    out.emplace(gid, std::pair{g.started.t_us, g.final ? g.final.t_us : -1});
   }
   return out;
 }
@@ -193,13 +88,13 @@ std::vector<std::pair<TimeUs, TimeUs>> gtx_span_times(const CheckInput& in) {
   const auto* arrivals = in.arrivals;
   for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
-    TimeUs start = g.started->t_us;
+    TimeUs start = g.started.t_us;
     if (arrivals) {
       auto it = std::lower_bound(arrivals->begin(), arrivals->end(), gid,
                                  [](const auto& a, std::string_view k) { return a.first < k; });
       if (it != arrivals->end() && it->first == gid) start = std::min(start, it->second);
     }
-    out.emplace_back(start, g.final ? g.final->t_us : -1);
+    out.emplace_back(start, g.final ? g.final.t_us : -1);
   }
   return out;
 }
@@ -308,12 +203,12 @@ std::vector<Violation> termination_checker(const CheckInput& in) {
   for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
     if (!g.final) {
-      out.push_back(make("termination", gid, "never reached a final state", {g.started->id}));
-    } else if (in.final_state.termination_bound_us > 0 && g.final->t_us > deadline) {
+      out.push_back(make("termination", gid, "never reached a final state", {g.started.id}));
+    } else if (in.final_state.termination_bound_us > 0 && g.final.t_us > deadline) {
       out.push_back(make("termination", gid,
-                         "final only at t=" + std::to_string(g.final->t_us / 1000) +
+                         "final only at t=" + std::to_string(g.final.t_us / 1000) +
                              " ms, after the bound " + std::to_string(deadline / 1000) + " ms",
-                         {g.started->id, g.final->id}));
+                         {g.started.id, g.final.id}));
     }
   }
   return out;
@@ -330,7 +225,7 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in) {
       const Effect& first = a.effects.front();
       if (first.key.empty()) continue;
       auto& target = b == g.origin ? origin_order : applied_order;
-      target[first.key].push_back({first.event->id, gid});
+      target[first.key].push_back({first.id, gid});
     }
   }
   for (auto& [key, applied] : applied_order) {
@@ -386,7 +281,7 @@ std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in) {
         if (e.op == "cancel" && !cancel) cancel = &e;
         if (e.op == "try" && cancel) {
           out.push_back(make("tcc_no_hanging", gid, quoted(b) + " Try took effect after its Cancel",
-                             {cancel->event->id, e.event->id}));
+                             {cancel->id, e.id}));
         }
       }
     }
@@ -405,7 +300,7 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
           out.push_back(make("tcc_null_compensation", gid,
                              quoted(b) + " " + s(e.op) + " without a prior Try/action changed " +
                                  std::to_string(e.amount),
-                             {e.event->id}));
+                             {e.id}));
         }
       }
     }
@@ -413,31 +308,9 @@ std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
   return out;
 }
 
-// Replays every committed effect on its account from the initial balances: an account whose
-// balance + frozen drops below zero was overdrawn, i.e. some committed state showed it negative
-// (a saga's compensation taking back a credit that was spent meanwhile).
+// Found by the stream as the effects came (CheckStream::overdraft).
 std::vector<Violation> no_overdraft_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  std::map<std::string_view, int64_t> balance;
-  std::set<std::string_view> reported;
-  for (const Event& e : in.events) {
-    const EffectRecord* r = e.kind == Kind::effect ? e.detail.effect() : nullptr;
-    if (!r || r->money == 0) continue;
-    auto it = balance.find(r->account);
-    if (it == balance.end()) {
-      auto init = in.final_state.initial_balances.find(r->account);
-      if (init == in.final_state.initial_balances.end()) continue;  // not a ledger row we know
-      it = balance.emplace(r->account, init->second).first;
-    }
-    it->second += r->money;
-    if (it->second >= 0 || reported.count(r->account)) continue;
-    reported.insert(r->account);
-    out.push_back(make("no_overdraft", e.gid,
-                       "account '" + r->account + "' at " + std::to_string(it->second) +
-                           " after this transaction's " + r->op + " of '" + r->branch + "'",
-                       {e.id}));
-  }
-  return out;
+  return stream(in).overdrafts();
 }
 
 const std::vector<InvariantInfo>& invariants() {

@@ -11,20 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "sim/check/stream.hpp"
 #include "sim/kernel/final_state.hpp"
 #include "sim/kernel/history.hpp"
 
 namespace dtx {
-
-struct Violation {
-  std::string invariant;
-  std::string gid;
-  std::string message;
-  std::vector<uint64_t> events;
-  Json to_json() const;
-};
-
-struct GidIndex;  // gtx and effect events grouped by gid (checkers.cpp)
 
 // The event kinds the checkers, the metrics and the runner read from a run's events: a run
 // whose events nobody reads afterwards keeps only these in memory (all are still traced).
@@ -36,9 +27,10 @@ inline constexpr Kind kCheckedKinds[] = {
 struct CheckInput {
   const EventLog& events;
   const FinalState& final_state;
-  // Built by the first checker that needs it and shared by the rest (one pass, not one per
-  // checker); the events must not change while it is held.
-  mutable std::shared_ptr<const GidIndex> index = nullptr;
+  // What the checkers read: fed live by the run (History::set_sink), or built from `events`
+  // by the first checker that needs it and shared by the rest (the events must not change
+  // while it is held).
+  mutable std::shared_ptr<const CheckStream> index = nullptr;
   // The time of the run's last event when `events` holds only some kinds (-1: the last of
   // `events` is the run's last).
   TimeUs last_event_us = -1;
@@ -61,6 +53,9 @@ std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in);
 std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in);
 std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in);
 std::vector<Violation> no_overdraft_checker(const CheckInput& in);
+
+// The stream the checkers read (built from `in.events` when the run did not feed one).
+const CheckStream& check_stream(const CheckInput& in);
 
 // Started and final times of every business transaction (final = -1 when never final).
 std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const EventLog& events);

@@ -53,164 +53,137 @@ Metrics compute_metrics(const EventLog& events) {
   return compute_metrics(CheckInput{events, none});
 }
 
+void MetricsTally::add(const Event& e) {
+  m_.end_us = e.t_us;
+  switch (e.kind) {
+    case Kind::send:
+      ++m_.messages;
+      break;
+    case Kind::deliver:
+      deliver(e);
+      break;
+    case Kind::db_prepare:
+      if (e.detail.contains("txn")) prepared_at_[{e.node, e.detail.integer_field("txn")}] = e.t_us;
+      break;
+    case Kind::db_lock_wait:
+      ++m_.lock_waits;
+      lock_wait(e);
+      break;
+    case Kind::db_commit:
+    case Kind::db_rollback:
+      if (e.kind == Kind::db_commit) ++m_.local_txns;
+      txn_end(e);
+      break;
+    case Kind::retry:
+      ++m_.retries;
+      break;
+    case Kind::checkback:
+      if (!e.detail.contains("answer")) ++m_.checkbacks;
+      break;
+    case Kind::broker_dlq:
+      ++m_.dead_letters;
+      break;
+    case Kind::broker_redeliver:
+      ++m_.redeliveries;
+      break;
+    case Kind::alert:
+      ++m_.alerts;
+      break;
+    case Kind::effect:
+      if (const EffectRecord* r = e.detail.effect()) effect(e.t_us, r->money);
+      break;
+    case Kind::crash:
+      ++m_.crashes;
+      crash_times_.push_back(e.t_us);
+      break;
+    default:
+      break;
+  }
+}
+
+Metrics MetricsTally::close(TimeUs end_us) const {
+  Metrics m = m_;
+  m.end_us = end_us;
+  if (money_in_flight_ != 0) m.inconsistency_window_us += end_us - inconsistent_since_;
+  for (const auto& [key, w] : waits_) close_wait(m, prepared_at_, key.first, w, end_us);
+  return m;
+}
+
+void MetricsTally::deliver(const Event& e) {
+  if (e.msg >= delivered_.size())
+    delivered_.resize(std::max<size_t>(e.msg + 1, 2 * delivered_.size()));
+  if (delivered_[e.msg]) ++m_.duplicate_deliveries;
+  delivered_[e.msg] = true;
+}
+
+// A wait for a lock: it ends with its holder or its waiter (whichever ends first).
+void MetricsTally::lock_wait(const Event& e) {
+  if (!e.detail.contains("txn") || !e.detail.contains("holder")) return;
+  int64_t holder = e.detail.integer_field("holder");
+  if (holder == 0) return;  // the batch writer of lock contention, never prepared
+  TxnKey key{e.node, e.detail.integer_field("txn")};
+  auto old = waits_.find(key);
+  if (old != waits_.end()) close_wait(m_, prepared_at_, e.node, old->second, e.t_us);
+  waits_[key] = {e.t_us, holder};
+}
+
+// Adds the part of a wait during which its holder was prepared.
+void MetricsTally::close_wait(Metrics& m, const std::map<TxnKey, TimeUs>& prepared_at,
+                              const std::string& db, const LockWait& w, TimeUs end_us) {
+  auto p = prepared_at.find({db, w.holder});
+  if (p == prepared_at.end()) return;
+  TimeUs from = std::max(w.start_us, p->second);
+  if (end_us <= from) return;
+  ++m.in_doubt_lock_waits;
+  m.in_doubt_lock_wait_us_total += end_us - from;
+}
+
+// Closes the waits `txn` held up or was in (before its prepare record goes).
+void MetricsTally::end_waits(const std::string& db, int64_t txn, TimeUs t_us) {
+  for (auto it = waits_.begin(); it != waits_.end();) {
+    if (it->first.first == db && (it->first.second == txn || it->second.holder == txn)) {
+      close_wait(m_, prepared_at_, db, it->second, t_us);
+      it = waits_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// Only a prepared transaction's end is looked up.
+void MetricsTally::txn_end(const Event& e) {
+  if (!waits_.empty() && e.detail.contains("txn"))
+    end_waits(e.node, e.detail.integer_field("txn"), e.t_us);
+  if (prepared_at_.empty() || !e.detail.contains("txn")) return;
+  auto it = prepared_at_.find({e.node, e.detail.integer_field("txn")});
+  if (it == prepared_at_.end()) return;
+  TimeUs d = e.t_us - it->second;
+  m_.in_doubt_us_total += d;
+  m_.in_doubt_us_max = std::max(m_.in_doubt_us_max, d);
+  prepared_at_.erase(it);
+}
+
+void MetricsTally::effect(TimeUs t_us, int64_t money) {
+  if (money == 0) return;
+  bool was = money_in_flight_ != 0;
+  money_in_flight_ += money;
+  bool is = money_in_flight_ != 0;
+  if (!was && is) inconsistent_since_ = t_us;
+  if (was && !is) m_.inconsistency_window_us += t_us - inconsistent_since_;
+}
+
 namespace {
 
-// One pass over the events: counters, the in-doubt time of prepared transactions, and the
-// time during which any money is in flight system-wide.
-class EventTally {
-  struct LockWait {
-    TimeUs start_us = 0;
-    int64_t holder = 0;
-  };
-
- public:
-  explicit EventTally(Metrics& m) : m_(m) {}
-
-  void add(const Event& e) {
-    m_.end_us = e.t_us;
-    switch (e.kind) {
-      case Kind::send:
-        ++m_.messages;
-        break;
-      case Kind::deliver:
-        deliver(e);
-        break;
-      case Kind::db_prepare:
-        if (e.detail.contains("txn"))
-          prepared_at_[{e.node, e.detail.integer_field("txn")}] = e.t_us;
-        break;
-      case Kind::db_lock_wait:
-        ++m_.lock_waits;
-        lock_wait(e);
-        break;
-      case Kind::db_commit:
-      case Kind::db_rollback:
-        if (e.kind == Kind::db_commit) ++m_.local_txns;
-        txn_end(e);
-        break;
-      case Kind::retry:
-        ++m_.retries;
-        break;
-      case Kind::checkback:
-        if (!e.detail.contains("answer")) ++m_.checkbacks;
-        break;
-      case Kind::broker_dlq:
-        ++m_.dead_letters;
-        break;
-      case Kind::broker_redeliver:
-        ++m_.redeliveries;
-        break;
-      case Kind::alert:
-        ++m_.alerts;
-        break;
-      case Kind::effect:
-        if (const EffectRecord* r = e.detail.effect()) effect(e.t_us, r->money);
-        txn_effect(e);
-        break;
-      case Kind::crash:
-        ++m_.crashes;
-        crash_times_.push_back(e.t_us);
-        break;
-      default:
-        break;
-    }
-  }
-
-  // Closes the inconsistency window still open at the end of the run; the per-transaction
-  // windows' percentiles.
-  void finish() {
-    if (money_in_flight_ != 0) m_.inconsistency_window_us += m_.end_us - inconsistent_since_;
-    std::vector<TimeUs> windows;
-    windows.reserve(effect_span_.size());
-    for (const auto& [gid, span] : effect_span_) windows.push_back(span.second - span.first);
-    std::sort(windows.begin(), windows.end());
-    m_.txn_window_us_p50 = percentile(windows, 50);
-    m_.txn_window_us_p99 = percentile(windows, 99);
-    m_.txn_window_us_max = windows.empty() ? 0 : windows.back();
-    for (const auto& [key, w] : waits_) close_wait(key.first, w, m_.end_us);
-    waits_.clear();
-  }
-
-  const std::vector<TimeUs>& crash_times() const { return crash_times_; }
-
- private:
-  void deliver(const Event& e) {
-    if (e.msg >= delivered_.size())
-      delivered_.resize(std::max<size_t>(e.msg + 1, 2 * delivered_.size()));
-    if (delivered_[e.msg]) ++m_.duplicate_deliveries;
-    delivered_[e.msg] = true;
-  }
-
-  // A wait for a lock: it ends with its holder or its waiter (whichever ends first).
-  void lock_wait(const Event& e) {
-    if (!e.detail.contains("txn") || !e.detail.contains("holder")) return;
-    int64_t holder = e.detail.integer_field("holder");
-    if (holder == 0) return;  // the batch writer of lock contention, never prepared
-    std::pair<std::string, int64_t> key{e.node, e.detail.integer_field("txn")};
-    auto old = waits_.find(key);
-    if (old != waits_.end()) close_wait(e.node, old->second, e.t_us);
-    waits_[key] = {e.t_us, holder};
-  }
-
-  // Adds the part of a wait during which its holder was prepared.
-  void close_wait(const std::string& db, const LockWait& w, TimeUs end_us) {
-    auto p = prepared_at_.find({db, w.holder});
-    if (p == prepared_at_.end()) return;
-    TimeUs from = std::max(w.start_us, p->second);
-    if (end_us <= from) return;
-    ++m_.in_doubt_lock_waits;
-    m_.in_doubt_lock_wait_us_total += end_us - from;
-  }
-
-  // Closes the waits `txn` held up or was in (before its prepare record goes).
-  void end_waits(const std::string& db, int64_t txn, TimeUs t_us) {
-    for (auto it = waits_.begin(); it != waits_.end();) {
-      if (it->first.first == db && (it->first.second == txn || it->second.holder == txn)) {
-        close_wait(db, it->second, t_us);
-        it = waits_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-
-  // Only a prepared transaction's end is looked up.
-  void txn_end(const Event& e) {
-    if (!waits_.empty() && e.detail.contains("txn"))
-      end_waits(e.node, e.detail.integer_field("txn"), e.t_us);
-    if (prepared_at_.empty() || !e.detail.contains("txn")) return;
-    auto it = prepared_at_.find({e.node, e.detail.integer_field("txn")});
-    if (it == prepared_at_.end()) return;
-    TimeUs d = e.t_us - it->second;
-    m_.in_doubt_us_total += d;
-    m_.in_doubt_us_max = std::max(m_.in_doubt_us_max, d);
-    prepared_at_.erase(it);
-  }
-
-  void effect(TimeUs t_us, int64_t money) {
-    if (money == 0) return;
-    bool was = money_in_flight_ != 0;
-    money_in_flight_ += money;
-    bool is = money_in_flight_ != 0;
-    if (!was && is) inconsistent_since_ = t_us;
-    if (was && !is) m_.inconsistency_window_us += t_us - inconsistent_since_;
-  }
-
-  void txn_effect(const Event& e) {
-    if (e.gid.empty()) return;
-    auto [it, fresh] = effect_span_.try_emplace(e.gid, e.t_us, e.t_us);
-    if (!fresh) it->second.second = e.t_us;
-  }
-
-  Metrics& m_;
-  std::map<std::string, std::pair<TimeUs, TimeUs>> effect_span_;  // gid -> first, last effect
-  std::vector<TimeUs> crash_times_;
-  std::vector<bool> delivered_;  // by message id (ids are dense)
-  std::map<std::pair<std::string, int64_t>, TimeUs> prepared_at_;
-  std::map<std::pair<std::string, int64_t>, LockWait> waits_;  // (database, waiting txn)
-  int64_t money_in_flight_ = 0;
-  TimeUs inconsistent_since_ = 0;
-};
+// Per business transaction, its first effect to its last effect.
+void window_metrics(const CheckStream& stream, Metrics& m) {
+  std::vector<TimeUs> windows;
+  for (const auto& [gid, g] : stream.gids())
+    if (g.first_effect_us >= 0) windows.push_back(g.last_effect_us - g.first_effect_us);
+  std::sort(windows.begin(), windows.end());
+  m.txn_window_us_p50 = percentile(windows, 50);
+  m.txn_window_us_p99 = percentile(windows, 99);
+  m.txn_window_us_max = windows.empty() ? 0 : windows.back();
+}
 
 // Latency percentiles and throughput from each business transaction's (arrival, final) span.
 void span_metrics(const std::vector<std::pair<TimeUs, TimeUs>>& spans, Metrics& m) {
@@ -249,14 +222,15 @@ void recovery_metric(const std::vector<std::pair<TimeUs, TimeUs>>& spans,
 }  // namespace
 
 Metrics compute_metrics(const CheckInput& in) {
-  Metrics m;
-  EventTally tally(m);
-  for (const Event& e : in.events) tally.add(e);
-  if (in.last_event_us >= 0) m.end_us = in.last_event_us;
-  tally.finish();
+  const CheckStream& stream = check_stream(in);
+  TimeUs end_us = in.last_event_us >= 0 ? in.last_event_us
+                  : in.events.empty()   ? stream.last_event_us()
+                                        : in.events.back().t_us;
+  Metrics m = stream.tally().close(std::max<TimeUs>(end_us, 0));
+  window_metrics(stream, m);
   auto spans = gtx_span_times(in);
   span_metrics(spans, m);
-  recovery_metric(spans, tally.crash_times(), m);
+  recovery_metric(spans, stream.tally().crash_times(), m);
   if (m.business_txns > 0) {
     m.messages_per_txn = static_cast<double>(m.messages) / m.business_txns;
     m.local_txns_per_txn = static_cast<double>(m.local_txns) / m.business_txns;

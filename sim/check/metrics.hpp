@@ -49,6 +49,39 @@ struct Metrics {
   Json to_json() const;
 };
 
+// The metrics' one pass over the events (fed by CheckStream): counters, the in-doubt time of
+// prepared transactions, and the time during which any money is in flight system-wide.
+class MetricsTally {
+ public:
+  void add(const Event& e);
+  // The tallied metrics with the waits and the inconsistency window still open closed at
+  // `end_us` (the tally itself is left as it is).
+  Metrics close(TimeUs end_us) const;
+  const std::vector<TimeUs>& crash_times() const { return crash_times_; }
+
+ private:
+  struct LockWait {
+    TimeUs start_us = 0;
+    int64_t holder = 0;
+  };
+  using TxnKey = std::pair<std::string, int64_t>;  // (database, transaction)
+  void deliver(const Event& e);
+  void lock_wait(const Event& e);
+  static void close_wait(Metrics& m, const std::map<TxnKey, TimeUs>& prepared_at,
+                         const std::string& db, const LockWait& w, TimeUs end_us);
+  void end_waits(const std::string& db, int64_t txn, TimeUs t_us);
+  void txn_end(const Event& e);
+  void effect(TimeUs t_us, int64_t money);
+
+  Metrics m_;
+  std::vector<TimeUs> crash_times_;
+  std::vector<bool> delivered_;  // by message id (ids are dense)
+  std::map<TxnKey, TimeUs> prepared_at_;
+  std::map<TxnKey, LockWait> waits_;  // by the waiting transaction
+  int64_t money_in_flight_ = 0;
+  TimeUs inconsistent_since_ = 0;
+};
+
 // Nearest-rank percentile of sorted values (p in [0,100]).
 TimeUs percentile(const std::vector<TimeUs>& sorted, double p);
 Metrics compute_metrics(const EventLog& events);

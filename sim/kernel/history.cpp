@@ -761,7 +761,9 @@ void History::end_traced() {
 
 void History::keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                    uint64_t msg, std::string_view peer, Detail detail) {
-  Event& e = events_.emplace_back();
+  bool store = stored(kind);
+  Event scratch;
+  Event& e = store ? events_.emplace_back() : scratch;
   e.id = id;
   e.t_us = t_us;
   e.node = node;
@@ -770,6 +772,13 @@ void History::keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, s
   e.msg = msg;
   e.peer = peer;
   e.detail = std::move(detail);
+  if (sink_ && sink_kind_[static_cast<size_t>(kind)]) sink_->add(e);
+}
+
+void History::set_sink(EventSink* sink, std::span<const Kind> kinds) {
+  sink_ = sink;
+  sink_kind_.reset();
+  for (Kind k : kinds) sink_kind_.set(static_cast<size_t>(k));
 }
 
 std::string History::trace_hash_hex() const {

@@ -351,6 +351,14 @@ void append_json(std::string& out, const Json& j);
 uint64_t trace_hash_line(uint64_t hash, std::string_view line);
 constexpr uint64_t kTraceHashSeed = 0xcbf29ce484222325ull;
 
+// Receives each recorded event of the kinds it asked for, as it is recorded (the checkers
+// build their state this way, so a run need not keep its events).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void add(const Event& e) = 0;
+};
+
 class History {
  public:
   History() = default;
@@ -391,6 +399,9 @@ class History {
   // Keeps in memory only events of these kinds (all are still traced); the default keeps all.
   // Runs whose events nobody reads afterwards keep only what their checkers read.
   void keep_only(std::span<const Kind> kinds);
+  // Hands every recorded event of these kinds to `sink` (null: none) as it is recorded, kept
+  // in memory or not; the sink must outlive the recording.
+  void set_sink(EventSink* sink, std::span<const Kind> kinds);
   // Keep the details of events written straight into the trace (db_exec) in memory too, for
   // readers of every statement (the storyteller); off by default, it costs a copy each.
   void set_keep_traced_details(bool on) { keep_traced_details_ = on; }
@@ -408,8 +419,11 @@ class History {
   // characters after it; returns where they go.
   char* start_line(size_t more, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                    uint64_t msg, std::string_view peer);
-  bool kept(Kind kind) const { return keep_ && keep_kind_[static_cast<size_t>(kind)]; }
-  // Keeps a recorded event in memory (when keep_in_memory).
+  bool stored(Kind kind) const { return keep_ && keep_kind_[static_cast<size_t>(kind)]; }
+  bool kept(Kind kind) const {
+    return stored(kind) || (sink_ && sink_kind_[static_cast<size_t>(kind)]);
+  }
+  // Keeps a recorded event in memory (when stored) and hands it to the sink (when it wants it).
   void keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
             uint64_t msg, std::string_view peer, Detail detail);
   void emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
@@ -458,6 +472,8 @@ class History {
   bool keep_ = true;
   bool enabled_ = true;
   std::bitset<kKindCount> keep_kind_ = std::bitset<kKindCount>().set();
+  EventSink* sink_ = nullptr;
+  std::bitset<kKindCount> sink_kind_;
   TimeUs last_t_us_ = -1;
 };
 

@@ -57,6 +57,8 @@ class Workload {
   void setup(World& world, const std::vector<ServiceSpec>& services);
   std::vector<BusinessTxn> generate(uint64_t seed) const;
   FinalState final_state(World& world) const;
+  // Each ledger row's balance after setup, by account name.
+  const std::map<std::string, int64_t>& initial_balances() const { return initial_balances_; }
   const WorkloadSpec& spec() const { return spec_; }
 
   // Branch operations inside the caller's open transaction.
