@@ -329,24 +329,33 @@ std::vector<FaultSpec> schedule_all_faults(RunWorld& rw, const Scenario& s, cons
   return faults;
 }
 
-// Each arrival hands its transaction over (the list outlives the run; each runs once).
-void schedule_arrivals(RunWorld& rw, std::vector<BusinessTxn>& txns) {
+void arrive(RunWorld& rw, BusinessTxn& t) {
   World& w = rw.world;
-  for (auto& txn : txns) {
-    BusinessTxn* tp = &txn;
-    w.sim().schedule_at(txn.at_us, [&w, &rw, tp] {
-      BusinessTxn& t = *tp;
-      Node* n = w.node(t.origin().service);
-      if (!n || !n->alive()) {
-        w.count("refused_requests");
-        w.record(t.origin().service, Kind::note, t.gid,
-                 Json{{"text", "request refused: service down"}});
-        return;
-      }
-      Context c(w, *n);
-      c.spawn(rw.pattern->begin(c, std::move(t)));
-    });
+  Node* n = w.node(t.origin().service);
+  if (!n || !n->alive()) {
+    w.count("refused_requests");
+    w.record(t.origin().service, Kind::note, t.gid,
+             Json{{"text", "request refused: service down"}});
+    return;
   }
+  Context c(w, *n);
+  c.spawn(rw.pattern->begin(c, std::move(t)));
+}
+
+// Arrival i, which schedules arrival i + 1 as it runs: the queue holds one arrival at a time,
+// in the order (sequence numbers reserved at the start) all of them scheduled at once would
+// have. Each hands its transaction over (the list outlives the run; each runs once).
+void schedule_arrival(RunWorld& rw, std::vector<BusinessTxn>& txns, size_t i, uint64_t seq0) {
+  if (i >= txns.size()) return;
+  rw.world.sim().schedule_reserved(txns[i].at_us, seq0 + i, [&rw, &txns, i, seq0] {
+    schedule_arrival(rw, txns, i + 1, seq0);
+    arrive(rw, txns[i]);
+  });
+}
+
+void schedule_arrivals(RunWorld& rw, std::vector<BusinessTxn>& txns) {
+  uint64_t seq0 = rw.world.sim().reserve_sequences(txns.size());
+  schedule_arrival(rw, txns, 0, seq0);
 }
 
 void run_until_end(World& w, const RunOptions& o, TimeUs end_us) {
@@ -390,10 +399,7 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   r.variant = plan.variant;
   std::vector<BusinessTxn> txns = rw.workload->generate(r.seed);
   TimeUs last_arrival = txns.empty() ? 0 : txns.back().at_us;
-  std::vector<std::pair<std::string, TimeUs>> arrivals;
-  arrivals.reserve(txns.size());
-  for (const auto& t : txns) arrivals.emplace_back(t.gid, t.at_us);
-  std::sort(arrivals.begin(), arrivals.end());
+  for (const auto& t : txns) rw.stream->arrived(t.gid, t.at_us);
   r.faults = schedule_all_faults(rw, s, o, plan);
   if (!o.trace_path.empty()) {
     std::string err;
@@ -411,7 +417,7 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   fs.end_us = end_us;
   r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
   rw.stream->finish();
-  CheckInput in{w.history().events(), fs, rw.stream, w.history().last_event_us(), &arrivals};
+  CheckInput in{w.history().events(), fs, rw.stream, w.history().last_event_us()};
   check_invariants(r, in, s, rw.stories);
   if (o.explain && !rw.stories && !r.violations.empty())
     r.stories_skipped = "stories are told for runs of up to " + std::to_string(kStoryMaxTxns) +

@@ -89,7 +89,9 @@ std::vector<std::pair<TimeUs, TimeUs>> gtx_span_times(const CheckInput& in) {
   for (const auto& [gid, g] : index(in)) {
     if (!g.started) continue;
     TimeUs start = g.started.t_us;
-    if (arrivals) {
+    if (g.arrived_us >= 0) {
+      start = std::min(start, g.arrived_us);
+    } else if (arrivals) {
       auto it = std::lower_bound(arrivals->begin(), arrivals->end(), gid,
                                  [](const auto& a, std::string_view k) { return a.first < k; });
       if (it != arrivals->end() && it->first == gid) start = std::min(start, it->second);
@@ -222,10 +224,9 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in) {
   for (const auto& [gid, g] : index(in)) {
     for (const auto& [b, a] : g.by_branch) {
       if (a.effects.empty()) continue;
-      const Effect& first = a.effects.front();
-      if (first.key.empty()) continue;
+      if (a.first_key.empty()) continue;
       auto& target = b == g.origin ? origin_order : applied_order;
-      target[first.key].push_back({first.id, gid});
+      target[a.first_key].push_back({a.effects.front().id, gid});
     }
   }
   for (auto& [key, applied] : applied_order) {

@@ -60,7 +60,8 @@ void CheckStream::gtx(const Event& e, const GtxRecord& r) {
 void CheckStream::effect(const Event& e, const EffectRecord& r) {
   GidInfo& g = gid(e.gid);
   Applied& a = g.by_branch[name(r.branch)];
-  Effect x{e.id, name(r.op), name(r.key), r.money, r.amount};
+  Effect x{e.id, name(r.op), r.money, r.amount};
+  if (a.effects.empty()) a.first_key = name(r.key);
   if (x.op == "action" || x.op == "confirm") ++a.net;
   if (x.op == "compensate" && x.amount != 0) --a.net;
   a.effects.push_back(x);

@@ -71,13 +71,13 @@ struct EventRef {
 struct Effect {
   uint64_t id;
   std::string_view op;
-  std::string_view key;
   int64_t money;
   int64_t amount;
 };
 
 struct Applied {
   std::vector<Effect> effects;  // in history order
+  std::string_view first_key;   // the first effect's aggregate key (per_key_order)
   // Net times the branch's business effect is applied: action/confirm +1, compensate -1
   // (a null compensation, amount 0, undoes nothing).
   int net = 0;
@@ -92,6 +92,7 @@ struct GidInfo {
   SmallMap<Applied> by_branch;
   SmallMap<EventRef> branch_done;  // message patterns: downstream finished
   TimeUs first_effect_us = -1, last_effect_us = -1;
+  TimeUs arrived_us = -1;  // when the request arrived (-1: not known)
 };
 
 class MetricsTally;  // metrics.hpp
@@ -106,6 +107,8 @@ class CheckStream final : public EventSink {
   CheckStream& operator=(const CheckStream&) = delete;
 
   void add(const Event& e) override;
+  // A business transaction's arrival (before its first event: latency counts from it).
+  void arrived(std::string_view gid, TimeUs at_us) { this->gid(gid).arrived_us = at_us; }
   // After the last event: a phantom's branches come from its effects; a message-based
   // transaction is final once every downstream branch has finished. Called once.
   void finish();

@@ -7,6 +7,14 @@
 namespace dtx {
 
 TimerId Simulator::schedule_at(TimeUs t_us, Callback fn) {
+  return push(t_us, next_seq_++, std::move(fn));
+}
+
+TimerId Simulator::schedule_reserved(TimeUs t_us, uint64_t seq, Callback fn) {
+  return push(t_us, seq, std::move(fn));
+}
+
+TimerId Simulator::push(TimeUs t_us, uint64_t seq, Callback fn) {
   if (t_us < now_us_) t_us = now_us_;
   uint32_t slot;
   if (!free_slots_.empty()) {
@@ -19,7 +27,7 @@ TimerId Simulator::schedule_at(TimeUs t_us, Callback fn) {
   Slot& s = slots_[slot];
   s.fn = std::move(fn);
   s.armed = true;
-  heap_.push_back({t_us, next_seq_++, slot});
+  heap_.push_back({t_us, seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), later);
   ++live_;
   return {slot, s.generation};

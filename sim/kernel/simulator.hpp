@@ -35,6 +35,15 @@ class Simulator {
   }
   // Returns true when the event was still pending.
   bool cancel(TimerId id);
+  // Reserves `n` consecutive sequence numbers and returns the first: events scheduled later
+  // with them (schedule_reserved) order as if they had been scheduled now, so a long series
+  // (a workload's arrivals) can be scheduled one at a time and keep the queue small.
+  uint64_t reserve_sequences(uint64_t n) {
+    uint64_t first = next_seq_;
+    next_seq_ += n;
+    return first;
+  }
+  TimerId schedule_reserved(TimeUs t_us, uint64_t seq, Callback fn);
 
   // Each returns the number of events run.
   uint64_t run();                   // until the queue is empty (quiescent)
@@ -69,6 +78,7 @@ class Simulator {
     return a.t_us != b.t_us ? a.t_us > b.t_us : a.seq > b.seq;
   }
   bool step(TimeUs limit_us);
+  TimerId push(TimeUs t_us, uint64_t seq, Callback fn);
 
   TimeUs now_us_ = 0;
   TimeUs limit_us_ = -1;  // the running loop's bound; -1: no fast-forward
