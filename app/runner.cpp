@@ -85,6 +85,7 @@ struct RunWorld {
   std::unique_ptr<Workload> workload;
   std::unique_ptr<Pattern> pattern;
   bool stories = false;  // events kept for the storyteller
+  bool sealing = false;  // transactions checked and let go as they end (CheckStream)
 };
 
 // What a run will be, decided and checked before any world exists.
@@ -257,6 +258,7 @@ std::unique_ptr<RunWorld> build_world(const Scenario& s, const RunOptions& o, Pl
   // enough to keep).
   rw->stories = o.explain && s.workload.count <= kStoryMaxTxns;
   w.history().set_keep_in_memory(o.keep_history || rw->stories);
+  rw->sealing = o.seal && !o.keep_history && !rw->stories;
   w.history().set_keep_traced_details(rw->stories);
   w.sim().set_fast_forward(o.fast_forward);
   build_topology(*rw, s);
@@ -331,6 +333,7 @@ std::vector<FaultSpec> schedule_all_faults(RunWorld& rw, const Scenario& s, cons
 
 void arrive(RunWorld& rw, BusinessTxn& t) {
   World& w = rw.world;
+  rw.stream->arrived(t.gid, t.at_us);
   Node* n = w.node(t.origin().service);
   if (!n || !n->alive()) {
     w.count("refused_requests");
@@ -356,6 +359,19 @@ void schedule_arrival(RunWorld& rw, std::vector<BusinessTxn>& txns, size_t i, ui
 void schedule_arrivals(RunWorld& rw, std::vector<BusinessTxn>& txns) {
   uint64_t seq0 = rw.world.sim().reserve_sequences(txns.size());
   schedule_arrival(rw, txns, 0, seq0);
+}
+
+// A run nobody reads the events of is checked as it goes: each transaction final and quiet
+// for the termination bound (at least 10 s) is checked and let go.
+void seal_when_quiet(RunWorld& rw, const Scenario& s, const RunOptions& o,
+                     const std::vector<std::string>& checked, TimeUs settle_us) {
+  SealSpec spec;
+  spec.quiet_us = o.seal_quiet_us > 0 ? o.seal_quiet_us
+                                      : std::max<TimeUs>(s.termination_bound_us, 10 * kUsPerS);
+  spec.deadline_us = settle_us + s.termination_bound_us;
+  spec.bound_us = s.termination_bound_us;
+  spec.checked = checked;
+  rw.stream->seal_when_quiet(std::move(spec));
 }
 
 void run_until_end(World& w, const RunOptions& o, TimeUs end_us) {
@@ -399,7 +415,6 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   r.variant = plan.variant;
   std::vector<BusinessTxn> txns = rw.workload->generate(r.seed);
   TimeUs last_arrival = txns.empty() ? 0 : txns.back().at_us;
-  for (const auto& t : txns) rw.stream->arrived(t.gid, t.at_us);
   r.faults = schedule_all_faults(rw, s, o, plan);
   if (!o.trace_path.empty()) {
     std::string err;
@@ -409,14 +424,20 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   schedule_arrivals(rw, txns);
   TimeUs settle = std::max(s.heal_us, last_arrival);
   TimeUs end_us = settle + s.termination_bound_us;
+  r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
+  if (rw.sealing) seal_when_quiet(rw, s, o, r.checked, settle);
   run_until_end(w, o, end_us);
 
   FinalState fs = rw.workload->final_state(w);
   fs.heal_us = settle;
   fs.termination_bound_us = s.termination_bound_us;
   fs.end_us = end_us;
-  r.checked = s.invariants.empty() ? plan.info->invariants : s.invariants;
   rw.stream->finish();
+  if (rw.stream->sealed_too_soon()) {
+    r.sealed_too_soon = true;
+    return r;
+  }
+  r.sealed = rw.stream->sealed().count;
   CheckInput in{w.history().events(), fs, rw.stream, w.history().last_event_us()};
   check_invariants(r, in, s, rw.stories);
   if (o.explain && !rw.stories && !r.violations.empty())
@@ -463,7 +484,14 @@ RunResult run_scenario(const Scenario& s, const RunOptions& o) {
   errors.raise();
   std::unique_ptr<RunWorld> rw = build_world(s, o, plan, errors);
   errors.raise();
-  return simulate(*rw, s, o, plan);
+  RunResult r = simulate(*rw, s, o, plan);
+  if (!r.sealed_too_soon) return r;
+  // A transaction had a record after it was sealed: the same run again, every transaction
+  // held to the end (deterministic, so the same trace).
+  RunOptions again = o;
+  again.seal = false;
+  rw.reset();
+  return run_scenario(s, again);
 }
 
 namespace {

@@ -33,6 +33,10 @@ struct RunOptions {
   // ran): findings grouped by cause, each with its example's story, written to the trace's
   // trailer as `finding` lines.
   bool explain = false;
+  // Transactions final and quiet are checked and let go during a run nobody reads the
+  // events of (memory then follows the transactions in flight); off to hold all to the end.
+  bool seal = true;
+  TimeUs seal_quiet_us = 0;  // how long quiet before sealing (0: the termination bound, >= 10 s)
   // Teaching runs: the scenario's `expect` is reported but does not fail the run.
   bool ignore_expect = false;
   bool fast_forward = true;  // Simulator::advance_if_next (off only to test it changes nothing)
@@ -61,6 +65,8 @@ struct RunResult {
   std::vector<Violation> violations;
   std::vector<Finding> findings;  // the violations grouped (sim/check/findings.hpp)
   std::string stories_skipped;    // why the findings have no stories (empty: they have)
+  bool sealed_too_soon = false;   // internal: the run must be checked without sealing
+  uint64_t sealed = 0;            // transactions checked and let go before the end
   std::vector<std::string> checked;
   std::vector<std::string> expected;
   bool expectation_met = true;

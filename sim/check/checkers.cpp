@@ -98,6 +98,8 @@ std::vector<std::pair<TimeUs, TimeUs>> gtx_span_times(const CheckInput& in) {
     }
     out.emplace_back(start, g.final ? g.final.t_us : -1);
   }
+  const auto& sealed = stream(in).sealed().spans;
+  out.insert(out.end(), sealed.begin(), sealed.end());
   return out;
 }
 
@@ -106,21 +108,178 @@ std::map<std::string, std::pair<TimeUs, TimeUs>> gtx_spans(const EventLog& event
   return gtx_spans(CheckInput{events, none});
 }
 
-std::vector<Violation> conservation_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  const FinalState& f = in.final_state;
-  if (f.money_final == f.money_initial) return out;
-  for (const auto& [gid, g] : index(in)) {
-    int64_t sum = 0;
-    for (const auto& [b, a] : g.by_branch)
-      for (const Effect& e : a.effects) sum += e.money;
-    if (sum != 0) {
+namespace {
+
+// The checks of one transaction, alone: run on each transaction still held at the end, and
+// on each one the stream sealed earlier (final and quiet), so a long run's checks need not
+// hold every transaction.
+using GidCheck = void (*)(std::string_view gid, const GidInfo& g, const SealSpec& c,
+                          std::vector<Violation>& out);
+
+void conservation_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                     std::vector<Violation>& out) {
+  int64_t sum = 0;
+  for (const auto& [b, a] : g.by_branch)
+    for (const Effect& e : a.effects) sum += e.money;
+  if (sum != 0) {
+    out.push_back(make("conservation", gid,
+                       "money changed by " + std::to_string(sum) + " in this transaction's effects",
+                       all_effect_ids(g)));
+  }
+}
+
+void atomicity_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                  std::vector<Violation>& out) {
+  if (g.branches.empty()) return;
+  bool some = false, none = false;
+  std::string detail;
+  for (const auto& b : g.branches) {
+    bool applied = net_applied(g, b) > 0;
+    (applied ? some : none) = true;
+    detail += (detail.empty() ? "" : ", ") + s(b) + (applied ? " applied" : " not applied");
+  }
+  if (some && none)
+    out.push_back(make("atomicity", gid, "partial outcome: " + detail, all_effect_ids(g)));
+}
+
+void no_lost_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                std::vector<Violation>& out) {
+  auto o = g.by_branch.find(g.origin);
+  if (g.origin.empty() || o == g.by_branch.end() || o->second.net <= 0) return;
+  for (const auto& b : g.branches) {
+    if (b == g.origin) continue;
+    if (net_applied(g, b) <= 0) {
       out.push_back(
-          make("conservation", gid,
-               "money changed by " + std::to_string(sum) + " in this transaction's effects",
-               all_effect_ids(g)));
+          make("no_lost", gid,
+               "origin '" + s(g.origin) + "' committed but '" + s(b) + "' was never applied",
+               ids(o->second.effects)));
     }
   }
+}
+
+void no_phantom_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                   std::vector<Violation>& out) {
+  if (g.origin.empty()) return;
+  if (net_applied(g, g.origin) > 0) return;
+  for (const auto& [b, a] : g.by_branch) {
+    if (b == g.origin || a.net <= 0) continue;
+    out.push_back(make("no_phantom", gid,
+                       quoted(b) + " applied without a committed origin " + quoted(g.origin),
+                       ids(a.effects)));
+  }
+}
+
+void exactly_once_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                     std::vector<Violation>& out) {
+  for (const auto& [b, a] : g.by_branch) {
+    if (a.effects.size() < 2) continue;  // nothing can repeat
+    std::map<std::string_view, std::vector<Effect>> by_op;
+    for (const Effect& e : a.effects) by_op[e.op].push_back(e);
+    for (const auto& [op, v] : by_op) {
+      if (v.size() > 1) {
+        out.push_back(make(
+            "exactly_once", gid,
+            quoted(b) + " " + s(op) + " applied " + std::to_string(v.size()) + " times", ids(v)));
+      }
+    }
+  }
+}
+
+void termination_of(std::string_view gid, const GidInfo& g, const SealSpec& c,
+                    std::vector<Violation>& out) {
+  if (!g.started) return;
+  if (!g.final) {
+    out.push_back(make("termination", gid, "never reached a final state", {g.started.id}));
+  } else if (c.bound_us > 0 && g.final.t_us > c.deadline_us) {
+    out.push_back(make("termination", gid,
+                       "final only at t=" + std::to_string(g.final.t_us / 1000) +
+                           " ms, after the bound " + std::to_string(c.deadline_us / 1000) + " ms",
+                       {g.started.id, g.final.id}));
+  }
+}
+
+void tcc_no_hanging_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                       std::vector<Violation>& out) {
+  for (const auto& [b, a] : g.by_branch) {
+    const Effect* cancel = nullptr;
+    for (const Effect& e : a.effects) {
+      if (e.op == "cancel" && !cancel) cancel = &e;
+      if (e.op == "try" && cancel) {
+        out.push_back(make("tcc_no_hanging", gid, quoted(b) + " Try took effect after its Cancel",
+                           {cancel->id, e.id}));
+      }
+    }
+  }
+}
+
+void tcc_null_compensation_of(std::string_view gid, const GidInfo& g, const SealSpec&,
+                              std::vector<Violation>& out) {
+  for (const auto& [b, a] : g.by_branch) {
+    bool tried = false;
+    for (const Effect& e : a.effects) {
+      if (e.op == "try" || e.op == "action") tried = true;
+      if ((e.op == "cancel" || e.op == "compensate") && !tried && e.amount != 0) {
+        out.push_back(make("tcc_null_compensation", gid,
+                           quoted(b) + " " + s(e.op) + " without a prior Try/action changed " +
+                               std::to_string(e.amount),
+                           {e.id}));
+      }
+    }
+  }
+}
+
+struct GidCheckInfo {
+  const char* invariant;
+  GidCheck check;
+};
+
+constexpr GidCheckInfo kGidChecks[] = {
+    {"conservation", conservation_of},
+    {"atomicity", atomicity_of},
+    {"no_lost", no_lost_of},
+    {"no_phantom", no_phantom_of},
+    {"exactly_once", exactly_once_of},
+    {"termination", termination_of},
+    {"tcc_no_hanging", tcc_no_hanging_of},
+    {"tcc_null_compensation", tcc_null_compensation_of},
+};
+
+// The sealed transactions' violations of `invariant`, then the held ones', in gid order (as
+// one pass over every transaction would list them).
+std::vector<Violation> per_gid(const CheckInput& in, const char* invariant, GidCheck check) {
+  const CheckStream& st = stream(in);
+  SealSpec c;
+  c.deadline_us = in.final_state.heal_us + in.final_state.termination_bound_us;
+  c.bound_us = in.final_state.termination_bound_us;
+  std::vector<Violation> out;
+  auto sealed = st.sealed().violations.find(invariant);
+  if (sealed != st.sealed().violations.end()) out = sealed->second;
+  bool merge = !out.empty();
+  for (const auto& [gid, g] : st.gids()) check(gid, g, c, out);
+  if (merge)
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Violation& x, const Violation& y) { return x.gid < y.gid; });
+  return out;
+}
+
+}  // namespace
+
+void seal_checks(std::string_view gid, const GidInfo& g, const SealSpec& spec, Sealed& out) {
+  for (const GidCheckInfo& c : kGidChecks) {
+    if (std::find(spec.checked.begin(), spec.checked.end(), c.invariant) == spec.checked.end())
+      continue;
+    std::vector<Violation> found;
+    c.check(gid, g, spec, found);
+    if (found.empty()) continue;
+    auto& list = out.violations[c.invariant];
+    for (auto& v : found) list.push_back(std::move(v));
+  }
+}
+
+std::vector<Violation> conservation_checker(const CheckInput& in) {
+  const FinalState& f = in.final_state;
+  if (f.money_final == f.money_initial) return {};
+  std::vector<Violation> out = per_gid(in, "conservation", conservation_of);
   if (out.empty()) {
     out.push_back(make("conservation", "",
                        "total money " + std::to_string(f.money_final) + " differs from initial " +
@@ -131,89 +290,31 @@ std::vector<Violation> conservation_checker(const CheckInput& in) {
 }
 
 std::vector<Violation> atomicity_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in)) {
-    if (g.branches.empty()) continue;
-    bool some = false, none = false;
-    std::string detail;
-    for (const auto& b : g.branches) {
-      bool applied = net_applied(g, b) > 0;
-      (applied ? some : none) = true;
-      detail += (detail.empty() ? "" : ", ") + s(b) + (applied ? " applied" : " not applied");
-    }
-    if (some && none)
-      out.push_back(make("atomicity", gid, "partial outcome: " + detail, all_effect_ids(g)));
-  }
-  return out;
+  return per_gid(in, "atomicity", atomicity_of);
 }
 
 std::vector<Violation> no_lost_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in)) {
-    auto o = g.by_branch.find(g.origin);
-    if (g.origin.empty() || o == g.by_branch.end() || o->second.net <= 0) continue;
-    for (const auto& b : g.branches) {
-      if (b == g.origin) continue;
-      if (net_applied(g, b) <= 0) {
-        out.push_back(
-            make("no_lost", gid,
-                 "origin '" + s(g.origin) + "' committed but '" + s(b) + "' was never applied",
-                 ids(o->second.effects)));
-      }
-    }
-  }
-  return out;
+  return per_gid(in, "no_lost", no_lost_of);
 }
 
 std::vector<Violation> no_phantom_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in)) {
-    if (g.origin.empty()) continue;
-    if (net_applied(g, g.origin) > 0) continue;
-    for (const auto& [b, a] : g.by_branch) {
-      if (b == g.origin || a.net <= 0) continue;
-      out.push_back(make("no_phantom", gid,
-                         quoted(b) + " applied without a committed origin " + quoted(g.origin),
-                         ids(a.effects)));
-    }
-  }
-  return out;
+  return per_gid(in, "no_phantom", no_phantom_of);
 }
 
 std::vector<Violation> exactly_once_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in)) {
-    for (const auto& [b, a] : g.by_branch) {
-      if (a.effects.size() < 2) continue;  // nothing can repeat
-      std::map<std::string_view, std::vector<Effect>> by_op;
-      for (const Effect& e : a.effects) by_op[e.op].push_back(e);
-      for (const auto& [op, v] : by_op) {
-        if (v.size() > 1) {
-          out.push_back(make(
-              "exactly_once", gid,
-              quoted(b) + " " + s(op) + " applied " + std::to_string(v.size()) + " times", ids(v)));
-        }
-      }
-    }
-  }
-  return out;
+  return per_gid(in, "exactly_once", exactly_once_of);
 }
 
 std::vector<Violation> termination_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  TimeUs deadline = in.final_state.heal_us + in.final_state.termination_bound_us;
-  for (const auto& [gid, g] : index(in)) {
-    if (!g.started) continue;
-    if (!g.final) {
-      out.push_back(make("termination", gid, "never reached a final state", {g.started.id}));
-    } else if (in.final_state.termination_bound_us > 0 && g.final.t_us > deadline) {
-      out.push_back(make("termination", gid,
-                         "final only at t=" + std::to_string(g.final.t_us / 1000) +
-                             " ms, after the bound " + std::to_string(deadline / 1000) + " ms",
-                         {g.started.id, g.final.id}));
-    }
-  }
-  return out;
+  return per_gid(in, "termination", termination_of);
+}
+
+std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in) {
+  return per_gid(in, "tcc_no_hanging", tcc_no_hanging_of);
+}
+
+std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
+  return per_gid(in, "tcc_null_compensation", tcc_null_compensation_of);
 }
 
 std::vector<Violation> per_key_order_checker(const CheckInput& in) {
@@ -228,6 +329,11 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in) {
       auto& target = b == g.origin ? origin_order : applied_order;
       target[a.first_key].push_back({a.effects.front().id, gid});
     }
+  }
+  const Sealed& sealed = stream(in).sealed();
+  for (const auto& f : sealed.first_effects) {
+    auto& target = f.origin ? origin_order : applied_order;
+    target[f.key].push_back({f.event, sealed.name(f.gid)});
   }
   for (auto& [key, applied] : applied_order) {
     auto& origins = origin_order[key];
@@ -262,49 +368,17 @@ std::vector<Violation> per_key_order_checker(const CheckInput& in) {
 std::vector<Violation> tcc_no_orphan_checker(const CheckInput& in) {
   std::vector<Violation> out;
   const auto& idx = index(in);
+  const Sealed& sealed = stream(in).sealed();
   for (const auto& [gid, amount] : in.final_state.open_reservations) {
     std::vector<uint64_t> ev;
     auto it = idx.find(gid);
-    if (it != idx.end()) ev = all_effect_ids(it->second);
+    if (it != idx.end())
+      ev = all_effect_ids(it->second);
+    else
+      ev = sealed.effect_ids_of(gid);
     out.push_back(make(
         "tcc_no_orphan", gid,
         "a reservation (amount " + std::to_string(amount) + ") is still held after the end", ev));
-  }
-  return out;
-}
-
-std::vector<Violation> tcc_no_hanging_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in)) {
-    for (const auto& [b, a] : g.by_branch) {
-      const Effect* cancel = nullptr;
-      for (const Effect& e : a.effects) {
-        if (e.op == "cancel" && !cancel) cancel = &e;
-        if (e.op == "try" && cancel) {
-          out.push_back(make("tcc_no_hanging", gid, quoted(b) + " Try took effect after its Cancel",
-                             {cancel->id, e.id}));
-        }
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<Violation> tcc_null_compensation_checker(const CheckInput& in) {
-  std::vector<Violation> out;
-  for (const auto& [gid, g] : index(in)) {
-    for (const auto& [b, a] : g.by_branch) {
-      bool tried = false;
-      for (const Effect& e : a.effects) {
-        if (e.op == "try" || e.op == "action") tried = true;
-        if ((e.op == "cancel" || e.op == "compensate") && !tried && e.amount != 0) {
-          out.push_back(make("tcc_null_compensation", gid,
-                             quoted(b) + " " + s(e.op) + " without a prior Try/action changed " +
-                                 std::to_string(e.amount),
-                             {e.id}));
-        }
-      }
-    }
   }
   return out;
 }

@@ -176,7 +176,7 @@ namespace {
 
 // Per business transaction, its first effect to its last effect.
 void window_metrics(const CheckStream& stream, Metrics& m) {
-  std::vector<TimeUs> windows;
+  std::vector<TimeUs> windows = stream.sealed().windows;
   for (const auto& [gid, g] : stream.gids())
     if (g.first_effect_us >= 0) windows.push_back(g.last_effect_us - g.first_effect_us);
   std::sort(windows.begin(), windows.end());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -93,7 +94,55 @@ struct GidInfo {
   SmallMap<EventRef> branch_done;  // message patterns: downstream finished
   TimeUs first_effect_us = -1, last_effect_us = -1;
   TimeUs arrived_us = -1;  // when the request arrived (-1: not known)
+  TimeUs last_us = -1;     // its last gtx or effect record
 };
+
+// When the stream may seal a transaction: once it is final and has had no record for
+// `quiet_us`, its per-transaction checks run at once and only what the whole-run checks and
+// the metrics need of it is kept (Sealed), so memory follows the transactions in flight, not
+// the run's length.
+struct SealSpec {
+  TimeUs quiet_us = 0;
+  TimeUs deadline_us = 0;  // termination's bound, as the final state will give it
+  TimeUs bound_us = 0;
+  std::vector<std::string> checked;  // the invariants the run checks
+  bool checks(std::string_view invariant) const {
+    return std::find(checked.begin(), checked.end(), invariant) != checked.end();
+  }
+};
+
+// What is kept of the sealed transactions.
+struct Sealed {
+  uint64_t count = 0;
+  // Their violations of the per-transaction invariants, by invariant, in sealing order.
+  std::map<std::string, std::vector<Violation>, std::less<>> violations;
+  std::vector<std::pair<TimeUs, TimeUs>> spans;  // (arrival or start, final)
+  std::vector<TimeUs> windows;                   // first to last effect
+  // Their gids, one after another (name_end[i]: where the i-th ends).
+  std::string names;
+  std::vector<uint32_t> name_end;
+  // Each branch's first effect with an aggregate key (per_key_order).
+  struct FirstEffect {
+    std::string_view key;
+    uint64_t event;
+    uint32_t gid;  // index into names
+    bool origin;
+  };
+  std::vector<FirstEffect> first_effects;
+  // Every effect's event id, by sealed transaction (tcc_no_orphan).
+  std::vector<uint64_t> effect_ids;
+  std::vector<uint32_t> effect_end;
+
+  std::string_view name(uint32_t i) const {
+    uint32_t from = i == 0 ? 0 : name_end[i - 1];
+    return std::string_view(names).substr(from, name_end[i] - from);
+  }
+  std::vector<uint64_t> effect_ids_of(std::string_view gid) const;
+};
+
+// Runs the per-transaction checks of the invariants `spec` checks on `g` into `out`
+// (checkers.cpp).
+void seal_checks(std::string_view gid, const GidInfo& g, const SealSpec& spec, Sealed& out);
 
 class MetricsTally;  // metrics.hpp
 
@@ -108,10 +157,17 @@ class CheckStream final : public EventSink {
 
   void add(const Event& e) override;
   // A business transaction's arrival (before its first event: latency counts from it).
-  void arrived(std::string_view gid, TimeUs at_us) { this->gid(gid).arrived_us = at_us; }
+  void arrived(std::string_view gid, TimeUs at_us) { this->gid(gid, at_us).arrived_us = at_us; }
   // After the last event: a phantom's branches come from its effects; a message-based
   // transaction is final once every downstream branch has finished. Called once.
   void finish();
+  // From now on, transactions final and quiet for spec.quiet_us are sealed (see SealSpec);
+  // only for a run whose events arrive through add() with their arrivals announced.
+  void seal_when_quiet(SealSpec spec);
+  const Sealed& sealed() const { return sealed_; }
+  // True when a record came for a transaction already sealed (its checks would be wrong):
+  // the run must be checked again without sealing. Known after finish().
+  bool sealed_too_soon() const { return sealed_too_soon_; }
 
   const std::map<std::string, GidInfo, std::less<>>& gids() const { return gids_; }
   // no_overdraft's findings, found as the effects came (the first overdraft of each account).
@@ -122,10 +178,14 @@ class CheckStream final : public EventSink {
 
  private:
   std::string_view name(std::string_view s);
-  GidInfo& gid(std::string_view g);
+  GidInfo& gid(std::string_view g, TimeUs t_us);
   void gtx(const Event& e, const GtxRecord& r);
   void effect(const Event& e, const EffectRecord& r);
   void overdraft(const Event& e, const EffectRecord& r);
+  void seal_due(TimeUs now_us);
+  bool seal(std::map<std::string, GidInfo, std::less<>>::iterator it, TimeUs now_us);
+  void keep_sealed(std::string_view gid, const GidInfo& g);
+  void check_sealed_once();
 
   std::set<std::string, std::less<>> names_;
   std::map<std::string, GidInfo, std::less<>> gids_;
@@ -138,6 +198,12 @@ class CheckStream final : public EventSink {
   std::unique_ptr<MetricsTally> tally_;
   TimeUs last_event_us_ = -1;
   bool finished_ = false;
+  bool sealing_ = false;
+  bool sealed_too_soon_ = false;
+  SealSpec spec_;
+  Sealed sealed_;
+  // Transactions to look at for sealing, by when (in that order).
+  std::deque<std::pair<TimeUs, std::map<std::string, GidInfo, std::less<>>::iterator>> due_;
 };
 
 }  // namespace dtx
