@@ -7,6 +7,7 @@
 
 #include "app/explain.hpp"
 #include "app/explore.hpp"
+#include "app/output.hpp"
 #include "app/regress.hpp"
 #include "app/report.hpp"
 #include "app/sweep.hpp"
@@ -252,10 +253,7 @@ int do_report() {
 
 void write_text(const std::string& path, const std::string& text, const std::string& option) {
   ensure_parent(path);
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError(option + " " + path + ": cannot open for writing");
-  out << text;
-  if (!out) throw InputError(option + " " + path + ": write failed");
+  write_file_checked(path, text, option);
 }
 
 int write_baseline() {
@@ -311,9 +309,7 @@ std::string write_point(const ExploreResult& r, const ExplorePoint& p, size_t in
   std::string path = g.write_dir + "/" + name + ".json";
   Json doc = replay_scenario(r.scenario, r.pattern, r.variant, p.faults, r.scenario.heal_us, name,
                              "Explore point of " + r.scenario.file + ": " + p.what, p.violated);
-  std::ofstream out(path);
-  if (!out) throw InputError(path + ": cannot open for writing (--write-dir)");
-  out << doc.dump(2) << "\n";
+  write_file_checked(path, doc.dump(2) + "\n", "--write-dir");
   return path;
 }
 
@@ -352,9 +348,7 @@ int do_shrink() {
   if (g.pattern.empty()) g.pattern = s.pattern.name + ":" + s.pattern.variant;
   uint64_t seed = parse_seed(g.seed, "--seed");
   ShrinkResult r = shrink(s, seed, g.pattern, g.invariant);
-  std::ofstream out(g.out);
-  if (!out) throw InputError(g.out + ": cannot open for writing (-o)");
-  out << r.scenario.dump(2) << "\n";
+  write_file_checked(g.out, r.scenario.dump(2) + "\n", "-o");
   std::cout << "shrunk " << g.scenario << " seed " << seed << " (" << r.invariant << "): faults "
             << r.faults_before << " -> " << r.faults_after << ", transactions " << r.count_before
             << " -> " << r.count_after << ", " << r.runs << " runs\nwrote " << g.out

@@ -59,6 +59,12 @@ class LineSax : public nlohmann::json_sax<Json> {
   bool boolean(bool) override { return scalar(); }
   bool number_integer(number_integer_t v) override { return integer(v, v >= 0); }
   bool number_unsigned(number_unsigned_t v) override {
+    // Past 2^63-1 a time or id would turn negative as int64_t: refuse the field instead.
+    if (v > static_cast<number_unsigned_t>(INT64_MAX)) {
+      if (at_top() && (key_ == Key::id || key_ == Key::t || key_ == Key::msg))
+        raw.type_error = "field is 2^63 or more (times and ids end at 2^63-1)";
+      return scalar();
+    }
     return integer(static_cast<int64_t>(v), true);
   }
   bool number_float(number_float_t, const string_t&) override {
