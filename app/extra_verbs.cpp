@@ -26,6 +26,7 @@ struct Options {
   std::string write_dir;
   double pause_ms = 0;
   int jobs = 1;
+  int64_t lease_seconds = kDefaultLeaseSeconds;
   std::string seed;
   int64_t count = 0;
   std::string junit, json_out, load;
@@ -79,7 +80,9 @@ std::vector<std::string> pattern_list(const Scenario& s, const std::string& spec
 
 void print_stats(const SweepStats& st, const std::string& db) {
   std::cout << "runs planned " << st.planned << ", already stored " << st.skipped << ", ran "
-            << st.ran << ", with violations " << st.violating
+            << st.ran
+            << (st.leased ? ", claimed by another sweep " + std::to_string(st.leased) : "")
+            << ", with violations " << st.violating
             << (st.limited ? ", known limitations " + std::to_string(st.limited) : "")
             << (st.interrupted ? " (interrupted: re-run to resume)" : "") << "\nresults: " << db
             << "\n";
@@ -109,7 +112,7 @@ int do_sweep() {
   std::string p = g.pattern.empty() ? s.pattern.name + ":" + s.pattern.variant : g.pattern;
   ensure_parent(g.db);
   ResultsDb db(g.db);
-  SweepStats st = run_sweep(s, {p}, seeds, shard, g.jobs, db, !g.quiet);
+  SweepStats st = run_sweep(s, {p}, seeds, shard, g.jobs, db, !g.quiet, g.lease_seconds);
   print_stats(st, g.db);
   if (st.interrupted) return 130;
   if (!g.fail_on_violation) return 0;
@@ -199,7 +202,7 @@ int do_compare() {
   std::vector<std::string> pats = pattern_list(s, g.patterns);
   ensure_parent(g.db);
   ResultsDb db(g.db);
-  SweepStats st = run_sweep(s, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
+  SweepStats st = run_sweep(s, pats, seeds, Shard{}, g.jobs, db, !g.quiet, g.lease_seconds);
   print_stats(st, g.db);
   ReportInput in;
   in.title = "dtxsim compare: " + s.name + " (seeds " + g.seeds + ")";
@@ -218,7 +221,7 @@ int do_compare() {
   for (double rate : loads) {
     if (st.interrupted) break;
     Scenario ls = load_point(s, rate);
-    SweepStats ld = run_sweep(ls, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
+    SweepStats ld = run_sweep(ls, pats, seeds, Shard{}, g.jobs, db, !g.quiet, g.lease_seconds);
     st.interrupted = st.interrupted || ld.interrupted;
     std::cout << "load " << rate << "/s: ";
     print_stats(ld, g.db);
@@ -364,6 +367,11 @@ void add_extra_verbs(CLI::App& app) {
   g.sweep->add_option("--seeds", g.seeds, "seed range A..B")->required();
   g.sweep->add_option("--pattern", g.pattern, "NAME[:VARIANT] (default: the scenario's)");
   g.sweep->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
+  g.sweep
+      ->add_option("--lease-seconds", g.lease_seconds,
+                   "a claimed run is this sweep's for this long; a killed sweep's claims pass "
+                   "to others after it (default 300)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 365}));
   g.sweep->add_option("--shard", g.shard, "run only shard K of N (K/N)");
   g.sweep->add_option("--db", g.db, "results database");
   g.sweep->add_flag("-q,--quiet", g.quiet, "no progress bar");
@@ -387,6 +395,10 @@ void add_extra_verbs(CLI::App& app) {
                         "also run every pattern fault-free at these arrival rates per second "
                         "(e.g. 10,50,200) for the report's load curve");
   g.compare->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
+  g.compare
+      ->add_option("--lease-seconds", g.lease_seconds,
+                   "a claimed run is this compare's for this long (default 300)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 365}));
   g.compare->add_option("--db", g.db, "results database");
   g.compare->add_flag("-q,--quiet", g.quiet, "no progress bar");
   g.compare->add_flag("--fail-on-violation", g.fail_on_violation,

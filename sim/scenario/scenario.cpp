@@ -274,7 +274,12 @@ Scenario load_scenario(const std::string& path) {
 
 Json scenario_schema() {
   Json schema;
-  Reader r = Reader::schema_mode(schema, "dtxsim scenario file");
+  // What JSON Schema cannot say, the description does (docs/input-and-limits.md).
+  Reader r = Reader::schema_mode(
+      schema, "dtxsim scenario file. Limits beyond this schema: arrays and objects nest at most " +
+                  std::to_string(kMaxJsonDepth) +
+                  " levels deep (pattern.params included), a key appears once per object, null "
+                  "is never a value, numbers fit a double; see docs/input-and-limits.md");
   Scenario s;
   read_scenario(r, s);
   r.finish();
