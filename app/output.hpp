@@ -16,8 +16,7 @@ struct OutputError : std::runtime_error {
 // Writes `text` to `path` (truncating), flushed and closed. `label` names the option in
 // messages ("--json"); throws InputError when the file cannot be opened, OutputError when the
 // text cannot be written in full.
-void write_file_checked(const std::string& path, const std::string& text,
-                        const std::string& label);
+void write_file_checked(const std::string& path, const std::string& text, const std::string& label);
 
 // Throws OutputError when standard output could not be written (e.g. `> /dev/full`).
 void check_stdout();

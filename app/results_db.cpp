@@ -42,6 +42,8 @@ ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
   // Concurrent sweeps wait for each other's short write transactions instead of failing.
   sqlite3_busy_timeout(db_, 60000);
   try {
+    // Someone else's table `runs` is refused before anything is written to their file.
+    check_runs_schema();
     // WAL lets readers and one writer proceed together; it needs shared memory between the
     // processes, so a local filesystem (docs/input-and-limits.md).
     exec("PRAGMA journal_mode=WAL");
@@ -97,9 +99,12 @@ sqlite3_stmt* ResultsDb::prepare(const char* sql) {
 void ResultsDb::check_runs_schema() {
   sqlite3_stmt* st = prepare("SELECT name FROM pragma_table_info('runs')");
   std::set<std::string> have;
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     have.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
   sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
+  if (have.empty()) return;  // no table yet: a new database
   std::string missing;
   for (const char* c : kRunColumns)
     if (!have.count(c)) missing += (missing.empty() ? "" : ", ") + std::string(c);
@@ -120,7 +125,8 @@ Claim ResultsDb::claim(const RunKey& key, const std::string& owner, int64_t leas
         "scenario_hash = ?1 AND pattern = ?2 AND variant = ?3 AND seed = ?4 AND build = ?5 AND "
         "owner != ?6 AND expires_at > ?7)");
     const std::string* texts[] = {&key.scenario_hash, &key.pattern, &key.variant};
-    for (int i = 0; i < 3; ++i) sqlite3_bind_text(st, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
+    for (int i = 0; i < 3; ++i)
+      sqlite3_bind_text(st, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, static_cast<int64_t>(key.seed));
     sqlite3_bind_text(st, 5, b.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
@@ -142,7 +148,8 @@ Claim ResultsDb::claim(const RunKey& key, const std::string& owner, int64_t leas
       sqlite3_bind_int64(st, 7, now + lease_s);
       int rc = sqlite3_step(st);
       sqlite3_finalize(st);
-      if (rc != SQLITE_DONE) throw std::runtime_error(path_ + ": lease failed: " + sqlite3_errmsg(db_));
+      if (rc != SQLITE_DONE)
+        throw std::runtime_error(path_ + ": lease failed: " + sqlite3_errmsg(db_));
     }
     exec("COMMIT");
   } catch (...) {
@@ -163,7 +170,8 @@ std::set<uint64_t> ResultsDb::finished_seeds(const std::string& hash, const std:
                                              const std::string& variant) {
   std::set<uint64_t> out;
   sqlite3_stmt* st = prepare(
-      "SELECT seed FROM runs WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND build = ?");
+      "SELECT seed FROM runs WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND build = "
+      "?");
   std::string b = build_id();
   sqlite3_bind_text(st, 1, hash.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, pattern.c_str(), -1, SQLITE_TRANSIENT);

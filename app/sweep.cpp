@@ -92,7 +92,8 @@ namespace {
 // produced one at a time: nothing proportional to the range is ever held.
 class TaskCursor {
  public:
-  TaskCursor(std::vector<std::pair<std::string, std::string>> patterns, SeedRange seeds, Shard shard)
+  TaskCursor(std::vector<std::pair<std::string, std::string>> patterns, SeedRange seeds,
+             Shard shard)
       : patterns_(std::move(patterns)), seeds_(seeds), step_(static_cast<uint64_t>(shard.n)) {
     first_ = seeds.first + static_cast<uint64_t>(shard.k - 1);
     // A shard whose first seed lies past the range (or wraps past 2^64-1) has no runs.
@@ -129,8 +130,7 @@ std::string lease_owner() {
   char host[256] = "";
   gethostname(host, sizeof host - 1);
   return std::string(host) + ":" + std::to_string(getpid()) + ":" +
-         std::to_string(static_cast<int64_t>(std::time(nullptr))) + ":" +
-         std::to_string(count++);
+         std::to_string(static_cast<int64_t>(std::time(nullptr))) + ":" + std::to_string(count++);
 }
 
 struct Pool {

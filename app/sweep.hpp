@@ -30,9 +30,9 @@ struct SweepTask {
 };
 
 struct SweepStats {
-  uint64_t planned = 0;   // runs of the range and shard, for every pattern
-  size_t skipped = 0;     // already stored
-  size_t leased = 0;      // claimed by another sweep on the same database
+  uint64_t planned = 0;  // runs of the range and shard, for every pattern
+  size_t skipped = 0;    // already stored
+  size_t leased = 0;     // claimed by another sweep on the same database
   size_t ran = 0, violating = 0;
   size_t limited = 0;  // runs of a correct variant breaking only its pattern's known limitations
   bool interrupted = false;

@@ -35,8 +35,7 @@ class MqHalfMessage : public Pattern {
     consumer_processing_us_ =
         p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
     queue_ = p.name("queue", "transfers", false, "broker topic");
-    group_ =
-        p.name("producer_group", "producers", false, "producer group the broker checks back");
+    group_ = p.name("producer_group", "producers", false, "producer group the broker checks back");
   }
 
   void setup(Setup& s) override {

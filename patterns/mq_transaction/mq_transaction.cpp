@@ -38,7 +38,7 @@ class MqTransaction : public Pattern {
     recovery_us_ =
         p.interval_us("recovery_interval_ms", 500, "transaction manager recovery scan (ms)");
     in_doubt_us_ = p.interval_us("presume_abort_after_ms", 3000,
-                               "unlogged in-doubt work older than this is aborted (ms)");
+                                 "unlogged in-doubt work older than this is aborted (ms)");
     gap_us_ =
         p.millis_us("commit_gap_ms", 5, "naive variants: app work between the two commits (ms)");
     consumer_processing_us_ =

@@ -247,8 +247,8 @@ std::vector<std::string> Reader::strings(const char* key, const char* doc,
     const Json& s = (*v)[i];
     std::string k = std::string(key) + "[" + std::to_string(i) + "]";
     if (!s.is_string() || s.get_ref<const std::string&>().size() > kMaxNameChars) {
-      fail(k, "a string of at most " + std::to_string(kMaxNameChars) + " characters, got " +
-                  show(s));
+      fail(k,
+           "a string of at most " + std::to_string(kMaxNameChars) + " characters, got " + show(s));
     } else if (!in(allowed, s.get<std::string>())) {
       fail(k, one_of(allowed) + ", got " + show(s));
     } else {
@@ -272,15 +272,15 @@ std::vector<std::vector<std::string>> Reader::string_groups(const char* key, con
   std::vector<std::vector<std::string>> out;
   if (!v) return out;
   if (!v->is_array() || v->size() > kMaxArrayItems)
-    return fail(key, "an array of at most " + std::to_string(kMaxArrayItems) +
-                         " arrays of node names"),
+    return fail(key,
+                "an array of at most " + std::to_string(kMaxArrayItems) + " arrays of node names"),
            out;
   for (size_t i = 0; i < v->size(); ++i) {
     const Json& g = (*v)[i];
     std::string k = std::string(key) + "[" + std::to_string(i) + "]";
     if (!g.is_array() || g.size() > kMaxArrayItems) {
-      fail(k, "an array of at most " + std::to_string(kMaxArrayItems) + " node names, got " +
-                  show(g));
+      fail(k,
+           "an array of at most " + std::to_string(kMaxArrayItems) + " node names, got " + show(g));
       continue;
     }
     auto& group = out.emplace_back();
@@ -288,9 +288,9 @@ std::vector<std::vector<std::string>> Reader::string_groups(const char* key, con
       if (g[j].is_string() && g[j].get_ref<const std::string&>().size() <= kMaxNameChars)
         group.push_back(g[j]);
       else
-        fail(k + "[" + std::to_string(j) + "]",
-             "a node name (at most " + std::to_string(kMaxNameChars) + " characters), got " +
-                 show(g[j]));
+        fail(k + "[" + std::to_string(j) + "]", "a node name (at most " +
+                                                    std::to_string(kMaxNameChars) +
+                                                    " characters), got " + show(g[j]));
     }
   }
   return out;

@@ -51,7 +51,7 @@ void read_db(Reader& r, DbConfig& c) {
       r.millis_us("commit_jitter_ms_mean", c.commit_latency_us_jitter_mean / 1000.0,
                   "mean commit jitter (ms)"));
   c.lock_wait_timeout_us = r.interval_us("lock_wait_timeout_ms", c.lock_wait_timeout_us / 1000.0,
-                                       "lock wait timeout (ms)");
+                                         "lock wait timeout (ms)");
   c.remote = r.boolean("remote", c.remote,
                        "reached over the network (true) or local to its service (false)");
 }
@@ -60,22 +60,22 @@ void read_broker(Reader& r, BrokerSpec& b) {
   b.name = r.name("name", "mq", true, "broker node name");
   BrokerConfig& c = b.config;
   c.ack_timeout_us = r.interval_us("ack_timeout_ms", c.ack_timeout_us / 1000.0,
-                                 "redeliver when unacked this long (ms)");
+                                   "redeliver when unacked this long (ms)");
   c.redelivery_delay_us = r.interval_us("redelivery_delay_ms", c.redelivery_delay_us / 1000.0,
-                                      "delay before the first redelivery (ms)");
+                                        "delay before the first redelivery (ms)");
   c.redelivery_backoff = r.number("redelivery_backoff", c.redelivery_backoff, 1, 100,
                                   "each further redelivery waits this many times longer");
   c.redelivery_delay_max_us =
       r.interval_us("redelivery_delay_max_ms", c.redelivery_delay_max_us / 1000.0,
-                  "longest delay between redeliveries (ms)");
+                    "longest delay between redeliveries (ms)");
   c.max_redeliveries = static_cast<int>(
       r.integer("max_redeliveries", c.max_redeliveries, 0, 1000, "then dead-letter"));
   c.prefetch = static_cast<int>(
       r.integer("prefetch", c.prefetch, 1, 1000, "unacked deliveries per consumer"));
   c.half_timeout_us = r.interval_us("half_timeout_ms", c.half_timeout_us / 1000.0,
-                                  "half message age before check-back (ms)");
+                                    "half message age before check-back (ms)");
   c.check_interval_us = r.interval_us("check_interval_ms", c.check_interval_us / 1000.0,
-                                    "half message scan interval (ms)");
+                                      "half message scan interval (ms)");
   c.check_max = static_cast<int>(
       r.integer("check_max", c.check_max, 1, 1000, "check-backs before the policy applies"));
   c.discard_commits =
@@ -95,8 +95,8 @@ void read_fault(Reader& r, FaultSpec& f) {
   f.duration_us =
       r.millis_us("duration_ms", 0, "window length (ms); for crash, restart after it (0: at heal)");
   f.node = r.name("node", "", false,
-                    "node (crash/restart/pause/clog) or database (db_stall, db_outage, "
-                    "db_disk_full, db_lock_contention)");
+                  "node (crash/restart/pause/clog) or database (db_stall, db_outage, "
+                  "db_disk_full, db_lock_contention)");
   f.peer = r.name("peer", "", false, "other end of a clogged link");
   f.groups = r.string_groups("groups",
                              "partition: node groups cut from each other (one group: isolate it)");
