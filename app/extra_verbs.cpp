@@ -129,6 +129,8 @@ int do_sweep() {
 }
 
 int do_merge() {
+  // Every input is checked before the output is created: a foreign one leaves nothing behind.
+  for (const auto& in : g.inputs) ResultsDb check(in, true);
   ensure_parent(g.out);
   ResultsDb out(g.out);
   size_t n = 0;

@@ -65,10 +65,11 @@ class PathTracker : public Sax {
     return true;
   }
   bool open(bool array) {
-    value();
+    // Checked before the value begins, so the path names it (the next index of its array).
     if (frames_.size() >= static_cast<size_t>(kMaxJsonDepth))
       return structure_error("expected arrays and objects nested at most " +
                              std::to_string(kMaxJsonDepth) + " levels deep");
+    value();
     frames_.push_back({array, 0, "", {}});
     return true;
   }
@@ -77,6 +78,8 @@ class PathTracker : public Sax {
     failed_ = true;
     structure_ = what;
     path_ = path();
+    // 64 levels of "[0]" say nothing a reader needs: keep the start and the end of the path.
+    if (path_.size() > 120) path_ = path_.substr(0, 60) + "..." + path_.substr(path_.size() - 30);
     return false;
   }
   bool close() {
