@@ -107,6 +107,7 @@ class LineSax : public nlohmann::json_sax<Json> {
   }
   bool binary(binary_t&) override { return scalar(); }
   bool start_object(std::size_t) override {
+    if (too_deep()) return false;
     if (stack_.empty()) raw.is_object = true;
     stack_.push_back(key_);
     key_ = Key::none;
@@ -118,6 +119,7 @@ class LineSax : public nlohmann::json_sax<Json> {
   }
   bool end_object() override { return pop(); }
   bool start_array(std::size_t) override {
+    if (too_deep()) return false;
     if (in_cut()) raw.cut.emplace_back();
     stack_.push_back(key_);
     key_ = Key::none;
@@ -131,6 +133,14 @@ class LineSax : public nlohmann::json_sax<Json> {
   }
 
  private:
+  // dtxsim writes at most a few levels; a line nested deeper than 64 (the limit of every
+  // dtxsim input) is refused here, before the header's or a trailer's document is built from
+  // it (60,000 levels overflowed the stack there).
+  bool too_deep() {
+    if (stack_.size() < 64) return false;
+    error = "nested deeper than 64 levels";
+    return true;
+  }
   bool at_top() const { return stack_.size() == 1; }
   bool in_detail() const { return stack_.size() == 2 && stack_[1] == Key::detail; }
   bool in_cut() const {

@@ -192,3 +192,16 @@ TEST_CASE("an event time of 2^63 or more is skipped, not read as negative", "[vi
   CHECK(m.events().size() == 26);  // the other 26 of 27
   for (const auto& e : m.events()) CHECK(e.t_us >= 0);
 }
+
+TEST_CASE("a line nested 60,000 levels deep is skipped, not parsed into a document",
+          "[viz][errors]") {
+  auto lines = small_trace_lines();
+  lines[0] = "{\"format\":\"dtxsim-trace\",\"version\":" + std::string(60000, '[') +
+             std::string(60000, ']') + "}";
+  TraceModel m = TraceModel::load_text(assemble(lines), "deep");
+  INFO(dump_issues(m));
+  const LoadIssue* d = issue_with(m, "nested deeper than 64 levels");
+  REQUIRE(d != nullptr);
+  CHECK(d->line == 1);
+  CHECK(m.events().size() == 27);
+}
