@@ -11,6 +11,7 @@
 
 #include "app/cli.hpp"
 #include "app/lesson.hpp"
+#include "app/output.hpp"
 #include "app/runner.hpp"
 #include "app/sweep.hpp"
 #include "app/verbs.hpp"
@@ -43,7 +44,7 @@ int cmd_run(const std::string& file, const RunOptions& o, const std::string& jso
   Scenario s = load_checked(file, o);
   if (!json_path.empty()) {
     std::ofstream probe(json_path, std::ios::app);
-    if (!probe) throw InputError(json_path + ": cannot open for writing (--json)");
+    if (!probe) throw InputError("--json " + json_path + ": cannot open for writing");
   }
   RunResult r = run_scenario(s, o);
   if (!quiet) std::cout << summary_text(r, all, colour_terminal());
@@ -56,10 +57,7 @@ int cmd_run(const std::string& file, const RunOptions& o, const std::string& jso
       std::cout << "more: dtxsim explain " << o.trace_path << " --finding N; dtxsim export "
                 << o.trace_path << " --format mermaid|perfetto\n";
   }
-  if (!json_path.empty()) {
-    std::ofstream out(json_path, std::ios::trunc);
-    out << r.to_json().dump(2) << "\n";
-  }
+  if (!json_path.empty()) write_file_checked(json_path, r.to_json().dump(2) + "\n", "--json");
   return r.expectation_met || o.ignore_expect ? 0 : 1;
 }
 
@@ -181,7 +179,7 @@ int dtx::dtxsim_main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  try {
+  auto dispatch = [&]() -> int {
     if (*run) {
       if (*seed_opt) ro.seed = parse_seed(seed, "--seed");
       if (*pat_opt) ro.pattern = pattern_spec;
@@ -196,9 +194,17 @@ int dtx::dtxsim_main(int argc, char** argv) {
     if (*ping) return run_ping(parse_seed(ping_seed, "seed"), ping_trace);
     if (int code = run_lesson_verbs(); code >= 0) return code;
     return run_extra_verbs(app);
+  };
+  try {
+    int code = dispatch();
+    check_stdout();  // a result nobody could read is not a success
+    return code;
   } catch (const InputError& e) {
     print_error(e);
     return 2;
+  } catch (const OutputError& e) {
+    std::cerr << "dtxsim: error: " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "dtxsim: internal error: " << e.what() << "\n";
     return 3;

@@ -5,6 +5,8 @@
 // findings regrouped from the trace's violation lines and events.
 #include "app/explain.hpp"
 
+#include "app/output.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -15,6 +17,7 @@
 
 #include "sim/check/findings.hpp"
 #include "sim/check/story.hpp"
+#include "sim/scenario/json_text.hpp"
 #include "sim/scenario/reader.hpp"
 
 namespace dtx {
@@ -38,6 +41,10 @@ Trace read_trace(const std::string& path) {
   Trace tr;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
+    std::string at = path + ":" + std::to_string(n);
+    if (json_too_deep_at(line) != std::string::npos)
+      throw InputError(at + ": expected arrays and objects nested at most " +
+                       std::to_string(kMaxJsonDepth) + " levels deep");
     Json j = Json::parse(line, nullptr, false);
     if (!j.is_object())
       throw InputError(path + ":" + std::to_string(n) + ": expected a JSON object per line");
@@ -64,7 +71,13 @@ Trace read_trace(const std::string& path) {
     Event e;
     if (!kind_from_name(kind, e.kind)) continue;  // a kind of a newer build: not part of stories
     e.id = j["id"].get<uint64_t>();
-    e.t_us = j["t"].is_number_integer() ? j["t"].get<int64_t>() : 0;
+    // Past 2^63-1 nlohmann keeps the number unsigned; read as int64_t it would turn negative.
+    if (!j["t"].is_number_integer() ||
+        (j["t"].is_number_unsigned() && j["t"].get<uint64_t>() > INT64_MAX) ||
+        j["t"].get<int64_t>() < 0)
+      throw InputError(at + ": $.t: expected a time in microseconds in [0, " +
+                       std::to_string(INT64_MAX) + "], got " + j["t"].dump());
+    e.t_us = j["t"].get<int64_t>();
     e.node = j.value("node", "");
     e.gid = j.value("gid", "");
     e.peer = j.value("peer", "");
@@ -301,11 +314,7 @@ void emit(const ExplainOptions& o, const std::string& text, std::ostream& out) {
     out << text;
     return;
   }
-  std::ofstream f(o.out);
-  if (!f) throw InputError(o.out + ": cannot open for writing (--out)");
-  f << text;
-  f.flush();
-  if (!f) throw InputError(o.out + ": write failed (--out)");
+  write_file_checked(o.out, text, "--out");
 }
 
 }  // namespace

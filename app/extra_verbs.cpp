@@ -7,6 +7,7 @@
 
 #include "app/explain.hpp"
 #include "app/explore.hpp"
+#include "app/output.hpp"
 #include "app/regress.hpp"
 #include "app/report.hpp"
 #include "app/sweep.hpp"
@@ -25,6 +26,7 @@ struct Options {
   std::string write_dir;
   double pause_ms = 0;
   int jobs = 1;
+  int64_t lease_seconds = kDefaultLeaseSeconds;
   std::string seed;
   int64_t count = 0;
   std::string junit, json_out, load;
@@ -78,7 +80,9 @@ std::vector<std::string> pattern_list(const Scenario& s, const std::string& spec
 
 void print_stats(const SweepStats& st, const std::string& db) {
   std::cout << "runs planned " << st.planned << ", already stored " << st.skipped << ", ran "
-            << st.ran << ", with violations " << st.violating
+            << st.ran
+            << (st.leased ? ", claimed by another sweep " + std::to_string(st.leased) : "")
+            << ", with violations " << st.violating
             << (st.limited ? ", known limitations " + std::to_string(st.limited) : "")
             << (st.interrupted ? " (interrupted: re-run to resume)" : "") << "\nresults: " << db
             << "\n";
@@ -108,7 +112,7 @@ int do_sweep() {
   std::string p = g.pattern.empty() ? s.pattern.name + ":" + s.pattern.variant : g.pattern;
   ensure_parent(g.db);
   ResultsDb db(g.db);
-  SweepStats st = run_sweep(s, {p}, seeds, shard, g.jobs, db, !g.quiet);
+  SweepStats st = run_sweep(s, {p}, seeds, shard, g.jobs, db, !g.quiet, g.lease_seconds);
   print_stats(st, g.db);
   if (st.interrupted) return 130;
   if (!g.fail_on_violation) return 0;
@@ -125,6 +129,8 @@ int do_sweep() {
 }
 
 int do_merge() {
+  // Every input is checked before the output is created: a foreign one leaves nothing behind.
+  for (const auto& in : g.inputs) ResultsDb check(in, true);
   ensure_parent(g.out);
   ResultsDb out(g.out);
   size_t n = 0;
@@ -198,7 +204,7 @@ int do_compare() {
   std::vector<std::string> pats = pattern_list(s, g.patterns);
   ensure_parent(g.db);
   ResultsDb db(g.db);
-  SweepStats st = run_sweep(s, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
+  SweepStats st = run_sweep(s, pats, seeds, Shard{}, g.jobs, db, !g.quiet, g.lease_seconds);
   print_stats(st, g.db);
   ReportInput in;
   in.title = "dtxsim compare: " + s.name + " (seeds " + g.seeds + ")";
@@ -217,7 +223,7 @@ int do_compare() {
   for (double rate : loads) {
     if (st.interrupted) break;
     Scenario ls = load_point(s, rate);
-    SweepStats ld = run_sweep(ls, pats, seeds, Shard{}, g.jobs, db, !g.quiet);
+    SweepStats ld = run_sweep(ls, pats, seeds, Shard{}, g.jobs, db, !g.quiet, g.lease_seconds);
     st.interrupted = st.interrupted || ld.interrupted;
     std::cout << "load " << rate << "/s: ";
     print_stats(ld, g.db);
@@ -252,10 +258,7 @@ int do_report() {
 
 void write_text(const std::string& path, const std::string& text, const std::string& option) {
   ensure_parent(path);
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError(option + " " + path + ": cannot open for writing");
-  out << text;
-  if (!out) throw InputError(option + " " + path + ": write failed");
+  write_file_checked(path, text, option);
 }
 
 int write_baseline() {
@@ -311,9 +314,7 @@ std::string write_point(const ExploreResult& r, const ExplorePoint& p, size_t in
   std::string path = g.write_dir + "/" + name + ".json";
   Json doc = replay_scenario(r.scenario, r.pattern, r.variant, p.faults, r.scenario.heal_us, name,
                              "Explore point of " + r.scenario.file + ": " + p.what, p.violated);
-  std::ofstream out(path);
-  if (!out) throw InputError(path + ": cannot open for writing (--write-dir)");
-  out << doc.dump(2) << "\n";
+  write_file_checked(path, doc.dump(2) + "\n", "--write-dir");
   return path;
 }
 
@@ -352,9 +353,7 @@ int do_shrink() {
   if (g.pattern.empty()) g.pattern = s.pattern.name + ":" + s.pattern.variant;
   uint64_t seed = parse_seed(g.seed, "--seed");
   ShrinkResult r = shrink(s, seed, g.pattern, g.invariant);
-  std::ofstream out(g.out);
-  if (!out) throw InputError(g.out + ": cannot open for writing (-o)");
-  out << r.scenario.dump(2) << "\n";
+  write_file_checked(g.out, r.scenario.dump(2) + "\n", "-o");
   std::cout << "shrunk " << g.scenario << " seed " << seed << " (" << r.invariant << "): faults "
             << r.faults_before << " -> " << r.faults_after << ", transactions " << r.count_before
             << " -> " << r.count_after << ", " << r.runs << " runs\nwrote " << g.out
@@ -370,6 +369,11 @@ void add_extra_verbs(CLI::App& app) {
   g.sweep->add_option("--seeds", g.seeds, "seed range A..B")->required();
   g.sweep->add_option("--pattern", g.pattern, "NAME[:VARIANT] (default: the scenario's)");
   g.sweep->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
+  g.sweep
+      ->add_option("--lease-seconds", g.lease_seconds,
+                   "a claimed run is this sweep's for this long; a killed sweep's claims pass "
+                   "to others after it (default 300)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 365}));
   g.sweep->add_option("--shard", g.shard, "run only shard K of N (K/N)");
   g.sweep->add_option("--db", g.db, "results database");
   g.sweep->add_flag("-q,--quiet", g.quiet, "no progress bar");
@@ -393,6 +397,10 @@ void add_extra_verbs(CLI::App& app) {
                         "also run every pattern fault-free at these arrival rates per second "
                         "(e.g. 10,50,200) for the report's load curve");
   g.compare->add_option("--jobs", g.jobs, "worker threads")->check(CLI::Range(1, 256));
+  g.compare
+      ->add_option("--lease-seconds", g.lease_seconds,
+                   "a claimed run is this compare's for this long (default 300)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 365}));
   g.compare->add_option("--db", g.db, "results database");
   g.compare->add_flag("-q,--quiet", g.quiet, "no progress bar");
   g.compare->add_flag("--fail-on-violation", g.fail_on_violation,

@@ -2,6 +2,7 @@
 // and partitioned; it exercises the kernel, network, nodes and faults and writes a trace.
 #include <iostream>
 
+#include "app/output.hpp"
 #include "app/verbs.hpp"
 #include "sim/scenario/reader.hpp"
 #include "sim/world/context.hpp"
@@ -57,7 +58,8 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
   w.history().write_header({"ping", "none", "none", seed, build_id(), w.node_infos()});
   w.start();
   w.run_until(5 * kUsPerS);
-  w.history().finish({}, {}, w.now_us());
+  if (!w.history().finish({}, {}, w.now_us()))
+    throw OutputError("--trace " + trace_path + ": write failed (disk full?)");
   std::cout << "ping seed " << seed << ": pongs " << w.counters()["pongs"] << ", timeouts "
             << w.counters()["timeouts"] << ", events " << w.history().events().size()
             << "\ntrace hash " << w.history().trace_hash_hex() << "\n";

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/report.hpp"
+#include "sim/scenario/json_text.hpp"
 
 namespace dtx {
 
@@ -236,8 +237,9 @@ struct BaselineReader {
 Baseline read_baseline(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open baseline");
-  Json j = Json::parse(in, nullptr, false);
-  if (j.is_discarded()) throw InputError(path + ": not valid JSON");
+  std::stringstream text;
+  text << in.rdbuf();
+  Json j = parse_json_file_text(text.str(), path);
   InputErrors e;
   BaselineReader rd{path, e};
   Baseline b;

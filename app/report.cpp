@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "app/output.hpp"
 #include "app/regress.hpp"
 #include "app/report_sections.hpp"
 #include "app/tolerance.hpp"
@@ -316,10 +317,7 @@ void write_report(const std::string& path, const ReportInput& in) {
   check_report_path(path);
   bool md = path.size() >= 3 && path.compare(path.size() - 3, 3, ".md") == 0;
   std::string text = md ? report_markdown(in) : report_html(in);
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError("--report " + path + ": cannot open for writing");
-  out << text;
-  if (!out) throw InputError("--report " + path + ": write failed");
+  write_file_checked(path, text, "--report");
 }
 
 }  // namespace dtx

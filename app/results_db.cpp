@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <cinttypes>
 #include <cstdio>
+#include <ctime>
 
 #include "sim/kernel/random.hpp"
 
@@ -21,6 +22,12 @@ std::string scenario_hash(const Scenario& s) {
   return buf;
 }
 
+namespace {
+const char* const kRunColumns[] = {"id",         "scenario", "scenario_hash", "file",
+                                   "pattern",    "variant",  "seed",          "build",
+                                   "trace_hash", "metrics",  "violations",    "faults"};
+}  // namespace
+
 ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
   struct stat st;
   if (must_exist && stat(path.c_str(), &st) != 0)
@@ -32,23 +39,30 @@ ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
     db_ = nullptr;
     throw InputError(path + ": cannot open results database: " + msg);
   }
-  sqlite3_busy_timeout(db_, 5000);
-  char* err = nullptr;
-  int rc = sqlite3_exec(
-      db_,
-      "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
-      "scenario_hash TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', pattern TEXT NOT NULL, "
-      "variant TEXT NOT NULL, seed INTEGER NOT NULL, build TEXT NOT NULL, trace_hash TEXT NOT "
-      "NULL, "
-      "metrics TEXT NOT NULL, violations TEXT NOT NULL, faults TEXT NOT NULL DEFAULT '[]', "
-      "UNIQUE(scenario_hash, pattern, variant, seed, build))",
-      nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
+  // Concurrent sweeps wait for each other's short write transactions instead of failing.
+  sqlite3_busy_timeout(db_, 60000);
+  try {
+    // Someone else's table `runs` is refused before anything is written to their file.
+    check_runs_schema();
+    // WAL lets readers and one writer proceed together; it needs shared memory between the
+    // processes, so a local filesystem (docs/input-and-limits.md).
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");  // in WAL: a power cut may lose the last runs, not the file
+    exec(
+        "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
+        "scenario_hash TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', pattern TEXT NOT NULL, "
+        "variant TEXT NOT NULL, seed INTEGER NOT NULL, build TEXT NOT NULL, trace_hash TEXT NOT "
+        "NULL, metrics TEXT NOT NULL, violations TEXT NOT NULL, faults TEXT NOT NULL DEFAULT "
+        "'[]', UNIQUE(scenario_hash, pattern, variant, seed, build))");
+    check_runs_schema();
+    exec(
+        "CREATE TABLE IF NOT EXISTS leases(scenario_hash TEXT NOT NULL, pattern TEXT NOT NULL, "
+        "variant TEXT NOT NULL, seed INTEGER NOT NULL, build TEXT NOT NULL, owner TEXT NOT NULL, "
+        "expires_at INTEGER NOT NULL, PRIMARY KEY(scenario_hash, pattern, variant, seed, build))");
+  } catch (const std::exception& e) {
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError(path + ": not a dtxsim results database: " + msg);
+    throw InputError(path + ": not a dtxsim results database: " + e.what());
   }
 }
 
@@ -56,14 +70,108 @@ ResultsDb::~ResultsDb() {
   sqlite3_close(db_);
 }
 
+void ResultsDb::exec(const char* sql) {
+  char* err = nullptr;
+  // Switching to WAL or creating a table while another sweep opens the same new file can
+  // return BUSY without the busy handler: wait and retry (up to a minute).
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  for (int tries = 0; (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && tries < 600; ++tries) {
+    sqlite3_free(err);
+    err = nullptr;
+    sqlite3_sleep(100);
+    rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  }
+  if (rc == SQLITE_OK) return;
+  std::string msg = err ? err : sqlite3_errmsg(db_);
+  sqlite3_free(err);
+  throw std::runtime_error(msg);
+}
+
+sqlite3_stmt* ResultsDb::prepare(const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
+    throw std::runtime_error(path_ + ": " + sqlite3_errmsg(db_));
+  return st;
+}
+
+// A table `runs` made by something else passes CREATE TABLE IF NOT EXISTS: name what it lacks
+// rather than fail later (a sweep's first insert, a report's empty query).
+void ResultsDb::check_runs_schema() {
+  sqlite3_stmt* st = prepare("SELECT name FROM pragma_table_info('runs')");
+  std::set<std::string> have;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    have.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
+  if (have.empty()) return;  // no table yet: a new database
+  std::string missing;
+  for (const char* c : kRunColumns)
+    if (!have.count(c)) missing += (missing.empty() ? "" : ", ") + std::string(c);
+  if (!missing.empty())
+    throw std::runtime_error("expected a table 'runs' with dtxsim's columns, got one lacking " +
+                             missing);
+}
+
+Claim ResultsDb::claim(const RunKey& key, const std::string& owner, int64_t lease_s) {
+  int64_t now = static_cast<int64_t>(std::time(nullptr));  // app/ only: leases are wall time
+  exec("BEGIN IMMEDIATE");  // the write lock first: check and claim cannot interleave
+  Claim out = Claim::claimed;
+  try {
+    std::string b = build_id();
+    sqlite3_stmt* st = prepare(
+        "SELECT (SELECT count(*) FROM runs WHERE scenario_hash = ?1 AND pattern = ?2 AND "
+        "variant = ?3 AND seed = ?4 AND build = ?5), (SELECT count(*) FROM leases WHERE "
+        "scenario_hash = ?1 AND pattern = ?2 AND variant = ?3 AND seed = ?4 AND build = ?5 AND "
+        "owner != ?6 AND expires_at > ?7)");
+    const std::string* texts[] = {&key.scenario_hash, &key.pattern, &key.variant};
+    for (int i = 0; i < 3; ++i)
+      sqlite3_bind_text(st, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, static_cast<int64_t>(key.seed));
+    sqlite3_bind_text(st, 5, b.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, now);
+    if (sqlite3_step(st) == SQLITE_ROW)
+      out = sqlite3_column_int64(st, 0)   ? Claim::done
+            : sqlite3_column_int64(st, 1) ? Claim::leased
+                                          : Claim::claimed;
+    sqlite3_finalize(st);
+    if (out == Claim::claimed) {
+      st = prepare(
+          "INSERT OR REPLACE INTO leases(scenario_hash, pattern, variant, seed, build, owner, "
+          "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+      for (int i = 0; i < 3; ++i)
+        sqlite3_bind_text(st, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 4, static_cast<int64_t>(key.seed));
+      sqlite3_bind_text(st, 5, b.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 7, now + lease_s);
+      int rc = sqlite3_step(st);
+      sqlite3_finalize(st);
+      if (rc != SQLITE_DONE)
+        throw std::runtime_error(path_ + ": lease failed: " + sqlite3_errmsg(db_));
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return out;
+}
+
+void ResultsDb::release(const std::string& owner) {
+  sqlite3_stmt* st = prepare("DELETE FROM leases WHERE owner = ?");
+  sqlite3_bind_text(st, 1, owner.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+}
+
 std::set<uint64_t> ResultsDb::finished_seeds(const std::string& hash, const std::string& pattern,
                                              const std::string& variant) {
   std::set<uint64_t> out;
-  sqlite3_stmt* st;
-  sqlite3_prepare_v2(
-      db_,
-      "SELECT seed FROM runs WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND build = ?",
-      -1, &st, nullptr);
+  sqlite3_stmt* st = prepare(
+      "SELECT seed FROM runs WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND build = "
+      "?");
   std::string b = build_id();
   sqlite3_bind_text(st, 1, hash.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, pattern.c_str(), -1, SQLITE_TRANSIENT);
@@ -94,12 +202,9 @@ void ResultsDb::insert(const RunResult& r, const std::string& hash) {
 }
 
 void ResultsDb::insert(const StoredRun& r) {
-  sqlite3_stmt* st;
-  sqlite3_prepare_v2(db_,
-                     "INSERT OR IGNORE INTO runs(scenario, scenario_hash, file, pattern, variant, "
-                     "seed, build, trace_hash, "
-                     "metrics, violations, faults) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     -1, &st, nullptr);
+  sqlite3_stmt* st = prepare(
+      "INSERT OR IGNORE INTO runs(scenario, scenario_hash, file, pattern, variant, seed, build, "
+      "trace_hash, metrics, violations, faults) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::string texts[] = {r.scenario, r.scenario_hash, r.file, r.pattern, r.variant};
   for (int i = 0; i < 5; ++i) sqlite3_bind_text(st, i + 1, texts[i].c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 6, static_cast<int64_t>(r.seed));
@@ -110,24 +215,31 @@ void ResultsDb::insert(const StoredRun& r) {
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     throw std::runtime_error(path_ + ": insert failed: " + sqlite3_errmsg(db_));
+  // Stored: its lease, if any, has done its job.
+  st = prepare(
+      "DELETE FROM leases WHERE scenario_hash = ? AND pattern = ? AND variant = ? AND seed = ? "
+      "AND build = ?");
+  sqlite3_bind_text(st, 1, r.scenario_hash.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, r.pattern.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, r.variant.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 4, static_cast<int64_t>(r.seed));
+  sqlite3_bind_text(st, 5, r.build.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_step(st);
+  sqlite3_finalize(st);
 }
 
 std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario,
                                        const std::string& where_build) {
   std::vector<StoredRun> out;
-  sqlite3_stmt* st;
-  sqlite3_prepare_v2(
-      db_,
-      "SELECT id, scenario, scenario_hash, file, pattern, variant, seed, build, "
-      "trace_hash, metrics, "
-      "violations, faults FROM runs WHERE (?1 = '' OR scenario = ?1) AND (?2 = '' OR build = ?2) "
-      "ORDER BY "
-      "scenario, pattern, variant, seed, id",
-      -1, &st, nullptr);
+  sqlite3_stmt* st = prepare(
+      "SELECT id, scenario, scenario_hash, file, pattern, variant, seed, build, trace_hash, "
+      "metrics, violations, faults FROM runs WHERE (?1 = '' OR scenario = ?1) AND (?2 = '' OR "
+      "build = ?2) ORDER BY scenario, pattern, variant, seed, id");
   sqlite3_bind_text(st, 1, where_scenario.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, where_build.c_str(), -1, SQLITE_TRANSIENT);
   auto text = [&](int c) {
-    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+    const unsigned char* t = sqlite3_column_text(st, c);  // NULL in a hand-edited row
+    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
   };
   while (sqlite3_step(st) == SQLITE_ROW) {
     StoredRun r;

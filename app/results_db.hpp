@@ -1,6 +1,9 @@
 // The results store: a SQLite database with one row per run in table `runs`, keyed by
 // (scenario_hash, pattern, variant, seed, build) so re-running a sweep skips finished runs
-// and merging shard databases cannot duplicate one.
+// and merging shard databases cannot duplicate one. Sweeps sharing a database claim each run
+// first with a lease (table `leases`, expiring so a killed worker's runs are taken again), so
+// concurrent sweeps split the work. WAL journal: readers never block the writer; it needs a
+// local filesystem (on NFS use a database per shard and `merge`).
 #pragma once
 
 #include <sqlite3.h>
@@ -23,6 +26,14 @@ struct StoredRun {
   std::set<std::string> violated() const;
 };
 
+// What a claim found: the run is this worker's to do, already stored, or leased by another.
+enum class Claim { claimed, done, leased };
+
+struct RunKey {
+  std::string scenario_hash, pattern, variant;
+  uint64_t seed = 0;
+};
+
 class ResultsDb {
  public:
   // Opens or creates; throws InputError naming the file when it cannot.
@@ -33,6 +44,12 @@ class ResultsDb {
 
   std::set<uint64_t> finished_seeds(const std::string& scenario_hash, const std::string& pattern,
                                     const std::string& variant);
+  // Claims `key` for `owner` until now + lease_s unless it is stored or another owner's lease
+  // has not expired; one write transaction, so two sweeps never both claim a run.
+  Claim claim(const RunKey& key, const std::string& owner, int64_t lease_s);
+  // Drops every lease `owner` still holds (a sweep that stops early hands its runs back).
+  void release(const std::string& owner);
+  // Stores a run and drops its lease.
   void insert(const RunResult& r, const std::string& scenario_hash);
   void insert(const StoredRun& r);
   // Stored runs, of one scenario and of one build when given (empty: all).
@@ -42,6 +59,10 @@ class ResultsDb {
 
  private:
   void exec(const char* sql);
+  // Prepared statement; a failure names the database (the schema was checked at open, so it
+  // is an internal error, never a crash).
+  sqlite3_stmt* prepare(const char* sql);
+  void check_runs_schema();
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/output.hpp"
 #include "sim/check/story.hpp"
 #include "sim/plugin/pattern.hpp"
 #include "sim/world/broker.hpp"
@@ -453,7 +454,8 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   for (const auto& v : r.violations) vj.push_back(v.to_json());
   for (size_t i = 0; i < r.findings.size(); ++i)
     if (!r.findings[i].story.empty()) fj.push_back(r.findings[i].to_json(r.violations, i + 1));
-  w.history().finish(vj, fj, end_us);
+  if (!w.history().finish(vj, fj, end_us))
+    throw OutputError("--trace " + o.trace_path + ": write failed (disk full?)");
   r.trace_hash = w.history().trace_hash_hex();
   r.events = w.history().recorded();
   if (o.keep_history) r.history = w.history().take_events();  // moved, not copied

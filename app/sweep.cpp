@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -53,11 +54,7 @@ SeedRange parse_seeds(const std::string& text) {
     throw InputError("--seeds: expected A..B (e.g. 1..100) with A and B integers in " + kSeedRange +
                      ", got '" + text + "'");
   if (r.first > r.last) throw InputError("--seeds: expected A <= B, got '" + text + "'");
-  // Every seed of the range is planned up front: a larger range would exhaust memory.
-  if (r.last - r.first >= kMaxSeedsPerRange)
-    throw InputError("--seeds: expected at most " + std::to_string(kMaxSeedsPerRange) +
-                     " seeds (split the range into successive runs), got '" + text + "'");
-  return r;
+  return r;  // any size: a sweep walks its range lazily
 }
 
 Shard parse_shard(const std::string& text) {
@@ -89,75 +86,148 @@ static bool known_limitation(const RunResult& r) {
   return true;
 }
 
-SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds,
-                     Shard shard, int jobs, ResultsDb& db, bool progress) {
-  SweepStats stats;
-  std::string hash = scenario_hash(s);
-  std::vector<SweepTask> tasks;
-  for (const auto& p : patterns) {
-    auto [name, variant] = resolve_pattern(p, "--pattern");
-    std::set<uint64_t> done = db.finished_seeds(hash, name, variant);
-    for (uint64_t seed = seeds.first;; ++seed) {
-      if ((seed - seeds.first) % static_cast<uint64_t>(shard.n) ==
-          static_cast<uint64_t>(shard.k - 1)) {
-        ++stats.planned;
-        if (done.count(seed)) {
-          ++stats.skipped;
-        } else {
-          tasks.push_back({name + ":" + variant, seed});
-        }
-      }
-      if (seed == seeds.last) break;
-    }
+namespace {
+
+// The tasks of a sweep, one pattern after another, each over its shard of the seed range,
+// produced one at a time: nothing proportional to the range is ever held.
+class TaskCursor {
+ public:
+  TaskCursor(std::vector<std::pair<std::string, std::string>> patterns, SeedRange seeds,
+             Shard shard)
+      : patterns_(std::move(patterns)), seeds_(seeds), step_(static_cast<uint64_t>(shard.n)) {
+    first_ = seeds.first + static_cast<uint64_t>(shard.k - 1);
+    // A shard whose first seed lies past the range (or wraps past 2^64-1) has no runs.
+    empty_ = first_ < seeds.first || first_ > seeds.last;
+    next_ = first_;
   }
-  g_interrupted = false;
-  auto old = std::signal(SIGINT, on_sigint);
-  std::mutex mu;
+  // Runs per pattern: the seeds of the range in this shard.
+  uint64_t per_pattern() const { return empty_ ? 0 : (seeds_.last - first_) / step_ + 1; }
+  bool next(size_t& pattern, uint64_t& seed) {
+    if (empty_ || index_ >= patterns_.size()) return false;
+    pattern = index_;
+    seed = next_;
+    if (seeds_.last - next_ < step_) {  // the last seed of this pattern: on to the next one
+      ++index_;
+      next_ = first_;
+    } else {
+      next_ += step_;
+    }
+    return true;
+  }
+  const std::pair<std::string, std::string>& pattern(size_t i) const { return patterns_[i]; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> patterns_;
+  SeedRange seeds_;
+  uint64_t step_, first_ = 0, next_ = 0;
+  size_t index_ = 0;
+  bool empty_ = false;
+};
+
+// Names this process among the sweeps sharing a database (leases record it).
+std::string lease_owner() {
+  static std::atomic<uint64_t> count{0};
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" +
+         std::to_string(static_cast<int64_t>(std::time(nullptr))) + ":" + std::to_string(count++);
+}
+
+struct Pool {
+  std::mutex mu;  // guards the cursor, the database and everything below
   std::condition_variable cv;
   std::deque<RunResult> finished;
   std::string first_error;
   bool input_error = false;
-  std::atomic<size_t> next{0};
-  size_t active = static_cast<size_t>(std::max(1, jobs));
+  size_t active = 0;
+};
+
+// The next task this sweep claims, or false when the range is walked: stored runs and runs
+// another sweep holds a live lease on are passed over. Called with pool.mu held.
+bool claim_next(TaskCursor& cursor, ResultsDb& db, const std::string& hash,
+                const std::string& owner, int64_t lease_s, SweepStats& stats, SweepTask& task) {
+  size_t p = 0;
+  uint64_t seed = 0;
+  while (!g_interrupted && cursor.next(p, seed)) {
+    const auto& [name, variant] = cursor.pattern(p);
+    Claim c = db.claim({hash, name, variant, seed}, owner, lease_s);
+    if (c == Claim::done) {
+      ++stats.skipped;
+    } else if (c == Claim::leased) {
+      ++stats.leased;
+    } else {
+      task = {name + ":" + variant, seed};
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns, SeedRange seeds,
+                     Shard shard, int jobs, ResultsDb& db, bool progress, int64_t lease_s) {
+  SweepStats stats;
+  std::string hash = scenario_hash(s), owner = lease_owner();
+  std::vector<std::pair<std::string, std::string>> resolved;
+  for (const auto& p : patterns) resolved.push_back(resolve_pattern(p, "--pattern"));
+  TaskCursor cursor(resolved, seeds, shard);
+  stats.planned = cursor.per_pattern() * resolved.size();
+  g_interrupted = false;
+  auto old = std::signal(SIGINT, on_sigint);
+  Pool pool;
+  pool.active = static_cast<size_t>(std::max(1, jobs));
   auto worker = [&] {
     for (;;) {
-      size_t i = next++;
-      if (i >= tasks.size() || g_interrupted) break;
+      SweepTask task;
+      try {
+        std::lock_guard<std::mutex> lock(pool.mu);
+        if (!claim_next(cursor, db, hash, owner, lease_s, stats, task)) break;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(pool.mu);
+        if (pool.first_error.empty()) pool.first_error = e.what();
+        g_interrupted = true;
+        break;
+      }
       RunOptions o;
-      o.seed = tasks[i].seed;
-      o.pattern = tasks[i].pattern;
+      o.seed = task.seed;
+      o.pattern = task.pattern;
       o.keep_history = false;
       try {
         RunResult r = run_scenario(s, o);
-        std::lock_guard<std::mutex> lock(mu);
-        finished.push_back(std::move(r));
+        std::lock_guard<std::mutex> lock(pool.mu);
+        pool.finished.push_back(std::move(r));
       } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (first_error.empty()) {
-          first_error =
-              tasks[i].pattern + " seed " + std::to_string(tasks[i].seed) + ": " + e.what();
-          input_error = dynamic_cast<const InputError*>(&e) != nullptr;
+        std::lock_guard<std::mutex> lock(pool.mu);
+        if (pool.first_error.empty()) {
+          pool.first_error = task.pattern + " seed " + std::to_string(task.seed) + ": " + e.what();
+          pool.input_error = dynamic_cast<const InputError*>(&e) != nullptr;
         }
         g_interrupted = true;
       }
-      cv.notify_one();
+      pool.cv.notify_one();
     }
-    std::lock_guard<std::mutex> lock(mu);
-    --active;
-    cv.notify_one();
+    std::lock_guard<std::mutex> lock(pool.mu);
+    --pool.active;
+    pool.cv.notify_one();
   };
-  std::vector<std::thread> pool;
-  for (int j = 0; j < std::max(1, jobs); ++j) pool.emplace_back(worker);
+  std::vector<std::thread> threads;
+  for (int j = 0; j < std::max(1, jobs); ++j) threads.emplace_back(worker);
   bool tty = progress && isatty(STDERR_FILENO);
   for (;;) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return !finished.empty() || active == 0; });
-    std::deque<RunResult> batch = std::move(finished);
-    finished.clear();
-    bool done = active == 0;
-    lock.unlock();
-    for (auto& r : batch) {  // the only writer: results land as soon as they finish
-      db.insert(r, hash);
+    std::unique_lock<std::mutex> lock(pool.mu);
+    pool.cv.wait(lock, [&] { return !pool.finished.empty() || pool.active == 0; });
+    std::deque<RunResult> batch = std::move(pool.finished);
+    pool.finished.clear();
+    bool done = pool.active == 0;
+    for (auto& r : batch) {  // the only writer of runs: each lands as soon as it finishes
+      try {
+        db.insert(r, hash);
+      } catch (const std::exception& e) {
+        if (pool.first_error.empty()) pool.first_error = e.what();
+        g_interrupted = true;
+        continue;
+      }
       ++stats.ran;
       if (known_limitation(r)) {
         ++stats.limited;
@@ -166,20 +236,27 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
       }
     }
     if (tty && (!batch.empty() || done)) {
-      size_t total = tasks.size(), width = 30, filled = total ? stats.ran * width / total : width;
-      std::fprintf(stderr, "\r[%s%s] %zu/%zu runs, %zu with violations",
+      uint64_t total = stats.planned, width = 30;
+      uint64_t finished = stats.ran + stats.skipped + stats.leased;
+      uint64_t filled = total ? std::min<uint64_t>(width, finished * width / total) : width;
+      std::fprintf(stderr, "\r[%s%s] %zu/%llu runs, %zu with violations",
                    std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                   stats.ran, total, stats.violating);
+                   stats.ran, static_cast<unsigned long long>(total), stats.violating);
     }
     if (done) break;
   }
-  for (auto& t : pool) t.join();
+  for (auto& t : threads) t.join();
   if (tty) std::fprintf(stderr, "\n");
   std::signal(SIGINT, old);
-  stats.interrupted = g_interrupted && first_error.empty();
-  if (!first_error.empty()) {
-    if (input_error) throw InputError(first_error);  // exit 2, like a single run
-    throw std::runtime_error(first_error);
+  try {
+    db.release(owner);  // claims not run (an interrupt, an error) go back at once
+  } catch (const std::exception&) {
+    // they expire on their own
+  }
+  stats.interrupted = g_interrupted && pool.first_error.empty();
+  if (!pool.first_error.empty()) {
+    if (pool.input_error) throw InputError(pool.first_error);  // exit 2, like a single run
+    throw std::runtime_error(pool.first_error);
   }
   return stats;
 }

@@ -59,6 +59,12 @@ class LineSax : public nlohmann::json_sax<Json> {
   bool boolean(bool) override { return scalar(); }
   bool number_integer(number_integer_t v) override { return integer(v, v >= 0); }
   bool number_unsigned(number_unsigned_t v) override {
+    // Past 2^63-1 a time or id would turn negative as int64_t: refuse the field instead.
+    if (v > static_cast<number_unsigned_t>(INT64_MAX)) {
+      if (at_top() && (key_ == Key::id || key_ == Key::t || key_ == Key::msg))
+        raw.type_error = "field is 2^63 or more (times and ids end at 2^63-1)";
+      return scalar();
+    }
     return integer(static_cast<int64_t>(v), true);
   }
   bool number_float(number_float_t, const string_t&) override {
@@ -101,6 +107,7 @@ class LineSax : public nlohmann::json_sax<Json> {
   }
   bool binary(binary_t&) override { return scalar(); }
   bool start_object(std::size_t) override {
+    if (too_deep()) return false;
     if (stack_.empty()) raw.is_object = true;
     stack_.push_back(key_);
     key_ = Key::none;
@@ -112,6 +119,7 @@ class LineSax : public nlohmann::json_sax<Json> {
   }
   bool end_object() override { return pop(); }
   bool start_array(std::size_t) override {
+    if (too_deep()) return false;
     if (in_cut()) raw.cut.emplace_back();
     stack_.push_back(key_);
     key_ = Key::none;
@@ -125,6 +133,14 @@ class LineSax : public nlohmann::json_sax<Json> {
   }
 
  private:
+  // dtxsim writes at most a few levels; a line nested deeper than 64 (the limit of every
+  // dtxsim input) is refused here, before the header's or a trailer's document is built from
+  // it (60,000 levels overflowed the stack there).
+  bool too_deep() {
+    if (stack_.size() < 64) return false;
+    error = "nested deeper than 64 levels";
+    return true;
+  }
   bool at_top() const { return stack_.size() == 1; }
   bool in_detail() const { return stack_.size() == 2 && stack_[1] == Key::detail; }
   bool in_cut() const {

@@ -12,13 +12,13 @@
 namespace dtx {
 
 void Coordinator::configure(Reader& p) {
-  cfg_.cron_us = p.millis_us("cron_ms", 3000, "coordinator cron interval (ms)");
+  cfg_.cron_us = p.interval_us("cron_ms", 3000, "coordinator cron interval (ms)");
   cfg_.timeout_to_fail_us =
-      p.millis_us("timeout_to_fail_ms", 35000, "prepared this long => check-back / abort (ms)");
-  cfg_.retry_us = p.millis_us("retry_ms", 10000, "first retry delay, doubled per attempt (ms)");
+      p.interval_us("timeout_to_fail_ms", 35000, "prepared this long => check-back / abort (ms)");
+  cfg_.retry_us = p.interval_us("retry_ms", 10000, "first retry delay, doubled per attempt (ms)");
   cfg_.retry_cap_us =
-      p.millis_us("retry_cap_ms", 60000, "retry delay cap (ms); dtm has none, we cap");
-  cfg_.request_timeout_us = p.millis_us("request_timeout_ms", 3000, "branch call timeout (ms)");
+      p.interval_us("retry_cap_ms", 60000, "retry delay cap (ms); dtm has none, we cap");
+  cfg_.request_timeout_us = p.interval_us("request_timeout_ms", 3000, "branch call timeout (ms)");
 }
 
 std::string Coordinator::branch_id(size_t index) const {

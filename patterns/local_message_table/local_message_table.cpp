@@ -25,10 +25,10 @@ class LocalMessageTable : public Pattern {
   explicit LocalMessageTable(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
-    poll_us_ = p.millis_us("poll_interval_ms", 100, "sender scan interval (ms)");
-    rpc_timeout_us_ = p.millis_us("rpc_timeout_ms", 1000, "delivery timeout (ms)");
-    backoff_us_ = p.millis_us("backoff_ms", 200, "first resend delay, doubled per attempt (ms)");
-    backoff_cap_us_ = p.millis_us("backoff_cap_ms", 5000, "resend delay cap (ms)");
+    poll_us_ = p.interval_us("poll_interval_ms", 100, "sender scan interval (ms)");
+    rpc_timeout_us_ = p.interval_us("rpc_timeout_ms", 1000, "delivery timeout (ms)");
+    backoff_us_ = p.interval_us("backoff_ms", 200, "first resend delay, doubled per attempt (ms)");
+    backoff_cap_us_ = p.interval_us("backoff_cap_ms", 5000, "resend delay cap (ms)");
     max_attempts_ =
         p.integer("max_attempts", 20, 1, 1000000, "attempts before the row is marked DEAD");
     batch_ = p.integer("batch", 100, 1, 100000, "rows per scan");

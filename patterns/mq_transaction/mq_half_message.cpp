@@ -27,16 +27,15 @@ class MqHalfMessage : public Pattern {
   explicit MqHalfMessage(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
-    timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker call timeout (ms)");
+    timeout_us_ = p.interval_us("request_timeout_ms", 1000, "broker call timeout (ms)");
     business_delay_us_ = p.millis_us("business_delay_ms", 0,
                                      "local transaction stays open this long before commit (ms)");
     end_delay_us_ = p.millis_us("end_delay_ms", 0,
                                 "app work between the local commit and the one-way COMMIT (ms)");
     consumer_processing_us_ =
         p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
-    queue_ = p.string("queue", "transfers", false, "broker topic");
-    group_ =
-        p.string("producer_group", "producers", false, "producer group the broker checks back");
+    queue_ = p.name("queue", "transfers", false, "broker topic");
+    group_ = p.name("producer_group", "producers", false, "producer group the broker checks back");
   }
 
   void setup(Setup& s) override {

@@ -34,16 +34,16 @@ class MqTransaction : public Pattern {
   explicit MqTransaction(const Knobs& knobs) : knobs_(knobs) {}
 
   void configure(Reader& p) override {
-    timeout_us_ = p.millis_us("request_timeout_ms", 1000, "broker and manager call timeout (ms)");
+    timeout_us_ = p.interval_us("request_timeout_ms", 1000, "broker and manager call timeout (ms)");
     recovery_us_ =
-        p.millis_us("recovery_interval_ms", 500, "transaction manager recovery scan (ms)");
-    in_doubt_us_ = p.millis_us("presume_abort_after_ms", 3000,
-                               "unlogged in-doubt work older than this is aborted (ms)");
+        p.interval_us("recovery_interval_ms", 500, "transaction manager recovery scan (ms)");
+    in_doubt_us_ = p.interval_us("presume_abort_after_ms", 3000,
+                                 "unlogged in-doubt work older than this is aborted (ms)");
     gap_us_ =
         p.millis_us("commit_gap_ms", 5, "naive variants: app work between the two commits (ms)");
     consumer_processing_us_ =
         p.millis_us("consumer_processing_ms", 1, "consumer work between receipt and effect (ms)");
-    queue_ = p.string("queue", "transfers", false, "broker queue");
+    queue_ = p.name("queue", "transfers", false, "broker queue");
   }
 
   void setup(Setup& s) override {

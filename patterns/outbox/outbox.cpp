@@ -28,10 +28,10 @@ class Outbox : public Pattern {
   void configure(Reader& p) override {
     relay_ =
         p.string("relay", "polling", false, "polling or log_tailing", {"polling", "log_tailing"});
-    poll_us_ = p.millis_us("poll_interval_ms", 100, "relay poll interval (ms)");
+    poll_us_ = p.interval_us("poll_interval_ms", 100, "relay poll interval (ms)");
     batch_ = p.integer("batch", 100, 1, 100000, "rows per poll");
-    flush_us_ = p.millis_us("offset_flush_ms", 500, "log-tailing: offset flush interval (ms)");
-    publish_timeout_us_ = p.millis_us("publish_timeout_ms", 1000, "broker ack timeout (ms)");
+    flush_us_ = p.interval_us("offset_flush_ms", 500, "log-tailing: offset flush interval (ms)");
+    publish_timeout_us_ = p.interval_us("publish_timeout_ms", 1000, "broker ack timeout (ms)");
     think_us_ =
         p.millis_us("think_ms_mean", 0,
                     "mean app work between taking the event id and the local transaction (ms)");
@@ -39,7 +39,7 @@ class Outbox : public Pattern {
         p.millis_us("consumer_processing_ms", 1, "consumer work between dedupe and effect (ms)");
     business_delay_us_ = p.millis_us("business_delay_ms", 0,
                                      "origin transaction stays open this long before commit (ms)");
-    queue_ = p.string("queue", "events", false, "broker queue/topic");
+    queue_ = p.name("queue", "events", false, "broker queue/topic");
   }
 
   void setup(Setup& s) override {

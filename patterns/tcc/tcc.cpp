@@ -35,7 +35,7 @@ class Tcc : public Pattern {
   void configure(Reader& p) override {
     tm_.configure(p);
     try_timeout_us_ =
-        p.millis_us("try_timeout_ms", 3000, "the application's Try call timeout (ms)");
+        p.interval_us("try_timeout_ms", 3000, "the application's Try call timeout (ms)");
     try_delay_us_ = p.millis_us("try_delay_ms", 0, "a Try's transaction stays open this long (ms)");
   }
 

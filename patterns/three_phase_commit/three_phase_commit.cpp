@@ -57,15 +57,15 @@ class ThreePhaseCommit : public Pattern {
 
   void configure(Reader& p) override {
     timeout_us_ =
-        p.millis_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
-    recovery_us_ = p.millis_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
-    presume_us_ = p.millis_us("recover_after_ms", 1000,
-                              "an undecided transaction the manager no longer drives is "
-                              "terminated after this long (ms)");
-    wait_us_ = p.millis_us("participant_timeout_ms", 2000,
-                           "a prepared participant that hears nothing this long runs the "
-                           "termination protocol (ms)");
-    scan_us_ = p.millis_us("inquiry_interval_ms", 200, "participants' time-out scan (ms)");
+        p.interval_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
+    recovery_us_ = p.interval_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
+    presume_us_ = p.interval_us("recover_after_ms", 1000,
+                                "an undecided transaction the manager no longer drives is "
+                                "terminated after this long (ms)");
+    wait_us_ = p.interval_us("participant_timeout_ms", 2000,
+                             "a prepared participant that hears nothing this long runs the "
+                             "termination protocol (ms)");
+    scan_us_ = p.interval_us("inquiry_interval_ms", 200, "participants' time-out scan (ms)");
   }
 
   void setup(Setup& s) override {

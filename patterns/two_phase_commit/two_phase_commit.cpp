@@ -44,17 +44,17 @@ class TwoPhaseCommit : public Pattern {
 
   void configure(Reader& p) override {
     timeout_us_ =
-        p.millis_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
-    recovery_us_ = p.millis_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
-    presume_us_ = p.millis_us("presume_abort_after_ms", 1000,
-                              "an undecided transaction the manager no longer drives is aborted "
-                              "after this long (ms)");
-    ask_us_ = p.millis_us("in_doubt_ask_ms", 1000,
-                          "a participant prepared this long asks for the decision (ms)");
-    inquiry_us_ = p.millis_us("inquiry_interval_ms", 500, "participants' in-doubt scan (ms)");
-    heuristic_us_ = p.millis_us("heuristic_after_ms", 3000,
-                                "heuristic variants: in doubt this long, a participant the "
-                                "manager does not answer decides alone (ms)");
+        p.interval_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
+    recovery_us_ = p.interval_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
+    presume_us_ = p.interval_us("presume_abort_after_ms", 1000,
+                                "an undecided transaction the manager no longer drives is aborted "
+                                "after this long (ms)");
+    ask_us_ = p.interval_us("in_doubt_ask_ms", 1000,
+                            "a participant prepared this long asks for the decision (ms)");
+    inquiry_us_ = p.interval_us("inquiry_interval_ms", 500, "participants' in-doubt scan (ms)");
+    heuristic_us_ = p.interval_us("heuristic_after_ms", 3000,
+                                  "heuristic variants: in doubt this long, a participant the "
+                                  "manager does not answer decides alone (ms)");
   }
 
   void setup(Setup& s) override {

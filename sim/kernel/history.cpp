@@ -787,9 +787,9 @@ std::string History::trace_hash_hex() const {
   return buf;
 }
 
-void History::finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
+bool History::finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
                      TimeUs t_end_us) {
-  if (!file_) return;
+  if (!file_) return true;
   auto trailer = [this](const char* kind, const std::vector<Json>& lines) {
     for (const auto& v : lines) {
       Json line = {{"kind", kind}};
@@ -806,8 +806,10 @@ void History::finish(const std::vector<Json>& violations, const std::vector<Json
   std::string s = end.dump();
   std::fwrite(s.data(), 1, s.size(), file_);
   std::fputc('\n', file_);
-  std::fclose(file_);
+  bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
+  ok = std::fclose(file_) == 0 && ok;
   file_ = nullptr;
+  return ok;
 }
 
 }  // namespace dtx

@@ -386,7 +386,8 @@ class History {
   void end_traced();
 
   // Appends violation and end trailer lines (not part of the hash) and closes the file.
-  void finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
+  // False when the trace file could not be written in full (a full disk, /dev/full).
+  bool finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
               TimeUs t_end_us);
 
   const EventLog& events() const { return events_; }

@@ -1,8 +1,10 @@
-// Located JSON parse errors: the text is parsed once into a document; only when that fails
-// is it parsed again by a SAX handler that follows the path of each value, so that the error
+// Located JSON parse errors: a SAX pass that follows the path of each value checks the text
+// first (syntax, numbers a double can hold, nesting depth, repeated keys), so that the error
 // can say which value was wrong (nlohmann reports a byte position at best, and a number
-// overflow with no position at all).
+// overflow with no position at all); only a text that passes is parsed into a document.
 #include "sim/scenario/json_text.hpp"
+
+#include <algorithm>
 
 #include "sim/scenario/reader.hpp"
 
@@ -24,7 +26,11 @@ class PathTracker : public Sax {
   bool binary(binary_t&) override { return value(); }
   bool start_object(std::size_t) override { return open(false); }
   bool key(string_t& k) override {
-    frames_.back().key = k;
+    Frame& f = frames_.back();
+    f.key = k;
+    if (std::find(f.keys.begin(), f.keys.end(), k) != f.keys.end())
+      return structure_error("expected each key once in an object, got '" + k + "' again");
+    f.keys.push_back(k);
     return true;
   }
   bool end_object() override { return close(); }
@@ -40,6 +46,7 @@ class PathTracker : public Sax {
     path_ = path();
     return false;
   }
+  bool failed() const { return failed_; }
 
   // "file: $.path: what (line L, column C)".
   std::string message(const std::string& file, const std::string& text) const;
@@ -47,8 +54,9 @@ class PathTracker : public Sax {
  private:
   struct Frame {
     bool array = false;
-    size_t items = 0;  // array: values begun so far
-    std::string key;   // object: the last key read
+    size_t items = 0;               // array: values begun so far
+    std::string key;                // object: the last key read
+    std::vector<std::string> keys;  // object: every key read
   };
 
   // A value begins: in an array it takes the next index.
@@ -57,9 +65,22 @@ class PathTracker : public Sax {
     return true;
   }
   bool open(bool array) {
+    // Checked before the value begins, so the path names it (the next index of its array).
+    if (frames_.size() >= static_cast<size_t>(kMaxJsonDepth))
+      return structure_error("expected arrays and objects nested at most " +
+                             std::to_string(kMaxJsonDepth) + " levels deep");
     value();
-    frames_.push_back({array, 0, ""});
+    frames_.push_back({array, 0, "", {}});
     return true;
+  }
+  // A well-formed text this reader refuses: the message names the value's path.
+  bool structure_error(const std::string& what) {
+    failed_ = true;
+    structure_ = what;
+    path_ = path();
+    // 64 levels of "[0]" say nothing a reader needs: keep the start and the end of the path.
+    if (path_.size() > 120) path_ = path_.substr(0, 60) + "..." + path_.substr(path_.size() - 30);
+    return false;
   }
   bool close() {
     frames_.pop_back();
@@ -88,7 +109,7 @@ class PathTracker : public Sax {
   std::vector<Frame> frames_;
   bool failed_ = false, overflow_ = false;
   size_t position_ = 0;
-  std::string token_, what_, path_ = "$";
+  std::string token_, what_, structure_, path_ = "$";
 };
 
 std::string line_column(const std::string& text, size_t position) {
@@ -102,6 +123,7 @@ std::string line_column(const std::string& text, size_t position) {
 
 std::string PathTracker::message(const std::string& file, const std::string& text) const {
   if (!failed_) return file + ": not valid JSON";
+  if (!structure_.empty()) return file + ": " + path_ + ": " + structure_;
   if (overflow_) {
     // The position is just past the number: point at its first character instead.
     size_t start = position_ >= token_.size() ? position_ - token_.size() : 0;
@@ -115,12 +137,36 @@ std::string PathTracker::message(const std::string& file, const std::string& tex
 
 }  // namespace
 
+size_t json_too_deep_at(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Json parse_json_file_text(const std::string& text, const std::string& file) {
-  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_discarded()) return doc;
+  // The SAX pass keeps its own stack of frames (no recursion), so it is safe on any depth and
+  // stops at the first value too deep, naming its path.
   PathTracker where;
   Json::sax_parse(text, &where);
-  throw InputError(where.message(file, text));
+  if (where.failed()) throw InputError(where.message(file, text));
+  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) throw InputError(file + ": not valid JSON");
+  return doc;
 }
 
 }  // namespace dtx

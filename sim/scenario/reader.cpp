@@ -100,7 +100,9 @@ const Json* Reader::lookup(const char* key) {
   seen_.push_back(key);
   if (!value_ || !value_->is_object()) return nullptr;
   auto it = value_->find(key);
-  if (it == value_->end() || it->is_null()) return nullptr;
+  // A null is a value of the wrong type, not an absent key: taking the default in its place
+  // would run something other than what the file says.
+  if (it == value_->end()) return nullptr;
   return &*it;
 }
 
@@ -114,10 +116,20 @@ Json& Reader::prop(const char* key, const char* doc, bool required) {
 
 std::string Reader::string(const char* key, const std::string& def, bool required, const char* doc,
                            const std::vector<std::string>& allowed) {
+  return text(key, def, required, doc, allowed, kMaxTextChars);
+}
+
+std::string Reader::name(const char* key, const std::string& def, bool required, const char* doc) {
+  return text(key, def, required, doc, {}, kMaxNameChars);
+}
+
+std::string Reader::text(const char* key, const std::string& def, bool required, const char* doc,
+                         const std::vector<std::string>& allowed, size_t max_chars) {
   if (schema_) {
     Json& p = prop(key, doc, required);
     p["type"] = "string";
     if (!allowed.empty()) p["enum"] = allowed;
+    if (allowed.empty()) p["maxLength"] = max_chars;
     if (!required && !def.empty()) p["default"] = def;
     return def;
   }
@@ -128,6 +140,8 @@ std::string Reader::string(const char* key, const std::string& def, bool require
   }
   if (!v->is_string()) return fail(key, "a string"), def;
   std::string s = v->get<std::string>();
+  if (s.size() > max_chars)
+    return fail(key, "a string of at most " + std::to_string(max_chars) + " characters"), def;
   if (!in(allowed, s)) return fail(key, one_of(allowed)), def;
   if (required && s.empty()) return fail(key, "a non-empty string"), def;
   return s;
@@ -185,7 +199,15 @@ bool Reader::boolean(const char* key, bool def, const char* doc) {
 }
 
 int64_t Reader::millis_us(const char* key, double def_ms, const char* doc) {
-  double ms = number(key, def_ms, 0, 1e9, doc);
+  return millis_in(key, def_ms, 0, doc);
+}
+
+int64_t Reader::interval_us(const char* key, double def_ms, const char* doc) {
+  return millis_in(key, def_ms, 1, doc);
+}
+
+int64_t Reader::millis_in(const char* key, double def_ms, double min_ms, const char* doc) {
+  double ms = number(key, def_ms, min_ms, 1e9, doc);
   return static_cast<int64_t>(std::llround(ms * 1000.0));
 }
 
@@ -210,19 +232,23 @@ std::vector<std::string> Reader::strings(const char* key, const char* doc,
   if (schema_) {
     Json& p = prop(key, doc, false);
     p["type"] = "array";
+    p["maxItems"] = kMaxArrayItems;
     p["items"] = {{"type", "string"}};
     if (!allowed.empty()) p["items"]["enum"] = allowed;
+    if (allowed.empty()) p["items"]["maxLength"] = kMaxNameChars;
     return {};
   }
   const Json* v = lookup(key);
   std::vector<std::string> out;
   if (!v) return out;
-  if (!v->is_array()) return fail(key, "an array of strings"), out;
+  if (!v->is_array() || v->size() > kMaxArrayItems)
+    return fail(key, "an array of at most " + std::to_string(kMaxArrayItems) + " strings"), out;
   for (size_t i = 0; i < v->size(); ++i) {
     const Json& s = (*v)[i];
     std::string k = std::string(key) + "[" + std::to_string(i) + "]";
-    if (!s.is_string()) {
-      fail(k, "a string, got " + show(s));
+    if (!s.is_string() || s.get_ref<const std::string&>().size() > kMaxNameChars) {
+      fail(k,
+           "a string of at most " + std::to_string(kMaxNameChars) + " characters, got " + show(s));
     } else if (!in(allowed, s.get<std::string>())) {
       fail(k, one_of(allowed) + ", got " + show(s));
     } else {
@@ -236,26 +262,35 @@ std::vector<std::vector<std::string>> Reader::string_groups(const char* key, con
   if (schema_) {
     Json& p = prop(key, doc, false);
     p["type"] = "array";
-    p["items"] = {{"type", "array"}, {"items", {{"type", "string"}}}};
+    p["maxItems"] = kMaxArrayItems;
+    p["items"] = {{"type", "array"},
+                  {"maxItems", kMaxArrayItems},
+                  {"items", {{"type", "string"}, {"maxLength", kMaxNameChars}}}};
     return {};
   }
   const Json* v = lookup(key);
   std::vector<std::vector<std::string>> out;
   if (!v) return out;
-  if (!v->is_array()) return fail(key, "an array of arrays of node names"), out;
+  if (!v->is_array() || v->size() > kMaxArrayItems)
+    return fail(key,
+                "an array of at most " + std::to_string(kMaxArrayItems) + " arrays of node names"),
+           out;
   for (size_t i = 0; i < v->size(); ++i) {
     const Json& g = (*v)[i];
     std::string k = std::string(key) + "[" + std::to_string(i) + "]";
-    if (!g.is_array()) {
-      fail(k, "an array of node names, got " + show(g));
+    if (!g.is_array() || g.size() > kMaxArrayItems) {
+      fail(k,
+           "an array of at most " + std::to_string(kMaxArrayItems) + " node names, got " + show(g));
       continue;
     }
     auto& group = out.emplace_back();
     for (size_t j = 0; j < g.size(); ++j) {
-      if (g[j].is_string())
+      if (g[j].is_string() && g[j].get_ref<const std::string&>().size() <= kMaxNameChars)
         group.push_back(g[j]);
       else
-        fail(k + "[" + std::to_string(j) + "]", "a node name, got " + show(g[j]));
+        fail(k + "[" + std::to_string(j) + "]", "a node name (at most " +
+                                                    std::to_string(kMaxNameChars) +
+                                                    " characters), got " + show(g[j]));
     }
   }
   return out;

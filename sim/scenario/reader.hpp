@@ -45,6 +45,14 @@ class InputErrors {
   std::vector<Entry> errors_;
 };
 
+// Input limits, written into the schema and enforced by the reader: a name (node, service,
+// database, broker, partition, pattern, queue) is at most kMaxNameChars long, any other text
+// at most kMaxTextChars, an array holds at most kMaxArrayItems items. Without them a
+// megabyte-long node name makes every trace line a megabyte.
+constexpr size_t kMaxNameChars = 64;
+constexpr size_t kMaxTextChars = 4096;
+constexpr size_t kMaxArrayItems = 10000;
+
 class Reader {
  public:
   // Validating mode: errors go to `errors`, which must outlive the reader and its children.
@@ -53,13 +61,19 @@ class Reader {
   static Reader schema_mode(Json& schema, std::string description);
 
   bool has(const char* key) const;
+  // Text of at most kMaxTextChars characters.
   std::string string(const char* key, const std::string& def, bool required, const char* doc,
                      const std::vector<std::string>& allowed = {});
+  // A name: a string of at most kMaxNameChars characters.
+  std::string name(const char* key, const std::string& def, bool required, const char* doc);
   int64_t integer(const char* key, int64_t def, int64_t min, int64_t max, const char* doc);
   double number(const char* key, double def, double min, double max, const char* doc);
   bool boolean(const char* key, bool def, const char* doc);
-  // Milliseconds (integer or fractional) converted to integer microseconds.
+  // Milliseconds (integer or fractional, in [0, 1e9]) converted to integer microseconds.
   int64_t millis_us(const char* key, double def_ms, const char* doc);
+  // An interval, period, timeout or back-off: milliseconds in [1, 1e9]. Zero (also -0.0 or
+  // a denormal, which round to zero) would re-arm a timer at the same instant forever.
+  int64_t interval_us(const char* key, double def_ms, const char* doc);
   Reader object(const char* key, bool required, const char* doc);
   // Array of objects: calls fn(Reader&) per item (once with an empty item in schema mode).
   template <typename Fn>
@@ -87,6 +101,9 @@ class Reader {
   Reader unreadable(const std::string& key) const;
   const Json* lookup(const char* key);
   Json& prop(const char* key, const char* doc, bool required);
+  std::string text(const char* key, const std::string& def, bool required, const char* doc,
+                   const std::vector<std::string>& allowed, size_t max_chars);
+  int64_t millis_in(const char* key, double def_ms, double min_ms, const char* doc);
 
   const Json* value_ = nullptr;  // null: nothing to read (schema mode or unreadable)
   Json* schema_ = nullptr;
@@ -101,6 +118,7 @@ void Reader::objects(const char* key, const char* doc, Fn fn) {
   if (schema_) {
     Json& p = prop(key, doc, false);
     p["type"] = "array";
+    p["maxItems"] = kMaxArrayItems;
     p["items"] = Json::object();
     Reader item;
     item.schema_ = &p["items"];
@@ -112,6 +130,8 @@ void Reader::objects(const char* key, const char* doc, Fn fn) {
   const Json* v = lookup(key);
   if (!v) return;
   if (!v->is_array()) return fail(key, "an array of objects");
+  if (v->size() > kMaxArrayItems)
+    return fail(key, "an array of at most " + std::to_string(kMaxArrayItems) + " objects");
   for (size_t i = 0; i < v->size(); ++i) {
     std::string at = std::string(key) + "[" + std::to_string(i) + "]";
     if (!(*v)[i].is_object()) {

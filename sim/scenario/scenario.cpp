@@ -50,32 +50,32 @@ void read_db(Reader& r, DbConfig& c) {
   c.commit_latency_us_jitter_mean = static_cast<double>(
       r.millis_us("commit_jitter_ms_mean", c.commit_latency_us_jitter_mean / 1000.0,
                   "mean commit jitter (ms)"));
-  c.lock_wait_timeout_us = r.millis_us("lock_wait_timeout_ms", c.lock_wait_timeout_us / 1000.0,
-                                       "lock wait timeout (ms)");
+  c.lock_wait_timeout_us = r.interval_us("lock_wait_timeout_ms", c.lock_wait_timeout_us / 1000.0,
+                                         "lock wait timeout (ms)");
   c.remote = r.boolean("remote", c.remote,
                        "reached over the network (true) or local to its service (false)");
 }
 
 void read_broker(Reader& r, BrokerSpec& b) {
-  b.name = r.string("name", "mq", true, "broker node name");
+  b.name = r.name("name", "mq", true, "broker node name");
   BrokerConfig& c = b.config;
-  c.ack_timeout_us = r.millis_us("ack_timeout_ms", c.ack_timeout_us / 1000.0,
-                                 "redeliver when unacked this long (ms)");
-  c.redelivery_delay_us = r.millis_us("redelivery_delay_ms", c.redelivery_delay_us / 1000.0,
-                                      "delay before the first redelivery (ms)");
+  c.ack_timeout_us = r.interval_us("ack_timeout_ms", c.ack_timeout_us / 1000.0,
+                                   "redeliver when unacked this long (ms)");
+  c.redelivery_delay_us = r.interval_us("redelivery_delay_ms", c.redelivery_delay_us / 1000.0,
+                                        "delay before the first redelivery (ms)");
   c.redelivery_backoff = r.number("redelivery_backoff", c.redelivery_backoff, 1, 100,
                                   "each further redelivery waits this many times longer");
   c.redelivery_delay_max_us =
-      r.millis_us("redelivery_delay_max_ms", c.redelivery_delay_max_us / 1000.0,
-                  "longest delay between redeliveries (ms)");
+      r.interval_us("redelivery_delay_max_ms", c.redelivery_delay_max_us / 1000.0,
+                    "longest delay between redeliveries (ms)");
   c.max_redeliveries = static_cast<int>(
       r.integer("max_redeliveries", c.max_redeliveries, 0, 1000, "then dead-letter"));
   c.prefetch = static_cast<int>(
       r.integer("prefetch", c.prefetch, 1, 1000, "unacked deliveries per consumer"));
-  c.half_timeout_us = r.millis_us("half_timeout_ms", c.half_timeout_us / 1000.0,
-                                  "half message age before check-back (ms)");
-  c.check_interval_us = r.millis_us("check_interval_ms", c.check_interval_us / 1000.0,
-                                    "half message scan interval (ms)");
+  c.half_timeout_us = r.interval_us("half_timeout_ms", c.half_timeout_us / 1000.0,
+                                    "half message age before check-back (ms)");
+  c.check_interval_us = r.interval_us("check_interval_ms", c.check_interval_us / 1000.0,
+                                      "half message scan interval (ms)");
   c.check_max = static_cast<int>(
       r.integer("check_max", c.check_max, 1, 1000, "check-backs before the policy applies"));
   c.discard_commits =
@@ -94,13 +94,13 @@ void read_fault(Reader& r, FaultSpec& f) {
   f.at_us = r.millis_us("at_ms", 0, "when the fault fires (ms)");
   f.duration_us =
       r.millis_us("duration_ms", 0, "window length (ms); for crash, restart after it (0: at heal)");
-  f.node = r.string("node", "", false,
-                    "node (crash/restart/pause/clog) or database (db_stall, db_outage, "
-                    "db_disk_full, db_lock_contention)");
-  f.peer = r.string("peer", "", false, "other end of a clogged link");
+  f.node = r.name("node", "", false,
+                  "node (crash/restart/pause/clog) or database (db_stall, db_outage, "
+                  "db_disk_full, db_lock_contention)");
+  f.peer = r.name("peer", "", false, "other end of a clogged link");
   f.groups = r.string_groups("groups",
                              "partition: node groups cut from each other (one group: isolate it)");
-  f.name = r.string("name", "", false, "partition name (heal refers to it)");
+  f.name = r.name("name", "", false, "partition name (heal refers to it)");
   f.rate = r.number("rate", 0, 0, 1, "drop_rate / duplicate_rate probability");
   f.msg = static_cast<uint64_t>(r.integer(
       "msg", 0, 0, INT64_MAX, "drop/duplicate/delay_message: the message id (as in the trace)"));
@@ -152,7 +152,7 @@ void read_workload(Reader& r, WorkloadSpec& w) {
       r.object("services", false,
                "role -> service name (transfer: source, target; order: order, stock, payment)");
   for (const char* role : {"source", "target", "order", "stock", "payment"}) {
-    std::string name = svc.string(role, "", false, "service playing this role");
+    std::string name = svc.name(role, "", false, "service playing this role");
     if (!name.empty()) w.services[role] = name;
   }
   svc.finish();
@@ -162,14 +162,14 @@ void read_workload(Reader& r, WorkloadSpec& w) {
 }
 
 void read_scenario(Reader& r, Scenario& s) {
-  s.name = r.string("name", "", true, "scenario name");
+  s.name = r.name("name", "", true, "scenario name");
   s.description = r.string("description", "", false, "what the scenario shows");
   s.seed = static_cast<uint64_t>(r.integer("seed", 1, 0, INT64_MAX, "root seed of the run"));
   Reader topo = r.object("topology", true, "services, brokers, coordinator and links");
   topo.objects("services", "services, each with its own database", [&](Reader& it) {
     ServiceSpec sv;
-    sv.name = it.string("name", "svc", true, "service node name");
-    sv.database = it.string("database", "", false, "database name (default <name>.db)");
+    sv.name = it.name("name", "svc", true, "service node name");
+    sv.database = it.name("database", "", false, "database name (default <name>.db)");
     if (sv.database.empty()) sv.database = sv.name + ".db";
     Reader db = it.object("db", false, "database timings and placement");
     read_db(db, sv.db);
@@ -184,14 +184,14 @@ void read_scenario(Reader& r, Scenario& s) {
     s.brokers.push_back(std::move(b));
   });
   s.coordinator =
-      topo.string("coordinator", "", false, "transaction coordinator node name (2PM, TCC, saga)");
+      topo.name("coordinator", "", false, "transaction coordinator node name (2PM, TCC, saga)");
   Reader link = topo.object("default_link", false, "model of every link not listed in links");
   read_link_model(link, s.default_link);
   link.finish();
   topo.objects("links", "per-link models", [&](Reader& it) {
     LinkSpec l;
-    l.a = it.string("a", "a", true, "one end");
-    l.b = it.string("b", "b", true, "other end");
+    l.a = it.name("a", "a", true, "one end");
+    l.b = it.name("b", "b", true, "other end");
     l.model = s.default_link;
     read_link_model(it, l.model);
     s.links.push_back(std::move(l));
@@ -201,8 +201,8 @@ void read_scenario(Reader& r, Scenario& s) {
   read_workload(wl, s.workload);
   wl.finish();
   Reader pat = r.object("pattern", true, "the protocol under test");
-  s.pattern.name = pat.string("name", "", true, "pattern registry name (dtxsim list)");
-  s.pattern.variant = pat.string("variant", "correct", false, "correct or a broken variant");
+  s.pattern.name = pat.name("name", "", true, "pattern registry name (dtxsim list)");
+  s.pattern.variant = pat.name("variant", "correct", false, "correct or a broken variant");
   s.pattern.params = pat.raw_object("params", "pattern parameters (dtxsim list shows them)");
   s.pattern.params_by_pattern = pat.raw_object(
       "params_by_pattern",
@@ -274,7 +274,12 @@ Scenario load_scenario(const std::string& path) {
 
 Json scenario_schema() {
   Json schema;
-  Reader r = Reader::schema_mode(schema, "dtxsim scenario file");
+  // What JSON Schema cannot say, the description does (docs/input-and-limits.md).
+  Reader r = Reader::schema_mode(
+      schema, "dtxsim scenario file. Limits beyond this schema: arrays and objects nest at most " +
+                  std::to_string(kMaxJsonDepth) +
+                  " levels deep (pattern.params included), a key appears once per object, null "
+                  "is never a value, numbers fit a double; see docs/input-and-limits.md");
   Scenario s;
   read_scenario(r, s);
   r.finish();

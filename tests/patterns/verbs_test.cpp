@@ -25,7 +25,7 @@ std::string fresh(const std::string& name) {
   // test case, so test cases running side by side do not share a file.
   std::string path =
       (std::filesystem::temp_directory_path() / ("dtxsim_verbs_test_" + name + ".db")).string();
-  std::remove(path.c_str());
+  for (const char* tail : {"", "-wal", "-shm"}) std::remove((path + tail).c_str());
   return path;
 }
 

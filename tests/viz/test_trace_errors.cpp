@@ -179,3 +179,29 @@ TEST_CASE("unreadable inputs say why and are not readable", "[viz][errors]") {
   CHECK_FALSE(empty.readable());
   CHECK(empty.events().empty());
 }
+
+TEST_CASE("an event time of 2^63 or more is skipped, not read as negative", "[viz][errors]") {
+  auto lines = small_trace_lines();
+  lines[4] =
+      R"({"id":3,"t":9223372036854775808,"node":"bank-a.db","kind":"db_begin","detail":{"txn":1}})";
+  TraceModel m = TraceModel::load_text(assemble(lines), "huge-time");
+  INFO(dump_issues(m));
+  const LoadIssue* t = issue_with(m, "2^63 or more");
+  REQUIRE(t != nullptr);
+  CHECK(t->line == 5);
+  CHECK(m.events().size() == 26);  // the other 26 of 27
+  for (const auto& e : m.events()) CHECK(e.t_us >= 0);
+}
+
+TEST_CASE("a line nested 60,000 levels deep is skipped, not parsed into a document",
+          "[viz][errors]") {
+  auto lines = small_trace_lines();
+  lines[0] = "{\"format\":\"dtxsim-trace\",\"version\":" + std::string(60000, '[') +
+             std::string(60000, ']') + "}";
+  TraceModel m = TraceModel::load_text(assemble(lines), "deep");
+  INFO(dump_issues(m));
+  const LoadIssue* d = issue_with(m, "nested deeper than 64 levels");
+  REQUIRE(d != nullptr);
+  CHECK(d->line == 1);
+  CHECK(m.events().size() == 27);
+}
