@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dtx::fuzz::expect_input_errors_only([&] {
     // load_checked() without the file: the same parse, reading and checks.
     dtx::InputErrors errors;
-    dtx::Scenario s = dtx::parse_scenario(dtx::parse_json_file_text(text, "fuzz.json"),
-                                          "fuzz.json", errors);
+    dtx::Scenario s =
+        dtx::parse_scenario(dtx::parse_json_file_text(text, "fuzz.json"), "fuzz.json", errors);
     dtx::check_run(s, dtx::RunOptions{}, errors);
     errors.raise();
   });

@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 #ifdef DTXSIM_FUZZ_VIEWER
-  dtxview::TraceModel m =
-      dtxview::TraceModel::load_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
+  dtxview::TraceModel m = dtxview::TraceModel::load_text(
+      std::string(reinterpret_cast<const char*>(data), size), "fuzz");
   (void)m.readable();
 #endif
   std::remove(path.c_str());
