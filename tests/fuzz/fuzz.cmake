@@ -1,8 +1,9 @@
 # Runs one fuzz target (tests/fuzz/CMakeLists.txt). MODE=replay: every kept crash input under
 # REGRESSIONS once; replay_all: the seeds too (the non-libFuzzer replay binary); run: libFuzzer
-# for $ENV{DTXSIM_FUZZ_SECONDS} (default 60) seconds from the seeds, the kept inputs and what
-# earlier runs found (WORK/corpus). A crash is copied to REGRESSIONS, so it is replayed from then
-# on: commit it with the fix.
+# for $ENV{DTXSIM_FUZZ_SECONDS} (default 60) seconds from the seeds and what earlier runs found
+# (WORK/corpus), not from the kept inputs (one still open would stop it at start: the replay
+# test reports those). A crash is copied to REGRESSIONS, replayed from then on: commit it with
+# the fix.
 function(files_of out)
   set(files)
   foreach(p IN LISTS ARGN)
@@ -53,7 +54,7 @@ file(COPY ${seed_files} DESTINATION ${seeds})
 execute_process(
   COMMAND ${EXE} -max_total_time=${seconds} -max_len=${MAX_LEN} -timeout=10 -rss_limit_mb=2048
           -dict=${DICT} -print_final_stats=1 -artifact_prefix=${artifacts}/
-          ${corpus} ${seeds} ${REGRESSIONS}
+          ${corpus} ${seeds}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 string(REGEX MATCHALL "#[0-9]+[^\n]*DONE[^\n]*|stat::[^\n]*" summary "${err}")
 string(REPLACE ";" "\n" summary "${summary}")
