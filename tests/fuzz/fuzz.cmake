@@ -4,6 +4,8 @@
 # (WORK/corpus), not from the kept inputs (one still open would stop it at start: the replay
 # test reports those). A crash is copied to REGRESSIONS, replayed from then on: commit it with
 # the fix.
+string(REPLACE "|" ";" SEEDS "${SEEDS}")  # seed paths, separated by '|' on the command line
+
 function(files_of out)
   set(files)
   foreach(p IN LISTS ARGN)
