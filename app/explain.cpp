@@ -11,6 +11,7 @@
 #include <cctype>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -35,6 +36,33 @@ struct Trace {
   }
 };
 
+// A string field of trace line `n`, "" when absent.
+std::string text_field(const Json& j, const char* key, const std::string& path, size_t n) {
+  if (!j.contains(key)) return "";
+  if (!j[key].is_string())
+    throw InputError(path + ":" + std::to_string(n) + ": $." + key + ": expected a string");
+  return j[key].get<std::string>();
+}
+
+// The header fields the stories and exports read, with the types they read them as.
+void check_header(const Json& h, const std::string& path) {
+  auto bad = [&](const std::string& at, const char* want) {
+    throw InputError(path + ": line 1: $." + at + ": expected " + want);
+  };
+  for (const char* key : {"scenario", "pattern", "variant"})
+    if (h.contains(key) && !h[key].is_string()) bad(key, "a string");
+  if (h.contains("seed") && !h["seed"].is_number_unsigned()) bad("seed", "an unsigned integer");
+  if (!h.contains("nodes")) return;
+  if (!h["nodes"].is_array()) bad("nodes", "an array of nodes");
+  for (size_t i = 0; i < h["nodes"].size(); ++i) {
+    const Json& n = h["nodes"][i];
+    std::string at = "nodes[" + std::to_string(i) + "]";
+    if (!n.is_object()) bad(at, "an object {name, role, group}");
+    for (const char* key : {"name", "role", "group"})
+      if (n.contains(key) && !n[key].is_string()) bad(at + "." + key, "a string");
+  }
+}
+
 Trace read_trace(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open the trace");
@@ -49,18 +77,19 @@ Trace read_trace(const std::string& path) {
     if (!j.is_object())
       throw InputError(path + ":" + std::to_string(n) + ": expected a JSON object per line");
     if (n == 1) {
-      if (j.value("format", "") != "dtxsim-trace")
+      if (text_field(j, "format", path, n) != "dtxsim-trace")
         throw InputError(path + ": line 1: expected a dtxsim trace header");
+      check_header(j, path);
       tr.header = std::move(j);
       continue;
     }
-    std::string kind = j.value("kind", "");
+    std::string kind = text_field(j, "kind", path, n);
     if (kind == "end") break;
     if (kind == "violation") {
       Violation v;
-      v.invariant = j.value("invariant", "");
-      v.gid = j.value("gid", "");
-      v.message = j.value("message", "");
+      v.invariant = text_field(j, "invariant", path, n);
+      v.gid = text_field(j, "gid", path, n);
+      v.message = text_field(j, "message", path, n);
       if (j.contains("events") && j["events"].is_array())
         for (const auto& e : j["events"])
           if (e.is_number_unsigned()) v.events.push_back(e.get<uint64_t>());
@@ -78,13 +107,14 @@ Trace read_trace(const std::string& path) {
       throw InputError(at + ": $.t: expected a time in microseconds in [0, " +
                        std::to_string(INT64_MAX) + "], got " + j["t"].dump());
     e.t_us = j["t"].get<int64_t>();
-    e.node = j.value("node", "");
-    e.gid = j.value("gid", "");
-    e.peer = j.value("peer", "");
+    e.node = text_field(j, "node", path, n);
+    e.gid = text_field(j, "gid", path, n);
+    e.peer = text_field(j, "peer", path, n);
     e.msg = j.contains("msg") && j["msg"].is_number_unsigned() ? j["msg"].get<uint64_t>() : 0;
     if (j.contains("detail") && j["detail"].is_object()) e.detail = Detail(std::move(j["detail"]));
     tr.events.push_back(std::move(e));
   }
+  if (!tr.header.is_object()) throw InputError(path + ": line 1: expected a dtxsim trace header");
   return tr;
 }
 

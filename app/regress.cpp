@@ -243,7 +243,7 @@ Baseline read_baseline(const std::string& path) {
   InputErrors e;
   BaselineReader rd{path, e};
   Baseline b;
-  if (!j.is_object() || j.value("format", "") != "dtxsim-baseline") {
+  if (!j.is_object() || !j.contains("format") || j["format"] != "dtxsim-baseline") {
     e.add(path, "$.format", "expected \"dtxsim-baseline\"");
     e.raise();
   }

@@ -228,6 +228,25 @@ void ResultsDb::insert(const StoredRun& r) {
   sqlite3_finalize(st);
 }
 
+// A stored run's JSON column, checked for the shape its readers take for granted.
+Json stored_json(sqlite3_stmt* st, int c, const std::string& path, int64_t id, bool object) {
+  const char* name = sqlite3_column_name(st, c);
+  const unsigned char* text = sqlite3_column_text(st, c);
+  Json j = text ? Json::parse(reinterpret_cast<const char*>(text), nullptr, false) : Json();
+  bool ok = object ? j.is_object() : j.is_array();
+  for (const auto& v : j) {
+    if (!ok) break;
+    ok = object ? v.is_number() : v.is_object();
+    for (const char* key : {"invariant", "gid", "message", "kind", "node"})  // read as text
+      ok = ok && (object || !v.contains(key) || v[key].is_string());
+  }
+  if (!ok)
+    throw InputError(path + ": runs row " + std::to_string(id) + ": column " + name +
+                     ": expected " +
+                     (object ? "a JSON object of numbers" : "a JSON array of objects"));
+  return j;
+}
+
 std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario,
                                        const std::string& where_build) {
   std::vector<StoredRun> out;
@@ -237,13 +256,21 @@ std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario,
       "build = ?2) ORDER BY scenario, pattern, variant, seed, id");
   sqlite3_bind_text(st, 1, where_scenario.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, where_build.c_str(), -1, SQLITE_TRANSIENT);
+  int64_t id = 0;
   auto text = [&](int c) {
-    const unsigned char* t = sqlite3_column_text(st, c);  // NULL in a hand-edited row
-    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+    const unsigned char* t = sqlite3_column_text(st, c);
+    if (!t) {
+      std::string msg = path_ + ": runs row " + std::to_string(id) + ": column " +
+                        sqlite3_column_name(st, c) + ": expected text, got NULL";
+      sqlite3_finalize(st);
+      throw InputError(msg);
+    }
+    return std::string(reinterpret_cast<const char*>(t));
   };
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     StoredRun r;
-    r.id = sqlite3_column_int64(st, 0);
+    r.id = id = sqlite3_column_int64(st, 0);
     r.scenario = text(1);
     r.scenario_hash = text(2);
     r.file = text(3);
@@ -252,12 +279,19 @@ std::vector<StoredRun> ResultsDb::runs(const std::string& where_scenario,
     r.seed = static_cast<uint64_t>(sqlite3_column_int64(st, 6));
     r.build = text(7);
     r.trace_hash = text(8);
-    r.metrics = Json::parse(text(9), nullptr, false);
-    r.violations = Json::parse(text(10), nullptr, false);
-    r.faults = Json::parse(text(11), nullptr, false);
+    try {
+      r.metrics = stored_json(st, 9, path_, id, true);
+      r.violations = stored_json(st, 10, path_, id, false);
+      r.faults = stored_json(st, 11, path_, id, false);
+    } catch (...) {
+      sqlite3_finalize(st);
+      throw;
+    }
     out.push_back(std::move(r));
   }
+  std::string msg = sqlite3_errmsg(db_);
   sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) throw InputError(path_ + ": cannot read table runs: " + msg);
   return out;
 }
 

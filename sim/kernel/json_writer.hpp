@@ -100,7 +100,9 @@ class JsonWriter {
     value();
     out_ += c;
     assert(depth_ < kMaxDepth);
-    levels_[depth_++] = Level{object};
+    Level level;  // not Level{object}: in debug builds it has a field more to initialise
+    level.object = object;
+    levels_[depth_++] = std::move(level);
     return *this;
   }
   JsonWriter& close(char c) {
