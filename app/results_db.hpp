@@ -40,9 +40,26 @@ class ResultsDb {
                               const std::string& where_build = "");
   const std::string& path() const { return path_; }
 
+  // Inserts made while a Batch lives share one transaction: one journal write and sync for
+  // the batch, not one per run (per-run commits made the single writer the bottleneck of a
+  // parallel sweep). Destroyed without commit(), it rolls the batch back.
+  class Batch {
+   public:
+    explicit Batch(ResultsDb& db);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    void commit();
+
+   private:
+    ResultsDb& db_;
+    bool open_ = true;
+  };
+
  private:
   void exec(const char* sql);
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;  // prepared once, reset per row
   std::string path_;
 };
 

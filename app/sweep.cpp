@@ -156,7 +156,9 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
     finished.clear();
     bool done = active == 0;
     lock.unlock();
-    for (auto& r : batch) {  // the only writer: results land as soon as they finish
+    // The only writer: results land as soon as they finish, one transaction per batch.
+    ResultsDb::Batch tx(db);
+    for (auto& r : batch) {
       db.insert(r, hash);
       ++stats.ran;
       if (known_limitation(r)) {
@@ -165,6 +167,7 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
         ++stats.violating;
       }
     }
+    tx.commit();
     if (tty && (!batch.empty() || done)) {
       size_t total = tasks.size(), width = 30, filled = total ? stats.ran * width / total : width;
       std::fprintf(stderr, "\r[%s%s] %zu/%zu runs, %zu with violations",
