@@ -145,8 +145,8 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t n = argc > 1 ? std::stoll(argv[1]) : 2'000'000;
-  int64_t sg = argc > 2 ? std::stoll(argv[2]) : 200'000;
+  int64_t n = argc > 1 ? std::stoll(argv[1]) : 6'000'000;
+  int64_t sg = argc > 2 ? std::stoll(argv[2]) : 600'000;
   // Many short interleaved rounds (as bench/database does), so a change of CPU speed during
   // the run affects both sides alike; the order rotates from round to round. Each figure is
   // the median over the rounds, each ratio the median of the rounds' ratios.
