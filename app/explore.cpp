@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 
+#include "sim/kernel/random.hpp"
 #include "sim/world/faults.hpp"
 
 namespace dtx {
@@ -39,15 +41,21 @@ std::vector<std::string> infrastructure(const Scenario& s) {
   return out;
 }
 
+// Every point is handed to `emit` as it is made, so a caller keeps only the points it wants
+// (a 10,000-transaction baseline has hundreds of thousands). A point's kind is its text
+// without the instance (time, event, message id): the same fault at the same protocol step.
+using EmitPoint = std::function<void(ExplorePoint&&)>;
+
 // Points at one durable step (a local commit or prepare of `who` on database `db`).
 void durable_step_points(const Event& e, const std::string& step, const std::string& who,
                          const std::vector<std::string>& infra, const ExploreOptions& o,
-                         std::vector<ExplorePoint>& pts) {
-  auto add = [&](std::string what, FaultSpec f) {
-    pts.push_back({std::move(what), {std::move(f)}, {}});
-  };
+                         const EmitPoint& emit) {
   std::string at = " at t=" + std::to_string(e.t_us) + "us (event " + std::to_string(e.id) + ")";
-  std::string on = " its " + step + " on " + e.node + at;
+  auto add = [&](std::string kind, FaultSpec f) {
+    std::string what = kind + at;
+    emit({std::move(what), {std::move(f)}, {}, std::move(kind)});
+  };
+  std::string on = " its " + step + " on " + e.node;
   if (!who.empty()) {
     add("crash " + who + " just before" + on,
         fault(FaultKind::crash, e.t_us - 1, o.restart_us, who));
@@ -56,7 +64,7 @@ void durable_step_points(const Event& e, const std::string& step, const std::str
     add("pause " + who + " for " + std::to_string(o.pause_us / 1000) + " ms just after" + on,
         fault(FaultKind::pause, e.t_us + 1, o.pause_us, who));
   }
-  std::string before = " before a " + step + at;
+  std::string before = " before a " + step;
   add("stall " + e.node + before, fault(FaultKind::db_stall, e.t_us - 1, o.stall_us, e.node));
   add("disk full on " + e.node + before,
       fault(FaultKind::db_disk_full, e.t_us - 1, o.fail_us, e.node));
@@ -65,37 +73,35 @@ void durable_step_points(const Event& e, const std::string& step, const std::str
       fault(FaultKind::db_lock_contention, e.t_us - 1, o.fail_us, e.node));
   for (const auto& n : infra) {
     if (n != who)
-      add("crash " + n + " just after a " + step + " on " + e.node + at,
+      add("crash " + n + " just after a " + step + " on " + e.node,
           fault(FaultKind::crash, e.t_us + 1, o.restart_us, n));
   }
 }
 
 // Points at one send: the sender crashed or paused just after it, the message lost,
 // duplicated or delayed.
-void send_points(const Event& e, const ExploreOptions& o, std::vector<ExplorePoint>& pts) {
-  auto add = [&](std::string what, FaultSpec f) {
-    pts.push_back({std::move(what), {std::move(f)}, {}});
-  };
+void send_points(const Event& e, const ExploreOptions& o, const EmitPoint& emit) {
   std::string type = e.detail.is_object() ? e.detail.value("type", "") : "";
-  std::string at = " (message " + std::to_string(e.msg) + (type.empty() ? "" : " " + type) + " " +
-                   e.node + "->" + e.peer + " at t=" + std::to_string(e.t_us) + "us, event " +
-                   std::to_string(e.id) + ")";
-  add("crash " + e.node + " just after a send" + at,
+  std::string route = (type.empty() ? "" : " " + type) + " " + e.node + "->" + e.peer;
+  std::string at = " (message " + std::to_string(e.msg) + route +
+                   " at t=" + std::to_string(e.t_us) + "us, event " + std::to_string(e.id) + ")";
+  auto add = [&](const std::string& verb, FaultSpec f) {
+    emit({verb + at, {std::move(f)}, {}, verb + " (message" + route + ")"});
+  };
+  add("crash " + e.node + " just after a send",
       fault(FaultKind::crash, e.t_us + 1, o.restart_us, e.node));
-  add("pause " + e.node + " for " + std::to_string(o.pause_us / 1000) + " ms just after a send" +
-          at,
+  add("pause " + e.node + " for " + std::to_string(o.pause_us / 1000) + " ms just after a send",
       fault(FaultKind::pause, e.t_us + 1, o.pause_us, e.node));
-  add("drop" + at, fault(FaultKind::drop_message, 0, 0, "", e.msg));
-  add("duplicate" + at, fault(FaultKind::duplicate_message, 0, 0, "", e.msg));
-  add("delay " + std::to_string(o.delay_us / 1000) + " ms" + at,
+  add("drop", fault(FaultKind::drop_message, 0, 0, "", e.msg));
+  add("duplicate", fault(FaultKind::duplicate_message, 0, 0, "", e.msg));
+  add("delay " + std::to_string(o.delay_us / 1000) + " ms",
       fault(FaultKind::delay_message, 0, o.delay_us, "", e.msg));
 }
 
-std::vector<ExplorePoint> points_from(const RunResult& base, const Scenario& s,
-                                      const ExploreOptions& o) {
+void for_each_point(const RunResult& base, const Scenario& s, const ExploreOptions& o,
+                    const EmitPoint& emit) {
   std::map<std::pair<std::string, uint64_t>, std::string> owner;  // (db, txn) -> owner node
   std::vector<std::string> infra = infrastructure(s);
-  std::vector<ExplorePoint> pts;
   for (const auto& e : base.history) {
     const Json& d = e.detail;
     // Protocol steps carry a global transaction id; idle polls and subscriptions do not.
@@ -103,17 +109,83 @@ std::vector<ExplorePoint> points_from(const RunResult& base, const Scenario& s,
     if (e.kind == Kind::db_begin && d.is_object())
       owner[{e.node, d.value("txn", uint64_t{0})}] = d.value("owner", "");
     if ((e.kind == Kind::db_commit || e.kind == Kind::db_prepare) && d.is_object()) {
-      std::string who = owner[{e.node, d.value("txn", uint64_t{0})}];
-      durable_step_points(e, e.kind == Kind::db_commit ? "commit" : "prepare", who, infra, o, pts);
+      auto it = owner.find({e.node, d.value("txn", uint64_t{0})});
+      std::string who = it == owner.end() ? "" : it->second;
+      // A local transaction commits once (after its prepare, if any): the map stays small.
+      if (it != owner.end() && e.kind == Kind::db_commit) owner.erase(it);
+      durable_step_points(e, e.kind == Kind::db_commit ? "commit" : "prepare", who, infra, o, emit);
     }
-    if (e.kind == Kind::send) send_points(e, o, pts);
+    if (e.kind == Kind::send) send_points(e, o, emit);
   }
-  if (pts.size() > o.max_points) {  // even, deterministic sample
-    std::vector<ExplorePoint> sample;
-    for (size_t i = 0; i < o.max_points; ++i)
-      sample.push_back(std::move(pts[i * pts.size() / o.max_points]));
-    pts = std::move(sample);
+}
+
+// Which of `total` points to run. Without a budget: all, or an even sample of max_points.
+// With one: the first instance of every kind (the protocol's step kinds, in order), then
+// instances drawn from the rest by a stream seeded with sample_seed; sorted, so the output
+// follows the protocol's order whatever the draw.
+std::vector<size_t> choose_points(size_t total, const std::vector<size_t>& firsts,
+                                  const ExploreOptions& o) {
+  std::vector<size_t> out;
+  size_t cap = o.budget ? o.budget : o.max_points;
+  if (total <= cap) {
+    for (size_t i = 0; i < total; ++i) out.push_back(i);
+    return out;
   }
+  if (!o.budget) {  // even, deterministic sample
+    for (size_t i = 0; i < cap; ++i) out.push_back(i * total / cap);
+    return out;
+  }
+  if (firsts.size() >= cap) {
+    for (size_t i = 0; i < cap; ++i) out.push_back(firsts[i * firsts.size() / cap]);
+    return out;
+  }
+  std::vector<size_t> rest;
+  rest.reserve(total - firsts.size());
+  for (size_t i = 0, f = 0; i < total; ++i) {
+    if (f < firsts.size() && firsts[f] == i) {
+      ++f;
+    } else {
+      rest.push_back(i);
+    }
+  }
+  Random rng(o.sample_seed, "explore.sample");
+  out = firsts;
+  for (size_t k = 0; out.size() < cap; ++k) {  // partial Fisher-Yates
+    size_t j = k + static_cast<size_t>(rng.below(rest.size() - k));
+    std::swap(rest[k], rest[j]);
+    out.push_back(rest[k]);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Two passes over the baseline: count the points and find each kind's first, then keep
+// the chosen ones only.
+std::vector<ExplorePoint> points_from(const RunResult& base, const Scenario& s,
+                                      const ExploreOptions& o, ExploreResult& out) {
+  std::set<std::string> kinds;
+  std::vector<size_t> firsts;
+  size_t total = 0;
+  for_each_point(base, s, o, [&](ExplorePoint&& p) {
+    if (kinds.insert(p.kind).second) firsts.push_back(total);
+    ++total;
+  });
+  out.listed = total;
+  out.kinds = kinds.size();
+  std::vector<size_t> chosen = choose_points(total, firsts, o);
+  std::vector<ExplorePoint> pts;
+  pts.reserve(chosen.size());
+  size_t i = 0, c = 0;
+  for_each_point(base, s, o, [&](ExplorePoint&& p) {
+    if (c < chosen.size() && chosen[c] == i) {
+      pts.push_back(std::move(p));
+      ++c;
+    }
+    ++i;
+  });
+  std::set<std::string> seen;
+  for (const auto& p : pts) seen.insert(p.kind);
+  out.kinds_tried = seen.size();
   return pts;
 }
 
@@ -134,35 +206,21 @@ TimeUs outliving_pause_us(const Scenario& s, const std::string& pattern) {
 
 }  // namespace
 
-ExploreResult explore(const Scenario& s, const ExploreOptions& o) {
-  Scenario x = explore_scenario(s, o);
-  RunOptions ro;
-  ro.pattern = o.pattern;
-  ro.faults = std::vector<FaultSpec>{};
-  RunResult base = run_scenario(x, ro);
-  ExploreResult out;
-  out.pattern = base.pattern;
-  out.variant = base.variant;
-  out.baseline_violated = base.violated();
-  ExploreOptions opts = o;
-  if (opts.pause_us <= 0) opts.pause_us = outliving_pause_us(x, base.pattern);
-  out.pause_us = opts.pause_us;
-  std::vector<ExplorePoint> pts = points_from(base, x, opts);
-  // Faults fire only before the heal time: put it after the last point.
-  TimeUs last = 0;
-  for (const auto& p : pts) last = std::max(last, p.faults.front().at_us);
-  x.heal_us = std::max(
-      x.heal_us,
-      last + std::max({o.restart_us, o.stall_us, o.delay_us, opts.pause_us, o.fail_us}) + kUsPerMs);
-  out.scenario = x;
-  out.points = pts.size();
+namespace {
+
+// Runs every point on `jobs` threads. Each thread takes the next point as it finishes one
+// (points differ widely in cost), and writes only its point's slot: the result does not
+// depend on which thread ran what.
+void run_points(const Scenario& x, const std::string& pattern, std::vector<ExplorePoint>& pts,
+                const ExploreOptions& o) {
   std::atomic<size_t> next{0};
   std::mutex mu;
+  size_t done = 0;
   std::string error;
   auto worker = [&] {
     for (size_t i; (i = next++) < pts.size();) {
       RunOptions r;
-      r.pattern = std::string(base.pattern + ":" + base.variant);
+      r.pattern = pattern;
       r.faults = pts[i].faults;
       r.keep_history = false;
       try {
@@ -171,12 +229,45 @@ ExploreResult explore(const Scenario& s, const ExploreOptions& o) {
         std::lock_guard<std::mutex> lock(mu);
         if (error.empty()) error = pts[i].what + ": " + e.what();
       }
+      std::lock_guard<std::mutex> lock(mu);
+      ++done;
+      if (o.on_progress) o.on_progress(done, pts.size());
     }
   };
   std::vector<std::thread> pool;
   for (int j = 0; j < std::max(1, o.jobs); ++j) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   if (!error.empty()) throw std::runtime_error(error);
+}
+
+}  // namespace
+
+ExploreResult explore(const Scenario& s, const ExploreOptions& o) {
+  Scenario x = explore_scenario(s, o);
+  RunOptions ro;
+  ro.pattern = o.pattern;
+  ro.faults = std::vector<FaultSpec>{};
+  ExploreResult out;
+  std::vector<ExplorePoint> pts;
+  {
+    RunResult base = run_scenario(x, ro);  // its history is freed once the points are listed
+    out.pattern = base.pattern;
+    out.variant = base.variant;
+    out.baseline_violated = base.violated();
+    ExploreOptions opts = o;
+    if (opts.pause_us <= 0) opts.pause_us = outliving_pause_us(x, base.pattern);
+    out.pause_us = opts.pause_us;
+    pts = points_from(base, x, opts, out);
+  }
+  // Faults fire only before the heal time: put it after the last point.
+  TimeUs last = 0;
+  for (const auto& p : pts) last = std::max(last, p.faults.front().at_us);
+  x.heal_us = std::max(
+      x.heal_us,
+      last + std::max({o.restart_us, o.stall_us, o.delay_us, out.pause_us, o.fail_us}) + kUsPerMs);
+  out.scenario = x;
+  out.points = pts.size();
+  run_points(x, out.pattern + ":" + out.variant, pts, o);
   for (auto& p : pts) {
     if (!p.violated.empty()) out.failing.push_back(p);
   }

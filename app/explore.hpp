@@ -11,6 +11,7 @@
 // and written as a scenario that reproduces it deterministically.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,22 +30,32 @@ struct ExploreOptions {
   // Database outage, full disk, lock contention: as short as a restart, so consumers'
   // redeliveries outlast it (a longer failure dead-letters messages by design).
   TimeUs fail_us = 200 * kUsPerMs;
-  size_t max_points = 2000;
+  size_t max_points = 2000;  // more points than this: an even sample (without a budget)
+  // Budget mode (0: off): at most this many points, first one of every kind (the same fault
+  // at the same protocol step), then instances drawn by a stream seeded with sample_seed.
+  size_t budget = 0;
+  uint64_t sample_seed = 1;
   int jobs = 1;
+  // Called after each point, under a lock, from the worker that ran it.
+  std::function<void(size_t done, size_t total)> on_progress;
 };
 
 struct ExplorePoint {
   std::string what;
   std::vector<FaultSpec> faults;
   std::set<std::string> violated;
+  std::string kind;  // `what` without the instance: time, event, message id
 };
 
 struct ExploreResult {
   std::string pattern, variant;
   std::set<std::string> baseline_violated;
-  size_t points = 0;
-  TimeUs pause_us = 0;  // the pause length the points used
-  Scenario scenario;    // the explored scenario (no swarm, heal after the last point)
+  size_t points = 0;       // points run
+  size_t listed = 0;       // points the baseline offers
+  size_t kinds = 0;        // distinct kinds among them
+  size_t kinds_tried = 0;  // kinds among the points run
+  TimeUs pause_us = 0;     // the pause length the points used
+  Scenario scenario;       // the explored scenario (no swarm, heal after the last point)
   std::vector<ExplorePoint> failing;
   std::vector<ExplorePoint> tried;  // every point, failing or not, in order
 };

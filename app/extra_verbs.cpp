@@ -1,7 +1,10 @@
 // The multi-run verbs: sweep, merge, compare, report, regress, explore, shrink.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -29,6 +32,8 @@ struct Options {
   int64_t lease_seconds = kDefaultLeaseSeconds;
   std::string seed;
   int64_t count = 0;
+  size_t budget = 0;
+  std::string sample_seed = "1";
   std::string junit, json_out, load;
   bool write = false, quiet = false, all_builds = false, run_missing = false,
        fail_on_violation = false, explore_points = false;
@@ -136,10 +141,12 @@ int do_merge() {
   size_t n = 0;
   for (const auto& in : g.inputs) {
     ResultsDb src(in, true);
+    ResultsDb::Batch tx(out);
     for (const auto& r : src.runs()) {
       out.insert(r);
       ++n;
     }
+    tx.commit();
   }
   std::cout << "merged " << n << " runs from " << g.inputs.size() << " databases into " << g.out
             << "\n";
@@ -318,17 +325,52 @@ std::string write_point(const ExploreResult& r, const ExplorePoint& p, size_t in
   return path;
 }
 
-int do_explore() {
-  Scenario s = load_scenario(g.scenario);
-  ExploreOptions o;
-  if (!g.pattern.empty()) o.pattern = g.pattern;
-  if (g.count > 0) o.count = g.count;
-  o.jobs = g.jobs;
-  if (g.pause_ms > 0) o.pause_us = static_cast<TimeUs>(g.pause_ms * kUsPerMs);
-  if (!g.write_dir.empty()) ensure_parent(g.write_dir + "/x");
-  ExploreResult r = explore(s, o);
+// "[#####.....] 120/200 points, 1m05s left" while stdout is a terminal, redrawn in place.
+std::function<void(size_t, size_t)> explore_progress() {
+  if (!isatty(STDOUT_FILENO)) return {};
+  auto t0 = std::chrono::steady_clock::now();
+  return [t0](size_t done, size_t total) {
+    double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    auto left = static_cast<long>(done ? spent * (total - done) / done : 0);
+    size_t width = 30, filled = total ? done * width / total : width;
+    std::printf("\r[%s%s] %zu/%zu points, %ldm%02lds left ", std::string(filled, '#').c_str(),
+                std::string(width - filled, '.').c_str(), done, total, left / 60, left % 60);
+    if (done == total) std::printf("\r\033[K");
+    std::fflush(stdout);
+  };
+}
+
+Json explore_json(const ExploreResult& r, const ExploreOptions& o) {
+  Json failing = Json::array();
+  for (const auto& p : r.failing) {
+    Json faults = Json::array();
+    for (const auto& f : p.faults) faults.push_back(fault_to_json(f));
+    failing.push_back(
+        {{"what", p.what}, {"kind", p.kind}, {"violated", p.violated}, {"faults", faults}});
+  }
+  return {{"scenario", r.scenario.name},
+          {"file", r.scenario.file},
+          {"pattern", r.pattern},
+          {"variant", r.variant},
+          {"transactions", r.scenario.workload.count},
+          {"budget", o.budget},
+          {"sample_seed", o.sample_seed},
+          {"pause_ms", r.pause_us / 1000},
+          {"points_listed", r.listed},
+          {"points_run", r.points},
+          {"kinds", r.kinds},
+          {"kinds_tried", r.kinds_tried},
+          {"baseline_violated", r.baseline_violated},
+          {"failing", failing}};
+}
+
+void print_explore(const Scenario& s, const ExploreResult& r, const ExploreOptions& o) {
   std::cout << "explore " << s.name << " with " << r.pattern << ":" << r.variant << ": " << r.points
             << " fault points (pauses " << r.pause_us / 1000 << " ms)";
+  if (o.budget)
+    std::cout << "\n  budget " << o.budget << " (sample seed " << o.sample_seed
+              << "): " << r.kinds_tried << " of " << r.kinds << " step kinds, " << r.points
+              << " of " << r.listed << " points";
   if (!r.baseline_violated.empty()) {
     std::cout << "\n  the fault-free baseline already violates:";
     for (const auto& v : r.baseline_violated) std::cout << " " << v;
@@ -345,6 +387,23 @@ int do_explore() {
   std::cout << r.failing.size() << " of " << r.points << " points break an invariant\n";
   if (!r.failing.empty() && g.write_dir.empty())
     std::cout << "(--write-dir DIR writes a scenario file per point that replays it)\n";
+}
+
+int do_explore() {
+  Scenario s = load_scenario(g.scenario);
+  ExploreOptions o;
+  if (!g.pattern.empty()) o.pattern = g.pattern;
+  if (g.count > 0) o.count = g.count;
+  o.jobs = g.jobs;
+  o.budget = g.budget;
+  o.sample_seed = parse_seed(g.sample_seed, "--sample-seed");
+  if (!g.quiet) o.on_progress = explore_progress();
+  if (g.pause_ms > 0) o.pause_us = static_cast<TimeUs>(g.pause_ms * kUsPerMs);
+  if (!g.write_dir.empty()) ensure_parent(g.write_dir + "/x");
+  if (!g.json_out.empty()) ensure_parent(g.json_out);
+  ExploreResult r = explore(s, o);
+  print_explore(s, r, o);
+  if (!g.json_out.empty()) write_text(g.json_out, explore_json(r, o).dump(2) + "\n", "--json");
   return r.failing.empty() && r.baseline_violated.empty() ? 0 : 1;
 }
 
@@ -441,6 +500,14 @@ void add_extra_verbs(CLI::App& app) {
       ->check(CLI::Range(1.0, 3600000.0));
   g.explore->add_option("--write-dir", g.write_dir,
                         "write a scenario file per failing point that replays it");
+  g.explore
+      ->add_option("--budget", g.budget,
+                   "run at most N points: one of every protocol step kind first, then "
+                   "instances sampled by --sample-seed")
+      ->check(CLI::Range(1, 10000000));
+  g.explore->add_option("--sample-seed", g.sample_seed, "seed of the budget's sample (default 1)");
+  g.explore->add_option("--json", g.json_out, "also write the result as JSON");
+  g.explore->add_flag("-q,--quiet", g.quiet, "no progress bar");
 
   g.explain = app.add_subcommand(
       "explain",

@@ -67,6 +67,7 @@ ResultsDb::ResultsDb(const std::string& path, bool must_exist) : path_(path) {
 }
 
 ResultsDb::~ResultsDb() {
+  sqlite3_finalize(insert_);
   sqlite3_close(db_);
 }
 
@@ -166,6 +167,19 @@ void ResultsDb::release(const std::string& owner) {
   sqlite3_finalize(st);
 }
 
+ResultsDb::Batch::Batch(ResultsDb& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
+
+ResultsDb::Batch::~Batch() {
+  if (open_) sqlite3_exec(db_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void ResultsDb::Batch::commit() {
+  db_.exec("COMMIT");
+  open_ = false;
+}
+
 std::set<uint64_t> ResultsDb::finished_seeds(const std::string& hash, const std::string& pattern,
                                              const std::string& variant) {
   std::set<uint64_t> out;
@@ -202,9 +216,11 @@ void ResultsDb::insert(const RunResult& r, const std::string& hash) {
 }
 
 void ResultsDb::insert(const StoredRun& r) {
-  sqlite3_stmt* st = prepare(
-      "INSERT OR IGNORE INTO runs(scenario, scenario_hash, file, pattern, variant, seed, build, "
-      "trace_hash, metrics, violations, faults) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!insert_)
+    insert_ = prepare(
+        "INSERT OR IGNORE INTO runs(scenario, scenario_hash, file, pattern, variant, seed, build, "
+        "trace_hash, metrics, violations, faults) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* st = insert_;
   std::string texts[] = {r.scenario, r.scenario_hash, r.file, r.pattern, r.variant};
   for (int i = 0; i < 5; ++i) sqlite3_bind_text(st, i + 1, texts[i].c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 6, static_cast<int64_t>(r.seed));
@@ -212,7 +228,8 @@ void ResultsDb::insert(const StoredRun& r) {
                         r.faults.dump()};
   for (int i = 0; i < 5; ++i) sqlite3_bind_text(st, i + 7, rest[i].c_str(), -1, SQLITE_TRANSIENT);
   int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
   if (rc != SQLITE_DONE)
     throw std::runtime_error(path_ + ": insert failed: " + sqlite3_errmsg(db_));
   // Stored: its lease, if any, has done its job.

@@ -57,6 +57,22 @@ class ResultsDb {
                               const std::string& where_build = "");
   const std::string& path() const { return path_; }
 
+  // Inserts made while a Batch lives share one transaction: one journal write and sync for
+  // the batch, not one per run (per-run commits made the single writer the bottleneck of a
+  // parallel sweep). Destroyed without commit(), it rolls the batch back.
+  class Batch {
+   public:
+    explicit Batch(ResultsDb& db);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    void commit();
+
+   private:
+    ResultsDb& db_;
+    bool open_ = true;
+  };
+
  private:
   void exec(const char* sql);
   // Prepared statement; a failure names the database (the schema was checked at open, so it
@@ -64,6 +80,7 @@ class ResultsDb {
   sqlite3_stmt* prepare(const char* sql);
   void check_runs_schema();
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;  // prepared once, reset per row
   std::string path_;
 };
 

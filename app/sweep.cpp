@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "sim/plugin/pattern.hpp"
@@ -216,11 +218,24 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
   bool tty = progress && isatty(STDERR_FILENO);
   for (;;) {
     std::unique_lock<std::mutex> lock(pool.mu);
-    pool.cv.wait(lock, [&] { return !pool.finished.empty() || pool.active == 0; });
+    // The only writer of runs, in batches of one transaction each: every 100 ms or 256 runs,
+    // so a run costs its row, not a commit of its own (workers claim under the same lock,
+    // never inside a batch).
+    pool.cv.wait_for(lock, std::chrono::milliseconds(100),
+                     [&] { return pool.finished.size() >= 256 || pool.active == 0; });
+    if (pool.finished.empty() && pool.active != 0) continue;
     std::deque<RunResult> batch = std::move(pool.finished);
     pool.finished.clear();
     bool done = pool.active == 0;
-    for (auto& r : batch) {  // the only writer of runs: each lands as soon as it finishes
+    std::optional<ResultsDb::Batch> tx;
+    try {
+      tx.emplace(db);
+    } catch (const std::exception& e) {
+      if (pool.first_error.empty()) pool.first_error = e.what();
+      g_interrupted = true;
+      batch.clear();
+    }
+    for (auto& r : batch) {
       try {
         db.insert(r, hash);
       } catch (const std::exception& e) {
@@ -233,6 +248,14 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
         ++stats.limited;
       } else if (!r.violations.empty()) {
         ++stats.violating;
+      }
+    }
+    if (tx) {
+      try {
+        tx->commit();
+      } catch (const std::exception& e) {
+        if (pool.first_error.empty()) pool.first_error = e.what();
+        g_interrupted = true;
       }
     }
     if (tty && (!batch.empty() || done)) {
