@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "app/cli.hpp"
 #include "app/lesson.hpp"
@@ -37,6 +39,44 @@ void print_error(const InputError& e) {
 bool colour_terminal() {
   const char* no = std::getenv("NO_COLOR");
   return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+// GID,GID,...: sorted, without repeats.
+std::vector<std::string> parse_gid_list(const std::string& text, const char* flag) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string g; std::getline(in, g, ',');) {
+    if (g.empty() || g.size() > 64)
+      throw InputError(std::string(flag) +
+                       ": expected GID,GID,... (each 1 to 64 characters), got '" + text + "'");
+    out.push_back(g);
+  }
+  if (out.empty()) throw InputError(std::string(flag) + ": expected GID,GID,..., got nothing");
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// FROM..TO in milliseconds of simulated time (FROM.. and ..TO leave an end open).
+void parse_time_window(const std::string& text, const char* flag, TraceFilter& f) {
+  auto bad = [&] {
+    return InputError(std::string(flag) +
+                      ": expected FROM..TO in milliseconds (whole numbers, FROM <= TO, either "
+                      "may be left out), got '" +
+                      text + "'");
+  };
+  size_t dots = text.find("..");
+  if (dots == std::string::npos) throw bad();
+  auto ms = [&](const std::string& part) -> TimeUs {
+    if (part.empty()) return -1;
+    if (part.size() > 12 || part.find_first_not_of("0123456789") != std::string::npos) throw bad();
+    return static_cast<TimeUs>(std::stoll(part)) * 1000;
+  };
+  f.from_us = ms(text.substr(0, dots));
+  f.to_us = ms(text.substr(dots + 2));
+  if (f.from_us < 0 && f.to_us < 0) throw bad();
+  if (f.from_us >= 0 && f.to_us >= 0 && f.from_us > f.to_us) throw bad();
+  if (f.to_us >= 0) f.to_us += 999;  // TO counts whole: events up to TO.999 ms
 }
 
 int cmd_run(const std::string& file, const RunOptions& o, const std::string& json_path, bool quiet,
@@ -145,7 +185,15 @@ int dtx::dtxsim_main(int argc, char** argv) {
   auto* seed_opt = run->add_option("--seed", seed, "root seed (default: the scenario's)");
   auto* pat_opt = run->add_option("--pattern", pattern_spec,
                                   "NAME[:VARIANT], overrides the scenario's pattern");
-  run->add_option("--trace", ro.trace_path, "write the JSON Lines trace here");
+  run->add_option("--trace", ro.trace_path,
+                  "write the JSON Lines trace here (gzip-compressed when the name ends in .gz)");
+  std::string trace_gids, trace_window;
+  auto* gids_opt = run->add_option("--trace-gids", trace_gids,
+                                   "the trace file keeps only these transactions (GID,GID,...) "
+                                   "and every fault");
+  auto* window_opt = run->add_option("--trace-window", trace_window,
+                                     "the trace file keeps only events in FROM..TO (ms; "
+                                     "either end may be left out)");
   run->add_option("--json", json_path, "write the result as JSON here");
   run->add_flag("-q,--quiet", quiet, "no summary on stdout");
   run->add_flag("--ignore-expect", ro.ignore_expect,
@@ -183,6 +231,11 @@ int dtx::dtxsim_main(int argc, char** argv) {
     if (*run) {
       if (*seed_opt) ro.seed = parse_seed(seed, "--seed");
       if (*pat_opt) ro.pattern = pattern_spec;
+      if (*gids_opt) ro.trace_filter.gids = parse_gid_list(trace_gids, "--trace-gids");
+      if (*window_opt) parse_time_window(trace_window, "--trace-window", ro.trace_filter);
+      if (ro.trace_filter.active() && ro.trace_path.empty())
+        throw InputError(std::string(*gids_opt ? "--trace-gids" : "--trace-window") +
+                         ": expected --trace FILE too (it filters what the trace file keeps)");
       return cmd_run(file, ro, json_path, quiet, all_violations);
     }
     if (*validate) return cmd_validate(files);

@@ -18,6 +18,7 @@
 
 #include "sim/check/findings.hpp"
 #include "sim/check/story.hpp"
+#include "sim/kernel/trace_file.hpp"
 #include "sim/scenario/json_text.hpp"
 #include "sim/scenario/reader.hpp"
 
@@ -64,8 +65,10 @@ void check_header(const Json& h, const std::string& path) {
 }
 
 Trace read_trace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open the trace");
+  std::string text, why;  // plain or gzip-compressed
+  if (!read_trace_file(path, text, why))
+    throw InputError(path + ": cannot open the trace (" + why + ")");
+  std::istringstream in(std::move(text));
   Trace tr;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {

@@ -420,6 +420,7 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
   if (!o.trace_path.empty()) {
     std::string err;
     if (!w.history().open_trace(o.trace_path, err)) throw InputError(err);
+    w.history().set_trace_filter(o.trace_filter);
   }
   w.history().write_header({s.name, r.pattern, r.variant, r.seed, build_id(), w.node_infos()});
   schedule_arrivals(rw, txns);

@@ -28,6 +28,7 @@ struct RunOptions {
   std::optional<uint64_t> seed;
   std::optional<std::string> pattern;  // NAME or NAME:VARIANT
   std::string trace_path;              // empty: no trace file
+  TraceFilter trace_filter;            // what the trace file keeps (default: everything)
   bool keep_history = true;
   // Tell each violating transaction's story (every event stays in memory until the checkers
   // ran): findings grouped by cause, each with its example's story, written to the trace's

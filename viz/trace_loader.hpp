@@ -72,6 +72,7 @@ class TraceLoader {
   uint64_t events_read_ = 0;
   std::optional<uint64_t> end_events_;
   std::string end_hash_;
+  bool end_filtered_ = false;  // written with a filter (run --trace-gids/--trace-window)
   uint32_t end_line_ = 0;
   size_t dropped_issues_ = 0;
   bool seen_end_ = false;

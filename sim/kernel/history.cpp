@@ -644,24 +644,25 @@ uint64_t trace_hash_line(uint64_t h, std::string_view line) {
   return mix(mix(mix(a, b), c), d);
 }
 
-History::~History() {
-  if (file_) std::fclose(file_);
-}
+History::~History() = default;
 
 bool History::open_trace(const std::string& path, std::string& error) {
-  file_ = std::fopen(path.c_str(), "wb");
-  if (!file_) {
-    error = "cannot open trace file '" + path + "' for writing";
-    return false;
-  }
-  return true;
+  return file_.open(path, error);
 }
 
-void History::emit_line(std::string_view line) {
+bool TraceFilter::keeps(TimeUs t_us, Kind, std::string_view gid) const {
+  if (from_us >= 0 && t_us < from_us) return false;
+  if (to_us >= 0 && t_us > to_us) return false;
+  // Events of no transaction (faults, pollers, timers) stay: the chosen transactions' stories
+  // run through them.
+  return gids.empty() || gid.empty() || std::binary_search(gids.begin(), gids.end(), gid);
+}
+
+void History::emit_line(std::string_view line, bool to_file) {
   hash_ = trace_hash_line(hash_, line);
-  if (file_) {
-    std::fwrite(line.data(), 1, line.size(), file_);
-    std::fputc('\n', file_);
+  if (file_.is_open() && to_file) {
+    file_.write_line(line);
+    ++written_;
   }
 }
 
@@ -680,7 +681,7 @@ void History::emit_event(TimeUs t_us, std::string_view node, Kind kind, std::str
   append_event_line(line_, id_text_.digits24(), id_text_.size(), t_us, node, kind, gid, detail, msg,
                     peer);
   count_event();
-  emit_line(line_.view());
+  emit_line(line_.view(), to_file(t_us, kind, gid));
 }
 
 void History::write_header(const TraceHeader& h) {
@@ -731,7 +732,7 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   std::string_view detail_text(detail, static_cast<size_t>(p - detail));
   *p++ = '}';
   line_.set_end(p);
-  emit_line(line_.view());
+  emit_line(line_.view(), to_file(t_us, kind, gid));
   last_t_us_ = t_us;
   if (kept(kind))
     keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(std::string(detail_text)));
@@ -747,7 +748,7 @@ LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
 
 void History::end_traced() {
   line_.append("}"sv);
-  emit_line(line_.view());
+  emit_line(line_.view(), to_file(traced_.t_us, traced_.kind, traced_.gid));
   last_t_us_ = traced_.t_us;
   if (!kept(traced_.kind)) return;
   Detail detail;
@@ -789,27 +790,28 @@ std::string History::trace_hash_hex() const {
 
 bool History::finish(const std::vector<Json>& violations, const std::vector<Json>& findings,
                      TimeUs t_end_us) {
-  if (!file_) return true;
+  if (!file_.is_open()) return true;
   auto trailer = [this](const char* kind, const std::vector<Json>& lines) {
     for (const auto& v : lines) {
       Json line = {{"kind", kind}};
       for (auto it = v.begin(); it != v.end(); ++it) line[it.key()] = it.value();
-      std::string s = line.dump();
-      std::fwrite(s.data(), 1, s.size(), file_);
-      std::fputc('\n', file_);
+      file_.write_line(line.dump());
     }
   };
   trailer("violation", violations);
   trailer("finding", findings);
   Json end = {
       {"kind", "end"}, {"events", next_id_}, {"trace_hash", trace_hash_hex()}, {"t_end", t_end_us}};
-  std::string s = end.dump();
-  std::fwrite(s.data(), 1, s.size(), file_);
-  std::fputc('\n', file_);
-  bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
-  ok = std::fclose(file_) == 0 && ok;
-  file_ = nullptr;
-  return ok;
+  if (filter_.active()) {  // the file holds some events: say which, and how many
+    Json f = Json::object();
+    if (!filter_.gids.empty()) f["gids"] = filter_.gids;
+    if (filter_.from_us >= 0) f["from"] = filter_.from_us;
+    if (filter_.to_us >= 0) f["to"] = filter_.to_us;
+    end["filter"] = std::move(f);
+    end["written"] = written_ - 1;  // event lines (the header is not one)
+  }
+  file_.write_line(end.dump());
+  return file_.close();
 }
 
 }  // namespace dtx

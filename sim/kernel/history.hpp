@@ -22,6 +22,7 @@
 #include "sim/kernel/chunked.hpp"
 #include "sim/kernel/records.hpp"
 #include "sim/kernel/simulator.hpp"
+#include "sim/kernel/trace_file.hpp"
 
 namespace dtx {
 
@@ -359,6 +360,17 @@ class EventSink {
   virtual void add(const Event& e) = 0;
 };
 
+// Which events a trace file keeps (the trace hash still covers every event of the run):
+// those of the chosen gids and those of no transaction (faults, pollers, timers: the chosen
+// transactions' stories run through them), and only within [from_us, to_us].
+struct TraceFilter {
+  std::vector<std::string> gids;  // sorted; empty: every gid
+  TimeUs from_us = -1;            // -1: from the start
+  TimeUs to_us = -1;              // -1: to the end
+  bool active() const { return !gids.empty() || from_us >= 0 || to_us >= 0; }
+  bool keeps(TimeUs t_us, Kind kind, std::string_view gid) const;
+};
+
 class History {
  public:
   History() = default;
@@ -366,8 +378,11 @@ class History {
   History& operator=(const History&) = delete;
   ~History();
 
-  // Streams to `path` from now on; returns false (and sets `error`) when it cannot open.
+  // Streams to `path` from now on (gzip-compressed when it ends in ".gz"); returns false (and
+  // sets `error`) when it cannot open.
   bool open_trace(const std::string& path, std::string& error);
+  // Writes only the events `filter` keeps to the trace file (the header and trailer always).
+  void set_trace_filter(TraceFilter filter) { filter_ = std::move(filter); }
   void write_header(const TraceHeader& header);
 
   void record(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid = {},
@@ -415,7 +430,11 @@ class History {
   bool enabled() const { return enabled_; }
 
  private:
-  void emit_line(std::string_view line);
+  // Hashes an event or header line and writes it to the trace file unless filtered out.
+  void emit_line(std::string_view line, bool to_file = true);
+  bool to_file(TimeUs t_us, Kind kind, std::string_view gid) const {
+    return !filter_.active() || filter_.keeps(t_us, kind, gid);
+  }
   // Starts line_ with the next event's head (and counts the event), with room for `more`
   // characters after it; returns where they go.
   char* start_line(size_t more, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
@@ -469,7 +488,9 @@ class History {
     id_text_.increment();
   }
   uint64_t hash_ = kTraceHashSeed;
-  std::FILE* file_ = nullptr;
+  TraceOut file_;
+  TraceFilter filter_;
+  uint64_t written_ = 0;  // event lines written to the file
   bool keep_ = true;
   bool enabled_ = true;
   std::bitset<kKindCount> keep_kind_ = std::bitset<kKindCount>().set();

@@ -1,6 +1,10 @@
 // Damaged traces: each kind of damage must produce a LoadIssue naming the line and the problem,
 // and the model must still hold everything that could be read.
+#include <unistd.h>
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "small_trace.hpp"
 #include "trace_model.hpp"
@@ -204,4 +208,63 @@ TEST_CASE("a line nested 60,000 levels deep is skipped, not parsed into a docume
   REQUIRE(d != nullptr);
   CHECK(d->line == 1);
   CHECK(m.events().size() == 27);
+}
+
+TEST_CASE("a gzip-compressed trace loads as the plain one, a cut-off one up to the cut",
+          "[viz][errors]") {
+  std::string text = assemble(small_trace_lines());
+  std::string plain_path = "/tmp/dtxview_test_plain.jsonl", gz_path = "/tmp/dtxview_test.jsonl.gz";
+  {
+    std::FILE* f = std::fopen(plain_path.c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    gzFile z = gzopen(gz_path.c_str(), "wb");
+    REQUIRE(z);
+    gzwrite(z, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(z);
+  }
+  TraceModel plain = TraceModel::load_file(plain_path);
+  TraceModel gz = TraceModel::load_file(gz_path);
+  INFO(dump_issues(gz));
+  CHECK(gz.issues().empty());
+  REQUIRE(gz.events().size() == plain.events().size());
+  CHECK(gz.events().size() > 3);
+  // The compressed file cut in half: what it holds loads, and the damage is reported.
+  std::FILE* f = std::fopen(gz_path.c_str(), "rb+");
+  REQUIRE(f);
+  std::fseek(f, 0, SEEK_END);
+  long size = std::ftell(f);
+  std::fclose(f);
+  REQUIRE(truncate(gz_path.c_str(), size / 2) == 0);
+  TraceModel cut = TraceModel::load_file(gz_path);
+  CHECK(cut.events().size() < plain.events().size());
+  CHECK_FALSE(cut.issues().empty());
+  std::remove(plain_path.c_str());
+  std::remove(gz_path.c_str());
+}
+
+TEST_CASE("a filtered trace (its end line says so) is not reported as damaged", "[viz][errors]") {
+  // The whole trace, then without the send and delivery of message 1 (ids 1 and 2), as run
+  // --trace-gids would leave them out.
+  auto cut = [](bool mark) {
+    std::string full = assemble(small_trace_lines()), out;
+    size_t at = 0;
+    for (int n = 0; at < full.size(); ++n) {
+      size_t end = full.find('\n', at);
+      std::string line = full.substr(at, end - at);
+      at = end + 1;
+      if (n == 2 || n == 3) continue;
+      if (mark && line.find("\"kind\":\"end\"") != std::string::npos)
+        line.insert(line.size() - 1, ",\"filter\":{\"gids\":[\"g1\"]},\"written\":24");
+      out += line + "\n";
+    }
+    return out;
+  };
+  TraceModel m = TraceModel::load_text(cut(true), "filtered");
+  INFO(dump_issues(m));
+  CHECK(m.issues().empty());
+  CHECK(m.events().size() + 2 == small_trace_lines().size() - 1);
+  // The same cut without the mark is damage.
+  CHECK_FALSE(TraceModel::load_text(cut(false), "cut").issues().empty());
 }
