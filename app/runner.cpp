@@ -439,7 +439,7 @@ RunResult simulate(RunWorld& rw, const Scenario& s, const RunOptions& o, const P
     r.sealed_too_soon = true;
     return r;
   }
-  r.sealed = rw.stream->sealed().count;
+  r.sealed = rw.stream->sealed().size();
   CheckInput in{w.history().events(), fs, rw.stream, w.history().last_event_us()};
   check_invariants(r, in, s, rw.stories);
   if (o.explain && !rw.stories && !r.violations.empty())

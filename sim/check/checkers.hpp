@@ -17,8 +17,8 @@
 
 namespace dtx {
 
-// The event kinds the checkers, the metrics and the runner read from a run's events: a run
-// whose events nobody reads afterwards keeps only these in memory (all are still traced).
+// The event kinds the checkers, the metrics and the runner read from a run's events: the
+// kinds the run hands its CheckStream as it records them (all are still traced).
 inline constexpr Kind kCheckedKinds[] = {
     Kind::gtx,        Kind::effect,           Kind::send,         Kind::deliver, Kind::db_prepare,
     Kind::db_commit,  Kind::db_rollback,      Kind::db_lock_wait, Kind::retry,   Kind::checkback,

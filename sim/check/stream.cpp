@@ -167,7 +167,6 @@ bool CheckStream::seal(std::map<std::string, GidInfo, std::less<>>::iterator it,
 }
 
 void CheckStream::keep_sealed(std::string_view gid, const GidInfo& g) {
-  ++sealed_.count;
   sealed_.names += gid;
   sealed_.name_end.push_back(static_cast<uint32_t>(sealed_.names.size()));
   auto index = static_cast<uint32_t>(sealed_.name_end.size() - 1);

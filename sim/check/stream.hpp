@@ -113,7 +113,7 @@ struct SealSpec {
 
 // What is kept of the sealed transactions.
 struct Sealed {
-  uint64_t count = 0;
+  size_t size() const { return name_end.size(); }  // transactions sealed
   // Their violations of the per-transaction invariants, by invariant, in sealing order.
   std::map<std::string, std::vector<Violation>, std::less<>> violations;
   std::vector<std::pair<TimeUs, TimeUs>> spans;  // (arrival or start, final)

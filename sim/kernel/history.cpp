@@ -714,11 +714,6 @@ void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_
   if (kept(kind)) keep(id, t_us, node, kind, gid, msg, peer, std::move(detail));
 }
 
-void History::keep_only(std::span<const Kind> kinds) {
-  keep_kind_.reset();
-  for (Kind k : kinds) keep_kind_.set(static_cast<size_t>(k));
-}
-
 void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                             std::initializer_list<Detail::Field> fields, uint64_t msg,
                             std::string_view peer) {

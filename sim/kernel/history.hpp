@@ -412,9 +412,6 @@ class History {
   std::string trace_hash_hex() const;
   // When false, events are hashed and streamed but not kept (benchmarks of huge runs).
   void set_keep_in_memory(bool keep) { keep_ = keep; }
-  // Keeps in memory only events of these kinds (all are still traced); the default keeps all.
-  // Runs whose events nobody reads afterwards keep only what their checkers read.
-  void keep_only(std::span<const Kind> kinds);
   // Hands every recorded event of these kinds to `sink` (null: none) as it is recorded, kept
   // in memory or not; the sink must outlive the recording.
   void set_sink(EventSink* sink, std::span<const Kind> kinds);
@@ -439,7 +436,7 @@ class History {
   // characters after it; returns where they go.
   char* start_line(size_t more, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                    uint64_t msg, std::string_view peer);
-  bool stored(Kind kind) const { return keep_ && keep_kind_[static_cast<size_t>(kind)]; }
+  bool stored(Kind) const { return keep_; }
   bool kept(Kind kind) const {
     return stored(kind) || (sink_ && sink_kind_[static_cast<size_t>(kind)]);
   }
@@ -493,7 +490,6 @@ class History {
   uint64_t written_ = 0;  // event lines written to the file
   bool keep_ = true;
   bool enabled_ = true;
-  std::bitset<kKindCount> keep_kind_ = std::bitset<kKindCount>().set();
   EventSink* sink_ = nullptr;
   std::bitset<kKindCount> sink_kind_;
   TimeUs last_t_us_ = -1;

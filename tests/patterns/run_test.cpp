@@ -20,6 +20,19 @@ Scenario shipped_for(const std::string& pattern) {
   return load_scenario(scenario_path("transfer-" + pattern + ".json"));
 }
 
+// The scenarios of scenarios/ and scenarios/broken/, sorted.
+std::vector<std::string> bundled_scenarios() {
+  std::vector<std::string> files;
+  for (const auto& dir : {"", "broken"}) {
+    for (const auto& f : std::filesystem::directory_iterator(scenario_path(dir))) {
+      if (f.path().extension() == ".json" && f.path().filename() != "schema.json")
+        files.push_back(f.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::string error_of(const Json& doc) {
   try {
     parse_scenario(doc, "s.json");
@@ -82,14 +95,7 @@ TEST_CASE("a run keeping only the checked event kinds reports what a run keeping
   // Every bundled scenario (broken variants included, so violations with their event ids are
   // compared too): the report of a run that keeps every event in memory and of one that keeps
   // only kCheckedKinds must be the same, metrics and event count included.
-  std::vector<std::string> files;
-  for (const auto& dir : {"", "broken"}) {
-    for (const auto& f : std::filesystem::directory_iterator(scenario_path(dir))) {
-      if (f.path().extension() == ".json" && f.path().filename() != "schema.json")
-        files.push_back(f.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
+  std::vector<std::string> files = bundled_scenarios();
   REQUIRE(files.size() > 30);
   size_t with_violations = 0;
   for (const auto& f : files) {
@@ -113,14 +119,7 @@ TEST_CASE("a run that checks transactions as they end reports what a run holding
   // checks run then and it is let go. With short quiet times (so most transactions of these
   // small scenarios are sealed, and some get a record after sealing, which makes the run
   // check again holding all), the report must equal the one of a run holding everything.
-  std::vector<std::string> files;
-  for (const auto& dir : {"", "broken"}) {
-    for (const auto& f : std::filesystem::directory_iterator(scenario_path(dir))) {
-      if (f.path().extension() == ".json" && f.path().filename() != "schema.json")
-        files.push_back(f.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
+  std::vector<std::string> files = bundled_scenarios();
   size_t sealing_runs = 0, with_violations = 0;
   for (const auto& f : files) {
     Scenario s = load_scenario(f);

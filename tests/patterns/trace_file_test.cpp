@@ -81,8 +81,8 @@ TEST_CASE("a trace filtered to some transactions keeps them and what belongs to 
   auto kept = lines_of(temp("some.jsonl"));
   const std::set<std::string> faults = {"crash", "restart", "pause",  "resume", "partition",
                                         "heal",  "clog",    "unclog", "fault"};
-  size_t events = 0, of_gid = 0, of_none = 0, whole_of_none = 0, whole_of_gid = 0,
-         fault_events = 0, whole_fault_events = 0;
+  size_t events = 0, of_gid = 0, of_none = 0, whole_of_none = 0, whole_of_gid = 0, fault_events = 0,
+         whole_fault_events = 0;
   for (const auto& j : all_lines) {
     if (!j.contains("id")) continue;
     if (faults.count(j["kind"].get<std::string>())) ++whole_fault_events;
