@@ -5,10 +5,6 @@
 
 namespace dtx {
 
-Json reply_result(const char* result) {
-  return Json{{"result", result}};
-}
-
 namespace {
 
 Task<BranchOutcome> run_op(const Workload* w, Txn& tx, const BusinessTxn& t, const Branch& b,
@@ -39,11 +35,11 @@ Task<BarrierDecision> check_then_act(Txn& tx, std::string gid, std::string bid, 
   co_return BarrierDecision::run;
 }
 
-Task<Body> serve(Context c, const Workload* w, BranchServerOptions o, Message m) {
-  BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
-  const Branch* b = t.branch(m.body.json()["branch"]);
-  if (!b) co_return reply_result("FAILURE");
-  std::string op = m.body.json()["op"], bid = m.body.json()["branch_id"];
+Task<Body> serve(Context c, const Workload* w, BranchServerOptions o, BranchCall q) {
+  BusinessTxn t = std::move(q.txn);
+  const Branch* b = t.branch(q.branch);
+  if (!b) co_return tm_result("FAILURE");
+  std::string op = std::move(q.op), bid = std::move(q.branch_id);
   Txn tx = c.begin(b->db, t.gid);
   BarrierDecision d = BarrierDecision::run;
   if (o.check_then_act && (op == "try" || op == "cancel")) {
@@ -55,31 +51,33 @@ Task<Body> serve(Context c, const Workload* w, BranchServerOptions o, Message m)
   }
   if (d == BarrierDecision::error) {
     co_await tx.rollback();
-    co_return reply_result("ONGOING");
+    co_return tm_result("ONGOING");
   }
   if (d == BarrierDecision::null_compensation) {
     tx.effect(w->effect(t, *b, op.c_str(), 0, 0));  // the (empty) compensation completed
   }
   if (d != BarrierDecision::run) {
     DbResult cm = co_await tx.commit();
-    co_return reply_result(cm.ok ? "SUCCESS" : "ONGOING");
+    co_return tm_result(cm.ok ? "SUCCESS" : "ONGOING");
   }
   BranchOutcome out = co_await run_op(w, tx, t, *b, op);
   if (out != BranchOutcome::applied) {
     co_await tx.rollback();
-    co_return reply_result(out == BranchOutcome::refused ? "FAILURE" : "ONGOING");
+    co_return tm_result(out == BranchOutcome::refused ? "FAILURE" : "ONGOING");
   }
   if (op == "try" && o.try_delay_us > 0) co_await c.sleep(o.try_delay_us);
   DbResult cm = co_await tx.commit();
-  co_return reply_result(cm.ok ? "SUCCESS" : "ONGOING");
+  co_return tm_result(cm.ok ? "SUCCESS" : "ONGOING");
 }
 
 }  // namespace
 
 void install_branch_server(Context c, const Workload* w, BranchServerOptions o) {
   for (const char* op : {"action", "compensate", "try", "confirm", "cancel"}) {
-    c.handle(std::string("branch.") + op,
-             [c, w, o](Message m) { return serve(c, w, o, std::move(m)); });
+    c.handle_typed<BranchCall>(
+        std::string("branch.") + op,
+        [c, w, o](BranchCall q, Message) { return serve(c, w, o, std::move(q)); },
+        tm_result("FAILURE"));
   }
 }
 

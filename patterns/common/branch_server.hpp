@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "patterns/common/tm_protocol.hpp"
 #include "sim/plugin/workload.hpp"
 #include "sim/world/context.hpp"
 
@@ -20,8 +21,5 @@ struct BranchServerOptions {
 };
 
 void install_branch_server(Context c, const Workload* w, BranchServerOptions o);
-
-// Reply body helpers with dtm's result codes.
-Json reply_result(const char* result);
 
 }  // namespace dtx

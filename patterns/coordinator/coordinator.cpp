@@ -45,10 +45,15 @@ void Coordinator::setup(Setup& s) {
       "CREATE TABLE registered(gid TEXT NOT NULL, branch TEXT NOT NULL, pos INTEGER NOT NULL, "
       "PRIMARY KEY(gid, branch))");
   ctx_ = s.service(name_);
-  ctx_.handle("tm.prepare", [this](Message m) { return on_prepare(std::move(m)); });
-  ctx_.handle("tm.submit", [this](Message m) { return on_submit(std::move(m)); });
-  ctx_.handle("tm.abort", [this](Message m) { return on_abort(std::move(m)); });
-  ctx_.handle("tm.register", [this](Message m) { return on_register(std::move(m)); });
+  Body refused = tm_result("FAILURE");
+  ctx_.handle_typed<TmPrepare>(
+      "tm.prepare", [this](TmPrepare q, Message) { return on_prepare(std::move(q)); }, refused);
+  ctx_.handle_typed<TmGid>(
+      "tm.submit", [this](TmGid q, Message) { return on_submit(std::move(q)); }, refused);
+  ctx_.handle_typed<TmGid>(
+      "tm.abort", [this](TmGid q, Message) { return on_abort(std::move(q)); }, refused);
+  ctx_.handle_typed<TmRegister>(
+      "tm.register", [this](TmRegister q, Message) { return on_register(std::move(q)); }, refused);
   ctx_.on_start([this] { ctx_.spawn(cron_loop()); });
   ctx_.on_restart([this] {
     busy_.clear();
@@ -58,53 +63,53 @@ void Coordinator::setup(Setup& s) {
 
 // tm.prepare {kind, txn, checkback}: stores the global transaction (idempotent).
 // A saga is stored directly as submitted.
-Task<Body> Coordinator::on_prepare(Message m) {
-  BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
-  std::string kind = m.body.json()["kind"];
+Task<Body> Coordinator::on_prepare(TmPrepare q) {
+  BusinessTxn t = std::move(q.txn);
+  std::string kind = std::move(q.kind);
   std::string state = kind == "saga" ? "submitted" : "prepared";
   Txn tx = ctx_.begin(db_, t.gid);
   DbResult r = co_await tx.exec(
       "INSERT OR IGNORE INTO gtx(gid, kind, state, payload, checkback, created_at, next_at) "
       "VALUES(?, ?, ?, ?, ?, ?, ?)",
-      t.gid, kind, state, t.to_text(), m.body.json().value("checkback", ""), ctx_.now_us(),
+      t.gid, kind, state, t.to_text(), q.checkback, ctx_.now_us(),
       ctx_.now_us() + (kind == "saga" ? 0 : cfg_.timeout_to_fail_us));
-  if (!r.ok) co_return Json{{"result", "ONGOING"}};
+  if (!r.ok) co_return tm_result("ONGOING");
   if (r.changes > 0) tx.gtx(t.started_record());
   DbResult c = co_await tx.commit();
-  if (!c.ok) co_return Json{{"result", "ONGOING"}};
+  if (!c.ok) co_return tm_result("ONGOING");
   if (kind == "saga") kick(t.gid);
-  co_return Json{{"result", "SUCCESS"}};
+  co_return tm_result("SUCCESS");
 }
 
-Task<Json> Coordinator::set_state(const std::string& gid, const std::string& from,
-                                  const std::string& to, bool final) {
+Task<TmResult> Coordinator::set_state(const std::string& gid, const std::string& from,
+                                      const std::string& to, bool final) {
   Txn tx = ctx_.begin(db_, gid);
   DbResult r = co_await tx.exec(
       "UPDATE gtx SET state = ?, next_at = ?, attempts = 0 WHERE gid = ? AND state = ?", to,
       ctx_.now_us(), gid, from);
-  if (!r.ok) co_return Json{{"result", "ONGOING"}};
+  if (!r.ok) co_return tm_result("ONGOING");
   if (r.changes > 0) tx.gtx(GtxRecord::reached(to, final));
   DbResult c = co_await tx.commit();
-  if (!c.ok) co_return Json{{"result", "ONGOING"}};
-  co_return Json{{"result", r.changes > 0 ? "SUCCESS" : "FAILURE"}, {"changed", r.changes}};
+  if (!c.ok) co_return tm_result("ONGOING");
+  co_return tm_result(r.changes > 0 ? "SUCCESS" : "FAILURE");
 }
 
-Task<Body> Coordinator::on_submit(Message m) {
-  std::string gid = m.body.json()["gid"];
-  Json r = co_await set_state(gid, "prepared", "submitted", false);
-  if (r["result"] == "FAILURE") {
+Task<Body> Coordinator::on_submit(TmGid q) {
+  std::string gid = q.gid;
+  TmResult r = co_await set_state(gid, "prepared", "submitted", false);
+  if (r.code == "FAILURE") {
     // Already submitted is fine (a retried submit); anything else is refused.
     DbResult st = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
     bool ok = st.ok && !st.empty() && (st.text() == "submitted" || st.text() == "succeed");
-    if (ok && m.body.json().value("wait", false)) {
-      Json waited = co_await wait_final(gid);
+    if (ok && q.wait) {
+      TmResult waited = co_await wait_final(gid);
       co_return waited;
     }
-    co_return Json{{"result", ok ? "SUCCESS" : "FAILURE"}};
+    co_return tm_result(ok ? "SUCCESS" : "FAILURE");
   }
-  if (r["result"] == "SUCCESS") kick(gid);
-  if (r["result"] == "SUCCESS" && m.body.json().value("wait", false)) {
-    Json waited = co_await wait_final(gid);
+  if (r.code == "SUCCESS") kick(gid);
+  if (r.code == "SUCCESS" && q.wait) {
+    TmResult waited = co_await wait_final(gid);
     co_return waited;
   }
   co_return r;
@@ -112,43 +117,42 @@ Task<Body> Coordinator::on_submit(Message m) {
 
 // dtm's wait-for-result: answer the submit only when the branches have run (or the request
 // timeout nears, then ONGOING: the transaction still completes in the background).
-Task<Json> Coordinator::wait_final(std::string gid) {
+Task<TmResult> Coordinator::wait_final(std::string gid) {
   TimeUs deadline = ctx_.now_us() + cfg_.request_timeout_us * 8 / 10;
   while (ctx_.now_us() < deadline) {
     co_await ctx_.sleep(std::max<TimeUs>(kUsPerMs, cfg_.request_timeout_us / 50));
     DbResult st = co_await ctx_.exec(db_, "SELECT state FROM gtx WHERE gid = ?", args(gid));
     if (!st.ok || st.empty()) continue;
-    if (st.text() == "succeed") co_return Json{{"result", "SUCCESS"}};
-    if (st.text() == "failed") co_return Json{{"result", "FAILURE"}};
+    if (st.text() == "succeed") co_return tm_result("SUCCESS");
+    if (st.text() == "failed") co_return tm_result("FAILURE");
   }
-  co_return Json{{"result", "ONGOING"}};
+  co_return tm_result("ONGOING");
 }
 
-Task<Body> Coordinator::on_abort(Message m) {
-  std::string gid = m.body.json()["gid"];
+Task<Body> Coordinator::on_abort(TmGid q) {
+  std::string gid = q.gid;
   DbResult k = co_await ctx_.exec(db_, "SELECT kind FROM gtx WHERE gid = ?", args(gid));
-  if (!k.ok || k.empty()) co_return Json{{"result", "FAILURE"}};
+  if (!k.ok || k.empty()) co_return tm_result("FAILURE");
   // A 2-phase message that failed locally has no branch to undo; TCC cancels.
   bool msg = k.text() == "msg";
-  Json r = co_await set_state(gid, "prepared", msg ? "failed" : "aborting", msg);
-  if (!msg && r["result"] == "SUCCESS") kick(gid);
+  TmResult r = co_await set_state(gid, "prepared", msg ? "failed" : "aborting", msg);
+  if (!msg && r.code == "SUCCESS") kick(gid);
   co_return r;
 }
 
 // tm.register {gid, branch}: a TCC branch is registered before its Try is called.
-Task<Body> Coordinator::on_register(Message m) {
-  std::string gid = m.body.json()["gid"];
+Task<Body> Coordinator::on_register(TmRegister q) {
+  std::string gid = q.gid;
   Txn tx = ctx_.begin(db_, gid);
   DbResult st = co_await tx.exec("SELECT state FROM gtx WHERE gid = ?", gid);
   if (!st.ok || st.empty() || st.text() != "prepared") {
     co_await tx.rollback();
-    co_return Json{{"result", "FAILURE"}};
+    co_return tm_result("FAILURE");
   }
   DbResult r = co_await tx.exec(
-      "INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)", gid,
-      m.body.json()["branch"].get<std::string>(), m.body.json()["pos"].get<int64_t>());
+      "INSERT OR IGNORE INTO registered(gid, branch, pos) VALUES(?, ?, ?)", gid, q.branch, q.pos);
   DbResult c = co_await tx.commit();
-  co_return Json{{"result", r.ok && c.ok ? "SUCCESS" : "ONGOING"}};
+  co_return tm_result(r.ok && c.ok ? "SUCCESS" : "ONGOING");
 }
 
 void Coordinator::kick(const std::string& gid) {
@@ -181,13 +185,11 @@ Task<std::string> Coordinator::call_branch(const BusinessTxn& t, const std::stri
   Message m;
   m.type = "branch." + op;
   m.gid = t.gid;
-  m.body =
-      Json{{"txn", t.to_json()}, {"branch", branch}, {"branch_id", branch_id(index)}, {"op", op}};
+  m.body = BranchCall{t, branch, branch_id(index), op};
   ctx_.record(Kind::branch_call, t.gid,
               Detail::of({{"branch", branch}, {"op", op}, {"attempt", attempt}}), b->service);
   RpcResult r = co_await ctx_.call(b->service, std::move(m), cfg_.request_timeout_us);
-  if (!r.ok || !r.reply.body.json().is_object()) co_return "TIMEOUT";
-  co_return r.reply.body.json().value("result", "ONGOING");
+  co_return result_of(r);
 }
 
 // Runs every op of a phase that is not yet done, in order. Returns true when all are done;
@@ -233,12 +235,10 @@ Task<void> Coordinator::check_back(const std::string& gid, const std::string& se
   Message m;
   m.type = "msg.query_prepared";
   m.gid = gid;
-  m.body = Json{{"gid", gid}, {"check", attempts + 1}};
+  m.body = CheckbackQuery{gid, attempts + 1};
   ctx_.record(Kind::checkback, gid, Detail::of({{"check", attempts + 1}}), service);
   RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
-  std::string answer = r.ok && r.reply.body.json().is_object()
-                           ? r.reply.body.json().value("result", "ONGOING")
-                           : "TIMEOUT";
+  std::string answer = result_of(r);
   ctx_.record(Kind::checkback, gid, Detail::of({{"answer", answer}}), service);
   if (answer == "SUCCESS") {
     co_await set_state(gid, "prepared", "submitted", false);
@@ -257,7 +257,7 @@ Task<void> Coordinator::process(std::string gid) {
                                       args(gid));
     if (!row.ok || row.empty()) break;
     std::string kind = row.text(0, 0), state = row.text(0, 1);
-    BusinessTxn t = BusinessTxn::from_json(Json::parse(row.text(0, 2)));
+    BusinessTxn t = BusinessTxn::from_text(row.text(0, 2));
     int64_t attempts = row.integer(0, 5);
     if (attempts > 0 && round == 0)
       ctx_.record(Kind::retry, gid, Detail::of({{"state", state}, {"attempt", attempts + 1}}));
@@ -297,15 +297,13 @@ Task<void> Coordinator::process(std::string gid) {
 }  // namespace dtx
 
 namespace dtx {
-Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body,
+Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Body body,
                           TimeUs timeout_us) {
   Message m;
   m.type = std::move(type);
   m.gid = std::move(gid);
   m.body = std::move(body);
   RpcResult r = co_await c.call(tm, std::move(m), timeout_us);
-  if (!r.ok) co_return "TIMEOUT";
-  if (!r.reply.body.json().is_object()) co_return "ONGOING";
-  co_return r.reply.body.json().value("result", "ONGOING");
+  co_return result_of(r);
 }
 }  // namespace dtx

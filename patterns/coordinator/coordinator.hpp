@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "patterns/common/tm_protocol.hpp"
 #include "sim/plugin/pattern.hpp"
 
 namespace dtx {
@@ -33,13 +34,13 @@ class Coordinator {
   std::string branch_id(size_t index) const;
 
  private:
-  Task<Body> on_prepare(Message m);
-  Task<Body> on_submit(Message m);
-  Task<Body> on_abort(Message m);
-  Task<Json> wait_final(std::string gid);
-  Task<Body> on_register(Message m);
-  Task<Json> set_state(const std::string& gid, const std::string& from, const std::string& to,
-                       bool final);
+  Task<Body> on_prepare(TmPrepare q);
+  Task<Body> on_submit(TmGid q);
+  Task<Body> on_abort(TmGid q);
+  Task<TmResult> wait_final(std::string gid);
+  Task<Body> on_register(TmRegister q);
+  Task<TmResult> set_state(const std::string& gid, const std::string& from, const std::string& to,
+                           bool final);
   void kick(const std::string& gid);
   Task<void> cron_loop();
   Task<void> process(std::string gid);
@@ -60,6 +61,6 @@ class Coordinator {
 
 namespace dtx {
 // Calls the coordinator from an application node; returns its result code or "TIMEOUT".
-Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Json body,
+Task<std::string> tm_call(Context c, std::string tm, std::string type, std::string gid, Body body,
                           TimeUs timeout_us);
 }  // namespace dtx

@@ -12,6 +12,15 @@ namespace dtx {
 
 namespace {
 
+// The sender's protocol with the downstream services (the transaction rides in the payload,
+// as the message row holds it).
+struct LmtDeliver {  // lmt.deliver: apply branch `branch` of the payload's transaction
+  std::string branch;
+};
+struct LmtAck {  // the reply: true once the effect committed (or was already there)
+  bool ok = false;
+};
+
 // What the variants change, as data (the table in local_message_table_info() sets them).
 struct Knobs {
   bool done_on_send = false;       // the sender marks DONE when it sends, before any reply
@@ -103,7 +112,7 @@ class LocalMessageTable : public Pattern {
     Message m;
     m.type = "lmt.deliver";
     m.gid = gid;
-    m.body = Json{{"branch", due.text(i, 2)}};
+    m.body = LmtDeliver{due.text(i, 2)};
     m.payload = Detail::from_text(due.text(i, 4));  // the transaction, as the row holds it
     if (knobs_.done_on_send) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
@@ -114,7 +123,8 @@ class LocalMessageTable : public Pattern {
     RpcResult r = co_await ctx.call(due.text(i, 3), std::move(m), rpc_timeout_us_);
     // Only an answer that says the effect committed ends the row; `ok: false` (the consumer's
     // database failed) means "send again".
-    bool acked = r.ok && r.reply.body.json().is_object() && r.reply.body.json().value("ok", false);
+    const LmtAck* ack = r.answer<LmtAck>();
+    bool acked = ack && ack->ok;
     if (acked || (r.ok && knobs_.done_on_any_reply)) {
       co_await ctx.exec(origin_db_, "UPDATE msg SET status = 'DONE', attempts = ? WHERE id = ?",
                         args(attempts, id));
@@ -151,17 +161,19 @@ class LocalMessageTable : public Pattern {
     TimeUs gap = ack_gap_us_;
     if (ack_first) o.business_delay_us = gap;
     c.handle("lmt.deliver", [c, w, o, ack_first](Message m) -> Task<Body> {
+      const LmtDeliver* q = m.body.as<LmtDeliver>();
+      if (!q) co_return LmtAck{false};
       BusinessTxn t = BusinessTxn::from_text(m.payload.text());
-      const Branch* b = t.branch(m.body.json()["branch"]);
-      if (!b) co_return Json{{"ok", false}};
+      const Branch* b = t.branch(q->branch);
+      if (!b) co_return LmtAck{false};
       if (ack_first) {
         // Reply now, commit later: the sender marks DONE before the effect is durable.
         Context cc = c;
         cc.spawn(apply_later(c, w, t, *b, o));
-        co_return Json{{"ok", true}};
+        co_return LmtAck{true};
       }
       ApplyResult r = co_await apply_downstream(c, *w, t, *b, o);
-      co_return Json{{"ok", r != ApplyResult::failed}};
+      co_return LmtAck{r != ApplyResult::failed};
     });
   }
 

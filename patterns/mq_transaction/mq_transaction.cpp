@@ -27,6 +27,16 @@ struct Knobs {
 };
 
 constexpr const char* kCommit = "commit";
+
+// The application's protocol with the transaction manager's decision log.
+struct XaLogCall {  // xa.log: log commit for `xid` unless a decision is logged; xa.done: carried
+                    // out
+  std::string xid;
+};
+struct XaLogged {  // xa.log's reply: the decision that holds
+  bool ok = false;
+  std::string decision;
+};
 constexpr const char* kAbort = "abort";
 
 class MqTransaction : public Pattern {
@@ -119,20 +129,20 @@ class MqTransaction : public Pattern {
     Message log;
     log.type = "xa.log";
     log.gid = t.gid;
-    log.body = Json{{"xid", xid}};
-    RpcResult logged = co_await ctx.call(manager_, std::move(log), timeout_us_);
-    if (!logged.ok || !logged.reply.body.json().is_object())
-      co_return;  // the manager's recovery decides
+    log.body = XaLogCall{xid};
+    RpcResult r = co_await ctx.call(manager_, std::move(log), timeout_us_);
+    const XaLogged* logged = r.answer<XaLogged>();
+    if (!logged) co_return;  // the manager's recovery decides
     // The manager may have logged abort first (recovery presumed it while this node was
     // paused): the logged decision is obeyed, whichever it is.
-    bool commit = logged.reply.body.json().value("decision", "") == kCommit;
+    bool commit = logged->decision == kCommit;
     DbResult db_done = co_await ctx.decide_prepared(origin_db_, xid, commit);
     bool mq_done = co_await ctx.tx_decide(broker_, xid, commit, timeout_us_);
     if (!db_done.ok || !mq_done) co_return;  // the manager's recovery finishes the decision
     Message done;
     done.type = "xa.done";
     done.gid = t.gid;
-    done.body = Json{{"xid", xid}};
+    done.body = XaLogCall{xid};
     ctx.send(manager_, std::move(done));
   }
 
@@ -151,8 +161,11 @@ class MqTransaction : public Pattern {
     // The recovery pass reads only the open decisions (not the whole log).
     s.exec_now(log_db_, "CREATE INDEX xa_open ON xa_log(done, logged_at)");
     tm_ = s.service(manager_);
-    tm_.handle("xa.log", [this](Message m) { return on_log(std::move(m)); });
-    tm_.handle("xa.done", [this](Message m) { return on_done(std::move(m)); });
+    tm_.handle_typed<XaLogCall>(
+        "xa.log", [this](XaLogCall q, Message m) { return on_log(std::move(q.xid), m.gid); },
+        XaLogged{});
+    tm_.handle_typed<XaLogCall>(
+        "xa.done", [this](XaLogCall q, Message) { return on_done(std::move(q.xid)); }, nullptr);
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });
     tm_.on_restart([this] { tm_.spawn(recovery_loop()); });
   }
@@ -169,14 +182,13 @@ class MqTransaction : public Pattern {
     co_return r.text(0, 0);
   }
 
-  Task<Body> on_log(Message m) {
-    std::optional<std::string> d = co_await decide(m.body.json()["xid"], m.gid, kCommit);
-    if (!d) co_return Json{{"ok", false}};
-    co_return Json{{"ok", true}, {"decision", *d}};
+  Task<Body> on_log(std::string xid, std::string gid) {
+    std::optional<std::string> d = co_await decide(xid, gid, kCommit);
+    if (!d) co_return XaLogged{};
+    co_return XaLogged{true, *d};
   }
 
-  Task<Body> on_done(Message m) {
-    std::string xid = m.body.json()["xid"];
+  Task<Body> on_done(std::string xid) {
     co_await tm_.exec(log_db_, "UPDATE xa_log SET done = 1 WHERE xid = ?", args(xid));
     co_return nullptr;
   }

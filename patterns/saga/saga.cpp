@@ -37,7 +37,7 @@ class Saga : public Pattern {
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
-    Json body = {{"kind", "saga"}, {"txn", t.to_json()}};
+    TmPrepare body{"saga", t, ""};
     co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(body),
                      tm_.config().request_timeout_us);
   }

@@ -14,10 +14,6 @@ namespace dtx {
 
 namespace {
 
-Json gid_body(const std::string& gid) {
-  return Json{{"gid", gid}};
-}
-
 // What the variants change, as data (the table in tcc_info() sets them). The branch server
 // and the coordinator are shared with saga; they take these as explicit options.
 struct Knobs {
@@ -58,30 +54,28 @@ class Tcc : public Pattern {
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
     TimeUs rt = tm_.config().request_timeout_us;
-    Json prep = {{"kind", "tcc"}, {"txn", t.to_json()}};
+    TmPrepare prep{"tcc", t, ""};
     if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS")
       co_return;
     for (size_t i = 0; i < t.branches.size(); ++i) {
       const Branch& b = t.branches[i];
-      Json reg = {{"gid", t.gid}, {"branch", b.name}, {"pos", static_cast<int64_t>(i)}};
+      TmRegister reg{t.gid, b.name, static_cast<int64_t>(i)};
       if (co_await tm_call(ctx, tm_.name(), "tm.register", t.gid, std::move(reg), rt) !=
           "SUCCESS") {
-        co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
+        co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, tm_gid(t.gid), rt);
         co_return;
       }
       Message m;
       m.type = "branch.try";
       m.gid = t.gid;
-      m.body = Json{
-          {"txn", t.to_json()}, {"branch", b.name}, {"branch_id", tm_.branch_id(i)}, {"op", "try"}};
+      m.body = BranchCall{t, b.name, tm_.branch_id(i), "try"};
       RpcResult r = co_await ctx.call(b.service, std::move(m), try_timeout_us_);
-      if (!r.ok || !r.reply.body.json().is_object() ||
-          r.reply.body.json().value("result", "") != "SUCCESS") {
-        co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
+      if (result_of(r) != "SUCCESS") {
+        co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, tm_gid(t.gid), rt);
         co_return;
       }
     }
-    co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, gid_body(t.gid), rt);
+    co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, tm_gid(t.gid), rt);
   }
 
  private:

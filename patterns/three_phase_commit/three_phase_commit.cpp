@@ -16,6 +16,7 @@
 #include "patterns/two_phase_commit/manager_log.hpp"
 #include "patterns/two_phase_commit/two_phase_commit.hpp"
 #include "patterns/two_phase_commit/xa_participant.hpp"
+#include "patterns/two_phase_commit/xa_protocol.hpp"
 
 namespace dtx {
 
@@ -26,8 +27,6 @@ struct Knobs {
   // abort, pre-committed => commit), without asking anyone.
   bool termination_protocol = true;
 };
-
-constexpr TimeUs kTimeMax = INT64_MAX;
 
 // A participant's state of one transaction, kept by the service of its database (volatile: a
 // participant restarted since its vote knows only that its branch is prepared, and asks).
@@ -78,7 +77,7 @@ class ThreePhaseCommit : public Pattern {
     Message m;
     m.type = "tpc3.begin";
     m.gid = t.gid;
-    m.body = Json{{"txn", t.to_json()}};
+    m.body = XaBegin{t};
     co_await ctx.call(tm_name_, std::move(m), timeout_us_);
   }
 
@@ -86,8 +85,12 @@ class ThreePhaseCommit : public Pattern {
   void setup_manager(Setup& s) {
     tm_ = log_.setup_on_coordinator(s, "three_phase_commit");
     tm_name_ = tm_.name();
-    tm_.handle("tpc3.begin", [this](Message m) { return on_begin(std::move(m)); });
-    tm_.handle("tpc3.decision", [this](Message m) { return on_decision(std::move(m)); });
+    tm_.handle_typed<XaBegin>(
+        "tpc3.begin", [this](XaBegin q, Message) { return on_begin(std::move(q.txn)); },
+        XaDone{false});
+    tm_.handle_typed<XaAsk>(
+        "tpc3.decision", [this](XaAsk q, Message) { return on_decision(std::move(q.gid)); },
+        XaState{"unknown"});
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });
     tm_.on_restart([this] {
       busy_.clear();
@@ -95,27 +98,27 @@ class ThreePhaseCommit : public Pattern {
     });
   }
 
-  Task<Body> on_begin(Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
+  Task<Body> on_begin(BusinessTxn t) {
     ManagerLog::Stored st = co_await log_.store(t);
-    if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
+    if (st == ManagerLog::Stored::failed) co_return XaDone{false};
     if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
-    co_return Json{{"result", "SUCCESS"}};
+    co_return XaDone{true};
   }
 
   // A participant's termination round asks the manager too: its logged decision, if any.
-  Task<Body> on_decision(Message m) {
-    std::optional<bool> d = co_await log_.decision(m.body.json()["gid"]);
-    co_return Json{{"state", !d ? "unknown" : *d ? "committed" : "aborted"}};
+  Task<Body> on_decision(std::string gid) {
+    std::optional<bool> d = co_await log_.decision(gid);
+    co_return XaState{!d ? "unknown" : *d ? "committed" : "aborted"};
   }
 
-  Task<Json> call(std::string to, std::string type, std::string gid, Json body) {
+  // A call from the manager: the reply's body, empty when none came.
+  Task<Body> call(std::string to, std::string type, std::string gid, Body body) {
     Message m;
     m.type = std::move(type);
     m.gid = gid;
     m.body = std::move(body);
     RpcResult r = co_await tm_.call(to, std::move(m), timeout_us_);
-    co_return r.ok&& r.reply.body.json().is_object() ? r.reply.body.json() : Json::object();
+    co_return r.ok ? std::move(r.reply.body) : Body();
   }
 
   Task<void> drive(BusinessTxn t) {
@@ -130,9 +133,10 @@ class ThreePhaseCommit : public Pattern {
   // Phase one: true when every database prepared (stops at the first no).
   Task<bool> can_commit(const BusinessTxn& t) {
     for (const XaGroup& g : xa_groups(t)) {
-      Json body = {{"txn", t.to_json()}, {"db", g.db}, {"deadline_us", tm_.now_us() + timeout_us_}};
-      Json r = co_await call(g.service, "tpc3.can_commit", t.gid, std::move(body));
-      if (!r.value("vote", false)) co_return false;
+      XaPrepareCall ask{t, g.db, tm_.now_us() + timeout_us_};
+      Body r = co_await call(g.service, "tpc3.can_commit", t.gid, std::move(ask));
+      const XaVote* vote = r.as<XaVote>();
+      if (!vote || !vote->yes) co_return false;
     }
     co_return true;
   }
@@ -141,9 +145,10 @@ class ThreePhaseCommit : public Pattern {
   // an ack is missing (the manager then terminates like a participant would).
   Task<std::optional<bool>> pre_commit(const BusinessTxn& t) {
     for (const XaGroup& g : xa_groups(t)) {
-      Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
-      Json r = co_await call(g.service, "tpc3.pre_commit", t.gid, std::move(body));
-      std::string s = r.value("state", "unknown");
+      XaBranchRef ask{xa_id(t.gid), g.db};
+      Body r = co_await call(g.service, "tpc3.pre_commit", t.gid, std::move(ask));
+      const XaState* st = r.as<XaState>();
+      std::string s = st ? st->state : "unknown";
       if (s == "aborted") co_return false;
       if (s != "precommitted" && s != "committed") co_return std::nullopt;
     }
@@ -157,10 +162,11 @@ class ThreePhaseCommit : public Pattern {
     std::vector<std::string> states;
     bool all_answered = true;
     for (const XaGroup& g : xa_groups(t)) {
-      Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
-      Json r = co_await call(g.service, "tpc3.state", t.gid, std::move(body));
-      all_answered = all_answered && r.contains("state");
-      states.push_back(r.value("state", "unknown"));
+      XaBranchRef ask{xa_id(t.gid), g.db};
+      Body r = co_await call(g.service, "tpc3.state", t.gid, std::move(ask));
+      const XaState* st = r.as<XaState>();
+      all_answered = all_answered && st;
+      states.push_back(st ? st->state : "unknown");
     }
     std::optional<bool> outcome = terminate_rule(states);
     if (!outcome && all_answered) outcome = false;
@@ -175,10 +181,11 @@ class ThreePhaseCommit : public Pattern {
     commit = *logged;
     bool all = true;
     for (const XaGroup& g : xa_groups(t)) {
-      Json body = {{"xid", xa_id(t.gid)}, {"db", g.db}};
-      Json a = co_await call(g.service, commit ? "tpc3.do_commit" : "tpc3.abort", t.gid,
-                             std::move(body));
-      all = a.value("ok", false) && all;
+      XaBranchRef ask{xa_id(t.gid), g.db};
+      Body a =
+          co_await call(g.service, commit ? "tpc3.do_commit" : "tpc3.abort", t.gid, std::move(ask));
+      const XaDone* done = a.as<XaDone>();
+      all = done && done->ok && all;
     }
     if (all) co_await log_.finish(t.gid, commit);
   }
@@ -219,11 +226,23 @@ class ThreePhaseCommit : public Pattern {
   };
 
   void install_participant(Context c, const std::string& db) {
-    c.handle("tpc3.can_commit", [this, c](Message m) { return on_can_commit(c, std::move(m)); });
-    c.handle("tpc3.pre_commit", [this, c](Message m) { return on_pre_commit(c, std::move(m)); });
-    c.handle("tpc3.do_commit", [this, c](Message m) { return on_decide(c, std::move(m), true); });
-    c.handle("tpc3.abort", [this, c](Message m) { return on_decide(c, std::move(m), false); });
-    c.handle("tpc3.state", [this, c](Message m) { return on_state(c, std::move(m)); });
+    c.handle_typed<XaPrepareCall>(
+        "tpc3.can_commit",
+        [this, c](XaPrepareCall q, Message) { return on_can_commit(c, std::move(q)); },
+        XaVote{false});
+    for (bool commit : {true, false}) {
+      c.handle_typed<XaBranchRef>(
+          commit ? "tpc3.do_commit" : "tpc3.abort",
+          [this, c, commit](XaBranchRef q, Message) { return on_decide(c, std::move(q), commit); },
+          XaDone{false});
+    }
+    c.handle_typed<XaBranchRef>(
+        "tpc3.pre_commit",
+        [this, c](XaBranchRef q, Message) { return on_pre_commit(c, std::move(q)); },
+        XaState{"unknown"});
+    c.handle_typed<XaBranchRef>(
+        "tpc3.state", [this, c](XaBranchRef q, Message) { return on_state(c, std::move(q)); },
+        XaState{"unknown"});
     c.on_start([this, c, db] { Context(c).spawn(timeout_loop(c, db)); });
     c.on_restart([this, c, db] {
       forget(db);
@@ -253,52 +272,48 @@ class ThreePhaseCommit : public Pattern {
     return false;
   }
 
-  Task<Body> on_can_commit(Context c, Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
-    std::string db = m.body.json()["db"], xid = xa_id(t.gid);
-    if (Known* k = find(db, xid); k && k->state == P3::aborted) co_return Json{{"vote", false}};
-    TimeUs deadline =
-        std::min(c.now_us() + timeout_us_, m.body.json().value("deadline_us", kTimeMax));
-    XaPrepare o{deadline, true};
-    bool yes = co_await xa_prepare(c, workload_, t, db, o);
+  Task<Body> on_can_commit(Context c, XaPrepareCall q) {
+    std::string db = q.db, xid = xa_id(q.txn.gid);
+    if (Known* k = find(db, xid); k && k->state == P3::aborted) co_return XaVote{false};
+    XaPrepare o{std::min(c.now_us() + timeout_us_, q.deadline_us), true};
+    bool yes = co_await xa_prepare(c, workload_, q.txn, db, o);
     // A peer's termination round may have counted this branch as aborted meanwhile.
     if (Known* k = find(db, xid); yes && k && k->state == P3::aborted) {
       co_await xa_decide(c, db, xid, false);
       yes = false;
     }
     if (yes) set(c, db, xid, P3::uncertain);
-    co_return Json{{"vote", yes}};
+    co_return XaVote{yes};
   }
 
-  Task<Body> on_pre_commit(Context c, Message m) {
-    std::string db = m.body.json()["db"], xid = m.body.json()["xid"];
+  Task<Body> on_pre_commit(Context c, XaBranchRef q) {
+    std::string db = q.db, xid = q.xid;
     Known* k = find(db, xid);
     if (k && (k->state == P3::committed || k->state == P3::aborted))
-      co_return Json{{"state", name_of(k->state)}};
-    if (!prepared(c, db, xid)) co_return Json{{"state", "unknown"}};
+      co_return XaState{name_of(k->state)};
+    if (!prepared(c, db, xid)) co_return XaState{"unknown"};
     set(c, db, xid, P3::precommitted);
-    co_return Json{{"state", "precommitted"}};
+    co_return XaState{"precommitted"};
   }
 
-  Task<Body> on_decide(Context c, Message m, bool commit) {
-    std::string db = m.body.json()["db"], xid = m.body.json()["xid"];
-    bool ok = co_await xa_decide(c, db, xid, commit);
-    if (ok) set(c, db, xid, commit ? P3::committed : P3::aborted);
-    co_return Json{{"ok", ok}};
+  Task<Body> on_decide(Context c, XaBranchRef q, bool commit) {
+    bool ok = co_await xa_decide(c, q.db, q.xid, commit);
+    if (ok) set(c, q.db, q.xid, commit ? P3::committed : P3::aborted);
+    co_return XaDone{ok};
   }
 
   // This participant's state for a termination round. A branch that is not prepared and did
   // not commit is counted as aborted, and from then on refuses to prepare.
-  Task<Body> on_state(Context c, Message m) {
-    std::string db = m.body.json()["db"], xid = m.body.json()["xid"];
-    if (Known* k = find(db, xid)) co_return Json{{"state", name_of(k->state)}};
+  Task<Body> on_state(Context c, XaBranchRef q) {
+    std::string db = q.db, xid = q.xid;
+    if (Known* k = find(db, xid)) co_return XaState{name_of(k->state)};
     // Prepared, but its state was lost in a restart: it may have been pre-committed.
-    if (prepared(c, db, xid)) co_return Json{{"state", "unknown"}};
+    if (prepared(c, db, xid)) co_return XaState{"unknown"};
     DbResult r = co_await c.exec(db, "SELECT outcome FROM xa_log WHERE xid = ?", args(xid));
-    if (!r.ok) co_return Json{{"state", "unknown"}};
-    if (!r.empty() && r.text() == "committed") co_return Json{{"state", "committed"}};
+    if (!r.ok) co_return XaState{"unknown"};
+    if (!r.empty() && r.text() == "committed") co_return XaState{"committed"};
     set(c, db, xid, P3::aborted);
-    co_return Json{{"state", "aborted"}};
+    co_return XaState{"aborted"};
   }
 
   Task<void> timeout_loop(Context c, std::string db) {
@@ -338,18 +353,18 @@ class ThreePhaseCommit : public Pattern {
   Task<std::vector<std::string>> gather(Context c, std::string db, std::string xid) {
     std::vector<std::string> states;
     BusinessTxn t = co_await xa_peers(c, db, xid);
-    std::vector<std::pair<std::string, Json>> asks;
-    asks.push_back({tm_name_, Json{{"gid", gid_of_xa(xid)}}});
+    std::vector<std::pair<std::string, Body>> asks;
+    asks.push_back({tm_name_, XaAsk{gid_of_xa(xid)}});
     for (const XaGroup& g : xa_groups(t))
-      if (g.db != db) asks.push_back({g.service, Json{{"xid", xid}, {"db", g.db}}});
+      if (g.db != db) asks.push_back({g.service, XaBranchRef{xid, g.db}});
     for (auto& [to, body] : asks) {
       Message q;
       q.type = to == tm_name_ ? "tpc3.decision" : "tpc3.state";
       q.gid = gid_of_xa(xid);
       q.body = std::move(body);
       RpcResult r = co_await c.call(to, std::move(q), timeout_us_);
-      bool answered = r.ok && r.reply.body.json().is_object();
-      states.push_back(answered ? r.reply.body.json().value("state", "unknown") : "unknown");
+      const XaState* answer = r.answer<XaState>();
+      states.push_back(answer ? answer->state : "unknown");
     }
     co_return states;
   }

@@ -15,6 +15,7 @@
 #include "patterns/two_phase_commit/manager_log.hpp"
 #include "patterns/two_phase_commit/two_phase_commit.hpp"
 #include "patterns/two_phase_commit/xa_participant.hpp"
+#include "patterns/two_phase_commit/xa_protocol.hpp"
 
 namespace dtx {
 
@@ -31,8 +32,6 @@ struct Knobs {
 };
 
 enum class Decision { none, commit, abort, unknown };
-
-constexpr TimeUs kTimeMax = INT64_MAX;
 
 const char* text_of(Decision d) {
   return d == Decision::commit ? "commit" : d == Decision::abort ? "abort" : "unknown";
@@ -67,7 +66,7 @@ class TwoPhaseCommit : public Pattern {
     Message m;
     m.type = "tpc.begin";
     m.gid = t.gid;
-    m.body = Json{{"txn", t.to_json()}};
+    m.body = XaBegin{t};
     co_await ctx.call(tm_name_, std::move(m), timeout_us_);
   }
 
@@ -75,8 +74,12 @@ class TwoPhaseCommit : public Pattern {
   void setup_manager(Setup& s) {
     tm_ = log_.setup_on_coordinator(s, "two_phase_commit");
     tm_name_ = tm_.name();
-    tm_.handle("tpc.begin", [this](Message m) { return on_begin(std::move(m)); });
-    tm_.handle("tpc.status", [this](Message m) { return on_status(std::move(m)); });
+    tm_.handle_typed<XaBegin>(
+        "tpc.begin", [this](XaBegin q, Message) { return on_begin(std::move(q.txn)); },
+        XaDone{false});
+    tm_.handle_typed<XaAsk>(
+        "tpc.status", [this](XaAsk q, Message) { return on_status(std::move(q.gid)); },
+        XaState{"unknown"});
     tm_.on_start([this] { tm_.spawn(recovery_loop()); });
     tm_.on_restart([this] {
       busy_.clear();
@@ -86,12 +89,11 @@ class TwoPhaseCommit : public Pattern {
   }
 
   // Stores the transaction (its `started` record commits with it) and drives it.
-  Task<Body> on_begin(Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
+  Task<Body> on_begin(BusinessTxn t) {
     ManagerLog::Stored st = co_await log_.store(t);
-    if (st == ManagerLog::Stored::failed) co_return Json{{"result", "FAILURE"}};
+    if (st == ManagerLog::Stored::failed) co_return XaDone{false};
     if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
-    co_return Json{{"result", "SUCCESS"}};
+    co_return XaDone{true};
   }
 
   Task<void> drive(BusinessTxn t) {
@@ -111,12 +113,10 @@ class TwoPhaseCommit : public Pattern {
       m.type = "tpc.prepare";
       m.gid = t.gid;
       // The manager stops waiting then; a prepare that arrives later is refused.
-      m.body =
-          Json{{"txn", t.to_json()}, {"db", g.db}, {"deadline_us", tm_.now_us() + timeout_us_}};
+      m.body = XaPrepareCall{t, g.db, tm_.now_us() + timeout_us_};
       RpcResult r = co_await tm_.call(g.service, std::move(m), timeout_us_);
-      bool yes =
-          r.ok && r.reply.body.json().is_object() && r.reply.body.json().value("vote", false);
-      if (!yes) co_return false;
+      const XaVote* vote = r.answer<XaVote>();
+      if (!vote || !vote->yes) co_return false;
       if (knobs_.commit_each_yes) co_await tell(t.gid, g, true);
     }
     co_return true;
@@ -133,9 +133,10 @@ class TwoPhaseCommit : public Pattern {
     Message m;
     m.type = "tpc.decide";
     m.gid = gid;
-    m.body = Json{{"xid", xa_id(gid)}, {"db", g.db}, {"commit", commit}};
+    m.body = XaDecideCall{xa_id(gid), g.db, commit};
     RpcResult r = co_await tm_.call(g.service, std::move(m), timeout_us_);
-    co_return r.ok&& r.reply.body.json().is_object() && r.reply.body.json().value("ok", false);
+    const XaDone* done = r.answer<XaDone>();
+    co_return done && done->ok;
   }
 
   // The decision of `gid` as logged (or, without a log, as remembered).
@@ -173,11 +174,10 @@ class TwoPhaseCommit : public Pattern {
     co_return co_await decide(gid, Decision::abort);
   }
 
-  Task<Body> on_status(Message m) {
-    std::string gid = m.body.json()["gid"];
+  Task<Body> on_status(std::string gid) {
     Decision d = co_await read_decision(gid);
     if (d == Decision::none && !busy_.count(gid)) d = co_await presume(gid);
-    co_return Json{{"decision", d == Decision::none ? "unknown" : text_of(d)}};
+    co_return XaState{d == Decision::none ? "unknown" : text_of(d)};
   }
 
   // Finishes what the manager no longer drives: logged decisions are carried out again,
@@ -206,31 +206,33 @@ class TwoPhaseCommit : public Pattern {
   }
 
   void install_participant(Context c, const std::string& db) {
-    c.handle("tpc.prepare", [this, c](Message m) { return on_prepare(c, std::move(m)); });
-    c.handle("tpc.decide", [c](Message m) { return on_decide(c, std::move(m)); });
-    c.handle("tpc.peer", [c](Message m) { return on_peer(c, std::move(m)); });
+    c.handle_typed<XaPrepareCall>(
+        "tpc.prepare", [this, c](XaPrepareCall q, Message) { return on_prepare(c, std::move(q)); },
+        XaVote{false});
+    c.handle_typed<XaDecideCall>(
+        "tpc.decide", [c](XaDecideCall q, Message) { return on_decide(c, std::move(q)); },
+        XaDone{false});
+    c.handle_typed<XaBranchRef>(
+        "tpc.peer", [c](XaBranchRef q, Message) { return on_peer(c, std::move(q)); },
+        XaState{"unknown"});
     c.on_start([this, c, db] { Context(c).spawn(in_doubt_loop(c, db)); });
     c.on_restart([this, c, db] { Context(c).spawn(in_doubt_loop(c, db)); });
   }
 
-  Task<Body> on_prepare(Context c, Message m) {
-    BusinessTxn t = BusinessTxn::from_json(m.body.json()["txn"]);
-    TimeUs deadline =
-        std::min(c.now_us() + timeout_us_, m.body.json().value("deadline_us", kTimeMax));
-    XaPrepare o{deadline, knobs_.cooperative};
-    bool yes = co_await xa_prepare(c, workload_, t, m.body.json()["db"], o);
-    co_return Json{{"vote", yes}};
+  Task<Body> on_prepare(Context c, XaPrepareCall q) {
+    XaPrepare o{std::min(c.now_us() + timeout_us_, q.deadline_us), knobs_.cooperative};
+    bool yes = co_await xa_prepare(c, workload_, std::move(q.txn), q.db, o);
+    co_return XaVote{yes};
   }
 
-  static Task<Body> on_decide(Context c, Message m) {
-    bool ok =
-        co_await xa_decide(c, m.body.json()["db"], m.body.json()["xid"], m.body.json()["commit"]);
-    co_return Json{{"ok", ok}};
+  static Task<Body> on_decide(Context c, XaDecideCall q) {
+    bool ok = co_await xa_decide(c, q.db, q.xid, q.commit);
+    co_return XaDone{ok};
   }
 
-  static Task<Body> on_peer(Context c, Message m) {
-    std::string s = co_await xa_status(c, m.body.json()["db"], m.body.json()["xid"]);
-    co_return Json{{"status", s}};
+  static Task<Body> on_peer(Context c, XaBranchRef q) {
+    std::string s = co_await xa_status(c, q.db, q.xid);
+    co_return XaState{s};
   }
 
   Task<void> in_doubt_loop(Context c, std::string db) {
@@ -250,10 +252,10 @@ class TwoPhaseCommit : public Pattern {
     Message q;
     q.type = "tpc.status";
     q.gid = gid;
-    q.body = Json{{"gid", gid}};
+    q.body = XaAsk{gid};
     RpcResult r = co_await c.call(tm_name_, std::move(q), timeout_us_);
-    std::string d =
-        r.ok && r.reply.body.json().is_object() ? r.reply.body.json().value("decision", "") : "";
+    const XaState* answer = r.answer<XaState>();
+    std::string d = answer ? answer->state : "";
     if (d == "commit" || d == "abort") {
       co_await xa_decide(c, db, p.xid, d == "commit");
       co_return;
@@ -279,10 +281,10 @@ class TwoPhaseCommit : public Pattern {
       Message q;
       q.type = "tpc.peer";
       q.gid = t.gid;
-      q.body = Json{{"xid", xid}, {"db", g.db}};
+      q.body = XaBranchRef{xid, g.db};
       RpcResult r = co_await c.call(g.service, std::move(q), timeout_us_);
-      std::string s =
-          r.ok && r.reply.body.json().is_object() ? r.reply.body.json().value("status", "") : "";
+      const XaState* answer = r.answer<XaState>();
+      std::string s = answer ? answer->state : "";
       if (s == "committed") co_return true;
       if (s == "aborted") co_return false;
     }

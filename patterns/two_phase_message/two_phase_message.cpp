@@ -13,10 +13,6 @@ namespace dtx {
 
 namespace {
 
-Json gid_body(const std::string& gid) {
-  return Json{{"gid", gid}};
-}
-
 // What the variants change, as data (the table in two_phase_message_info() sets them).
 struct Knobs {
   // barrier: the check-back inserts the key with reason 'rollback' (waits for an in-flight
@@ -58,14 +54,16 @@ class TwoPhaseMessage : public Pattern {
       for (Context c : s.instances(svc)) install_branch_server(c, workload_, {});
     }
     for (Context c : s.instances(origin_svc_)) {
-      c.handle("msg.query_prepared",
-               [this, c](Message m) { return query_prepared(c, std::move(m)); });
+      c.handle_typed<CheckbackQuery>(
+          "msg.query_prepared",
+          [this, c](CheckbackQuery q, Message) { return query_prepared(c, std::move(q)); },
+          tm_result("ONGOING"));
     }
   }
 
   Task<void> begin(Context ctx, BusinessTxn t) override {
     TimeUs rt = tm_.config().request_timeout_us;
-    Json prep = {{"kind", "msg"}, {"txn", t.to_json()}, {"checkback", ctx.name()}};
+    TmPrepare prep{"msg", t, ctx.name()};
     if (co_await tm_call(ctx, tm_.name(), "tm.prepare", t.gid, std::move(prep), rt) != "SUCCESS")
       co_return;
     Txn tx = ctx.begin(origin_db_, t.gid);
@@ -85,23 +83,22 @@ class TwoPhaseMessage : public Pattern {
     BranchOutcome out = co_await workload_->action(tx, t, t.origin());
     if (out != BranchOutcome::applied) {
       co_await tx.rollback();
-      co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
+      co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, tm_gid(t.gid), rt);
       co_return;
     }
     if (knobs_.submit_before_commit) {
-      co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, gid_body(t.gid), rt);
+      co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, tm_gid(t.gid), rt);
       if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
       co_await tx.commit();
       co_return;
     }
     if (business_delay_us_ > 0) co_await ctx.sleep(business_delay_us_);
     if (!(co_await tx.commit()).ok) {
-      co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, gid_body(t.gid), rt);
+      co_await tm_call(ctx, tm_.name(), "tm.abort", t.gid, tm_gid(t.gid), rt);
       co_return;
     }
     if (submit_delay_us_ > 0) co_await ctx.sleep(submit_delay_us_);
-    Json submit = gid_body(t.gid);
-    if (wait_result_) submit["wait"] = true;
+    TmGid submit{t.gid, wait_result_};
     std::string result =
         co_await tm_call(ctx, tm_.name(), "tm.submit", t.gid, std::move(submit), rt);
     if (wait_result_)
@@ -109,17 +106,17 @@ class TwoPhaseMessage : public Pattern {
   }
 
  private:
-  Task<Body> query_prepared(Context c, Message m) {
-    std::string gid = m.body.json()["gid"];
+  Task<Body> query_prepared(Context c, CheckbackQuery q) {
+    std::string gid = q.gid;
     if (knobs_.check_back != Knobs::CheckBack::barrier) {
       bool found = co_await barrier_row_exists(c, origin_db_, gid);
-      if (found) co_return reply_result("SUCCESS");
-      bool give_up = knobs_.check_back == Knobs::CheckBack::select_heuristic &&
-                     m.body.json().value("check", 1) >= checkback_max_;
-      co_return reply_result(give_up ? "FAILURE" : "ONGOING");
+      if (found) co_return tm_result("SUCCESS");
+      bool give_up =
+          knobs_.check_back == Knobs::CheckBack::select_heuristic && q.check >= checkback_max_;
+      co_return tm_result(give_up ? "FAILURE" : "ONGOING");
     }
     std::string r = co_await barrier_query_prepared(c, origin_db_, gid);
-    co_return reply_result(r == "committed" ? "SUCCESS" : r == "rollback" ? "FAILURE" : "ONGOING");
+    co_return tm_result(r == "committed" ? "SUCCESS" : r == "rollback" ? "FAILURE" : "ONGOING");
   }
 
   Knobs knobs_;

@@ -41,6 +41,20 @@ class Context {
   TimerId after(TimeUs d_us, std::function<void()> fn) { return node_->after(d_us, std::move(fn)); }
   void spawn(Task<void> t) { node_->spawn(std::move(t)); }
   void handle(const std::string& type, Node::Handler h) { node_->handle(type, std::move(h)); }
+  // A handler for requests whose body is a Req: `fn(Req, Message)` returns the reply's body.
+  // A request carrying anything else is answered with `refusal` and never reaches fn, so a
+  // protocol's receiver cannot misread a message.
+  template <class Req, class Fn>
+  void handle_typed(const std::string& type, Fn fn, Body refusal) {
+    handle(type, [fn = std::move(fn), refusal = std::move(refusal)](Message m) -> Task<Body> {
+      Req* req = m.body.as<Req>();
+      if (!req) return reply_now(refusal);
+      Req r = std::move(*req);
+      return fn(std::move(r), std::move(m));
+    });
+  }
+  // A reply that needs no waiting, as a handler's task.
+  static Task<Body> reply_now(Body b) { co_return b; }
   // Hooks of this node, added to those already there: at t=0 and after each restart.
   void on_start(Node::Hook h) { node_->on_start(std::move(h)); }
   void on_restart(Node::Hook h) { node_->on_restart(std::move(h)); }

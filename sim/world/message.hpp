@@ -1,5 +1,6 @@
 // A message on the simulated network. A body is a typed value: each protocol declares a
-// struct per message (the broker's in broker.hpp) and the receiver reads it with `as<T>()`,
+// struct per message (the broker's in broker_protocol.hpp, each pattern's beside it) and the
+// receiver reads it with `as<T>()` (or registers a typed handler, Context::handle_typed),
 // which is null for a body of another type, so an unexpected message is refused, never
 // misread. Nothing here is text: bodies are not traced. A business payload that only travels
 // (a published event, a transaction handed to a branch) rides in `payload` as JSON text: the
@@ -34,13 +35,6 @@ class Body {
     return std::any_cast<T>(&v_);
   }
   bool empty() const { return !v_.has_value(); }
-  // A protocol that still speaks JSON objects (a pattern's own, by its choice): the body's
-  // Json, made an empty one when the body holds something else.
-  Json& json() {
-    if (Json* j = as<Json>()) return *j;
-    v_ = Json();
-    return *as<Json>();
-  }
 
  private:
   std::any v_;
@@ -67,6 +61,12 @@ struct Message {
 struct RpcResult {
   bool ok = false;  // false: timed out (the caller never learns the outcome)
   Message reply;
+
+  // The reply's body as a T; null when the call timed out or the reply is of another type.
+  template <class T>
+  const T* answer() const {
+    return ok ? reply.body.as<T>() : nullptr;
+  }
 };
 
 }  // namespace dtx

@@ -67,7 +67,8 @@ void build_small_world(World& w) {
   for (const char* name : {"b", "c"}) {
     Node& n = w.add_node(name, "service", "svc");
     n.handle("ping", [](Message m) -> Task<Body> {
-      co_return Json{{"pong", m.body.json().value("n", 0)}};
+      const Json* j = m.body.as<Json>();
+      co_return Json{{"pong", j ? j->value("n", 0) : 0}};
     });
   }
   a.on_start([&w, &a] { Context(w, a).spawn(pinger(Context(w, a), 30)); });

@@ -48,7 +48,7 @@ Task<void> call_once(Context ctx, std::string to, TimeUs timeout_us, CallOutcome
   out->finished = true;
   out->ok = r.ok;
   out->at_us = ctx.now_us();
-  out->body = r.reply.body.json();
+  if (const Json* j = r.answer<Json>()) out->body = *j;
 }
 
 // Binomial 5-sigma check: `hits` out of `n` trials at probability `p`.
@@ -309,4 +309,51 @@ TEST_CASE("messages on one link arrive in send order despite latency jitter", "[
   };
   REQUIRE(inversions(0.0) == 0);
   REQUIRE(inversions(0.3) > 0);  // the check above can fail: reordering links are caught
+}
+
+namespace {
+struct Ping {
+  int n = 0;
+};
+struct Pong {
+  int n = 0;
+  bool refused = false;
+};
+Task<void> ping_with(Context ctx, Body body, RpcResult* out) {
+  Message m;
+  m.type = "ping";
+  m.body = std::move(body);
+  *out = co_await ctx.call("b", std::move(m), 300 * kUsPerMs);
+}
+}  // namespace
+
+TEST_CASE("a typed handler answers its own request type and refuses any other", "[network]") {
+  World w(1);
+  add_nodes(w, {"a", "b"});
+  int handled = 0;
+  Context(w, *w.node("b"))
+      .handle_typed<Ping>(
+          "ping",
+          [&handled](Ping p, Message) {
+            ++handled;
+            return Context::reply_now(Pong{p.n + 1});
+          },
+          Pong{0, true});
+  RpcResult right, wrong, empty;
+  Context ctx(w, *w.node("a"));
+  ctx.spawn(ping_with(ctx, Ping{41}, &right));
+  ctx.spawn(ping_with(ctx, Json{{"n", 41}}, &wrong));  // the same field, not the struct
+  ctx.spawn(ping_with(ctx, nullptr, &empty));
+  w.run_for(kUsPerS);
+  CHECK(handled == 1);
+  const Pong* ok = right.answer<Pong>();
+  REQUIRE(ok);
+  CHECK(ok->n == 42);
+  CHECK_FALSE(ok->refused);
+  for (const RpcResult* r : {&wrong, &empty}) {
+    const Pong* no = r->answer<Pong>();
+    REQUIRE(no);
+    CHECK(no->refused);
+  }
+  CHECK(right.answer<Ping>() == nullptr);  // a reply of another type reads as none
 }
