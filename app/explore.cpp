@@ -22,15 +22,9 @@ Scenario explore_scenario(const Scenario& s, const ExploreOptions& o) {
   return x;
 }
 
-FaultSpec fault(FaultKind kind, TimeUs at, TimeUs duration, const std::string& node,
-                uint64_t msg = 0) {
-  FaultSpec f;
-  f.kind = kind;
-  f.at_us = std::max<TimeUs>(0, at);
-  f.duration_us = duration;
-  f.node = node;
-  f.msg = msg;
-  return f;
+// A fault at `at` (never before the start).
+FaultSpec fault(TimeUs at, FaultAction action) {
+  return FaultSpec{std::max<TimeUs>(0, at), std::move(action)};
 }
 
 // The nodes every transaction leans on: brokers and the coordinator.
@@ -57,24 +51,21 @@ void durable_step_points(const Event& e, const std::string& step, const std::str
   };
   std::string on = " its " + step + " on " + e.node;
   if (!who.empty()) {
-    add("crash " + who + " just before" + on,
-        fault(FaultKind::crash, e.t_us - 1, o.restart_us, who));
-    add("crash " + who + " just after" + on,
-        fault(FaultKind::crash, e.t_us + 1, o.restart_us, who));
+    add("crash " + who + " just before" + on, fault(e.t_us - 1, CrashFault{who, o.restart_us}));
+    add("crash " + who + " just after" + on, fault(e.t_us + 1, CrashFault{who, o.restart_us}));
     add("pause " + who + " for " + std::to_string(o.pause_us / 1000) + " ms just after" + on,
-        fault(FaultKind::pause, e.t_us + 1, o.pause_us, who));
+        fault(e.t_us + 1, PauseFault{who, o.pause_us}));
   }
   std::string before = " before a " + step;
-  add("stall " + e.node + before, fault(FaultKind::db_stall, e.t_us - 1, o.stall_us, e.node));
-  add("disk full on " + e.node + before,
-      fault(FaultKind::db_disk_full, e.t_us - 1, o.fail_us, e.node));
-  add("outage of " + e.node + before, fault(FaultKind::db_outage, e.t_us - 1, o.fail_us, e.node));
+  add("stall " + e.node + before, fault(e.t_us - 1, DbStallFault{e.node, o.stall_us}));
+  add("disk full on " + e.node + before, fault(e.t_us - 1, DbDiskFullFault{e.node, o.fail_us}));
+  add("outage of " + e.node + before, fault(e.t_us - 1, DbOutageFault{e.node, o.fail_us}));
   add("lock contention on " + e.node + before,
-      fault(FaultKind::db_lock_contention, e.t_us - 1, o.fail_us, e.node));
+      fault(e.t_us - 1, DbLockContentionFault{e.node, o.fail_us}));
   for (const auto& n : infra) {
     if (n != who)
       add("crash " + n + " just after a " + step + " on " + e.node,
-          fault(FaultKind::crash, e.t_us + 1, o.restart_us, n));
+          fault(e.t_us + 1, CrashFault{n, o.restart_us}));
   }
 }
 
@@ -89,13 +80,13 @@ void send_points(const Event& e, const ExploreOptions& o, const EmitPoint& emit)
     emit({verb + at, {std::move(f)}, {}, verb + " (message" + route + ")"});
   };
   add("crash " + e.node + " just after a send",
-      fault(FaultKind::crash, e.t_us + 1, o.restart_us, e.node));
+      fault(e.t_us + 1, CrashFault{e.node, o.restart_us}));
   add("pause " + e.node + " for " + std::to_string(o.pause_us / 1000) + " ms just after a send",
-      fault(FaultKind::pause, e.t_us + 1, o.pause_us, e.node));
-  add("drop", fault(FaultKind::drop_message, 0, 0, "", e.msg));
-  add("duplicate", fault(FaultKind::duplicate_message, 0, 0, "", e.msg));
+      fault(e.t_us + 1, PauseFault{e.node, o.pause_us}));
+  add("drop", fault(0, DropMessageFault{e.msg}));
+  add("duplicate", fault(0, DuplicateMessageFault{e.msg}));
   add("delay " + std::to_string(o.delay_us / 1000) + " ms",
-      fault(FaultKind::delay_message, 0, o.delay_us, "", e.msg));
+      fault(0, DelayMessageFault{e.msg, o.delay_us}));
 }
 
 void for_each_point(const RunResult& base, const Scenario& s, const ExploreOptions& o,
@@ -299,7 +290,7 @@ struct Shrinker {
 
 TimeUs faults_end(const std::vector<FaultSpec>& faults) {
   TimeUs end = 0;
-  for (const auto& f : faults) end = std::max(end, f.at_us + f.duration_us);
+  for (const auto& f : faults) end = std::max(end, f.at_us + f.duration_us());
   return end;
 }
 

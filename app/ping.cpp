@@ -39,16 +39,9 @@ int run_ping(uint64_t seed, const std::string& trace_path) {
     c.spawn(pinger(c, 200));
   });
   std::vector<FaultSpec> faults = {
-      {FaultKind::crash, 300 * kUsPerMs, 200 * kUsPerMs, "pong", "", {}, "", 0},
-      {FaultKind::pause, 900 * kUsPerMs, 150 * kUsPerMs, "pong", "", {}, "", 0},
-      {FaultKind::partition,
-       1400 * kUsPerMs,
-       300 * kUsPerMs,
-       "",
-       "",
-       {{"ping"}, {"pong"}},
-       "split",
-       0},
+      {300 * kUsPerMs, CrashFault{"pong", 200 * kUsPerMs}},
+      {900 * kUsPerMs, PauseFault{"pong", 150 * kUsPerMs}},
+      {1400 * kUsPerMs, PartitionFault{"split", {{"ping"}, {"pong"}}, 300 * kUsPerMs}},
   };
   schedule_faults(w, faults, 2500 * kUsPerMs);
   if (!trace_path.empty()) {

@@ -215,23 +215,25 @@ void check_fault_nodes(World& w, const Scenario& s, const std::vector<FaultSpec>
       if (n.empty() || !w.node(n))
         e.add(s.file, at + "." + field, "expected a node name, got '" + n + "'");
     };
-    FaultTarget target = fault_info(f.kind).target;
-    if (target == FaultTarget::node) need_node(f.node, "node");
-    if (target == FaultTarget::link) {
-      need_node(f.node, "node");
-      need_node(f.peer, "peer");
-    }
-    if (target == FaultTarget::database && !w.databases().count(f.node))
-      e.add(s.file, at + ".node", "expected a database name, got '" + f.node + "'");
-    if (target == FaultTarget::message && f.msg == 0) {
-      std::string kind = fault_name(f.kind);
-      e.add(s.file, at + ".msg",
-            "expected the id of the message to " + kind.substr(0, kind.find('_')));
-    }
-    if (f.kind == FaultKind::partition) {
-      if (f.groups.empty())
+    FaultTarget target = fault_info(f.kind()).target;
+    if (target == FaultTarget::node || target == FaultTarget::link) need_node(f.target(), "node");
+    if (const auto* clog = f.as<ClogFault>()) need_node(clog->peer, "peer");
+    if (target == FaultTarget::database && !w.databases().count(f.target()))
+      e.add(s.file, at + ".node", "expected a database name, got '" + f.target() + "'");
+    std::visit(
+        [&](const auto& m) {
+          if constexpr (requires { m.msg; }) {
+            std::string kind = fault_name(f.kind());
+            if (m.msg == 0)
+              e.add(s.file, at + ".msg",
+                    "expected the id of the message to " + kind.substr(0, kind.find('_')));
+          }
+        },
+        f.action);
+    if (const auto* p = f.as<PartitionFault>()) {
+      if (p->groups.empty())
         e.add(s.file, at + ".groups", "expected at least one group of node names");
-      for (const auto& g : f.groups)
+      for (const auto& g : p->groups)
         for (const auto& n : g) need_node(n, "groups");
     }
   }
@@ -576,12 +578,19 @@ void print_faults(std::ostream& out, const RunResult& r) {
   out << "faults: " << r.faults.size() << " —";
   for (size_t i = 0; i < r.faults.size() && i < kShown; ++i) {
     const FaultSpec& f = r.faults[i];
-    out << (i ? ";" : "") << " " << fault_name(f.kind);
-    if (!f.node.empty()) out << " " << f.node << (f.peer.empty() ? "" : "-" + f.peer);
-    if (!f.name.empty()) out << " " << f.name;
-    if (f.rate > 0) out << " rate " << fig(f.rate);
+    out << (i ? ";" : "") << " " << fault_name(f.kind());
+    if (!f.target().empty()) out << " " << f.target();
+    if (const auto* clog = f.as<ClogFault>(); clog && !clog->peer.empty()) out << "-" << clog->peer;
+    if (const auto* p = f.as<PartitionFault>(); p && !p->name.empty()) out << " " << p->name;
+    if (const auto* h = f.as<HealFault>(); h && !h->name.empty()) out << " " << h->name;
+    std::visit(
+        [&out](const auto& x) {
+          if constexpr (requires { x.rate; })
+            if (x.rate > 0) out << " rate " << fig(x.rate);
+        },
+        f.action);
     out << " at " << ms_text(f.at_us);
-    if (f.duration_us > 0) out << " for " << ms_text(f.duration_us);
+    if (f.duration_us() > 0) out << " for " << ms_text(f.duration_us());
   }
   if (r.faults.size() > kShown) out << "; +" << r.faults.size() - kShown << " more";
   out << "\n";

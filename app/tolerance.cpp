@@ -22,13 +22,20 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+// The class of a `fault` event's fault ("" for an end of a fault, the heal phase).
+std::string fault_of_event(std::string_view name, const std::map<std::string, std::string>& roles) {
+  FaultKind kind;
+  if (!fault_kind_from_name(name, kind)) return "";
+  return fault_class(kind, "", roles);
+}
+
 // The fault class a story step starts ("" for protocol steps and for the ends of faults): a
 // crash by the role of its node, a pause, a partition or clogged link, a message lost to the
 // network's loss or to a partition, a duplicate, or a targeted or database fault.
 std::string step_class(const Event& e, const std::map<std::string, std::string>& roles) {
   switch (e.kind) {
     case Kind::crash:
-      return fault_class(Json{{"kind", "crash"}, {"node", e.node}}, roles);
+      return fault_class(FaultKind::crash, e.node, roles);
     case Kind::pause:
       return "pause";
     case Kind::partition:
@@ -42,7 +49,7 @@ std::string step_class(const Event& e, const std::map<std::string, std::string>&
       return reason == "link loss" ? "drop" : "";
     }
     case Kind::fault:
-      return fault_class(Json{{"kind", std::string(e.detail.string_field("fault"))}}, roles);
+      return fault_of_event(e.detail.string_field("fault"), roles);
     default:
       return "";
   }
@@ -139,23 +146,21 @@ std::map<std::string, std::string> node_roles(const Scenario& s) {
   return out;
 }
 
-std::string fault_class(const Json& f, const std::map<std::string, std::string>& roles) {
-  std::string kind = f.value("kind", "");
-  if (kind == "crash") {
-    auto it = roles.find(f.value("node", ""));
+std::string fault_class(FaultKind kind, const std::string& node,
+                        const std::map<std::string, std::string>& roles) {
+  if (kind == FaultKind::crash) {
+    auto it = roles.find(node);
     if (it == roles.end()) return "crash other node";
     if (it->second == "broker" || it->second == "coordinator") return "crash " + it->second;
     return "crash " + it->second + " service";
   }
-  if (kind == "pause") return "pause";
-  if (kind == "partition" || kind == "clog") return "partition";
-  if (kind == "drop_rate" || kind == "drop_message") return "drop";
-  if (kind == "duplicate_rate" || kind == "duplicate_message") return "duplicate";
-  if (kind == "delay_message") return "delay";
-  if (kind == "db_stall") return "database stall";
-  if (kind == "db_outage" || kind == "db_disk_full" || kind == "db_lock_contention")
-    return "database failure";
-  return "";  // restart, heal: the end of another fault
+  return fault_info(kind).family;  // "" for restart and heal: the end of another fault
+}
+
+std::string fault_class(const Json& stored, const std::map<std::string, std::string>& roles) {
+  FaultKind kind;
+  if (!stored.is_object() || !fault_kind_from_name(stored.value("kind", ""), kind)) return "";
+  return fault_class(kind, stored.value("node", ""), roles);
 }
 
 namespace {
@@ -167,7 +172,8 @@ void add_explored(const ExploreResult& x, ToleranceMatrix& m, std::set<std::stri
   auto roles = node_roles(x.scenario);
   for (const auto& p : x.tried) {
     if (p.faults.empty()) continue;
-    std::string cls = fault_class(fault_to_json(p.faults.front()), roles);
+    const FaultSpec& f = p.faults.front();
+    std::string cls = fault_class(f.kind(), f.target(), roles);
     if (cls.empty()) continue;
     if (seen.insert(cls).second && cls.rfind("crash ", 0) == 0 && ends_with(cls, " service"))
       role_classes.push_back(cls);

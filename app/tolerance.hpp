@@ -36,8 +36,13 @@ struct ToleranceMatrix {
 
 // Node name -> role ("source", "target", "broker", "coordinator", ...), from a scenario.
 std::map<std::string, std::string> node_roles(const Scenario& s);
-// A fault's class (a column), or "" for faults that end others (restart, heal).
-std::string fault_class(const Json& fault, const std::map<std::string, std::string>& roles);
+// A fault's class (a column): its kind's family, a crash by the role of its node; "" for
+// faults that end others (restart, heal).
+std::string fault_class(FaultKind kind, const std::string& node,
+                        const std::map<std::string, std::string>& roles);
+// The same for a fault as the results database stores it (fault_to_json); "" for an unknown
+// kind.
+std::string fault_class(const Json& stored, const std::map<std::string, std::string>& roles);
 
 // Builds the matrix from swarm runs (replaying violating runs, at most max_replays, to blame
 // their faults) and explore results (each point is one fault: what breaks is its doing).

@@ -90,6 +90,8 @@ class Reader {
   void fail(const std::string& key, const std::string& expected) const;
   // True when reading `key` recorded an error (cross-field checks skip such fields).
   bool failed(const std::string& key) const { return errors_ && errors_->touches(path_of(key)); }
+  // True when nothing read from this object so far recorded an error.
+  bool clean() const { return !errors_ || !errors_->touches(path_); }
   const std::string& file() const { return file_; }
   std::string path_of(const std::string& key) const;
   bool schema() const { return schema_ != nullptr; }

@@ -60,14 +60,15 @@ void check_workload_services(const Scenario& s, InputErrors& e) {
   }
 }
 
-void check_clog(const Scenario& s, const FaultSpec& f, const std::string& at, InputErrors& e) {
+void check_clog(const Scenario& s, const ClogFault& f, const std::string& at, InputErrors& e) {
   if (!f.node.empty() && f.node == f.peer)
     e.add(s.file, at + ".peer", "expected a node other than node '" + f.node + "', got it again");
 }
 
 // Each node in one group at most once: in two groups it would be cut from itself, and twice
 // in one group says something was meant that the file does not say.
-void check_partition(const Scenario& s, const FaultSpec& f, const std::string& at, InputErrors& e) {
+void check_partition(const Scenario& s, const PartitionFault& f, const std::string& at,
+                     InputErrors& e) {
   std::map<std::string, std::string> first_at;
   for (size_t g = 0; g < f.groups.size(); ++g) {
     std::string group = item(at + ".groups", g);
@@ -83,7 +84,7 @@ void check_partition(const Scenario& s, const FaultSpec& f, const std::string& a
   }
 }
 
-void check_heal(const Scenario& s, const FaultSpec& f, const std::string& at,
+void check_heal(const Scenario& s, const HealFault& f, const std::string& at,
                 const std::set<std::string>& partitions, InputErrors& e) {
   if (f.name.empty() || partitions.count(f.name)) return;  // no name: heal every partition
   std::string known;
@@ -92,30 +93,6 @@ void check_heal(const Scenario& s, const FaultSpec& f, const std::string& at,
         "expected the name of a partition created earlier in the schedule (" +
             (known.empty() ? std::string("none is by then") : "by then: " + known) + "), got '" +
             f.name + "'");
-}
-
-// A field the fault's kind does not read is a mistake (a rate on a crash, a node on a
-// partition): the run would silently ignore it.
-void check_fields_apply(const Scenario& s, const FaultSpec& f, const std::string& at,
-                        InputErrors& e) {
-  const FaultKindInfo& k = fault_info(f.kind);
-  auto reject = [&](bool given, const char* field, const char* which) {
-    if (given)
-      e.add(s.file, at + "." + field,
-            std::string("expected no ") + field + " on a " + k.name + " fault (" + field +
-                " applies to " + which + ")");
-  };
-  using T = FaultTarget;
-  bool names_node = k.target == T::node || k.target == T::link || k.target == T::database;
-  reject(!f.node.empty() && !names_node, "node",
-         "crash, restart, pause, clog and the database faults");
-  reject(!f.peer.empty() && k.target != T::link, "peer", "clog");
-  reject(!f.groups.empty() && k.target != T::groups, "groups", "partition");
-  reject(!f.name.empty() && k.target != T::groups && k.target != T::partition, "name",
-         "partition and heal");
-  reject(f.rate != 0 && k.target != T::network, "rate", "drop_rate and duplicate_rate");
-  reject(f.msg != 0 && k.target != T::message, "msg",
-         "drop_message, duplicate_message and delay_message");
 }
 
 void check_faults(const Scenario& s, InputErrors& e) {
@@ -130,15 +107,17 @@ void check_faults(const Scenario& s, InputErrors& e) {
     const FaultSpec& f = s.faults[i];
     std::string at = item("$.faults.schedule", i);
     bool clean = !e.touches(at);  // else its fields hold defaults: checking them echoes the error
+    // (a fault whose reading failed still names its partition, so a heal of it is no error)
     if (clean && heal_known && f.at_us >= s.heal_us)
       e.add(s.file, at + ".at_ms",
             "expected a time before heal_at_ms (" + ms(s.heal_us) +
                 "): no fault fires from the heal on, got " + ms(f.at_us));
-    if (clean) check_fields_apply(s, f, at, e);
-    if (clean && f.kind == FaultKind::clog) check_clog(s, f, at, e);
-    if (clean && f.kind == FaultKind::partition) check_partition(s, f, at, e);
-    if (clean && f.kind == FaultKind::heal) check_heal(s, f, at, partitions, e);
-    if (f.kind == FaultKind::partition || !clean) partitions.insert(f.name);
+    const auto* partition = f.as<PartitionFault>();
+    if (const auto* clog = f.as<ClogFault>(); clean && clog) check_clog(s, *clog, at, e);
+    if (clean && partition) check_partition(s, *partition, at, e);
+    if (const auto* heal = f.as<HealFault>(); clean && heal)
+      check_heal(s, *heal, at, partitions, e);
+    if (partition) partitions.insert(partition->name);
   }
 }
 

@@ -2,6 +2,8 @@
 #include "sim/world/faults.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 #include "sim/world/database.hpp"
 #include "sim/world/world.hpp"
@@ -12,27 +14,44 @@ const std::vector<FaultKindInfo>& fault_kind_table() {
   using K = FaultKind;
   using T = FaultTarget;
   static const std::vector<FaultKindInfo> table = {
-      {K::crash, "crash", T::node, "the node stops; restarts after duration_ms (0: at heal)"},
-      {K::restart, "restart", T::node, "a crashed node starts again"},
-      {K::pause, "pause", T::node, "the node freezes for duration_ms, then resumes"},
-      {K::partition, "partition", T::groups, "the groups cannot reach each other"},
-      {K::heal, "heal", T::partition, "ends the named partition (no name: every one)"},
-      {K::clog, "clog", T::link, "nothing passes between node and peer"},
-      {K::drop_rate, "drop_rate", T::network, "every message is dropped with this probability"},
-      {K::duplicate_rate, "duplicate_rate", T::network,
+      {K::crash, "crash", T::node, "crash",
+       "the node stops; restarts after duration_ms (0: at heal)"},
+      {K::restart, "restart", T::node, "", "a crashed node starts again"},
+      {K::pause, "pause", T::node, "pause", "the node freezes for duration_ms, then resumes"},
+      {K::partition, "partition", T::groups, "partition", "the groups cannot reach each other"},
+      {K::heal, "heal", T::partition, "", "ends the named partition (no name: every one)"},
+      {K::clog, "clog", T::link, "partition", "nothing passes between node and peer"},
+      {K::drop_rate, "drop_rate", T::network, "drop",
+       "every message is dropped with this probability"},
+      {K::duplicate_rate, "duplicate_rate", T::network, "duplicate",
        "every message is duplicated with this probability"},
-      {K::db_stall, "db_stall", T::database, "statements wait until the window ends"},
-      {K::db_outage, "db_outage", T::database,
+      {K::db_stall, "db_stall", T::database, "database stall",
+       "statements wait until the window ends"},
+      {K::db_outage, "db_outage", T::database, "database failure",
        "the database server is down: open work rolls back, calls fail"},
-      {K::db_disk_full, "db_disk_full", T::database, "writes fail, reads work"},
-      {K::db_lock_contention, "db_lock_contention", T::database,
+      {K::db_disk_full, "db_disk_full", T::database, "database failure", "writes fail, reads work"},
+      {K::db_lock_contention, "db_lock_contention", T::database, "database failure",
        "another client holds the write lock: writers wait, then time out"},
-      {K::drop_message, "drop_message", T::message, "message msg is dropped"},
-      {K::duplicate_message, "duplicate_message", T::message, "message msg arrives twice"},
-      {K::delay_message, "delay_message", T::message, "message msg is delayed by duration_ms"},
+      {K::drop_message, "drop_message", T::message, "drop", "message msg is dropped"},
+      {K::duplicate_message, "duplicate_message", T::message, "duplicate",
+       "message msg arrives twice"},
+      {K::delay_message, "delay_message", T::message, "delay",
+       "message msg is delayed by duration_ms"},
   };
   return table;
 }
+
+static_assert(std::variant_size_v<FaultAction> == static_cast<size_t>(FaultKind::delay_message) + 1,
+              "one alternative per fault kind");
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<size_t>(FaultKind::clog), FaultAction>,
+                   ClogFault>,
+    "alternatives in FaultKind order");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<size_t>(FaultKind::db_lock_contention), FaultAction>,
+        DbLockContentionFault>,
+    "alternatives in FaultKind order");
 
 const FaultKindInfo& fault_info(FaultKind k) {
   return fault_kind_table()[static_cast<size_t>(k)];
@@ -48,87 +67,135 @@ bool fault_kind_from_name(std::string_view name, FaultKind& out) {
   return false;
 }
 
+namespace {
+
+// What every alternative may have, read the same way for all.
+template <class T>
+TimeUs duration_of(const T& f) {
+  if constexpr (requires { f.duration_us; })
+    return f.duration_us;
+  else
+    return 0;
+}
+
+const std::string kNoTarget;
+
+template <class T>
+const std::string& target_of(const T& f) {
+  if constexpr (requires { f.node; })
+    return f.node;
+  else if constexpr (requires { f.db; })
+    return f.db;
+  else
+    return kNoTarget;
+}
+
+// The fields a kind has beyond its time, its window and its target, in the format's names.
+void extra_fields(Json& j, const FaultAction& a) {
+  if (const auto* c = std::get_if<ClogFault>(&a); c && !c->peer.empty()) j["peer"] = c->peer;
+  if (const auto* p = std::get_if<PartitionFault>(&a); p && !p->groups.empty())
+    j["groups"] = p->groups;
+  if (const auto* p = std::get_if<PartitionFault>(&a); p && !p->name.empty()) j["name"] = p->name;
+  if (const auto* h = std::get_if<HealFault>(&a); h && !h->name.empty()) j["name"] = h->name;
+  std::visit(
+      [&j](const auto& f) {
+        if constexpr (requires { f.rate; })
+          if (f.rate) j["rate"] = f.rate;
+        if constexpr (requires { f.msg; })
+          if (f.msg) j["msg"] = f.msg;
+      },
+      a);
+}
+
+}  // namespace
+
+TimeUs FaultSpec::duration_us() const {
+  return std::visit([](const auto& f) { return duration_of(f); }, action);
+}
+
+const std::string& FaultSpec::target() const {
+  return std::visit([](const auto& f) -> const std::string& { return target_of(f); }, action);
+}
+
 Json fault_to_json(const FaultSpec& f) {
-  Json j = {{"kind", fault_name(f.kind)}, {"at_ms", f.at_us / 1000.0}};
-  if (f.duration_us) j["duration_ms"] = f.duration_us / 1000.0;
-  if (!f.node.empty()) j["node"] = f.node;
-  if (!f.peer.empty()) j["peer"] = f.peer;
-  if (!f.groups.empty()) j["groups"] = f.groups;
-  if (!f.name.empty()) j["name"] = f.name;
-  if (f.rate) j["rate"] = f.rate;
-  if (f.msg) j["msg"] = f.msg;
+  Json j = {{"kind", fault_name(f.kind())}, {"at_ms", f.at_us / 1000.0}};
+  if (TimeUs d = f.duration_us()) j["duration_ms"] = d / 1000.0;
+  if (!f.target().empty()) j["node"] = f.target();
+  extra_fields(j, f.action);
   return j;
 }
 
 namespace {
 
 void draw_kind(std::vector<FaultSpec>& out, Random& rng, double per_s, TimeUs until_us,
-               const std::function<bool(FaultSpec&)>& fill) {
+               const std::function<std::optional<FaultAction>(TimeUs)>& make) {
   if (per_s <= 0) return;
   double mean_gap_us = kUsPerS / per_s;
   for (TimeUs t = rng.exponential(mean_gap_us); t < until_us;
        t += 1 + rng.exponential(mean_gap_us)) {
-    FaultSpec f;
-    f.at_us = t;
-    if (fill(f)) out.push_back(std::move(f));
+    if (std::optional<FaultAction> a = make(t)) out.push_back(FaultSpec{t, std::move(*a)});
+  }
+}
+
+FaultAction database_fault(FaultKind k, std::string db, TimeUs duration_us) {
+  switch (k) {
+    case FaultKind::db_outage:
+      return DbOutageFault{std::move(db), duration_us};
+    case FaultKind::db_disk_full:
+      return DbDiskFullFault{std::move(db), duration_us};
+    case FaultKind::db_lock_contention:
+      return DbLockContentionFault{std::move(db), duration_us};
+    default:
+      return DbStallFault{std::move(db), duration_us};
   }
 }
 
 }  // namespace
 
+// Each kind's draws come in a fixed order (target, then window), so a seed's schedule never
+// changes: the swarm's schedules are pinned by the golden traces.
 std::vector<FaultSpec> draw_swarm(const SwarmSpec& s, uint64_t seed, TimeUs until_us) {
   std::vector<FaultSpec> out;
   if (!s.enabled) return out;
   Random rng(seed, "swarm");
   auto window = [&] { return 1 + rng.exponential(static_cast<double>(s.window_us_mean)); };
   bool have_nodes = !s.nodes.empty();
-  draw_kind(out, rng, have_nodes ? s.crash_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = FaultKind::crash;
-    f.node = rng.choice(s.nodes);
-    f.duration_us = 1 + rng.exponential(static_cast<double>(s.down_us_mean));
-    return true;
+  using Made = std::optional<FaultAction>;
+  draw_kind(out, rng, have_nodes ? s.crash_per_s : 0, until_us, [&](TimeUs) -> Made {
+    std::string node = rng.choice(s.nodes);
+    return CrashFault{node, 1 + rng.exponential(static_cast<double>(s.down_us_mean))};
   });
-  draw_kind(out, rng, have_nodes ? s.pause_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = FaultKind::pause;
-    f.node = rng.choice(s.nodes);
-    f.duration_us = window();
-    return true;
+  draw_kind(out, rng, have_nodes ? s.pause_per_s : 0, until_us, [&](TimeUs) -> Made {
+    std::string node = rng.choice(s.nodes);
+    return PauseFault{node, window()};
   });
-  draw_kind(out, rng, have_nodes ? s.partition_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = FaultKind::partition;
-    f.name = "swarm-" + std::to_string(f.at_us);
-    f.groups = {{rng.choice(s.nodes)}};
-    f.duration_us = window();
-    return true;
+  draw_kind(out, rng, have_nodes ? s.partition_per_s : 0, until_us, [&](TimeUs at) -> Made {
+    NodeGroups groups = {{rng.choice(s.nodes)}};
+    return PartitionFault{"swarm-" + std::to_string(at), groups, window()};
   });
-  draw_kind(out, rng, s.nodes.size() >= 2 ? s.clog_per_s : 0, until_us, [&](FaultSpec& f) {
-    f.kind = FaultKind::clog;
-    f.node = rng.choice(s.nodes);
-    f.peer = rng.choice(s.nodes);
-    f.duration_us = window();
-    return f.node != f.peer;
+  draw_kind(out, rng, s.nodes.size() >= 2 ? s.clog_per_s : 0, until_us, [&](TimeUs) -> Made {
+    std::string node = rng.choice(s.nodes);
+    std::string peer = rng.choice(s.nodes);
+    TimeUs d = window();
+    if (node == peer) return std::nullopt;
+    return ClogFault{node, peer, d};
   });
-  draw_kind(out, rng, s.loss_per_s, until_us, [&](FaultSpec& f) {
-    f.kind = rng.chance(0.5) ? FaultKind::drop_rate : FaultKind::duplicate_rate;
-    f.rate = s.loss_rate;
-    f.duration_us = window();
-    return true;
+  draw_kind(out, rng, s.loss_per_s, until_us, [&](TimeUs) -> Made {
+    if (rng.chance(0.5)) return DropRateFault{s.loss_rate, window()};
+    return DuplicateRateFault{s.loss_rate, window()};
   });
-  draw_kind(out, rng, s.databases.empty() ? 0 : s.db_stall_per_s, until_us, [&](FaultSpec& f) {
-    f.kind = FaultKind::db_stall;
-    f.node = rng.choice(s.databases);
-    f.duration_us = window();
-    return true;
+  draw_kind(out, rng, s.databases.empty() ? 0 : s.db_stall_per_s, until_us, [&](TimeUs) -> Made {
+    std::string db = rng.choice(s.databases);
+    return DbStallFault{db, window()};
   });
   // Drawn after the older kinds (and from its own rate) so existing swarm seeds keep their
   // schedules when it is zero.
-  draw_kind(out, rng, s.databases.empty() ? 0 : s.db_fail_per_s, until_us, [&](FaultSpec& f) {
+  draw_kind(out, rng, s.databases.empty() ? 0 : s.db_fail_per_s, until_us, [&](TimeUs) -> Made {
     static const std::vector<FaultKind> kinds = {FaultKind::db_outage, FaultKind::db_disk_full,
                                                  FaultKind::db_lock_contention};
-    f.kind = rng.choice(kinds);
-    f.node = rng.choice(s.databases);
-    f.duration_us = window();
-    return true;
+    FaultKind k = rng.choice(kinds);
+    std::string db = rng.choice(s.databases);
+    return database_fault(k, db, window());
   });
   std::stable_sort(out.begin(), out.end(),
                    [](const FaultSpec& a, const FaultSpec& b) { return a.at_us < b.at_us; });
@@ -137,87 +204,68 @@ std::vector<FaultSpec> draw_swarm(const SwarmSpec& s, uint64_t seed, TimeUs unti
 
 namespace {
 
-// Faults of one database while the service that owns it stays up.
-void apply_database_fault(World& w, const FaultSpec& f, TimeUs duration_us) {
-  auto it = w.databases().find(f.node);
-  if (it == w.databases().end()) return;
-  Database& db = *it->second;
-  switch (f.kind) {
-    case FaultKind::db_stall:
-      db.stall(duration_us);
-      break;
-    case FaultKind::db_disk_full:
-      db.disk_full(duration_us);
-      break;
-    case FaultKind::db_lock_contention:
-      db.hold_write_lock(duration_us);
-      break;
-    case FaultKind::db_outage:  // the server is down: open work rolls back, calls fail
-      w.crash(f.node);
-      w.sim().schedule_at(w.now_us() + duration_us, [&w, n = f.node] { w.restart(n); });
-      break;
-    default:
-      break;
-  }
-}
-
 struct RateState {
   double drop = 0, duplicate = 0;
 };
 
-void apply(World& w, const FaultSpec& f, TimeUs heal_us, std::shared_ptr<RateState> rates) {
-  Simulator& sim = w.sim();
-  TimeUs end_us = std::min(f.at_us + f.duration_us, heal_us);
-  switch (f.kind) {
-    case FaultKind::crash:
-      w.crash(f.node);
-      if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.node] { w.restart(n); });
-      break;
-    case FaultKind::restart:
-      w.restart(f.node);
-      break;
-    case FaultKind::pause:
-      w.pause(f.node, std::max<TimeUs>(1, end_us - f.at_us));
-      break;
-    case FaultKind::partition:
-      w.partition(f.name, f.groups);
-      if (f.duration_us > 0) sim.schedule_at(end_us, [&w, n = f.name] { w.heal(n); });
-      break;
-    case FaultKind::heal:
-      if (f.name.empty())
-        w.heal_all();
-      else
-        w.heal(f.name);
-      break;
-    case FaultKind::clog:
-      w.clog(f.node, f.peer, true);
-      sim.schedule_at(end_us, [&w, a = f.node, b = f.peer] { w.clog(a, b, false); });
-      break;
-    case FaultKind::drop_rate:
-    case FaultKind::duplicate_rate: {
-      bool drop = f.kind == FaultKind::drop_rate;
-      (drop ? rates->drop : rates->duplicate) += f.rate;
-      std::string what = fault_name(f.kind);
-      w.set_extra_rates(rates->drop, rates->duplicate, what);
-      sim.schedule_at(end_us, [&w, rates, drop, what, rate = f.rate] {
-        double& r = drop ? rates->drop : rates->duplicate;
-        r = std::max(0.0, r - rate);
-        w.set_extra_rates(rates->drop, rates->duplicate, what + " end");
-      });
-      break;
-    }
-    case FaultKind::db_stall:
-    case FaultKind::db_outage:
-    case FaultKind::db_disk_full:
-    case FaultKind::db_lock_contention:
-      apply_database_fault(w, f, std::max<TimeUs>(1, end_us - f.at_us));
-      break;
-    case FaultKind::drop_message:
-    case FaultKind::duplicate_message:
-    case FaultKind::delay_message:
-      break;  // armed before the run (schedule_faults)
+// Starts one fault at its time, and schedules its end (never past the heal, which ends
+// everything): one operator per kind.
+struct Starter {
+  World& w;
+  TimeUs at_us, end_us;  // end_us: the window's end, capped at the heal
+  std::shared_ptr<RateState> rates;
+
+  TimeUs window() const { return std::max<TimeUs>(1, end_us - at_us); }
+
+  void operator()(const CrashFault& f) const {
+    w.crash(f.node);
+    if (f.duration_us > 0) w.sim().schedule_at(end_us, [&w = w, n = f.node] { w.restart(n); });
   }
-}
+  void operator()(const RestartFault& f) const { w.restart(f.node); }
+  void operator()(const PauseFault& f) const { w.pause(f.node, window()); }
+  void operator()(const PartitionFault& f) const {
+    w.partition(f.name, f.groups);
+    if (f.duration_us > 0) w.sim().schedule_at(end_us, [&w = w, n = f.name] { w.heal(n); });
+  }
+  void operator()(const HealFault& f) const {
+    if (f.name.empty())
+      w.heal_all();
+    else
+      w.heal(f.name);
+  }
+  void operator()(const ClogFault& f) const {
+    w.clog(f.node, f.peer, true);
+    w.sim().schedule_at(end_us, [&w = w, a = f.node, b = f.peer] { w.clog(a, b, false); });
+  }
+  template <FaultKind K>
+  void operator()(const RateFault<K>& f) const {
+    constexpr bool drop = K == FaultKind::drop_rate;
+    (drop ? rates->drop : rates->duplicate) += f.rate;
+    std::string what = fault_name(K);
+    w.set_extra_rates(rates->drop, rates->duplicate, what);
+    w.sim().schedule_at(end_us, [&w = w, rates = rates, what, rate = f.rate] {
+      double& r = drop ? rates->drop : rates->duplicate;
+      r = std::max(0.0, r - rate);
+      w.set_extra_rates(rates->drop, rates->duplicate, what + " end");
+    });
+  }
+  // Faults of one database while the service that owns it stays up.
+  template <FaultKind K>
+  void operator()(const DatabaseFault<K>& f) const {
+    auto it = w.databases().find(f.db);
+    if (it == w.databases().end()) return;
+    Database& db = *it->second;
+    if constexpr (K == FaultKind::db_stall) db.stall(window());
+    if constexpr (K == FaultKind::db_disk_full) db.disk_full(window());
+    if constexpr (K == FaultKind::db_lock_contention) db.hold_write_lock(window());
+    if constexpr (K == FaultKind::db_outage) {  // the server is down: open work rolls back
+      w.crash(f.db);
+      w.sim().schedule_at(w.now_us() + window(), [&w = w, n = f.db] { w.restart(n); });
+    }
+  }
+  template <FaultKind K>
+  void operator()(const MessageFault<K>&) const {}  // armed before the run (schedule_faults)
+};
 
 }  // namespace
 
@@ -225,11 +273,20 @@ void schedule_faults(World& w, const std::vector<FaultSpec>& faults, TimeUs heal
   auto rates = std::make_shared<RateState>();
   for (const auto& f : faults) {
     if (f.at_us >= heal_us) continue;
-    if (is_message_fault(f.kind)) {
-      w.target_message(f.msg, fault_name(f.kind), f.duration_us);  // ids are deterministic per run
-      continue;
-    }
-    w.sim().schedule_at(f.at_us, [&w, f, heal_us, rates] { apply(w, f, heal_us, rates); });
+    bool armed = std::visit(
+        [&w, &f](const auto& m) {
+          if constexpr (requires { m.msg; }) {
+            w.target_message(m.msg, fault_name(f.kind()), m.duration_us);
+            return true;  // message ids are deterministic per run
+          }
+          return false;
+        },
+        f.action);
+    if (armed) continue;
+    TimeUs end_us = std::min(f.at_us + f.duration_us(), heal_us);
+    w.sim().schedule_at(f.at_us, [&w, f, end_us, rates] {
+      std::visit(Starter{w, f.at_us, end_us, rates}, f.action);
+    });
   }
   w.sim().schedule_at(heal_us, [&w, rates] {
     w.record_fields("world", Kind::fault, {}, {{"fault", "heal phase"}});

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "sim/kernel/history.hpp"
@@ -34,25 +35,26 @@ enum class FaultKind : uint8_t {
   delay_message,
 };
 
-// What a kind acts on, which decides the FaultSpec fields it reads.
+// What a kind acts on.
 enum class FaultTarget : uint8_t {
-  node,       // `node`: a node of the topology
-  link,       // `node` and `peer`: both ends of a link
-  groups,     // `groups` (and `name`): a partition
-  partition,  // `name`: the partition to heal (empty: every one)
-  network,    // `rate`: every link
-  database,   // `node`: a database
-  message,    // `msg`: one message by its id
+  node,       // a node of the topology
+  link,       // both ends of a link
+  groups,     // a partition's groups
+  partition,  // the partition to heal (empty: every one)
+  network,    // every link
+  database,   // a database
+  message,    // one message by its id
 };
 
 struct FaultKindInfo {
   FaultKind kind;
   const char* name;
   FaultTarget target;
+  const char* family;  // the class reports group it in ("" for the end of another fault)
   const char* summary;
 };
 
-// The table of kinds: name, target, one line of what it does.
+// The table of kinds: name, target, family, one line of what it does.
 const std::vector<FaultKindInfo>& fault_kind_table();
 const FaultKindInfo& fault_info(FaultKind k);
 inline const char* fault_name(FaultKind k) {
@@ -60,23 +62,77 @@ inline const char* fault_name(FaultKind k) {
 }
 // Returns false when `name` is no fault kind.
 bool fault_kind_from_name(std::string_view name, FaultKind& out);
-inline bool is_database_fault(FaultKind k) {
-  return fault_info(k).target == FaultTarget::database;
-}
-inline bool is_message_fault(FaultKind k) {
-  return fault_info(k).target == FaultTarget::message;
-}
+
+// One struct per kind, holding what that kind reads and nothing else. A window of 0 means
+// "until the heal" for a crash (restart then) and a partition, and "no window" elsewhere.
+using NodeGroups = std::vector<std::vector<std::string>>;
+struct CrashFault {  // the node stops; restarts after duration_us (0: at the heal)
+  std::string node;
+  TimeUs duration_us = 0;
+};
+struct RestartFault {  // a crashed node starts again
+  std::string node;
+};
+struct PauseFault {  // the node freezes for duration_us, then resumes
+  std::string node;
+  TimeUs duration_us = 0;
+};
+struct PartitionFault {  // the groups cannot reach each other (one group: cut from the rest)
+  std::string name;
+  NodeGroups groups;
+  TimeUs duration_us = 0;  // 0: until healed
+};
+struct HealFault {  // ends the named partition (empty: every one)
+  std::string name;
+};
+struct ClogFault {  // nothing passes between node and peer
+  std::string node, peer;
+  TimeUs duration_us = 0;
+};
+template <FaultKind K>
+struct RateFault {  // every message is dropped (or duplicated) with this probability
+  double rate = 0;
+  TimeUs duration_us = 0;
+};
+using DropRateFault = RateFault<FaultKind::drop_rate>;
+using DuplicateRateFault = RateFault<FaultKind::duplicate_rate>;
+template <FaultKind K>
+struct DatabaseFault {  // one database: stalled, down, its disk full, its write lock held
+  std::string db;
+  TimeUs duration_us = 0;
+};
+using DbStallFault = DatabaseFault<FaultKind::db_stall>;
+using DbOutageFault = DatabaseFault<FaultKind::db_outage>;
+using DbDiskFullFault = DatabaseFault<FaultKind::db_disk_full>;
+using DbLockContentionFault = DatabaseFault<FaultKind::db_lock_contention>;
+template <FaultKind K>
+struct MessageFault {  // one message by its id (as in the trace): dropped, duplicated, delayed
+  uint64_t msg = 0;
+  TimeUs duration_us = 0;  // delay_message: the delay
+};
+using DropMessageFault = MessageFault<FaultKind::drop_message>;
+using DuplicateMessageFault = MessageFault<FaultKind::duplicate_message>;
+using DelayMessageFault = MessageFault<FaultKind::delay_message>;
+
+// The alternatives in FaultKind order: a fault's index is its kind.
+using FaultAction =
+    std::variant<CrashFault, RestartFault, PauseFault, PartitionFault, HealFault, ClogFault,
+                 DropRateFault, DuplicateRateFault, DbStallFault, DbOutageFault, DbDiskFullFault,
+                 DbLockContentionFault, DropMessageFault, DuplicateMessageFault, DelayMessageFault>;
 
 struct FaultSpec {
-  FaultKind kind = FaultKind::crash;
   TimeUs at_us = 0;
-  TimeUs duration_us = 0;  // window length; for crash: restart after it (0: until heal)
-  std::string node;        // crash/restart/pause: node; db_*: database; clog: one end
-  std::string peer;        // clog: other end
-  std::vector<std::vector<std::string>> groups;  // partition
-  std::string name;                              // partition/heal name
-  double rate = 0;                               // drop_rate / duplicate_rate
-  uint64_t msg = 0;  // drop_message / duplicate_message / delay_message: the message id
+  FaultAction action;
+
+  FaultKind kind() const { return static_cast<FaultKind>(action.index()); }
+  template <class T>
+  const T* as() const {
+    return std::get_if<T>(&action);
+  }
+  // The window (the crash's down time, the delay of a delayed message); 0 for none.
+  TimeUs duration_us() const;
+  // The node or database it acts on ("" for a partition, a heal, a rate or a message).
+  const std::string& target() const;
 };
 
 struct SwarmSpec {
@@ -95,6 +151,7 @@ struct SwarmSpec {
   std::vector<std::string> databases;  // candidates for stalls
 };
 
+// The fault as the scenario format writes it (the results database and explore's schedules).
 Json fault_to_json(const FaultSpec& f);
 
 // Draws a swarm's faults in [0, until_us) as an explicit schedule.

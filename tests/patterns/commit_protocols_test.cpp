@@ -29,10 +29,10 @@ TEST_CASE("claim: 2PC blocks, its in-doubt time grows with the coordinator's out
           "[claims][2pc]") {
   Scenario s = claim("2pc-blocking");
   REQUIRE(s.faults.size() == 1);
-  REQUIRE(s.faults[0].kind == FaultKind::crash);
+  REQUIRE(s.faults[0].as<CrashFault>());
   std::vector<TimeUs> in_doubt_max;
   for (TimeUs outage_ms : {300, 1000, 2500}) {
-    s.faults[0].duration_us = outage_ms * kUsPerMs;
+    std::get<CrashFault>(s.faults[0].action).duration_us = outage_ms * kUsPerMs;
     RunResult r = run_scenario(s, {});
     INFO("outage " << outage_ms << " ms: in doubt max " << r.metrics.in_doubt_us_max << " us");
     CHECK(r.violations.empty());

@@ -157,6 +157,47 @@ TEST_CASE("every fault kind has one row in the kind table, found by its name", "
   CHECK(k == FaultKind::pause);
 }
 
+TEST_CASE("each fault kind reads into its own struct and writes back as it was written",
+          "[input]") {
+  // One fault of every kind, with every field the kind reads (databases are `<service>.db`).
+  const char* schedule = R"([
+    {"kind":"crash","node":"a","at_ms":1,"duration_ms":5},
+    {"kind":"restart","node":"a","at_ms":20},
+    {"kind":"pause","node":"b","at_ms":2,"duration_ms":3},
+    {"kind":"partition","name":"p","groups":[["a"],["b"]],"at_ms":3,"duration_ms":4},
+    {"kind":"heal","name":"p","at_ms":30},
+    {"kind":"clog","node":"a","peer":"b","at_ms":4,"duration_ms":2},
+    {"kind":"drop_rate","rate":0.25,"at_ms":5,"duration_ms":6},
+    {"kind":"duplicate_rate","rate":0.5,"at_ms":6,"duration_ms":7},
+    {"kind":"db_stall","node":"a.db","at_ms":7,"duration_ms":8},
+    {"kind":"db_outage","node":"b.db","at_ms":8,"duration_ms":9},
+    {"kind":"db_disk_full","node":"a.db","at_ms":9,"duration_ms":10},
+    {"kind":"db_lock_contention","node":"b.db","at_ms":10,"duration_ms":11},
+    {"kind":"drop_message","msg":3,"at_ms":0},
+    {"kind":"duplicate_message","msg":4,"at_ms":0},
+    {"kind":"delay_message","msg":5,"at_ms":0,"duration_ms":12}])";
+  InputErrors errors;
+  Scenario s = parse_scenario(with_schedule(schedule), "v.json", errors);
+  check_run(s, {}, errors);
+  REQUIRE(errors.text() == "");
+  Json written = Json::parse(schedule);
+  REQUIRE(s.faults.size() == fault_kind_table().size());
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    const FaultSpec& f = s.faults[i];
+    INFO(written[i].dump());
+    CHECK(static_cast<size_t>(f.kind()) == i);  // the alternative is the kind
+    CHECK(fault_name(f.kind()) == written[i]["kind"].get<std::string>());
+    CHECK(fault_to_json(f) == written[i]);
+  }
+  const auto* clog = s.faults[5].as<ClogFault>();
+  REQUIRE(clog);
+  CHECK((clog->node == "a" && clog->peer == "b" && clog->duration_us == 2 * kUsPerMs));
+  CHECK(s.faults[5].as<CrashFault>() == nullptr);
+  CHECK(s.faults[8].target() == "a.db");
+  CHECK(s.faults[14].duration_us() == 12 * kUsPerMs);
+  CHECK(s.faults[4].duration_us() == 0);  // a heal has no window
+}
+
 TEST_CASE("a fault at or after heal_at_ms is rejected, not skipped", "[input][validation]") {
   CHECK_THAT(errors_of(with_schedule(R"([{"kind":"crash","node":"a","at_ms":1000}])")),
              Contains("v.json: $.faults.schedule[0].at_ms: expected a time before heal_at_ms "

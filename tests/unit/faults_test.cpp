@@ -14,27 +14,8 @@ using namespace dtx::unit;
 
 namespace {
 
-FaultSpec fault(FaultKind kind, TimeUs at_us, TimeUs duration_us = 0, std::string node = "") {
-  FaultSpec f;
-  f.kind = kind;
-  f.at_us = at_us;
-  f.duration_us = duration_us;
-  f.node = std::move(node);
-  return f;
-}
-
-FaultSpec partition_fault(std::string name, std::vector<std::vector<std::string>> groups,
-                          TimeUs at_us, TimeUs duration_us) {
-  FaultSpec f = fault(FaultKind::partition, at_us, duration_us);
-  f.name = std::move(name);
-  f.groups = std::move(groups);
-  return f;
-}
-
-FaultSpec rate_fault(FaultKind kind, double rate, TimeUs at_us, TimeUs duration_us) {
-  FaultSpec f = fault(kind, at_us, duration_us);
-  f.rate = rate;
-  return f;
+FaultSpec partition_fault(std::string name, NodeGroups groups, TimeUs at_us, TimeUs duration_us) {
+  return FaultSpec{at_us, PartitionFault{std::move(name), std::move(groups), duration_us}};
 }
 
 std::vector<TimeUs> times_of(World& w, Kind kind, const std::string& node = "") {
@@ -48,10 +29,7 @@ bool reach(World& w, const std::string& a, const std::string& b) {
 }
 
 std::string describe(const FaultSpec& f) {
-  Json g = f.groups;
-  return std::string(fault_name(f.kind)) + "@" + std::to_string(f.at_us) + "+" +
-         std::to_string(f.duration_us) + " " + f.node + "/" + f.peer + " " + g.dump() + " " +
-         f.name + " " + std::to_string(f.rate);
+  return fault_to_json(f).dump();
 }
 
 std::vector<std::string> describe_all(const std::vector<FaultSpec>& fs) {
@@ -81,7 +59,7 @@ const TimeUs ms = kUsPerMs;
 TEST_CASE("a crash with a duration restarts the node when the window ends", "[faults]") {
   World w(1);
   w.add_node("n", "service");
-  schedule_faults(w, {fault(FaultKind::crash, 100 * ms, 200 * ms, "n")}, 10 * kUsPerS);
+  schedule_faults(w, {{100 * ms, CrashFault{"n", 200 * ms}}}, 10 * kUsPerS);
   w.run_until(kUsPerS);
   REQUIRE(times_of(w, Kind::crash, "n") == std::vector<TimeUs>{100 * ms});
   REQUIRE(times_of(w, Kind::restart, "n") == std::vector<TimeUs>{300 * ms});
@@ -90,9 +68,7 @@ TEST_CASE("a crash with a duration restarts the node when the window ends", "[fa
 TEST_CASE("an explicit restart fault brings a crashed node back at its time", "[faults]") {
   World w(1);
   Node& n = w.add_node("n", "service");
-  schedule_faults(
-      w, {fault(FaultKind::crash, 100 * ms, 0, "n"), fault(FaultKind::restart, 400 * ms, 0, "n")},
-      10 * kUsPerS);
+  schedule_faults(w, {{100 * ms, CrashFault{"n", 0}}, {400 * ms, RestartFault{"n"}}}, 10 * kUsPerS);
   w.run_until(350 * ms);
   REQUIRE_FALSE(n.alive());
   w.run_until(kUsPerS);
@@ -103,7 +79,7 @@ TEST_CASE("an explicit restart fault brings a crashed node back at its time", "[
 TEST_CASE("a pause fault freezes the node for its duration", "[faults]") {
   World w(1);
   w.add_node("n", "service");
-  schedule_faults(w, {fault(FaultKind::pause, 100 * ms, 50 * ms, "n")}, 10 * kUsPerS);
+  schedule_faults(w, {{100 * ms, PauseFault{"n", 50 * ms}}}, 10 * kUsPerS);
   w.run_until(kUsPerS);
   REQUIRE(times_of(w, Kind::pause, "n") == std::vector<TimeUs>{100 * ms});
   REQUIRE(times_of(w, Kind::resume, "n") == std::vector<TimeUs>{150 * ms});
@@ -126,9 +102,7 @@ TEST_CASE("a clog fault holds the link for its window", "[faults]") {
   World w(1);
   w.add_node("a", "service");
   w.add_node("b", "service");
-  FaultSpec f = fault(FaultKind::clog, 100 * ms, 200 * ms, "a");
-  f.peer = "b";
-  schedule_faults(w, {f}, 10 * kUsPerS);
+  schedule_faults(w, {{100 * ms, ClogFault{"a", "b", 200 * ms}}}, 10 * kUsPerS);
   w.run_until(200 * ms);
   REQUIRE(w.net().link(0, 1)->clogged);
   w.run_until(kUsPerS);
@@ -140,9 +114,9 @@ TEST_CASE("overlapping drop-rate windows add up and unwind", "[faults]") {
   World w(1);
   w.add_node("a", "service");
   schedule_faults(w,
-                  {rate_fault(FaultKind::drop_rate, 0.1, 100 * ms, 400 * ms),
-                   rate_fault(FaultKind::drop_rate, 0.2, 200 * ms, 100 * ms),
-                   rate_fault(FaultKind::duplicate_rate, 0.05, 250 * ms, 100 * ms)},
+                  {FaultSpec{100 * ms, DropRateFault{0.1, 400 * ms}},
+                   FaultSpec{200 * ms, DropRateFault{0.2, 100 * ms}},
+                   FaultSpec{250 * ms, DuplicateRateFault{0.05, 100 * ms}}},
                   10 * kUsPerS);
   w.run_until(150 * ms);
   REQUIRE(w.net().extra_drop == Approx(0.1));
@@ -160,7 +134,7 @@ TEST_CASE("a db_stall fault stalls the named database until the window ends", "[
   World w(1);
   Node& host = w.add_node("a.db", "database");
   Database db(w, "a.db", host, DbConfig{});
-  schedule_faults(w, {fault(FaultKind::db_stall, 100 * ms, 300 * ms, "a.db")}, 10 * kUsPerS);
+  schedule_faults(w, {{100 * ms, DbStallFault{"a.db", 300 * ms}}}, 10 * kUsPerS);
   w.run_until(kUsPerS);
   auto stalls = events_of(w, Kind::fault, "a.db");
   REQUIRE(stalls.size() == 1);
@@ -172,17 +146,15 @@ TEST_CASE("the heal phase ends every fault and nothing fires after it", "[faults
   World w(1);
   for (const char* n : {"a", "b", "c"}) w.add_node(n, "service");
   const TimeUs heal_us = kUsPerS;
-  FaultSpec clog = fault(FaultKind::clog, 100 * ms, 60 * kUsPerS, "a");
-  clog.peer = "b";
   std::vector<FaultSpec> faults = {
-      fault(FaultKind::crash, 100 * ms, 0, "a"),                  // down until the heal
-      fault(FaultKind::crash, 200 * ms, 30 * kUsPerS, "b"),       // window past the heal
+      {100 * ms, CrashFault{"a", 0}},                             // down until the heal
+      {200 * ms, CrashFault{"b", 30 * kUsPerS}},                  // window past the heal
       partition_fault("long", {{"c"}, {"a", "b"}}, 100 * ms, 0),  // no duration
-      clog,
-      rate_fault(FaultKind::drop_rate, 0.5, 100 * ms, 60 * kUsPerS),
-      fault(FaultKind::pause, 300 * ms, 60 * kUsPerS, "c"),
-      fault(FaultKind::crash, heal_us, 0, "c"),      // at the heal: ignored
-      fault(FaultKind::crash, 2 * heal_us, 0, "c"),  // after the heal: ignored
+      {100 * ms, ClogFault{"a", "b", 60 * kUsPerS}},
+      FaultSpec{100 * ms, DropRateFault{0.5, 60 * kUsPerS}},
+      {300 * ms, PauseFault{"c", 60 * kUsPerS}},
+      {heal_us, CrashFault{"c", 0}},      // at the heal: ignored
+      {2 * heal_us, CrashFault{"c", 0}},  // after the heal: ignored
       partition_fault("late", {{"a"}}, 3 * heal_us, 0),
   };
   schedule_faults(w, faults, heal_us);
@@ -231,15 +203,15 @@ TEST_CASE("drawn swarm faults are sorted, fall before the end time and are well 
       REQUIRE(f.at_us < until);
       REQUIRE(f.at_us >= last);
       last = f.at_us;
-      REQUIRE(fault_info(f.kind).kind == f.kind);
-      REQUIRE(f.duration_us > 0);
-      if (f.kind == FaultKind::crash || f.kind == FaultKind::pause)
-        REQUIRE(std::count(s.nodes.begin(), s.nodes.end(), f.node) == 1);
-      if (f.kind == FaultKind::clog) REQUIRE(f.node != f.peer);
-      if (f.kind == FaultKind::partition) REQUIRE(f.groups.size() == 1);
-      if (f.kind == FaultKind::db_stall) REQUIRE(f.node == "a.db");
-      if (f.kind == FaultKind::drop_rate || f.kind == FaultKind::duplicate_rate)
-        REQUIRE(f.rate == s.loss_rate);
+      REQUIRE(fault_info(f.kind()).kind == f.kind());
+      REQUIRE(f.duration_us() > 0);
+      if (f.kind() == FaultKind::crash || f.kind() == FaultKind::pause)
+        REQUIRE(std::count(s.nodes.begin(), s.nodes.end(), f.target()) == 1);
+      if (const auto* c = f.as<ClogFault>()) REQUIRE(c->node != c->peer);
+      if (const auto* p = f.as<PartitionFault>()) REQUIRE(p->groups.size() == 1);
+      if (f.kind() == FaultKind::db_stall) REQUIRE(f.target() == "a.db");
+      if (const auto* r = f.as<DropRateFault>()) REQUIRE(r->rate == s.loss_rate);
+      if (const auto* r = f.as<DuplicateRateFault>()) REQUIRE(r->rate == s.loss_rate);
     }
   }
 }
@@ -255,7 +227,7 @@ TEST_CASE("the swarm's fault rate matches the requested Poisson rate", "[faults]
   s.nodes.clear();  // no candidate nodes: no node faults at all
   s.loss_per_s = 1;
   for (const auto& f : draw_swarm(s, 3, 100 * kUsPerS))
-    REQUIRE((f.kind == FaultKind::drop_rate || f.kind == FaultKind::duplicate_rate));
+    REQUIRE((f.kind() == FaultKind::drop_rate || f.kind() == FaultKind::duplicate_rate));
 }
 
 TEST_CASE("a swarm run replays exactly and everything is healed afterwards", "[faults]") {
