@@ -9,6 +9,7 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,13 +17,16 @@ namespace dtxview {
 
 namespace {
 
+using Json = nlohmann::json;                 // details, header, trailer: keys ascending
+using OrderedJson = nlohmann::ordered_json;  // event lines: id, t, node, kind, gid, msg, peer
+
 constexpr int kServices = 4;
 constexpr uint32_t kNoSlot = 0xffffffffu;
 
 struct Pending {
   int64_t t_us;
   uint64_t seq;
-  std::string body;             // the line after "id" and "t", without the closing brace
+  OrderedJson body;             // the line's fields after "id" and "t"
   uint32_t evidence = kNoSlot;  // violation this event is evidence for
 };
 
@@ -70,13 +74,13 @@ class Synth {
   static std::string db(int i) { return svc(i) + ".db"; }
 
   void add(int64_t t, const std::string& node, const char* kind, const std::string& gid,
-           uint64_t msg = 0, const std::string& peer = {}, const std::string& detail = {},
+           uint64_t msg = 0, const std::string& peer = {}, Json detail = nullptr,
            uint32_t evidence = kNoSlot) {
-    std::string b = "\"node\":\"" + node + "\",\"kind\":\"" + kind + "\"";
-    if (!gid.empty()) b += ",\"gid\":\"" + gid + "\"";
-    if (msg) b += ",\"msg\":" + std::to_string(msg);
-    if (!peer.empty()) b += ",\"peer\":\"" + peer + "\"";
-    if (!detail.empty()) b += ",\"detail\":" + detail;
+    OrderedJson b = {{"node", node}, {"kind", kind}};
+    if (!gid.empty()) b["gid"] = gid;
+    if (msg) b["msg"] = msg;
+    if (!peer.empty()) b["peer"] = peer;
+    if (!detail.is_null()) b["detail"] = std::move(detail);
     heap_.push_back(Pending{t, seq_++, std::move(b), evidence});
     std::push_heap(heap_.begin(), heap_.end(), later);
   }
@@ -85,12 +89,12 @@ class Synth {
   int64_t message(int64_t t, const std::string& a, const std::string& b, const std::string& gid,
                   const char* type, bool& lost) {
     uint64_t m = ++msg_;
-    std::string d = std::string("{\"type\":\"") + type + "\"}";
+    Json d = {{"type", type}};
     add(t, a, "send", gid, m, b, d);
     int64_t at = t + latency();
     lost = chance(4);
     if (lost) {
-      add(at, b, "drop", gid, m, a, "{\"reason\":\"link_drop\"}");
+      add(at, b, "drop", gid, m, a, {{"reason", "link_drop"}});
       return at;
     }
     add(at, b, "deliver", gid, m, a, d);
@@ -110,39 +114,43 @@ class Synth {
       if (!lost || attempt == 4) return at;
       uint64_t req = msg_;
       t = at + 2000;
-      add(t, a, "timeout", gid, 0, b, "{\"request\":" + std::to_string(req) + "}");
-      add(t + 1, a, "retry", gid, 0, b, "{\"attempt\":" + std::to_string(attempt + 1) + "}");
+      add(t, a, "timeout", gid, 0, b, {{"request", req}});
+      add(t + 1, a, "retry", gid, 0, b, {{"attempt", attempt + 1}});
       t += 2;
     }
   }
 
   int64_t branch(int64_t t, int s, const std::string& gid, bool two_phase, uint32_t evidence) {
-    std::string txn = std::to_string(++txn_[s]);
-    std::string txd = "{\"txn\":" + txn;
-    add(t, "coord", "branch_call", gid, 0, svc(s),
-        "{\"branch\":\"" + svc(s) + "\",\"op\":\"try\"}");
+    const Json txd = {{"txn", ++txn_[s]}};
+    auto with = [&txd](Json more) {
+      more.update(txd);
+      return more;
+    };
+    add(t, "coord", "branch_call", gid, 0, svc(s), {{"branch", svc(s)}, {"op", "try"}});
     t = call(t + 5, "coord", svc(s), gid, "try");
-    add(t += 20, db(s), "db_begin", gid, 0, {}, txd + "}");
+    add(t += 20, db(s), "db_begin", gid, 0, {}, txd);
     if (chance(10))
-      add(t += 50 + static_cast<int64_t>(below(2000)), db(s), "db_lock_wait", gid, 0, {},
-          txd + "}");
+      add(t += 50 + static_cast<int64_t>(below(2000)), db(s), "db_lock_wait", gid, 0, {}, txd);
     uint64_t amount = 1 + below(500);
+    std::string account = "acct-" + std::to_string(below(1000));
     add(t += 30 + static_cast<int64_t>(below(300)), db(s), "db_exec", gid, 0, {},
-        txd + ",\"sql\":\"UPDATE accounts SET balance = balance - ? WHERE id = ?\",\"params\":[" +
-            std::to_string(amount) + ",\"acct-" + std::to_string(below(1000)) + "\"],\"rows\":1}");
+        with({{"sql", "UPDATE accounts SET balance = balance - ? WHERE id = ?"},
+              {"params", Json::array({amount, account})},
+              {"rows", 1}}));
     add(t += 30, db(s), "db_exec", gid, 0, {},
-        txd + ",\"sql\":\"INSERT INTO outbox (gid, payload) VALUES (?, ?)\",\"params\":[\"" + gid +
-            "\",\"{}\"],\"rows\":1}");
-    if (two_phase) add(t += 40, db(s), "db_prepare", gid, 0, {}, txd + "}");
+        with({{"sql", "INSERT INTO outbox (gid, payload) VALUES (?, ?)"},
+              {"params", Json::array({gid, "{}"})},
+              {"rows", 1}}));
+    if (two_phase) add(t += 40, db(s), "db_prepare", gid, 0, {}, txd);
     if (two_phase && unresolved_left_ > 0 && chance(50)) {
       --unresolved_left_;  // a participant left in doubt: its span stays open to the end
       return t;
     }
     t += 50 + static_cast<int64_t>(below(400));
     if (chance(8))
-      add(t, db(s), "db_rollback", gid, 0, {}, txd + ",\"reason\":\"insufficient_funds\"}");
+      add(t, db(s), "db_rollback", gid, 0, {}, with({{"reason", "insufficient_funds"}}));
     else
-      add(t, db(s), "db_commit", gid, 0, {}, txd + "}", evidence);
+      add(t, db(s), "db_commit", gid, 0, {}, txd, evidence);
     bool lost = false;
     return message(t + 10, svc(s), "coord", gid, "reply", lost);
   }
@@ -157,15 +165,15 @@ class Synth {
     }
     bool two_phase = chance(50);
     t = call(t, "client", "coord", gid, "transfer");
-    add(t += 5, "coord", "gtx", gid, 0, {}, "{\"state\":\"started\"}", evidence);
+    add(t += 5, "coord", "gtx", gid, 0, {}, {{"state", "started"}}, evidence);
     int a = static_cast<int>(below(kServices)),
         b = (a + 1 + static_cast<int>(below(kServices - 1))) % kServices;
     int64_t end = std::max(branch(t + 10, a, gid, two_phase, evidence),
                            branch(t + 15, b, gid, two_phase, kNoSlot));
     if (chance(30)) end = broker_path(end, b, gid);
-    add(end += 10, "coord", "gtx", gid, 0, {}, "{\"state\":\"committed\"}");
-    add(end += 5, "coord", "effect", gid, 0, {},
-        "{\"op\":\"transfer\",\"amount\":" + std::to_string(below(500)) + "}", evidence);
+    add(end += 10, "coord", "gtx", gid, 0, {}, {{"state", "committed"}});
+    add(end += 5, "coord", "effect", gid, 0, {}, {{"op", "transfer"}, {"amount", below(500)}},
+        evidence);
     bool lost = false;
     message(end + 5, "coord", "client", gid, "result", lost);
   }
@@ -174,11 +182,11 @@ class Synth {
     bool lost = false;
     bool half = chance(30);
     t = message(t, svc(s), "mq", gid, half ? "half" : "publish", lost);
-    std::string q = "{\"queue\":\"transfers\"}";
+    const Json q = {{"queue", "transfers"}};
     add(t += 5, "mq", half ? "broker_half" : "broker_publish", gid, 0, {}, q);
     if (half) {
       add(t += 3000, "mq", "checkback", gid, 0, svc(s),
-          "{\"queue\":\"transfers\",\"answer\":\"commit\"}");
+          {{"queue", "transfers"}, {"answer", "commit"}});
       add(t += 200, "mq", "broker_commit", gid, 0, {}, q);
     }
     add(t += 10, "mq", "broker_deliver", gid, 0, "relay", q);
@@ -211,11 +219,12 @@ class Synth {
         add(t + dur / 4, db(s), "resume", {});
         break;
       case 2: {
-        std::string name = "\"p" + std::to_string(++partitions_) + "\"";
+        std::string name = "p";  // not "p" + to_string(): GCC 12 -Wrestrict false positive
+        name += std::to_string(++partitions_);
         add(t, "coord", "partition", {}, 0, {},
-            "{\"name\":" + name + ",\"cut\":[[\"" + svc(s) + "\",\"coord\"],[\"" + svc(s) +
-                "\",\"mq\"]]}");
-        add(t + dur, "coord", "heal", {}, 0, {}, "{\"name\":" + name + "}");
+            {{"name", name},
+             {"cut", Json::array({Json::array({svc(s), "coord"}), Json::array({svc(s), "mq"})})}});
+        add(t + dur, "coord", "heal", {}, 0, {}, {{"name", name}});
         break;
       }
       case 3:
@@ -223,38 +232,51 @@ class Synth {
         add(t + dur / 2, "coord", "unclog", {}, 0, svc(s));
         break;
       case 4:
-        add(t, "coord", "fault", {}, 0, {}, "{\"fault\":\"drop_rate\",\"value\":0.05}");
+        add(t, "coord", "fault", {}, 0, {}, {{"fault", "drop_rate"}, {"value", 0.05}});
         break;
       case 5:
-        add(t, svc(s), "note", {}, 0, {}, "{\"text\":\"cache warmed\"}");
+        add(t, svc(s), "note", {}, 0, {}, {{"text", "cache warmed"}});
         break;
       default:
-        add(t, svc(s), "probe_sample", {}, 0, {}, "{\"value\":" + std::to_string(below(100)) + "}");
+        add(t, svc(s), "probe_sample", {}, 0, {}, {{"value", below(100)}});
     }
   }
 
   void write_header() {
-    std::string nodes =
-        "{\"name\":\"client\",\"role\":\"client\",\"group\":\"clients\"},"
-        "{\"name\":\"coord\",\"role\":\"coordinator\",\"group\":\"infra\"},"
-        "{\"name\":\"mq\",\"role\":\"broker\",\"group\":\"infra\"},"
-        "{\"name\":\"relay\",\"role\":\"relay\",\"group\":\"infra\"}";
+    // Node objects keep the trace's order (name, role, group); the header's keys ascend.
+    OrderedJson nodes = OrderedJson::array();
+    auto node = [&nodes](const std::string& name, const char* role, const std::string& group) {
+      nodes.push_back({{"name", name}, {"role", role}, {"group", group}});
+    };
+    node("client", "client", "clients");
+    for (const char* infra : {"coord", "mq", "relay"})
+      node(infra,
+           infra == std::string("coord") ? "coordinator"
+           : infra == std::string("mq")  ? "broker"
+                                         : "relay",
+           "infra");
     for (int s = 0; s < kServices; ++s) {
-      nodes += ",{\"name\":\"" + svc(s) + "\",\"role\":\"service\",\"group\":\"" + svc(s) + "\"}";
-      nodes += ",{\"name\":\"" + db(s) + "\",\"role\":\"database\",\"group\":\"" + svc(s) + "\"}";
+      node(svc(s), "service", svc(s));
+      node(db(s), "database", svc(s));
     }
-    line("{\"build\":\"dtxview_gentrace\",\"format\":\"dtxsim-trace\",\"nodes\":[" + nodes +
-             "],\"pattern\":\"mixed\",\"scenario\":\"synthetic\",\"seed\":" +
-             std::to_string(seed_) + ",\"variant\":\"synthetic\",\"version\":1}",
-         true);
+    OrderedJson header = {{"build", "dtxview_gentrace"},
+                          {"format", "dtxsim-trace"},
+                          {"nodes", nodes},
+                          {"pattern", "mixed"},
+                          {"scenario", "synthetic"},
+                          {"seed", seed_},
+                          {"variant", "synthetic"},
+                          {"version", 1}};
+    line(header.dump(), true);
   }
 
   void emit(const Pending& p) {
     uint64_t id = emitted_++;
     if (p.evidence != kNoSlot) violations_[p.evidence].ids.push_back(id);
     last_t_ = p.t_us;
-    line("{\"id\":" + std::to_string(id) + ",\"t\":" + std::to_string(p.t_us) + "," + p.body + "}",
-         true);
+    OrderedJson e = {{"id", id}, {"t", p.t_us}};
+    e.update(p.body);
+    line(e.dump(), true);
   }
 
   void line(const std::string& s, bool hashed) {
@@ -273,25 +295,20 @@ class Synth {
     SynthStats st;
     for (const auto& v : violations_) {
       if (v.ids.empty()) continue;
-      std::string ids;
-      for (uint64_t id : v.ids) {
-        if (!ids.empty()) ids += ',';
-        ids += std::to_string(id);
-      }
-      line("{\"events\":[" + ids + "],\"gid\":\"" + v.gid +
-               "\",\"invariant\":\"no_lost_update\",\"kind\":\"violation\",\"message\":\"balance "
-               "of " +
-               v.gid + " changed twice (synthetic)\"}",
-           false);
+      Json violation = {{"events", v.ids},
+                        {"gid", v.gid},
+                        {"invariant", "no_lost_update"},
+                        {"kind", "violation"},
+                        {"message", "balance of " + v.gid + " changed twice (synthetic)"}};
+      line(violation.dump(), false);
       ++st.violations;
     }
     char hex[20];
     std::snprintf(hex, sizeof hex, "%016" PRIx64, hash_);
     st.events = emitted_;
     st.t_end_us = last_t_ + 1000;
-    line("{\"events\":" + std::to_string(emitted_) + ",\"kind\":\"end\",\"t_end\":" +
-             std::to_string(st.t_end_us) + ",\"trace_hash\":\"" + hex + "\"}",
-         false);
+    Json end = {{"events", emitted_}, {"kind", "end"}, {"t_end", st.t_end_us}, {"trace_hash", hex}};
+    line(end.dump(), false);
     flush();
     return st;
   }

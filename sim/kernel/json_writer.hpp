@@ -1,7 +1,11 @@
 // The one JSON writer of the simulator: objects whose keys come in ascending order (the order
 // nlohmann's dump uses, so text written here equals what a parsed-and-dumped value would give,
 // and traces stay byte-identical), arrays, strings escaped as nlohmann writes them, integers,
-// booleans, and values that are already JSON text. Debug builds assert the key order.
+// booleans, null, and values that are already JSON text. Debug builds assert the key order.
+//
+// Two sinks, one discipline: JsonWriter appends to a std::string; SpanJsonWriter writes by
+// pointer into room reserved up front (LineBuffer::room with a bound of what it will write),
+// for the hot path of a traced statement: no allocation and no check of room per value.
 #pragma once
 
 #include <array>
@@ -10,83 +14,106 @@
 #include <string>
 #include <string_view>
 
+#include "sim/kernel/json_put.hpp"
+
 namespace dtx {
 
-void append_dump_string(std::string& out, std::string_view s);
-void append_integer(std::string& out, int64_t v);
+namespace json_sink {
 
-class JsonWriter {
+struct String {
+  std::string& out;
+  void put(char c) { out += c; }
+  void put(std::string_view s) { out += s; }
+  void dump_string(std::string_view s) { append_dump_string(out, s); }
+  void integer(int64_t v) { append_integer(out, v); }
+};
+
+struct Span {
+  char* p;
+  void put(char c) { *p++ = c; }
+  void put(std::string_view s) { p = put_text(p, s); }
+  void dump_string(std::string_view s) { p = put_dump_string(p, s); }
+  void integer(int64_t v) { p = put_number(p, v); }
+};
+
+}  // namespace json_sink
+
+template <class Sink>
+class BasicJsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
+  explicit BasicJsonWriter(Sink sink) : sink_(sink) {}
 
-  JsonWriter& begin_object() { return open('{', true); }
-  JsonWriter& end_object() { return close('}'); }
-  JsonWriter& begin_array() { return open('[', false); }
-  JsonWriter& end_array() { return close(']'); }
+  BasicJsonWriter& begin_object() { return open('{', true); }
+  BasicJsonWriter& end_object() { return close('}'); }
+  BasicJsonWriter& begin_array() { return open('[', false); }
+  BasicJsonWriter& end_array() { return close(']'); }
   // The next value's key: keys of one object must ascend.
-  JsonWriter& key(std::string_view k) {
-    assert(depth_ > 0 && top().object);
-    assert(top().first || top().last_key < k);
+  BasicJsonWriter& key(std::string_view k) {
 #ifndef NDEBUG
-    top().last_key.assign(k);
+    assert(depth_ > 0 && debug_[depth_ - 1].object);
+    assert(first() || debug_[depth_ - 1].last_key < k);
+    debug_[depth_ - 1].last_key.assign(k);
 #endif
     separate();
-    out_ += '"';
-    out_ += k;  // keys are identifiers written in the code: nothing to escape
-    out_ += "\":";
+    sink_.put('"');
+    sink_.put(k);  // keys are identifiers written in the code: nothing to escape
+    sink_.put("\":");
     after_key_ = true;
     return *this;
   }
-  JsonWriter& string(std::string_view s) {
+  BasicJsonWriter& string(std::string_view s) {
     value();
-    append_dump_string(out_, s);
+    sink_.dump_string(s);
     return *this;
   }
-  JsonWriter& integer(int64_t v) {
+  BasicJsonWriter& integer(int64_t v) {
     value();
-    append_integer(out_, v);
+    sink_.integer(v);
     return *this;
   }
-  JsonWriter& boolean(bool b) {
+  BasicJsonWriter& boolean(bool b) {
     value();
-    out_ += b ? "true" : "false";
+    sink_.put(b ? std::string_view("true") : std::string_view("false"));
     return *this;
   }
-  // A value that is already JSON text (a stored payload).
-  JsonWriter& raw(std::string_view json) {
+  BasicJsonWriter& null() {
     value();
-    out_ += json;
+    sink_.put("null");
+    return *this;
+  }
+  // A value that is already JSON text (a stored payload, a string escaped once and kept).
+  BasicJsonWriter& raw(std::string_view json) {
+    value();
+    sink_.put(json);
     return *this;
   }
   // Convenience: key and value together.
-  JsonWriter& field(std::string_view k, std::string_view s) {
+  BasicJsonWriter& field(std::string_view k, std::string_view s) {
     return key(k).string(s);
   }
-  JsonWriter& field(std::string_view k, const char* s) {
+  BasicJsonWriter& field(std::string_view k, const char* s) {
     return key(k).string(s);
   }
-  JsonWriter& field(std::string_view k, int64_t v) {
+  BasicJsonWriter& field(std::string_view k, int64_t v) {
     return key(k).integer(v);
   }
-  JsonWriter& field(std::string_view k, bool b) {
+  BasicJsonWriter& field(std::string_view k, bool b) {
     return key(k).boolean(b);
   }
 
+ protected:
+  Sink sink_;
+
  private:
-  struct Level {
-    bool object = false;
-    bool first = true;
-#ifndef NDEBUG
-    std::string last_key;
-#endif
-  };
-  Level& top() {
-    return levels_[depth_ - 1];
+  // Per open level, whether it has no member yet: one bit each (the hot path writes a few
+  // values per line, so the bookkeeping stays in registers).
+  bool first() const {
+    return (first_bits_ >> (depth_ - 1)) & 1u;
   }
   void separate() {
     if (depth_ == 0) return;
-    if (!top().first) out_ += ',';
-    top().first = false;
+    if (!first()) sink_.put(',');
+    first_bits_ &= ~(1u << (depth_ - 1));
   }
   // Before a value: a comma in an array, nothing after a key.
   void value() {
@@ -96,28 +123,51 @@ class JsonWriter {
     }
     separate();
   }
-  JsonWriter& open(char c, bool object) {
+  BasicJsonWriter& open(char c, bool object) {
     value();
-    out_ += c;
+    sink_.put(c);
     assert(depth_ < kMaxDepth);
-    Level level;  // not Level{object}: in debug builds it has a field more to initialise
-    level.object = object;
-    levels_[depth_++] = std::move(level);
+#ifndef NDEBUG
+    debug_[depth_] = {object, std::string()};
+#else
+    (void)object;
+#endif
+    first_bits_ |= 1u << depth_;
+    ++depth_;
     return *this;
   }
-  JsonWriter& close(char c) {
+  BasicJsonWriter& close(char c) {
     assert(depth_ > 0 && !after_key_);
     --depth_;
-    out_ += c;
+    sink_.put(c);
     return *this;
   }
 
   // Nesting the simulator writes stays shallow (a payload's branches: three levels).
-  static constexpr size_t kMaxDepth = 8;
-  std::string& out_;
-  std::array<Level, kMaxDepth> levels_{};
-  size_t depth_ = 0;
+  static constexpr unsigned kMaxDepth = 16;
+  unsigned first_bits_ = 0;
+  unsigned depth_ = 0;
   bool after_key_ = false;
+#ifndef NDEBUG
+  struct Level {  // what debug builds check: keys only in objects, in ascending order
+    bool object = false;
+    std::string last_key;
+  };
+  std::array<Level, kMaxDepth> debug_{};
+#endif
+};
+
+class JsonWriter : public BasicJsonWriter<json_sink::String> {
+ public:
+  explicit JsonWriter(std::string& out) : BasicJsonWriter(json_sink::String{out}) {}
+};
+
+// Writes at `p`, which has room for everything written (the caller's bound); end() is where
+// the text ends.
+class SpanJsonWriter : public BasicJsonWriter<json_sink::Span> {
+ public:
+  explicit SpanJsonWriter(char* p) : BasicJsonWriter(json_sink::Span{p}) {}
+  char* end() const { return sink_.p; }
 };
 
 }  // namespace dtx

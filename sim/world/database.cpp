@@ -359,8 +359,8 @@ void Database::execute_statement(const OpPtr& op, TxnInfo& t) {
   finish(op, statement_latency_us());
 }
 
-// The db_exec event, serialized by hand in the key order nlohmann uses, straight into the
-// trace line in one reservation; the statement's text is escaped once, when it is prepared.
+// The db_exec event, written straight into the trace line in one reservation; the
+// statement's text is escaped once, when it is prepared.
 void Database::trace_statement(const Op& op, const TxnInfo& t) {
   LineBuffer& d = world_.history().begin_traced(world_.now_us(), name_, Kind::db_exec, t.gid);
   std::string escaped;
@@ -370,22 +370,14 @@ void Database::trace_statement(const Op& op, const TxnInfo& t) {
   // Fixed text and two numbers of at most 20 characters within 80.
   char* p = d.room(80 + sql_args_bound(op.params) + sql_json.size() +
                    (op.result.ok ? 0 : json_string_bound(error)));
-  if (op.result.ok) {
-    p = put_text(p, "{\"params\":"sv);
-  } else {
-    p = put_text(p, "{\"error\":"sv);
-    p = put_json_string(p, error);
-    p = put_text(p, ",\"params\":"sv);
-  }
-  p = put_sql_args(p, op.params);
-  p = put_text(p, ",\"rows\":"sv);
-  p = put_number(p, op.result.changes);
-  p = put_text(p, ",\"sql\":"sv);
-  p = put_text(p, sql_json);
-  p = put_text(p, ",\"txn\":"sv);
-  p = put_number(p, op.txn);
-  *p++ = '}';
-  d.set_end(p);
+  SpanJsonWriter w(p);
+  w.begin_object();
+  if (!op.result.ok) w.field("error", error);
+  w.key("params");
+  write_sql_args(w, op.params);
+  w.field("rows", op.result.changes).key("sql").raw(sql_json).field("txn", int64_t(op.txn));
+  w.end_object();
+  d.set_end(w.end());
   world_.history().end_traced();
 }
 

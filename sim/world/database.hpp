@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sim/kernel/history.hpp"
+#include "sim/kernel/json_writer.hpp"
 #include "sim/kernel/lookup_map.hpp"
 #include "sim/world/node.hpp"
 
@@ -118,10 +119,10 @@ class SqlArgs {
   size_t n_ = 0;
 };
 
-// The parameters as the trace shows them: a JSON array, written as nlohmann would, at `p`
-// in at most sql_args_bound(args) characters; returns the end.
+// The parameters as the trace shows them: a JSON array, written as nlohmann would, in at
+// most sql_args_bound(args) characters.
 size_t sql_args_bound(const SqlArgs& args);
-char* put_sql_args(char* p, const SqlArgs& args);
+void write_sql_args(SpanJsonWriter& w, const SqlArgs& args);
 
 struct DbResult {
   bool ok = true;

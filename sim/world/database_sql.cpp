@@ -89,35 +89,31 @@ size_t sql_args_bound(const SqlArgs& args) {
   return bound;
 }
 
-char* put_sql_args(char* p, const SqlArgs& args) {
-  *p++ = '[';
-  bool first = true;
+void write_sql_args(SpanJsonWriter& w, const SqlArgs& args) {
+  w.begin_array();
   for (const SqlArg& a : args) {
-    if (!first) *p++ = ',';
-    first = false;
     switch (a.type) {
       case SqlArg::integer:
-        p = put_number(p, a.i);
+        w.integer(a.i);
         break;
       case SqlArg::boolean:
-        p = put_text(p, a.i ? "true"sv : "false"sv);
+        w.boolean(a.i != 0);
         break;
       case SqlArg::real: {
-        std::string text;
+        std::string text;  // a double as nlohmann writes it (rare in the workloads' SQL)
         append_json(text, Json(a.d));
-        p = put_text(p, text);
+        w.raw(text);
         break;
       }
       case SqlArg::text:
-        p = put_dump_string(p, a.s);  // as nlohmann writes a string, without copying it
+        w.string(a.s);
         break;
       case SqlArg::null:
-        p = put_text(p, "null"sv);
+        w.null();
         break;
     }
   }
-  *p++ = ']';
-  return p;
+  w.end_array();
 }
 
 namespace {
