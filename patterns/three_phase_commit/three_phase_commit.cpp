@@ -13,9 +13,8 @@
 #include <optional>
 #include <set>
 
-#include "patterns/two_phase_commit/manager_log.hpp"
+#include "patterns/two_phase_commit/commit_protocol.hpp"
 #include "patterns/two_phase_commit/two_phase_commit.hpp"
-#include "patterns/two_phase_commit/xa_participant.hpp"
 #include "patterns/two_phase_commit/xa_protocol.hpp"
 
 namespace dtx {
@@ -50,63 +49,25 @@ std::optional<bool> terminate_rule(const std::vector<std::string>& states) {
   return pre;
 }
 
-class ThreePhaseCommit : public Pattern {
+class ThreePhaseCommit : public CommitProtocol {
  public:
-  explicit ThreePhaseCommit(const Knobs& knobs) : knobs_(knobs) {}
+  explicit ThreePhaseCommit(const Knobs& knobs)
+      : CommitProtocol({"three_phase_commit", "tpc3.begin", "tpc3.decision"}), knobs_(knobs) {}
 
   void configure(Reader& p) override {
-    timeout_us_ =
-        p.interval_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
-    recovery_us_ = p.interval_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
-    presume_us_ = p.interval_us("recover_after_ms", 1000,
-                                "an undecided transaction the manager no longer drives is "
-                                "terminated after this long (ms)");
+    configure_manager(p);
+    recover_after_us_ = p.interval_us("recover_after_ms", 1000,
+                                      "an undecided transaction the manager no longer drives is "
+                                      "terminated after this long (ms)");
     wait_us_ = p.interval_us("participant_timeout_ms", 2000,
                              "a prepared participant that hears nothing this long runs the "
                              "termination protocol (ms)");
     scan_us_ = p.interval_us("inquiry_interval_ms", 200, "participants' time-out scan (ms)");
   }
 
-  void setup(Setup& s) override {
-    workload_ = &s.workload();
-    setup_manager(s);
-    setup_participants(s, [this](Context c, const std::string& db) { install_participant(c, db); });
-  }
-
-  Task<void> begin(Context ctx, BusinessTxn t) override {
-    Message m;
-    m.type = "tpc3.begin";
-    m.gid = t.gid;
-    m.body = XaBegin{t};
-    co_await ctx.call(tm_name_, std::move(m), timeout_us_);
-  }
-
  private:
-  void setup_manager(Setup& s) {
-    tm_ = log_.setup_on_coordinator(s, "three_phase_commit");
-    tm_name_ = tm_.name();
-    tm_.handle_typed<XaBegin>(
-        "tpc3.begin", [this](XaBegin q, Message) { return on_begin(std::move(q.txn)); },
-        XaDone{false});
-    tm_.handle_typed<XaAsk>(
-        "tpc3.decision", [this](XaAsk q, Message) { return on_decision(std::move(q.gid)); },
-        XaState{"unknown"});
-    tm_.on_start([this] { tm_.spawn(recovery_loop()); });
-    tm_.on_restart([this] {
-      busy_.clear();
-      tm_.spawn(recovery_loop());
-    });
-  }
-
-  Task<Body> on_begin(BusinessTxn t) {
-    ManagerLog::Stored st = co_await log_.store(t);
-    if (st == ManagerLog::Stored::failed) co_return XaDone{false};
-    if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
-    co_return XaDone{true};
-  }
-
   // A participant's termination round asks the manager too: its logged decision, if any.
-  Task<Body> on_decision(std::string gid) {
+  Task<Body> answer(std::string gid) override {
     std::optional<bool> d = co_await log_.decision(gid);
     co_return XaState{!d ? "unknown" : *d ? "committed" : "aborted"};
   }
@@ -121,13 +82,11 @@ class ThreePhaseCommit : public Pattern {
     co_return r.ok ? std::move(r.reply.body) : Body();
   }
 
-  Task<void> drive(BusinessTxn t) {
-    busy_.insert(t.gid);
+  Task<void> drive(BusinessTxn t) override {
     std::optional<bool> outcome = false;
     if (co_await can_commit(t)) outcome = co_await pre_commit(t);
     if (!outcome) outcome = co_await terminate(t);
     if (outcome) co_await conclude(t, *outcome);
-    busy_.erase(t.gid);
   }
 
   // Phase one: true when every database prepared (stops at the first no).
@@ -190,22 +149,8 @@ class ThreePhaseCommit : public Pattern {
     if (all) co_await log_.finish(t.gid, commit);
   }
 
-  Task<void> recovery_loop() {
-    for (;;) {
-      co_await tm_.sleep(recovery_us_);
-      std::vector<BusinessTxn> open = co_await log_.open(presume_us_);
-      for (BusinessTxn& t : open) {
-        if (busy_.count(t.gid)) continue;
-        std::string gid = t.gid;
-        busy_.insert(gid);
-        co_await recover(std::move(t));
-        busy_.erase(gid);
-      }
-    }
-  }
-
   // A logged decision is carried out again; an undecided one is terminated first.
-  Task<void> recover(BusinessTxn t) {
+  Task<void> recover(BusinessTxn t) override {
     bool readable = true;
     std::optional<bool> outcome = co_await log_.decision(t.gid, &readable);
     if (!readable) co_return;
@@ -225,7 +170,7 @@ class ThreePhaseCommit : public Pattern {
     TimeUs heard_us = 0;  // last word from the manager
   };
 
-  void install_participant(Context c, const std::string& db) {
+  void install_participant(Context c, const std::string& db) override {
     c.handle_typed<XaPrepareCall>(
         "tpc3.can_commit",
         [this, c](XaPrepareCall q, Message) { return on_can_commit(c, std::move(q)); },
@@ -370,13 +315,7 @@ class ThreePhaseCommit : public Pattern {
   }
 
   Knobs knobs_;
-  TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, presume_us_ = kUsPerS;
   TimeUs wait_us_ = 2 * kUsPerS, scan_us_ = 200 * kUsPerMs;
-  const Workload* workload_ = nullptr;
-  std::string tm_name_;
-  Context tm_;
-  ManagerLog log_;
-  std::set<std::string> busy_;  // volatile: transactions the manager is driving now
   std::map<Key, Known> known_;  // volatile participant states
 };
 

@@ -12,9 +12,8 @@
 #include <optional>
 #include <set>
 
-#include "patterns/two_phase_commit/manager_log.hpp"
+#include "patterns/two_phase_commit/commit_protocol.hpp"
 #include "patterns/two_phase_commit/two_phase_commit.hpp"
-#include "patterns/two_phase_commit/xa_participant.hpp"
 #include "patterns/two_phase_commit/xa_protocol.hpp"
 
 namespace dtx {
@@ -37,17 +36,17 @@ const char* text_of(Decision d) {
   return d == Decision::commit ? "commit" : d == Decision::abort ? "abort" : "unknown";
 }
 
-class TwoPhaseCommit : public Pattern {
+class TwoPhaseCommit : public CommitProtocol {
  public:
-  explicit TwoPhaseCommit(const Knobs& knobs) : knobs_(knobs) {}
+  explicit TwoPhaseCommit(const Knobs& knobs)
+      : CommitProtocol({"two_phase_commit", "tpc.begin", "tpc.status"}), knobs_(knobs) {}
 
   void configure(Reader& p) override {
-    timeout_us_ =
-        p.interval_us("request_timeout_ms", 1000, "manager and participant call timeout (ms)");
-    recovery_us_ = p.interval_us("recovery_interval_ms", 500, "manager's recovery scan (ms)");
-    presume_us_ = p.interval_us("presume_abort_after_ms", 1000,
-                                "an undecided transaction the manager no longer drives is aborted "
-                                "after this long (ms)");
+    configure_manager(p);
+    recover_after_us_ =
+        p.interval_us("presume_abort_after_ms", 1000,
+                      "an undecided transaction the manager no longer drives is aborted "
+                      "after this long (ms)");
     ask_us_ = p.interval_us("in_doubt_ask_ms", 1000,
                             "a participant prepared this long asks for the decision (ms)");
     inquiry_us_ = p.interval_us("inquiry_interval_ms", 500, "participants' in-doubt scan (ms)");
@@ -56,55 +55,16 @@ class TwoPhaseCommit : public Pattern {
                                   "manager does not answer decides alone (ms)");
   }
 
-  void setup(Setup& s) override {
-    workload_ = &s.workload();
-    setup_manager(s);
-    setup_participants(s, [this](Context c, const std::string& db) { install_participant(c, db); });
-  }
-
-  Task<void> begin(Context ctx, BusinessTxn t) override {
-    Message m;
-    m.type = "tpc.begin";
-    m.gid = t.gid;
-    m.body = XaBegin{t};
-    co_await ctx.call(tm_name_, std::move(m), timeout_us_);
-  }
-
  private:
-  void setup_manager(Setup& s) {
-    tm_ = log_.setup_on_coordinator(s, "two_phase_commit");
-    tm_name_ = tm_.name();
-    tm_.handle_typed<XaBegin>(
-        "tpc.begin", [this](XaBegin q, Message) { return on_begin(std::move(q.txn)); },
-        XaDone{false});
-    tm_.handle_typed<XaAsk>(
-        "tpc.status", [this](XaAsk q, Message) { return on_status(std::move(q.gid)); },
-        XaState{"unknown"});
-    tm_.on_start([this] { tm_.spawn(recovery_loop()); });
-    tm_.on_restart([this] {
-      busy_.clear();
-      memory_.clear();  // what was not logged is gone
-      tm_.spawn(recovery_loop());
-    });
-  }
-
-  // Stores the transaction (its `started` record commits with it) and drives it.
-  Task<Body> on_begin(BusinessTxn t) {
-    ManagerLog::Stored st = co_await log_.store(t);
-    if (st == ManagerLog::Stored::failed) co_return XaDone{false};
-    if (st == ManagerLog::Stored::fresh) tm_.spawn(drive(std::move(t)));
-    co_return XaDone{true};
-  }
-
-  Task<void> drive(BusinessTxn t) {
-    busy_.insert(t.gid);
+  Task<void> drive(BusinessTxn t) override {
     bool all_yes = co_await collect_votes(t);
     Decision d = co_await decide(t.gid, all_yes ? Decision::commit : Decision::abort);
     if (d == Decision::commit || d == Decision::abort) {
       if (co_await carry_out(t, d == Decision::commit)) co_await finish(t.gid, d);
     }
-    busy_.erase(t.gid);
   }
+
+  void manager_restarted() override { memory_.clear(); }  // what was not logged is gone
 
   // Phase one, in database order; stops at the first no (the rest are presumed to abort).
   Task<bool> collect_votes(const BusinessTxn& t) {
@@ -174,29 +134,14 @@ class TwoPhaseCommit : public Pattern {
     co_return co_await decide(gid, Decision::abort);
   }
 
-  Task<Body> on_status(std::string gid) {
+  Task<Body> answer(std::string gid) override {
     Decision d = co_await read_decision(gid);
     if (d == Decision::none && !busy_.count(gid)) d = co_await presume(gid);
     co_return XaState{d == Decision::none ? "unknown" : text_of(d)};
   }
 
-  // Finishes what the manager no longer drives: logged decisions are carried out again,
-  // undecided transactions are presumed.
-  Task<void> recovery_loop() {
-    for (;;) {
-      co_await tm_.sleep(recovery_us_);
-      std::vector<BusinessTxn> open = co_await log_.open(presume_us_);
-      for (BusinessTxn& t : open) {
-        if (busy_.count(t.gid)) continue;
-        std::string gid = t.gid;
-        busy_.insert(gid);
-        co_await recover(std::move(t));
-        busy_.erase(gid);
-      }
-    }
-  }
-
-  Task<void> recover(BusinessTxn t) {
+  // Logged decisions are carried out again, undecided transactions are presumed.
+  Task<void> recover(BusinessTxn t) override {
     Decision d = co_await read_decision(t.gid);
     if (d == Decision::none) d = co_await presume(t.gid);
     if (d != Decision::commit && d != Decision::abort) co_return;
@@ -205,7 +150,7 @@ class TwoPhaseCommit : public Pattern {
     if (co_await carry_out(t, d == Decision::commit)) co_await finish(t.gid, d);
   }
 
-  void install_participant(Context c, const std::string& db) {
+  void install_participant(Context c, const std::string& db) override {
     c.handle_typed<XaPrepareCall>(
         "tpc.prepare", [this, c](XaPrepareCall q, Message) { return on_prepare(c, std::move(q)); },
         XaVote{false});
@@ -292,13 +237,7 @@ class TwoPhaseCommit : public Pattern {
   }
 
   Knobs knobs_;
-  TimeUs timeout_us_ = kUsPerS, recovery_us_ = 500 * kUsPerMs, presume_us_ = kUsPerS;
   TimeUs ask_us_ = kUsPerS, inquiry_us_ = 500 * kUsPerMs, heuristic_us_ = 3 * kUsPerS;
-  const Workload* workload_ = nullptr;
-  std::string tm_name_;
-  Context tm_;
-  ManagerLog log_;
-  std::set<std::string> busy_;              // volatile: transactions being driven now
   std::map<std::string, Decision> memory_;  // no_decision_log: the only copy of decisions
 };
 
