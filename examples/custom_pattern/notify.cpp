@@ -56,7 +56,7 @@ class Notify : public Pattern {
         m.gid = t.gid;
         m.body = Apply{t, b.name};
         RpcResult r = co_await ctx.call(b.service, std::move(m), timeout_us_);
-        const Applied* a = r.ok ? r.reply.body.as<Applied>() : nullptr;
+        const Applied* a = r.answer<Applied>();  // null: no answer, or not an Applied
         if (a && a->ok) break;
         if (!knobs_.retry) break;
         ctx.record(Kind::retry, t.gid, Detail::of({{"what", "notify"}, {"attempt", attempt}}));
