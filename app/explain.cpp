@@ -114,7 +114,8 @@ Trace read_trace(const std::string& path) {
     e.gid = text_field(j, "gid", path, n);
     e.peer = text_field(j, "peer", path, n);
     e.msg = j.contains("msg") && j["msg"].is_number_unsigned() ? j["msg"].get<uint64_t>() : 0;
-    if (j.contains("detail") && j["detail"].is_object()) e.detail = Detail(std::move(j["detail"]));
+    if (j.contains("detail") && j["detail"].is_object())
+      e.detail = Detail::read(e.kind, std::move(j["detail"]));
     tr.events.push_back(std::move(e));
   }
   if (!tr.header.is_object()) throw InputError(path + ": line 1: expected a dtxsim trace header");

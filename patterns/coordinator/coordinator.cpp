@@ -236,10 +236,10 @@ Task<void> Coordinator::check_back(const std::string& gid, const std::string& se
   m.type = "msg.query_prepared";
   m.gid = gid;
   m.body = CheckbackQuery{gid, attempts + 1};
-  ctx_.record(Kind::checkback, gid, Detail::of({{"check", attempts + 1}}), service);
+  ctx_.record(Kind::checkback, gid, Detail::of(CheckbackRecord::question(attempts + 1)), service);
   RpcResult r = co_await ctx_.call(service, std::move(m), cfg_.request_timeout_us);
   std::string answer = result_of(r);
-  ctx_.record(Kind::checkback, gid, Detail::of({{"answer", answer}}), service);
+  ctx_.record(Kind::checkback, gid, Detail::of(CheckbackRecord::answered(answer)), service);
   if (answer == "SUCCESS") {
     co_await set_state(gid, "prepared", "submitted", false);
   } else if (answer == "FAILURE") {

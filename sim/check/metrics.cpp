@@ -78,7 +78,7 @@ void MetricsTally::add(const Event& e) {
       ++m_.retries;
       break;
     case Kind::checkback:
-      if (!e.detail.contains("answer")) ++m_.checkbacks;
+      if (const CheckbackRecord* c = e.detail.checkback(); c && !c->is_answer()) ++m_.checkbacks;
       break;
     case Kind::broker_dlq:
       ++m_.dead_letters;

@@ -188,6 +188,13 @@ std::string Storyteller::message_type(uint64_t msg) const {
   return it == msg_type_.end() ? std::string("message") : it->second;
 }
 
+namespace {
+std::string checkback_text(const CheckbackRecord* c) {
+  if (!c) return "check-back";
+  return c->is_answer() ? "check-back answered " + c->answer : "check-back asked";
+}
+}  // namespace
+
 // A statement: its SQL and parameters, shortened, and who ran it when it was no transaction's.
 std::string Storyteller::tell_statement(const Event& e) const {
   const Json& d = object_of(e.detail);
@@ -244,7 +251,7 @@ std::string Storyteller::tell_step(const Event& e) const {
     case Kind::unclog:
       return "link to " + e.peer + " flows again";
     case Kind::checkback:
-      return d.contains("answer") ? "check-back answered " + str(d, "answer") : "check-back asked";
+      return checkback_text(e.detail.checkback());
     case Kind::retry: {
       std::string what = d.contains("what")    ? str(d, "what")
                          : d.contains("state") ? "the " + str(d, "state") + " phase"
@@ -375,7 +382,9 @@ std::vector<size_t> Storyteller::chain(const std::string& gid, std::set<size_t>&
 Candidate Storyteller::candidate(const Event& e, bool during_txn) const {
   switch (e.kind) {
     case Kind::checkback: {
-      std::string answer(e.detail.string_field("answer"));
+      const CheckbackRecord* c = e.detail.checkback();
+      if (!c || !c->is_answer()) return {};
+      const std::string& answer = c->answer;
       if (answer.empty() || answer == "ONGOING") return {};
       return {1, "checkback:" + answer, "the global transaction is decided on this answer", ""};
     }

@@ -556,7 +556,7 @@ Detail Detail::of(const EffectRecord& r) {
                          {"money", r.money},
                          {"op", r.op},
                          {"origin", r.origin}});
-  d.effect_ = std::make_shared<const EffectRecord>(r);
+  d.record_ = std::make_shared<const Record>(r);
   return d;
 }
 
@@ -574,7 +574,45 @@ Detail Detail::of(const GtxRecord& r) {
   if (r.final) w.field("final", *r.final);
   if (!r.origin.empty()) w.field("origin", r.origin);
   w.field("state", r.state).end_object();
-  d.gtx_ = std::make_shared<const GtxRecord>(r);
+  d.record_ = std::make_shared<const Record>(r);
+  return d;
+}
+
+// The question: {"check"[, "id"]}; the answer: {"answer"[, "id"]}.
+Detail Detail::of(const CheckbackRecord& r) {
+  Detail d;
+  JsonWriter w(d.text_);
+  w.begin_object();
+  if (r.is_answer())
+    w.field("answer", r.answer);
+  else
+    w.field("check", r.check);
+  if (r.id) w.field("id", static_cast<int64_t>(r.id));
+  w.end_object();
+  d.record_ = std::make_shared<const Record>(r);
+  return d;
+}
+
+namespace {
+
+std::optional<CheckbackRecord> checkback_of(const Json& d) {
+  if (!d.is_object()) return std::nullopt;
+  uint64_t id = 0;
+  if (auto it = d.find("id"); it != d.end() && it->is_number_unsigned()) id = it->get<uint64_t>();
+  if (auto it = d.find("answer"); it != d.end() && it->is_string())
+    return CheckbackRecord::answered(it->get<std::string>(), id);
+  if (auto it = d.find("check"); it != d.end() && it->is_number_integer())
+    return CheckbackRecord::question(it->get<int64_t>(), id);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Detail Detail::read(Kind kind, Json j) {
+  std::optional<CheckbackRecord> checkback;
+  if (kind == Kind::checkback) checkback = checkback_of(j);
+  Detail d(std::move(j));
+  if (checkback) d.record_ = std::make_shared<const Record>(std::move(*checkback));
   return d;
 }
 

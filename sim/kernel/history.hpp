@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -114,13 +115,12 @@ class Detail {
   Detail(std::nullptr_t) {}
   Detail(Json j);
   // Copies carry the text; the parsed form is made again if a copy is ever read as JSON.
-  Detail(const Detail& o) : text_(o.text_), effect_(o.effect_), gtx_(o.gtx_) {}
+  Detail(const Detail& o) : text_(o.text_), record_(o.record_) {}
   Detail& operator=(const Detail& o) {
     if (this != &o) {
       text_ = o.text_;
       json_.reset();
-      effect_ = o.effect_;
-      gtx_ = o.gtx_;
+      record_ = o.record_;
     }
     return *this;
   }
@@ -131,9 +131,15 @@ class Detail {
   // A typed record, serialized at once and kept for the checkers to read by field.
   static Detail of(const EffectRecord& r);
   static Detail of(const GtxRecord& r);
+  static Detail of(const CheckbackRecord& r);
+  // A detail read back from a trace (trace readers): its text, and the typed record events of
+  // `kind` carry when the text holds one (check-backs; effects and gtx states are read by
+  // field).
+  static Detail read(Kind kind, Json detail);
   // The typed record this detail was made from (null when it was made from text or JSON).
-  const EffectRecord* effect() const { return effect_.get(); }
-  const GtxRecord* gtx() const { return gtx_.get(); }
+  const EffectRecord* effect() const { return record<EffectRecord>(); }
+  const GtxRecord* gtx() const { return record<GtxRecord>(); }
+  const CheckbackRecord* checkback() const { return record<CheckbackRecord>(); }
   // A detail already serialized as a JSON object.
   static Detail from_text(std::string text);
 
@@ -164,8 +170,11 @@ class Detail {
  private:
   std::string text_;
   mutable std::unique_ptr<Json> json_;  // the parsed text, made on first use
-  std::shared_ptr<const EffectRecord> effect_;
-  std::shared_ptr<const GtxRecord> gtx_;
+  template <class R>
+  const R* record() const {
+    return record_ ? std::get_if<R>(record_.get()) : nullptr;
+  }
+  std::shared_ptr<const Record> record_;
 };
 
 struct Event {

@@ -7,11 +7,14 @@
 //   gtx     a global transaction's state: "started" (with its branches and origin), a
 //           downstream branch finished ("branch_done" / "branch_refused", with the branch),
 //           or a coordinator state; `final` marks the state it ends in.
+//   checkback  a check-back's question (its number; the half message's id when the broker
+//           asks) or its answer, two distinct records under one trace kind.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace dtx {
@@ -53,5 +56,25 @@ struct GtxRecord {
     return r;
   }
 };
+
+struct CheckbackRecord {
+  enum class Side : uint8_t { question, answer };
+  Side side = Side::question;
+  int64_t check = 0;   // the question: 1 for the first check-back of this transaction
+  std::string answer;  // the answer: SUCCESS / FAILURE / ONGOING / TIMEOUT (the coordinator),
+                       // commit / rollback / unknown / timeout (the broker)
+  uint64_t id = 0;     // the broker's half message (0: the coordinator asks)
+
+  static CheckbackRecord question(int64_t check, uint64_t id = 0) {
+    return {Side::question, check, {}, id};
+  }
+  static CheckbackRecord answered(std::string answer, uint64_t id = 0) {
+    return {Side::answer, 0, std::move(answer), id};
+  }
+  bool is_answer() const { return side == Side::answer; }
+};
+
+// The record a detail was made from, if any.
+using Record = std::variant<EffectRecord, GtxRecord, CheckbackRecord>;
 
 }  // namespace dtx

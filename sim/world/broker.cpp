@@ -351,13 +351,13 @@ Task<void> Broker::check_half(uint64_t id) {
   req.gid = h.msg.gid;
   req.body = MqCheckback{id, h.checks + 1};
   req.payload = h.msg.body;
-  world_.record_fields(host_.name(), Kind::checkback, h.msg.gid,
-                       {{"id", id}, {"check", h.checks + 1}}, 0, target);
+  world_.record(host_.name(), Kind::checkback, h.msg.gid,
+                Detail::of(CheckbackRecord::question(h.checks + 1, id)), 0, target);
   RpcResult r = co_await host_.call(target, std::move(req), config_.check_interval_us / 2);
   const MqCheckbackAnswer* a = r.ok ? r.reply.body.as<MqCheckbackAnswer>() : nullptr;
   std::string answer = a ? a->answer : "timeout";
-  world_.record_fields(host_.name(), Kind::checkback, r.reply.gid, {{"answer", answer}, {"id", id}},
-                       0, target);
+  world_.record(host_.name(), Kind::checkback, r.reply.gid,
+                Detail::of(CheckbackRecord::answered(answer, id)), 0, target);
   if (answer == "commit" || answer == "rollback") {
     end_half(id, answer, "checkback");
   } else if (answer == "unknown") {

@@ -251,9 +251,18 @@ TEST_CASE("an unfinished half message is resolved by asking the producer", "[bro
   m.w.run_for(10 * kUsPerS);
   REQUIRE(m.broker.half_count() == 0);
   bool answered = false;
-  for (const auto& e : events_of(m.w, Kind::checkback, "mq"))
-    answered = answered || detail_str(e, "answer") == answer;
+  size_t questions = 0;
+  for (const auto& e : events_of(m.w, Kind::checkback, "mq")) {
+    // Question and answer are distinct typed records; the text says the same.
+    const CheckbackRecord* c = e.detail.checkback();
+    REQUIRE(c);
+    CHECK(c->id != 0);
+    CHECK(c->is_answer() == e.detail.contains("answer"));
+    if (c->is_answer()) answered = answered || c->answer == answer;
+    if (!c->is_answer()) CHECK(c->check == static_cast<int64_t>(++questions));
+  }
   REQUIRE(answered);
+  REQUIRE(questions >= 1);
   REQUIRE(seen.deliveries.size() == (answer == "commit" ? 1u : 0u));
   if (answer == "commit") REQUIRE(seen.at_us[0] >= cfg.check_interval_us);
 }

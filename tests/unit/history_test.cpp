@@ -543,3 +543,23 @@ TEST_CASE("the JSON writer writes what nlohmann's dump writes", "[history]") {
   JsonWriter(empty).begin_array().end_array();
   CHECK(empty == "[]");
 }
+
+TEST_CASE("a check-back's question and answer are distinct records, read back from a trace",
+          "[history]") {
+  Detail q = Detail::of(CheckbackRecord::question(2, 7));
+  Detail a = Detail::of(CheckbackRecord::answered("ONGOING"));
+  CHECK(q.text() == R"({"check":2,"id":7})");
+  CHECK(a.text() == R"({"answer":"ONGOING"})");
+  REQUIRE(q.checkback());
+  CHECK_FALSE(q.checkback()->is_answer());
+  CHECK(q.checkback()->check == 2);
+  CHECK(q.effect() == nullptr);
+  // A trace reader rebuilds the record from the text, for check-back events only.
+  Detail back = Detail::read(Kind::checkback, Json::parse(a.text()));
+  REQUIRE(back.checkback());
+  CHECK(back.checkback()->is_answer());
+  CHECK(back.checkback()->answer == "ONGOING");
+  CHECK(back.text() == a.text());
+  CHECK(Detail::read(Kind::note, Json::parse(a.text())).checkback() == nullptr);
+  CHECK(Detail::read(Kind::checkback, Json::parse(R"({"text":"x"})")).checkback() == nullptr);
+}
