@@ -114,42 +114,56 @@ void ResultsDb::check_runs_schema() {
                              missing);
 }
 
-Claim ResultsDb::claim(const RunKey& key, const std::string& owner, int64_t lease_s) {
+namespace {
+
+// Binds a run's key as ?1..?5 (scenario hash, pattern, variant, seed, build).
+void bind_key(sqlite3_stmt* st, const RunKey& key, const std::string& build) {
+  sqlite3_bind_text(st, 1, key.scenario_hash.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, key.pattern.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, key.variant.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 4, static_cast<int64_t>(key.seed));
+  sqlite3_bind_text(st, 5, build.c_str(), -1, SQLITE_TRANSIENT);
+}
+
+struct Statement {
+  sqlite3_stmt* st = nullptr;
+  ~Statement() { sqlite3_finalize(st); }
+};
+
+}  // namespace
+
+std::vector<Claim> ResultsDb::claim(const std::vector<RunKey>& keys, const std::string& owner,
+                                    int64_t lease_s) {
   int64_t now = static_cast<int64_t>(std::time(nullptr));  // app/ only: leases are wall time
+  std::vector<Claim> out;
   exec("BEGIN IMMEDIATE");  // the write lock first: check and claim cannot interleave
-  Claim out = Claim::claimed;
   try {
     std::string b = build_id();
-    sqlite3_stmt* st = prepare(
+    Statement check{prepare(
         "SELECT (SELECT count(*) FROM runs WHERE scenario_hash = ?1 AND pattern = ?2 AND "
         "variant = ?3 AND seed = ?4 AND build = ?5), (SELECT count(*) FROM leases WHERE "
         "scenario_hash = ?1 AND pattern = ?2 AND variant = ?3 AND seed = ?4 AND build = ?5 AND "
-        "owner != ?6 AND expires_at > ?7)");
-    const std::string* texts[] = {&key.scenario_hash, &key.pattern, &key.variant};
-    for (int i = 0; i < 3; ++i)
-      sqlite3_bind_text(st, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, static_cast<int64_t>(key.seed));
-    sqlite3_bind_text(st, 5, b.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 7, now);
-    if (sqlite3_step(st) == SQLITE_ROW)
-      out = sqlite3_column_int64(st, 0)   ? Claim::done
-            : sqlite3_column_int64(st, 1) ? Claim::leased
-                                          : Claim::claimed;
-    sqlite3_finalize(st);
-    if (out == Claim::claimed) {
-      st = prepare(
-          "INSERT OR REPLACE INTO leases(scenario_hash, pattern, variant, seed, build, owner, "
-          "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
-      for (int i = 0; i < 3; ++i)
-        sqlite3_bind_text(st, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(st, 4, static_cast<int64_t>(key.seed));
-      sqlite3_bind_text(st, 5, b.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(st, 7, now + lease_s);
-      int rc = sqlite3_step(st);
-      sqlite3_finalize(st);
-      if (rc != SQLITE_DONE)
+        "owner != ?6 AND expires_at > ?7)")};
+    Statement lease{prepare(
+        "INSERT OR REPLACE INTO leases(scenario_hash, pattern, variant, seed, build, owner, "
+        "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)")};
+    for (const RunKey& key : keys) {
+      sqlite3_reset(check.st);
+      bind_key(check.st, key, b);
+      sqlite3_bind_text(check.st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(check.st, 7, now);
+      Claim c = Claim::claimed;
+      if (sqlite3_step(check.st) == SQLITE_ROW)
+        c = sqlite3_column_int64(check.st, 0)   ? Claim::done
+            : sqlite3_column_int64(check.st, 1) ? Claim::leased
+                                                : Claim::claimed;
+      out.push_back(c);
+      if (c != Claim::claimed) continue;
+      sqlite3_reset(lease.st);
+      bind_key(lease.st, key, b);
+      sqlite3_bind_text(lease.st, 6, owner.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(lease.st, 7, now + lease_s);
+      if (sqlite3_step(lease.st) != SQLITE_DONE)
         throw std::runtime_error(path_ + ": lease failed: " + sqlite3_errmsg(db_));
     }
     exec("COMMIT");

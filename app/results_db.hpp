@@ -44,9 +44,14 @@ class ResultsDb {
 
   std::set<uint64_t> finished_seeds(const std::string& scenario_hash, const std::string& pattern,
                                     const std::string& variant);
-  // Claims `key` for `owner` until now + lease_s unless it is stored or another owner's lease
-  // has not expired; one write transaction, so two sweeps never both claim a run.
-  Claim claim(const RunKey& key, const std::string& owner, int64_t lease_s);
+  // Claims each key for `owner` until now + lease_s unless it is stored or another owner's
+  // lease has not expired; out[i] is what key i found. One write transaction for the block,
+  // so two sweeps never both claim a run, and a block costs one commit, not one per run.
+  std::vector<Claim> claim(const std::vector<RunKey>& keys, const std::string& owner,
+                           int64_t lease_s);
+  Claim claim(const RunKey& key, const std::string& owner, int64_t lease_s) {
+    return claim(std::vector<RunKey>{key}, owner, lease_s).front();
+  }
   // Drops every lease `owner` still holds (a sweep that stops early hands its runs back).
   void release(const std::string& owner);
   // Stores a run and drops its lease.

@@ -144,26 +144,65 @@ struct Pool {
   size_t active = 0;
 };
 
-// The next task this sweep claims, or false when the range is walked: stored runs and runs
-// another sweep holds a live lease on are passed over. Called with pool.mu held.
-bool claim_next(TaskCursor& cursor, ResultsDb& db, const std::string& hash,
-                const std::string& owner, int64_t lease_s, SweepStats& stats, SweepTask& task) {
-  size_t p = 0;
-  uint64_t seed = 0;
-  while (!g_interrupted && cursor.next(p, seed)) {
-    const auto& [name, variant] = cursor.pattern(p);
-    Claim c = db.claim({hash, name, variant, seed}, owner, lease_s);
-    if (c == Claim::done) {
-      ++stats.skipped;
-    } else if (c == Claim::leased) {
-      ++stats.leased;
-    } else {
-      task = {name + ":" + variant, seed};
-      return true;
+// Hands out this sweep's runs: claims them from the range in blocks (one write transaction
+// each, so a claim costs a fraction of a commit), passing over stored runs and runs another
+// sweep holds a live lease on. Used with pool.mu held. Claims not run when the sweep stops go
+// back in db.release(owner).
+class Claimer {
+ public:
+  Claimer(TaskCursor& cursor, ResultsDb& db, std::string hash, std::string owner, int64_t lease_s,
+          size_t block)
+      : cursor_(cursor),
+        db_(db),
+        hash_(std::move(hash)),
+        owner_(std::move(owner)),
+        lease_s_(lease_s),
+        block_(block) {}
+
+  // The next task, or false when the range is walked (or the sweep interrupted).
+  bool next(SweepStats& stats, SweepTask& task) {
+    while (ready_.empty()) {
+      if (g_interrupted || !claim_block(stats)) return false;
     }
+    task = std::move(ready_.front());
+    ready_.pop_front();
+    return !g_interrupted;
   }
-  return false;
-}
+
+ private:
+  bool claim_block(SweepStats& stats) {
+    std::vector<RunKey> keys;
+    size_t p = 0;
+    uint64_t seed = 0;
+    while (keys.size() < block_ && cursor_.next(p, seed)) {
+      const auto& [name, variant] = cursor_.pattern(p);
+      keys.push_back({hash_, name, variant, seed});
+    }
+    if (keys.empty()) return false;
+    std::vector<Claim> claims = db_.claim(keys, owner_, lease_s_);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (claims[i] == Claim::done) {
+        ++stats.skipped;
+      } else if (claims[i] == Claim::leased) {
+        ++stats.leased;
+      } else {
+        ready_.push_back({keys[i].pattern + ":" + keys[i].variant, keys[i].seed});
+      }
+    }
+    return true;
+  }
+
+  TaskCursor& cursor_;
+  ResultsDb& db_;
+  std::string hash_, owner_;
+  int64_t lease_s_;
+  size_t block_;
+  std::deque<SweepTask> ready_;
+};
+
+// Runs claimed per write transaction: enough that claims cost little beside the runs, few
+// enough that a killed sweep's leases hold back only a handful of runs until they expire.
+constexpr size_t kClaimBlock = 16;
 
 }  // namespace
 
@@ -174,6 +213,7 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
   std::vector<std::pair<std::string, std::string>> resolved;
   for (const auto& p : patterns) resolved.push_back(resolve_pattern(p, "--pattern"));
   TaskCursor cursor(resolved, seeds, shard);
+  Claimer claimer(cursor, db, hash, owner, lease_s, kClaimBlock);
   stats.planned = cursor.per_pattern() * resolved.size();
   g_interrupted = false;
   auto old = std::signal(SIGINT, on_sigint);
@@ -184,7 +224,7 @@ SweepStats run_sweep(const Scenario& s, const std::vector<std::string>& patterns
       SweepTask task;
       try {
         std::lock_guard<std::mutex> lock(pool.mu);
-        if (!claim_next(cursor, db, hash, owner, lease_s, stats, task)) break;
+        if (!claimer.next(stats, task)) break;
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(pool.mu);
         if (pool.first_error.empty()) pool.first_error = e.what();
