@@ -97,17 +97,17 @@ struct ReplayStmt {
   SqlArgs args;
 };
 
-struct LocalTxn {
+struct TracedTxn {
   std::string db, owner, gid, xid;
   std::vector<ReplayStmt> stmts;
   bool commit = true;
 };
 
 // The run's local transactions in the order they ended, from its trace.
-std::vector<LocalTxn> read_local_txns(const std::string& trace) {
+std::vector<TracedTxn> read_local_txns(const std::string& trace) {
   std::ifstream in(trace);
-  std::map<std::pair<std::string, int64_t>, LocalTxn> open;
-  std::vector<LocalTxn> done;
+  std::map<std::pair<std::string, int64_t>, TracedTxn> open;
+  std::vector<TracedTxn> done;
   std::string line;
   while (std::getline(in, line)) {
     if (line.find("\"kind\":\"db_") == std::string::npos) continue;
@@ -116,7 +116,7 @@ std::vector<LocalTxn> read_local_txns(const std::string& trace) {
     const Json& d = j.at("detail");
     auto key = std::make_pair(j.at("node").get<std::string>(), d.value("txn", int64_t{0}));
     if (kind == "db_begin") {
-      LocalTxn& t = open[key];
+      TracedTxn& t = open[key];
       t.db = key.first;
       t.owner = d.value("owner", "");
       t.gid = j.value("gid", "");
@@ -140,8 +140,8 @@ std::vector<LocalTxn> read_local_txns(const std::string& trace) {
   return done;
 }
 
-Task<void> replay(World& w, const std::vector<LocalTxn>& txns) {
-  for (const LocalTxn& t : txns) {
+Task<void> replay(World& w, const std::vector<TracedTxn>& txns) {
+  for (const TracedTxn& t : txns) {
     Node& owner = *w.node(t.owner);
     Context c(w, owner);
     Txn tx = c.begin(t.db, t.gid);
@@ -162,7 +162,7 @@ Task<void> replay(World& w, const std::vector<LocalTxn>& txns) {
 
 // Wall seconds to replay `txns` through the databases of a world built from `s` with no
 // business transactions (the same schema and initial rows as the measured run).
-double replay_seconds(Scenario s, const std::string& pattern, const std::vector<LocalTxn>& txns) {
+double replay_seconds(Scenario s, const std::string& pattern, const std::vector<TracedTxn>& txns) {
   s.workload.count = 0;
   RunOptions o;
   o.pattern = pattern;
@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
     double per = r.metrics.local_txns_per_txn > 0 ? r.metrics.local_txns_per_txn : 1;
     // The same run again (untimed) with its trace, whose statements are then replayed (the
     // replay ratio compares it with the runs' median rate).
-    std::vector<LocalTxn> txns;
+    std::vector<TracedTxn> txns;
     if (replay_ceiling) {
       RunOptions traced = o;
       traced.trace_path = trace;

@@ -63,7 +63,7 @@ void MetricsTally::add(const Event& e) {
       deliver(e);
       break;
     case Kind::db_prepare:
-      if (e.detail.contains("txn")) prepared_at_[{e.node, e.detail.integer_field("txn")}] = e.t_us;
+      if (e.local.id) prepared_at_[{e.node, e.local.id}] = e.t_us;  // not the broker's
       break;
     case Kind::db_lock_wait:
       ++m_.lock_waits;
@@ -118,10 +118,10 @@ void MetricsTally::deliver(const Event& e) {
 
 // A wait for a lock: it ends with its holder or its waiter (whichever ends first).
 void MetricsTally::lock_wait(const Event& e) {
-  if (!e.detail.contains("txn") || !e.detail.contains("holder")) return;
-  int64_t holder = e.detail.integer_field("holder");
+  if (!e.local.id || !e.local.holder) return;
+  uint64_t holder = *e.local.holder;
   if (holder == 0) return;  // the batch writer of lock contention, never prepared
-  TxnKey key{e.node, e.detail.integer_field("txn")};
+  TxnKey key{e.node, e.local.id};
   auto old = waits_.find(key);
   if (old != waits_.end()) close_wait(m_, prepared_at_, e.node, old->second, e.t_us);
   waits_[key] = {e.t_us, holder};
@@ -139,7 +139,7 @@ void MetricsTally::close_wait(Metrics& m, const std::map<TxnKey, TimeUs>& prepar
 }
 
 // Closes the waits `txn` held up or was in (before its prepare record goes).
-void MetricsTally::end_waits(const std::string& db, int64_t txn, TimeUs t_us) {
+void MetricsTally::end_waits(const std::string& db, uint64_t txn, TimeUs t_us) {
   for (auto it = waits_.begin(); it != waits_.end();) {
     if (it->first.first == db && (it->first.second == txn || it->second.holder == txn)) {
       close_wait(m_, prepared_at_, db, it->second, t_us);
@@ -152,10 +152,9 @@ void MetricsTally::end_waits(const std::string& db, int64_t txn, TimeUs t_us) {
 
 // Only a prepared transaction's end is looked up.
 void MetricsTally::txn_end(const Event& e) {
-  if (!waits_.empty() && e.detail.contains("txn"))
-    end_waits(e.node, e.detail.integer_field("txn"), e.t_us);
-  if (prepared_at_.empty() || !e.detail.contains("txn")) return;
-  auto it = prepared_at_.find({e.node, e.detail.integer_field("txn")});
+  if (!waits_.empty() && e.local.id) end_waits(e.node, e.local.id, e.t_us);
+  if (prepared_at_.empty() || !e.local.id) return;
+  auto it = prepared_at_.find({e.node, e.local.id});
   if (it == prepared_at_.end()) return;
   TimeUs d = e.t_us - it->second;
   m_.in_doubt_us_total += d;

@@ -62,14 +62,14 @@ class MetricsTally {
  private:
   struct LockWait {
     TimeUs start_us = 0;
-    int64_t holder = 0;
+    uint64_t holder = 0;
   };
-  using TxnKey = std::pair<std::string, int64_t>;  // (database, transaction)
+  using TxnKey = std::pair<std::string, uint64_t>;  // (database, transaction)
   void deliver(const Event& e);
   void lock_wait(const Event& e);
   static void close_wait(Metrics& m, const std::map<TxnKey, TimeUs>& prepared_at,
                          const std::string& db, const LockWait& w, TimeUs end_us);
-  void end_waits(const std::string& db, int64_t txn, TimeUs t_us);
+  void end_waits(const std::string& db, uint64_t txn, TimeUs t_us);
   void txn_end(const Event& e);
   void effect(TimeUs t_us, int64_t money);
 

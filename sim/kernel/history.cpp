@@ -485,27 +485,30 @@ int64_t Detail::integer_field(std::string_view key, int64_t fallback) const {
   return json_integer_value(raw(key), out) ? out : fallback;
 }
 
-namespace {
-
 // Flat fields in ascending key order (as nlohmann's dump writes an object), with the room
-// their object needs (numbers of at most 20 characters, strings at most 6x escaped).
-struct FieldOrder {
+// their object needs (numbers of at most 20 characters, strings at most 6x escaped). The
+// fields stay the caller's.
+struct detail::FieldOrder {
   using Field = Detail::Field;
   const Field* at[16];
   size_t n = 0;
   size_t bound = 2;
   explicit FieldOrder(std::initializer_list<Field> fields) {
-    for (const Field& f : fields) {
-      if (n == std::size(at)) break;
-      at[n++] = &f;
-    }
-    auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
-    if (!std::is_sorted(at, at + n, by_key)) std::sort(at, at + n, by_key);
-    for (size_t i = 0; i < n; ++i)
-      bound +=
-          at[i]->key.size() + 4 + (at[i]->kind == Field::string ? json_string_bound(at[i]->s) : 20);
+    for (const Field& f : fields) add(f);
+  }
+  void add(const Field& f) {
+    if (n == std::size(at)) return;
+    // Insertion in key order: the callers' lists are short and mostly sorted already.
+    size_t i = n++;
+    for (; i > 0 && f.key < at[i - 1]->key; --i) at[i] = at[i - 1];
+    at[i] = &f;
+    bound += f.key.size() + 4 + (f.kind == Field::string ? json_string_bound(f.s) : 20);
   }
 };
+
+namespace {
+
+using detail::FieldOrder;
 
 // Writes the fields as a JSON object at `p` (room: order.bound); returns the end.
 char* put_fields(char* p, const FieldOrder& order) {
@@ -755,8 +758,23 @@ void History::record(TimeUs t_us, std::string_view node, Kind kind, std::string_
 void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                             std::initializer_list<Detail::Field> fields, uint64_t msg,
                             std::string_view peer) {
+  record_ordered(t_us, node, kind, gid, FieldOrder(fields), msg, peer, LocalTxn{});
+}
+
+void History::record_txn(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                         const LocalTxn& local, std::initializer_list<Detail::Field> more) {
+  FieldOrder order(more);
+  Detail::Field txn("txn", static_cast<unsigned long long>(local.id));
+  Detail::Field holder("holder", static_cast<unsigned long long>(local.holder.value_or(0)));
+  order.add(txn);
+  if (local.holder) order.add(holder);
+  record_ordered(t_us, node, kind, gid, order, 0, {}, local);
+}
+
+void History::record_ordered(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                             const FieldOrder& order, uint64_t msg, std::string_view peer,
+                             const LocalTxn& local) {
   uint64_t id = next_id_;
-  FieldOrder order(fields);
   // The whole line in one reservation: head, detail object, closing brace.
   char* p = start_line(12 + order.bound, t_us, node, kind, gid, msg, peer);
   p = put_text(p, ",\"detail\":"sv);
@@ -768,7 +786,7 @@ void History::record_fields(TimeUs t_us, std::string_view node, Kind kind, std::
   emit_line(line_.view(), to_file(t_us, kind, gid));
   last_t_us_ = t_us;
   if (kept(kind))
-    keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(std::string(detail_text)));
+    keep(id, t_us, node, kind, gid, msg, peer, Detail::from_text(std::string(detail_text)), local);
 }
 
 LineBuffer& History::begin_traced(TimeUs t_us, std::string_view node, Kind kind,
@@ -794,7 +812,7 @@ void History::end_traced() {
 }
 
 void History::keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
-                   uint64_t msg, std::string_view peer, Detail detail) {
+                   uint64_t msg, std::string_view peer, Detail detail, const LocalTxn& local) {
   bool store = stored(kind);
   Event scratch;
   Event& e = store ? events_.emplace_back() : scratch;
@@ -806,6 +824,7 @@ void History::keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, s
   e.msg = msg;
   e.peer = peer;
   e.detail = std::move(detail);
+  e.local = local;
   if (sink_ && sink_kind_[static_cast<size_t>(kind)]) sink_->add(e);
 }
 

@@ -26,6 +26,10 @@
 #include "sim/kernel/simulator.hpp"
 #include "sim/kernel/trace_file.hpp"
 
+namespace dtx::detail {
+struct FieldOrder;  // history.cpp: flat fields in key order
+}  // namespace dtx::detail
+
 namespace dtx {
 
 using Json = nlohmann::json;
@@ -185,7 +189,8 @@ struct Event {
   std::string gid;
   uint64_t msg = 0;  // 0: none
   std::string peer;
-  Detail detail;  // none: is_null()
+  Detail detail;   // none: is_null()
+  LocalTxn local;  // db_* events: the local transaction (written in the detail as txn, holder)
 };
 
 // The recorded events, in chunks: recording never moves earlier events.
@@ -289,6 +294,10 @@ class History {
   void record_fields(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                      std::initializer_list<Detail::Field> fields, uint64_t msg = 0,
                      std::string_view peer = {});
+  // A local transaction's event (db_*): `txn` (and `holder` for a lock wait) written into the
+  // detail with `more`, and kept typed in Event::local for the checkers and metrics.
+  void record_txn(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                  const LocalTxn& local, std::initializer_list<Detail::Field> more = {});
 
   // Records an event whose detail only the trace needs, written straight into the trace
   // line: begin_traced returns the line ending in `"detail":`, the caller appends the JSON
@@ -338,7 +347,11 @@ class History {
   }
   // Keeps a recorded event in memory (when stored) and hands it to the sink (when it wants it).
   void keep(uint64_t id, TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
-            uint64_t msg, std::string_view peer, Detail detail);
+            uint64_t msg, std::string_view peer, Detail detail, const LocalTxn& local = {});
+  // Writes an event whose detail is flat fields, straight into its trace line.
+  void record_ordered(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
+                      const detail::FieldOrder& order, uint64_t msg, std::string_view peer,
+                      const LocalTxn& local);
   void emit_event(TimeUs t_us, std::string_view node, Kind kind, std::string_view gid,
                   std::string_view detail, uint64_t msg, std::string_view peer);
 

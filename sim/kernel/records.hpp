@@ -7,6 +7,10 @@
 //   gtx     a global transaction's state: "started" (with its branches and origin), a
 //           downstream branch finished ("branch_done" / "branch_refused", with the branch),
 //           or a coordinator state; `final` marks the state it ends in.
+//   local   a local transaction's event on its database (db_begin, db_prepare, db_commit,
+//           db_rollback, db_lock_wait): its id there and, for a lock wait, the transaction
+//           holding the lock (0: another client's batch writer). A column of the event, not a
+//           record: these are the hot path and cost no allocation.
 //   checkback  a check-back's question (its number; the half message's id when the broker
 //           asks) or its answer, two distinct records under one trace kind.
 #pragma once
@@ -55,6 +59,14 @@ struct GtxRecord {
     r.final = final;
     return r;
   }
+};
+
+struct LocalTxn {
+  uint64_t id = 0;                 // 0: the event is no local transaction's
+  std::optional<uint64_t> holder;  // db_lock_wait only
+
+  static LocalTxn of(uint64_t id) { return {id, std::nullopt}; }
+  static LocalTxn waiting(uint64_t id, uint64_t holder) { return {id, holder}; }
 };
 
 struct CheckbackRecord {

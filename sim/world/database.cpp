@@ -131,9 +131,8 @@ uint64_t Database::begin(Node& owner, const std::string& gid) {
   TxnInfo& t = *info;
   t.owner = &owner;
   t.gid = gid;
-  // Fields are listed in key order, as the trace writes them (nothing to sort).
   if (world_.recording())
-    world_.record_fields(name_, Kind::db_begin, gid, {{"owner", owner.name()}, {"txn", id}});
+    world_.record_txn(name_, Kind::db_begin, gid, LocalTxn::of(id), {{"owner", owner.name()}});
   return id;
 }
 
@@ -287,7 +286,7 @@ void Database::execute(const OpPtr& op) {
       t.state = TxnState::prepared;
       t.xid = op->xid;
       t.prepared_at_us = world_.now_us();
-      world_.record_fields(name_, Kind::db_prepare, t.gid, {{"txn", op->txn}, {"xid", op->xid}});
+      world_.record_txn(name_, Kind::db_prepare, t.gid, LocalTxn::of(op->txn), {{"xid", op->xid}});
       finish(op, commit_latency_us());
       return;
     default:
@@ -325,8 +324,8 @@ bool Database::take_write_lock(const OpPtr& op, TxnInfo& t) {
   if (lock_owner_ == op->txn) return true;
   lock_queue_.push_back(op);
   track(op);
-  world_.record_fields(name_, Kind::db_lock_wait, t.gid,
-                       {{"holder", lock_owner_}, {"txn", op->txn}});  // 0: batch writer
+  world_.record_txn(name_, Kind::db_lock_wait, t.gid,
+                    LocalTxn::waiting(op->txn, lock_owner_));  // 0: batch writer
   op->lock_timer = host_.after(config_.lock_wait_timeout_us, [this, op] {
     if (op->done) return;
     std::erase(lock_queue_, op);
@@ -389,10 +388,10 @@ void Database::end_txn(uint64_t txn, TxnInfo& t, bool commit, const std::string&
     // The counter's map node is stable: look it up once, not on every commit.
     if (!local_txns_counter_) local_txns_counter_ = &world_.counters()["local_txns"];
     ++*local_txns_counter_;
-    world_.record_fields(name_, Kind::db_commit, t.gid, {{"txn", txn}});
+    world_.record_txn(name_, Kind::db_commit, t.gid, LocalTxn::of(txn));
     for (auto& [kind, detail] : t.on_commit) world_.record(name_, kind, t.gid, std::move(detail));
   } else {
-    world_.record_fields(name_, Kind::db_rollback, t.gid, {{"reason", reason}, {"txn", txn}});
+    world_.record_txn(name_, Kind::db_rollback, t.gid, LocalTxn::of(txn), {{"reason", reason}});
   }
   bool had_lock = t.holds_lock;
   auto node = txns_.extract(txn);

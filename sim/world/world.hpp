@@ -93,6 +93,12 @@ class World {
     if (history_.enabled()) history_.record_fields(now_us(), node, kind, gid, fields, msg, peer);
   }
 
+  // A local transaction's event (db_*), its id kept typed for the checkers and metrics.
+  void record_txn(std::string_view node, Kind kind, std::string_view gid, const LocalTxn& local,
+                  std::initializer_list<Detail::Field> more = {}) {
+    if (history_.enabled()) history_.record_txn(now_us(), node, kind, gid, local, more);
+  }
+
   // Databases and brokers register here so the world can list them for checkers.
   std::map<std::string, Database*>& databases() { return databases_; }
   std::map<std::string, Broker*>& brokers() { return brokers_; }

@@ -23,6 +23,12 @@ struct HistoryBuilder {
     events.push_back(std::move(e));
     return events.back().id;
   }
+  // A local transaction's event: the typed id (what the metrics read) and its text.
+  uint64_t local(Kind k, const std::string& gid, LocalTxn lt, Detail d, const std::string& node) {
+    uint64_t id = add(k, gid, std::move(d), node);
+    events.back().local = lt;
+    return id;
+  }
   uint64_t started(const std::string& gid,
                    std::vector<std::string> branches = {"debit", "credit"}) {
     std::string origin = branches.front();
@@ -287,12 +293,19 @@ TEST_CASE("no_overdraft: a compensation taking back a credit that was spent", "[
 
 TEST_CASE("metrics: waits on a lock an in-doubt transaction holds", "[checkers]") {
   HistoryBuilder h;
-  h.add(Kind::db_begin, "g1", Detail::of({{"owner", "svc"}, {"txn", 1}}), "db");          // t=1ms
-  h.add(Kind::db_lock_wait, "g2", Detail::of({{"holder", 1}, {"txn", 2}}), "db");         // t=2ms
-  h.add(Kind::db_prepare, "g1", Detail::of({{"txn", 1}, {"xid", "x1"}}), "db");           // t=3ms
-  h.add(Kind::db_lock_wait, "g3", Detail::of({{"holder", 1}, {"txn", 3}}), "db");         // t=4ms
-  h.add(Kind::db_rollback, "g3", Detail::of({{"reason", "timeout"}, {"txn", 3}}), "db");  // 5ms
-  h.add(Kind::db_commit, "g1", Detail::of({{"txn", 1}}), "db");                           // t=6ms
+  auto of = LocalTxn::of;
+  auto waiting = LocalTxn::waiting;
+  h.local(Kind::db_begin, "g1", of(1), Detail::of({{"owner", "svc"}, {"txn", 1}}), "db");  // 1ms
+  h.local(Kind::db_lock_wait, "g2", waiting(2, 1), Detail::of({{"holder", 1}, {"txn", 2}}),
+          "db");                                                                          // t=2ms
+  h.local(Kind::db_prepare, "g1", of(1), Detail::of({{"txn", 1}, {"xid", "x1"}}), "db");  // 3ms
+  h.local(Kind::db_lock_wait, "g3", waiting(3, 1), Detail::of({{"holder", 1}, {"txn", 3}}),
+          "db");  // t=4ms
+  h.local(Kind::db_rollback, "g3", of(3), Detail::of({{"reason", "timeout"}, {"txn", 3}}),
+          "db");                                                          // 5ms
+  h.local(Kind::db_commit, "g1", of(1), Detail::of({{"txn", 1}}), "db");  // t=6ms
+  // The broker's prepare is no local transaction: it counts for nothing here.
+  h.add(Kind::db_prepare, "g9", Detail::of({{"session", 4}, {"xid", "x9"}}), "db");
   Metrics m = compute_metrics(h.events);
   CHECK(m.in_doubt_us_total == 3000);  // prepared 3ms..6ms
   // g2 waited 2..6ms, in doubt from 3ms: 3ms; g3 waited 4..5ms (it gave up): 1ms.

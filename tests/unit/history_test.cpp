@@ -563,3 +563,23 @@ TEST_CASE("a check-back's question and answer are distinct records, read back fr
   CHECK(Detail::read(Kind::note, Json::parse(a.text())).checkback() == nullptr);
   CHECK(Detail::read(Kind::checkback, Json::parse(R"({"text":"x"})")).checkback() == nullptr);
 }
+
+TEST_CASE("a local transaction's event keeps its id typed and writes it into the detail",
+          "[history]") {
+  History h;
+  h.record_txn(10, "a.db", Kind::db_begin, "g1", LocalTxn::of(7), {{"owner", "a"}});
+  h.record_txn(20, "a.db", Kind::db_lock_wait, "g2", LocalTxn::waiting(8, 0));
+  h.record_txn(30, "a.db", Kind::db_rollback, "g2", LocalTxn::of(8), {{"reason", "timeout"}});
+  const EventLog& ev = h.events();
+  REQUIRE(ev.size() == 3);
+  CHECK(ev[0].detail.text() == R"({"owner":"a","txn":7})");
+  CHECK(ev[0].local.id == 7);
+  CHECK_FALSE(ev[0].local.holder);
+  CHECK(ev[1].detail.text() == R"({"holder":0,"txn":8})");  // 0: a batch writer holds it
+  REQUIRE(ev[1].local.holder);
+  CHECK(*ev[1].local.holder == 0);
+  CHECK(ev[2].detail.text() == R"({"reason":"timeout","txn":8})");
+  CHECK(
+      event_to_line(ev[2]) ==
+      R"({"id":2,"t":30,"node":"a.db","kind":"db_rollback","gid":"g2","detail":{"reason":"timeout","txn":8}})");
+}
