@@ -295,7 +295,7 @@ int do_regress() {
   if (g.run_missing) {
     ensure_parent(g.db);
     ResultsDb db(g.db);
-    size_t ran = fill_baseline(b, changed, db, g.jobs, !g.quiet);
+    size_t ran = fill_baseline(b, changed, db, g.jobs, !g.quiet, g.lease_seconds);
     std::cout << "ran " << ran << " missing baseline runs into " << g.db << "\n";
     runs = db.runs("", build_id());
   } else if (exists) {
@@ -481,6 +481,11 @@ void add_extra_verbs(CLI::App& app) {
   g.regress->add_flag("--run", g.run_missing, "run the baseline's runs the database lacks first")
       ->excludes(write_flag);
   g.regress->add_option("--jobs", g.jobs, "worker threads for --run")->check(CLI::Range(1, 256));
+  g.regress
+      ->add_option("--lease-seconds", g.lease_seconds,
+                   "--run: a claimed run is this process's for this long, as in sweep "
+                   "(default 300)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 365}));
   g.regress->add_option("--junit", g.junit, "write a JUnit XML report (a test case per group)");
   g.regress->add_option("--json", g.json_out, "write the verdict as JSON");
   g.regress->add_flag("-q,--quiet", g.quiet, "no progress bar");

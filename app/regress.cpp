@@ -528,7 +528,7 @@ std::string RegressResult::junit_xml() const {
 }
 
 size_t fill_baseline(const Baseline& b, const std::map<std::string, std::string>& changed,
-                     ResultsDb& db, int jobs, bool progress) {
+                     ResultsDb& db, int jobs, bool progress, int64_t lease_s) {
   size_t ran = 0;
   for (const auto& s : b.scenarios) {
     if (changed.count(s.hash)) continue;
@@ -540,7 +540,7 @@ size_t fill_baseline(const Baseline& b, const std::map<std::string, std::string>
       std::string spec = g.pattern + ":" + g.variant;
       resolve_pattern(spec, std::string("baseline $.groups[") + std::to_string(i) + "].pattern");
       for (const auto& range : g.seeds)
-        ran += run_sweep(sc, {spec}, range, Shard{}, jobs, db, progress).ran;
+        ran += run_sweep(sc, {spec}, range, Shard{}, jobs, db, progress, lease_s).ran;
     }
   }
   return ran;

@@ -81,8 +81,9 @@ RegressResult check_baseline(const Baseline& b, const std::vector<StoredRun>& ru
                              const std::map<std::string, std::string>& changed);
 
 // Runs the baseline's runs the database lacks for this build (scenarios whose file still
-// hashes as recorded); returns how many ran.
+// hashes as recorded), claiming each with a lease of lease_s seconds as a sweep does;
+// returns how many ran.
 size_t fill_baseline(const Baseline& b, const std::map<std::string, std::string>& changed,
-                     ResultsDb& db, int jobs, bool progress);
+                     ResultsDb& db, int jobs, bool progress, int64_t lease_s);
 
 }  // namespace dtx
