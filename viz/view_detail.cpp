@@ -88,8 +88,11 @@ void draw_detail(AppState& app, UiState& ui) {
   const TraceModel& m = app.model();
   uint32_t ev = app.selected_event();
   if (ev == kNone) {
-    ImGui::TextDisabled("Click an event, span or arrow in the timeline or the log.");
-    ImGui::TextDisabled("Step with Left/Right, play with Space, F fits all.");
+    // Wrapped: at a projector's scale the pane is narrower than a line of this.
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Click an event, span or arrow in the timeline or the log.");
+    ImGui::TextWrapped("Step with Left/Right, play with Space, F fits all.");
+    ImGui::PopStyleColor();
     return;
   }
   if (ev != cache.ev || cache.generation != app.model_generation()) {  // once per selection

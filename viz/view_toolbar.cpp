@@ -5,6 +5,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "views.hpp"
@@ -44,16 +45,53 @@ void gid_picker(AppState& app, UiState& ui) {
   }
 }
 
+// Lays groups of widgets out left to right and starts a new line when the next group would
+// pass the window's right edge: at a projector's scale the toolbar wraps instead of running
+// off the window. A group's width is known once it is drawn, so the decision uses last
+// frame's (the first frame may run long once).
+class Flow {
+ public:
+  explicit Flow(UiState& ui) : ui_(ui), right_(ImGui::GetWindowContentRegionMax().x) {
+    ui_.stats.toolbar_rows = 1;
+  }
+  // Starts group `i`; `line_break`: always on a new line.
+  void begin(size_t i, bool line_break = false) {
+    if (i > 0 && !line_break) {
+      float w = i < ui_.toolbar_widths.size() ? ui_.toolbar_widths[i] : 0;
+      ImGui::SameLine();
+      if (ImGui::GetCursorPosX() + w > right_) line_break = true;
+      if (line_break) ImGui::NewLine();
+    }
+    if (i > 0 && line_break) ++ui_.stats.toolbar_rows;
+    ImGui::BeginGroup();
+  }
+  void end(size_t i) {
+    ImGui::EndGroup();
+    if (ui_.toolbar_widths.size() <= i) ui_.toolbar_widths.resize(i + 1, 0);
+    ui_.toolbar_widths[i] = ImGui::GetItemRectSize().x;
+    float right = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x;
+    ui_.stats.toolbar_right = std::max(ui_.stats.toolbar_right, right);
+  }
+
+ private:
+  UiState& ui_;
+  float right_;
+};
+
 }  // namespace
 
 void draw_toolbar(AppState& app, UiState& ui) {
   const TraceModel& m = app.model();
+  Flow flow(ui);
+  size_t g = 0;
+  flow.begin(g);
   if (ImGui::Button("Open...")) ui.open_dialog = true;
   ImGui::SameLine();
   if (ImGui::Button("Fit all")) app.view().fit_all();
   ImGui::SameLine();
   if (ImGui::Button("Legend")) ui.show_legend = !ui.show_legend;
-  ImGui::SameLine();
+  flow.end(g);
+  flow.begin(++g);
   bool high = ui.look.theme == Theme::high_contrast;
   if (ImGui::Button(high ? "Normal contrast" : "High contrast"))
     ui.look.theme = high ? Theme::dark : Theme::high_contrast;
@@ -62,7 +100,8 @@ void draw_toolbar(AppState& app, UiState& ui) {
   ImGui::SameLine(0, px(2));
   if (ImGui::Button("A+")) ui.look.scale = next_scale(ui.look.scale, +1);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("UI scale %.2fx (Ctrl +/-, Ctrl 0)", ui.look.scale);
-  ImGui::SameLine();
+  flow.end(g);
+  flow.begin(++g);
   ImGui::TextDisabled("|");
   ImGui::SameLine();
   if (ImGui::Button("|<")) app.select_event(m.events().empty() ? kNone : 0, true);
@@ -75,13 +114,15 @@ void draw_toolbar(AppState& app, UiState& ui) {
     app.select_event(static_cast<uint32_t>(m.events().size() - 1), true);
   ImGui::SameLine();
   if (ImGui::Button(app.playing() ? "Pause" : "Play ")) app.set_playing(!app.playing());
-  ImGui::SameLine();
+  flow.end(g);
+  flow.begin(++g);
   ImGui::SetNextItemWidth(px(130));
   float speed = static_cast<float>(app.play_events_per_s());
   if (ImGui::SliderFloat("##speed", &speed, 0.5f, 500.0f, "%.1f events/s",
                          ImGuiSliderFlags_Logarithmic))
     app.play_events_per_s() = speed;
-  ImGui::SameLine();
+  flow.end(g);
+  flow.begin(++g);
   ImGui::TextDisabled("|");
   ImGui::SameLine();
   std::string name = ui.trace_path.empty() ? m.source() : ui.trace_path;
@@ -93,7 +134,8 @@ void draw_toolbar(AppState& app, UiState& ui) {
                        m.complete() ? "%zu load problems" : "TRUNCATED, %zu load problems",
                        m.issues().size());
   }
-
+  flow.end(g);
+  flow.begin(++g, true);  // searching and picking start a line of their own
   ImGui::SetNextItemWidth(px(220));
   if (ImGui::InputTextWithHint("##search", "search kind/node/gid/detail", &ui.search_input))
     app.set_search(ui.search_input);
@@ -104,7 +146,8 @@ void draw_toolbar(AppState& app, UiState& ui) {
     ImGui::SameLine();
     ImGui::Text("%zu hits", app.search_hits().size());
   }
-  ImGui::SameLine();
+  flow.end(g);
+  flow.begin(++g);
   ImGui::TextDisabled("|  gid");
   ImGui::SameLine();
   gid_picker(app, ui);
@@ -112,8 +155,10 @@ void draw_toolbar(AppState& app, UiState& ui) {
     ImGui::SameLine();
     ImGui::Text("%zu events in focus", app.focus().size());
   }
-  ImGui::SameLine();
+  flow.end(g);
+  flow.begin(++g);
   ImGui::TextDisabled("|  wheel: zoom  drag: pan  shift-drag: zoom to range  click: details");
+  flow.end(g);
 }
 
 void handle_shortcuts(AppState& app, UiState& ui) {

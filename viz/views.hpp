@@ -56,6 +56,8 @@ struct FrameStats {
   uint32_t arrow_labels_skipped = 0;  // left out because they would cover another label
   uint32_t lost_marks = 0;            // lost messages drawn at their sender's end
   uint32_t partition_labels = 0;
+  uint32_t toolbar_rows = 0;  // lines the toolbar took (it wraps to the window's width)
+  float toolbar_right = 0;    // the right edge of its widest line, in window coordinates
 };
 
 struct UiState {
@@ -66,7 +68,8 @@ struct UiState {
   Look styled{0, Theme::dark};
   FrameStats stats;
   std::string trace_path;
-  std::vector<bool> collapsed;  // per group
+  std::vector<bool> collapsed;        // per group
+  std::vector<float> toolbar_widths;  // each toolbar group's width last frame (for wrapping)
   // Timeline mouse gesture in progress.
   int drag_button = -1;
   bool drag_range = false;  // shift-drag: select a range to zoom to

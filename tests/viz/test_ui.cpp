@@ -244,3 +244,22 @@ TEST_CASE("Ctrl +/- and Ctrl 0 scale the UI, rows grow with it, and the scale ou
   h.key(GLFW_KEY_0, true);
   CHECK(h.ui.look.scale == Approx(1));
 }
+
+TEST_CASE("the toolbar wraps to the window's width when the UI is scaled up", "[viz][ui]") {
+  Harness h;
+  float width = ImGui::GetMainViewport()->WorkSize.x;
+  h.frame();
+  CHECK(h.ui.stats.toolbar_rows == 2);  // the controls, then search and gid
+  CHECK(h.ui.stats.toolbar_right <= width);
+  for (int i = 0; i < 4; ++i) h.key(GLFW_KEY_EQUAL, true);  // 2x, as on a projector
+  REQUIRE(h.ui.look.scale == Approx(2));
+  h.frame();
+  h.frame();  // the widths the wrapping uses are last frame's
+  INFO("toolbar right edge " << h.ui.stats.toolbar_right << " of " << width);
+  CHECK(h.ui.stats.toolbar_rows > 2);
+  CHECK(h.ui.stats.toolbar_right <= width);
+  h.key(GLFW_KEY_0, true);
+  h.frame();
+  h.frame();
+  CHECK(h.ui.stats.toolbar_rows == 2);
+}
