@@ -36,11 +36,11 @@ inline float ruler_h() {
   return px(24);
 }
 
-enum class HoverKind : uint8_t { none, band, partition, span, spans, arrow, event, events };
+enum class HoverKind : uint8_t { none, band, partition, span, spans, arrow, event, events, step };
 
 struct Hover {
   HoverKind kind = HoverKind::none;
-  uint32_t index = kNone;  // event, span, arrow, band or partition, by kind
+  uint32_t index = kNone;  // event, span, arrow, band, partition or finding step, by kind
   uint32_t count = 0;      // for folded runs
   int64_t begin_us = 0, end_us = 0;
   uint16_t lane = kNoLane;

@@ -1,6 +1,7 @@
 // A finding's story on the timeline: each step numbered at its event in its mark's colour (the
 // decisive step red and larger), the current presentation step haloed with a line across lanes.
-// Guarantees: badges never cover each other (a crowded one moves right, tied to its event).
+// Guarantees: badges never cover each other (a crowded one moves right, tied to its event);
+// hovering a badge tells its step, clicking it presents the story from there.
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -65,6 +66,13 @@ void draw_story_marks(TimelineFrame& f, const std::vector<float>& lane_mid, floa
     bool is_current = k == current;
     draw_step_badge(f.dl, c, k + 1, st.mark, is_current);
     placed.push_back(c);
+    if (stats.step_badges.size() <= k) stats.step_badges.resize(k + 1, ImVec2(-1, -1));
+    stats.step_badges[k] = c;
+    float dx = f.mouse.x - c.x, dy = f.mouse.y - c.y;
+    if (f.mouse_inside && dx * dx + dy * dy <= r * r) {  // a badge is on top of what it marks
+      f.hover = Hover{HoverKind::step, k, 1, st.t_us, st.t_us, st.lane};
+      stats.hovered_step = k;
+    }
     ++stats.step_marks;
     if (st.mark == StepMark::decisive) ++stats.decisive_marks;
     if (is_current) ++stats.current_step_marks;

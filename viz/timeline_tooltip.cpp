@@ -1,5 +1,6 @@
-// Tooltips of the timeline: what the hovered event, span, arrow, band, partition or folded run
-// is, with times in readable units. Guarantees: reads the model only, never changes state.
+// Tooltips of the timeline: what the hovered event, span, arrow, band, partition, folded run or
+// finding step is, with times in readable units. Guarantees: reads the model only, never
+// changes state.
 #include <string>
 
 #include "timeline.hpp"
@@ -14,6 +15,23 @@ void folded_run(const Hover& h, const char* what) {
               format_time(static_cast<double>(h.end_us)).c_str(),
               format_time(static_cast<double>(h.end_us - h.begin_us)).c_str());
   ImGui::TextDisabled("click to zoom in");
+}
+
+// A finding's step: its number, what marks it, when and where, and what happened.
+void finding_step(const AppState& app, uint32_t k) {
+  const Finding* fi = app.finding();
+  if (!fi || k >= fi->steps.size()) return;
+  const FindingStep& st = fi->steps[k];
+  const char* mark = st.mark == StepMark::decisive   ? "  (decisive)"
+                     : st.mark == StepMark::fault    ? "  (fault)"
+                     : st.mark == StepMark::evidence ? "  (evidence)"
+                                                     : "";
+  ImGui::Text("step %u of %zu%s", k + 1, fi->steps.size(), mark);
+  ImGui::Text("%s on %s", format_time(static_cast<double>(st.t_us)).c_str(), st.node.c_str());
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+  ImGui::TextUnformatted(st.text.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::TextDisabled("click to present the story from here");
 }
 
 }  // namespace
@@ -93,6 +111,9 @@ void show_tooltip(const AppState& app, const Hover& h) {
         ImGui::BulletText("%s x %s", m.nodes()[a].name.c_str(), m.nodes()[b].name.c_str());
       break;
     }
+    case HoverKind::step:
+      finding_step(app, h.index);
+      break;
     case HoverKind::none:
       break;
   }

@@ -256,6 +256,10 @@ void draw_labels(const AppState& app, const UiState& ui, const Layout& lay, ImDr
 void click(AppState& app, UiState& ui, const Hover& h, const Layout& lay, float oy, ImVec2 mouse,
            double us_per_px) {
   const TraceModel& m = app.model();
+  if (h.kind == HoverKind::step) {  // a badge lies on top of lanes and headers alike
+    app.set_finding_step(h.index);  // the story presented from this step
+    return;
+  }
   for (const Row& r : lay.rows) {
     if (r.header && mouse.y >= oy + r.y && mouse.y < oy + r.y + r.h) {
       if (ui.collapsed.size() <= r.group) ui.collapsed.resize(r.group + 1, false);

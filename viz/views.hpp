@@ -56,8 +56,10 @@ struct FrameStats {
   uint32_t arrow_labels_skipped = 0;  // left out because they would cover another label
   uint32_t lost_marks = 0;            // lost messages drawn at their sender's end
   uint32_t partition_labels = 0;
-  uint32_t toolbar_rows = 0;  // lines the toolbar took (it wraps to the window's width)
-  float toolbar_right = 0;    // the right edge of its widest line, in window coordinates
+  uint32_t hovered_step = kNone;    // the finding step whose badge the mouse is on
+  std::vector<ImVec2> step_badges;  // each drawn step badge's centre, by step (x < 0: not drawn)
+  uint32_t toolbar_rows = 0;        // lines the toolbar took (it wraps to the window's width)
+  float toolbar_right = 0;          // the right edge of its widest line, in window coordinates
 };
 
 struct UiState {

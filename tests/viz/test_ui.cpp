@@ -210,6 +210,23 @@ TEST_CASE("a finding's steps are drawn numbered at their events; N/P present the
   CHECK(h.app.selected_event() == h.app.model().event_by_id(1));
 }
 
+TEST_CASE("hovering a step's badge tells the step; clicking it presents the story from there",
+          "[viz][ui]") {
+  Harness h(dtxview_test::small_trace_with_finding());
+  h.app.select_finding(0);
+  h.frame();
+  REQUIRE(h.ui.stats.step_badges.size() == 5);
+  ImVec2 third = h.ui.stats.step_badges[2];
+  REQUIRE(third.x >= 0);
+  h.frame({third});
+  CHECK(h.ui.stats.hovered_step == 2);
+  h.frame({ImVec2(third.x, third.y + 40)});  // off the badge
+  CHECK(h.ui.stats.hovered_step != 2);
+  h.click(third);
+  CHECK(h.app.finding_step() == 2);
+  CHECK(h.app.selected_event() == h.app.finding()->steps[2].event);
+}
+
 TEST_CASE("message types label arrows; a lost message is a mark at its sender", "[viz][ui]") {
   Harness h;
   h.app.view().zoom_to_range(90, 240);
