@@ -117,6 +117,38 @@ int cmd_validate(const std::vector<std::string>& files) {
   return bad ? 2 : 0;
 }
 
+// A pattern's parameters as JSON Schema properties (what its configure reads, with ranges).
+Json params_schema(const PatternInfo& p) {
+  Json params;
+  Reader r = Reader::schema_mode(params, p.name + " parameters");
+  p.make("correct")->configure(r);
+  return params.value("properties", Json::object());
+}
+
+// The scenario schema with what only the registry knows: the pattern names, and for each
+// pattern the parameters its `params` (and other patterns' `params_by_pattern` entries) may
+// hold, with their types and ranges; the loader refuses any other key.
+Json full_scenario_schema() {
+  Json schema = scenario_schema();
+  Json& pattern = schema["properties"]["pattern"];
+  Json names = Json::array(), cases = Json::array(), by_pattern = Json::object();
+  for (const auto& p : pattern_registry()) {
+    Json params = {{"type", "object"},
+                   {"additionalProperties", false},
+                   {"properties", params_schema(p)},
+                   {"description", p.name + " parameters (dtxsim list shows them)"}};
+    names.push_back(p.name);
+    cases.push_back({{"if", {{"properties", {{"name", {{"const", p.name}}}}}}},
+                     {"then", {{"properties", {{"params", params}}}}}});
+    by_pattern[p.name] = std::move(params);
+  }
+  pattern["properties"]["name"]["enum"] = std::move(names);
+  pattern["properties"]["params_by_pattern"]["properties"] = std::move(by_pattern);
+  pattern["properties"]["params_by_pattern"]["additionalProperties"] = false;
+  pattern["allOf"] = std::move(cases);
+  return schema;
+}
+
 Json list_json() {
   Json patterns = Json::array();
   for (const auto& p : pattern_registry()) {
@@ -125,9 +157,6 @@ Json list_json() {
     Json details = Json::array();
     for (const auto& v : p.variants)
       details.push_back({{"name", v.name}, {"description", v.description}, {"breaks", v.breaks}});
-    Json params;
-    Reader r = Reader::schema_mode(params, p.name + " parameters");
-    p.make("correct")->configure(r);
     patterns.push_back({{"name", p.name},
                         {"summary", p.summary},
                         {"variants", variants},
@@ -135,7 +164,7 @@ Json list_json() {
                         {"workloads", p.workloads},
                         {"invariants", p.invariants},
                         {"limitations", p.limitations},
-                        {"params", params.value("properties", Json::object())}});
+                        {"params", params_schema(p)}});
   }
   Json inv = Json::array();
   for (const auto& i : invariants()) inv.push_back(i.name);
@@ -241,7 +270,7 @@ int dtx::dtxsim_main(int argc, char** argv) {
     if (*validate) return cmd_validate(files);
     if (*list) return cmd_list(list_as_json);
     if (*schema) {
-      std::cout << scenario_schema().dump(2) << "\n";
+      std::cout << full_scenario_schema().dump(2) << "\n";
       return 0;
     }
     if (*ping) return run_ping(parse_seed(ping_seed, "seed"), ping_trace);
