@@ -159,14 +159,24 @@ class Claimer {
         lease_s_(lease_s),
         block_(block) {}
 
-  // The next task, or false when the range is walked (or the sweep interrupted).
+  // The next task, or false when the range is walked (or the sweep interrupted). A claim
+  // that has waited in the block for half its lease is renewed first (runs long enough for
+  // that pay one commit each; short ones none), so no lease runs out before its run starts;
+  // if it did run out and another sweep took the run or stored it, the run is passed over.
   bool next(SweepStats& stats, SweepTask& task) {
-    while (ready_.empty()) {
-      if (g_interrupted || !claim_block(stats)) return false;
+    for (;;) {
+      while (ready_.empty()) {
+        if (g_interrupted || !claim_block(stats)) return false;
+      }
+      Ready r = std::move(ready_.front());
+      ready_.pop_front();
+      if (g_interrupted) return false;
+      if (wall_s() - r.claimed_at > lease_s_ / 2 &&
+          !count(db_.claim(r.key, owner_, lease_s_), stats))
+        continue;
+      task = {r.key.pattern + ":" + r.key.variant, r.key.seed};
+      return true;
     }
-    task = std::move(ready_.front());
-    ready_.pop_front();
-    return !g_interrupted;
   }
 
  private:
@@ -179,25 +189,32 @@ class Claimer {
       keys.push_back({hash_, name, variant, seed});
     }
     if (keys.empty()) return false;
+    int64_t now = wall_s();
     std::vector<Claim> claims = db_.claim(keys, owner_, lease_s_);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (claims[i] == Claim::done) {
-        ++stats.skipped;
-      } else if (claims[i] == Claim::leased) {
-        ++stats.leased;
-      } else {
-        ready_.push_back({keys[i].pattern + ":" + keys[i].variant, keys[i].seed});
-      }
-    }
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (count(claims[i], stats)) ready_.push_back({std::move(keys[i]), now});
     return true;
   }
+
+  // True when the run is this sweep's to do; counts the others.
+  static bool count(Claim c, SweepStats& stats) {
+    if (c == Claim::done) ++stats.skipped;
+    if (c == Claim::leased) ++stats.leased;
+    return c == Claim::claimed;
+  }
+  static int64_t wall_s() { return static_cast<int64_t>(std::time(nullptr)); }  // as leases are
+
+  struct Ready {
+    RunKey key;
+    int64_t claimed_at = 0;  // wall seconds
+  };
 
   TaskCursor& cursor_;
   ResultsDb& db_;
   std::string hash_, owner_;
   int64_t lease_s_;
   size_t block_;
-  std::deque<SweepTask> ready_;
+  std::deque<Ready> ready_;
 };
 
 // Runs claimed per write transaction: enough that claims cost little beside the runs, few

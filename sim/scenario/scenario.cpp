@@ -156,6 +156,8 @@ struct FaultFields {
     refuse(rate != 0 && k.target != T::network, "rate", "drop_rate and duplicate_rate");
     refuse(msg != 0 && k.target != T::message, "msg",
            "drop_message, duplicate_message and delay_message");
+    refuse(duration_us != 0 && (kind == FaultKind::restart || kind == FaultKind::heal),
+           "duration_ms", "every kind but restart and heal");
   }
 };
 

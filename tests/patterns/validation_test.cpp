@@ -138,6 +138,10 @@ TEST_CASE("a field the fault's kind does not read is rejected, not ignored",
                       "applies to clog)"));
   CHECK_THAT(errors_of(with_schedule(R"([{"kind":"drop_rate","rate":0.2,"msg":4,"at_ms":10}])")),
              Contains("$.faults.schedule[0].msg: expected no msg on a drop_rate fault"));
+  CHECK_THAT(errors_of(with_schedule(R"([{"kind":"restart","node":"a","at_ms":10,
+      "duration_ms":100}])")),
+             Contains("$.faults.schedule[0].duration_ms: expected no duration_ms on a restart "
+                      "fault (duration_ms applies to every kind but restart and heal)"));
   CHECK(errors_of(with_schedule(R"([{"kind":"clog","node":"a","peer":"b","at_ms":10}])")).empty());
   CHECK(errors_of(with_schedule(R"([{"kind":"drop_rate","rate":0.2,"at_ms":10}])")).empty());
 }
