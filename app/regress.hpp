@@ -61,6 +61,7 @@ struct GroupVerdict {
   std::vector<std::string> problems;  // empty: passed
   std::vector<std::string> notes;     // said, never failing
   std::string replay;                 // of the first violating run, when one violates
+  std::vector<std::string> known;     // seeds showing a declared limitation (said, not failing)
   std::string who() const { return scenario + " " + pattern + ":" + variant; }
 };
 

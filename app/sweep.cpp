@@ -78,14 +78,19 @@ Scenario with_infrastructure(const Scenario& s) {
 }
 
 // A run of a correct variant whose violations are all limitations its pattern declares.
-static bool known_limitation(const RunResult& r) {
-  const PatternInfo* p = find_pattern(r.pattern);
-  if (!p || r.variant != "correct" || p->limitations.empty() || r.violations.empty()) return false;
-  for (const auto& v : r.violated()) {
+bool within_limitations(const std::string& pattern, const std::string& variant,
+                        const std::set<std::string>& violated) {
+  const PatternInfo* p = find_pattern(pattern);
+  if (!p || variant != "correct" || p->limitations.empty() || violated.empty()) return false;
+  for (const auto& v : violated) {
     if (std::find(p->limitations.begin(), p->limitations.end(), v) == p->limitations.end())
       return false;
   }
   return true;
+}
+
+static bool known_limitation(const RunResult& r) {
+  return within_limitations(r.pattern, r.variant, r.violated());
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // stopped. Parallelism lives only here, above single runs.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ struct SweepStats {
 
 // Default lease of a claimed run: a sweep killed with runs claimed leaves them to others
 // after this long.
+// True when every invariant in `violated` (not empty) is a limitation the pattern declares
+// for its correct variant (3PC's split under a partition): a known property of the protocol,
+// shown by a seed, not a bug and not a regression.
+bool within_limitations(const std::string& pattern, const std::string& variant,
+                        const std::set<std::string>& violated);
+
 constexpr int64_t kDefaultLeaseSeconds = 300;
 
 // Runs every task whose (pattern, seed) the database neither holds nor has leased to another
