@@ -578,19 +578,13 @@ void print_faults(std::ostream& out, const RunResult& r) {
   out << "faults: " << r.faults.size() << " —";
   for (size_t i = 0; i < r.faults.size() && i < kShown; ++i) {
     const FaultSpec& f = r.faults[i];
-    out << (i ? ";" : "") << " " << fault_name(f.kind());
-    if (!f.target().empty()) out << " " << f.target();
-    if (const auto* clog = f.as<ClogFault>(); clog && !clog->peer.empty()) out << "-" << clog->peer;
-    if (const auto* p = f.as<PartitionFault>(); p && !p->name.empty()) out << " " << p->name;
-    if (const auto* h = f.as<HealFault>(); h && !h->name.empty()) out << " " << h->name;
-    std::visit(
-        [&out](const auto& x) {
-          if constexpr (requires { x.rate; })
-            if (x.rate > 0) out << " rate " << fig(x.rate);
-        },
-        f.action);
+    FaultFields w = FaultFields::of(f);
+    out << (i ? ";" : "") << " " << fault_name(w.kind);
+    if (!w.node.empty()) out << " " << w.node << (w.peer.empty() ? "" : "-" + w.peer);
+    if (!w.name.empty()) out << " " << w.name;
+    if (w.rate > 0) out << " rate " << fig(w.rate);
     out << " at " << ms_text(f.at_us);
-    if (f.duration_us() > 0) out << " for " << ms_text(f.duration_us());
+    if (w.duration_us > 0) out << " for " << ms_text(w.duration_us);
   }
   if (r.faults.size() > kShown) out << "; +" << r.faults.size() - kShown << " more";
   out << "\n";

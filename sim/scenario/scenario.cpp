@@ -89,77 +89,29 @@ void read_broker(Reader& r, BrokerSpec& b) {
                {"declared", "on_first_subscribe"}) == "on_first_subscribe";
 }
 
-// A fault as the file writes it: every field any kind reads (the schema lists them all).
-struct FaultFields {
-  FaultKind kind = FaultKind::crash;
-  TimeUs duration_us = 0;
-  std::string node, peer, name;
-  NodeGroups groups;
-  double rate = 0;
-  uint64_t msg = 0;
-
-  // The kind's struct, from the fields it reads.
-  FaultAction action() const {
-    using K = FaultKind;
-    switch (kind) {
-      case K::crash:
-        return CrashFault{node, duration_us};
-      case K::restart:
-        return RestartFault{node};
-      case K::pause:
-        return PauseFault{node, duration_us};
-      case K::partition:
-        return PartitionFault{name, groups, duration_us};
-      case K::heal:
-        return HealFault{name};
-      case K::clog:
-        return ClogFault{node, peer, duration_us};
-      case K::drop_rate:
-        return DropRateFault{rate, duration_us};
-      case K::duplicate_rate:
-        return DuplicateRateFault{rate, duration_us};
-      case K::db_stall:
-        return DbStallFault{node, duration_us};
-      case K::db_outage:
-        return DbOutageFault{node, duration_us};
-      case K::db_disk_full:
-        return DbDiskFullFault{node, duration_us};
-      case K::db_lock_contention:
-        return DbLockContentionFault{node, duration_us};
-      case K::drop_message:
-        return DropMessageFault{msg, duration_us};
-      case K::duplicate_message:
-        return DuplicateMessageFault{msg, duration_us};
-      case K::delay_message:
-        return DelayMessageFault{msg, duration_us};
-    }
-    return CrashFault{node, duration_us};
-  }
-
-  // A field the kind does not read is a mistake (a rate on a crash, a node on a partition):
-  // the run would silently ignore it.
-  void refuse_foreign(Reader& r) const {
-    const FaultKindInfo& k = fault_info(kind);
-    auto refuse = [&](bool given, const char* field, const char* which) {
-      if (given)
-        r.fail(field, std::string("no ") + field + " on a " + k.name + " fault (" + field +
-                          " applies to " + which + ")");
-    };
-    using T = FaultTarget;
-    bool names_node = k.target == T::node || k.target == T::link || k.target == T::database;
-    refuse(!node.empty() && !names_node, "node",
-           "crash, restart, pause, clog and the database faults");
-    refuse(!peer.empty() && k.target != T::link, "peer", "clog");
-    refuse(!groups.empty() && k.target != T::groups, "groups", "partition");
-    refuse(!name.empty() && k.target != T::groups && k.target != T::partition, "name",
-           "partition and heal");
-    refuse(rate != 0 && k.target != T::network, "rate", "drop_rate and duplicate_rate");
-    refuse(msg != 0 && k.target != T::message, "msg",
-           "drop_message, duplicate_message and delay_message");
-    refuse(duration_us != 0 && (kind == FaultKind::restart || kind == FaultKind::heal),
-           "duration_ms", "every kind but restart and heal");
-  }
-};
+// A field the kind does not read is a mistake (a rate on a crash, a node on a partition):
+// the run would silently ignore it.
+void refuse_foreign(Reader& r, const FaultFields& in) {
+  const FaultKindInfo& k = fault_info(in.kind);
+  auto refuse = [&](bool given, const char* field, const char* which) {
+    if (given)
+      r.fail(field, std::string("no ") + field + " on a " + k.name + " fault (" + field +
+                        " applies to " + which + ")");
+  };
+  using T = FaultTarget;
+  bool names_node = k.target == T::node || k.target == T::link || k.target == T::database;
+  refuse(!in.node.empty() && !names_node, "node",
+         "crash, restart, pause, clog and the database faults");
+  refuse(!in.peer.empty() && k.target != T::link, "peer", "clog");
+  refuse(!in.groups.empty() && k.target != T::groups, "groups", "partition");
+  refuse(!in.name.empty() && k.target != T::groups && k.target != T::partition, "name",
+         "partition and heal");
+  refuse(in.rate != 0 && k.target != T::network, "rate", "drop_rate and duplicate_rate");
+  refuse(in.msg != 0 && k.target != T::message, "msg",
+         "drop_message, duplicate_message and delay_message");
+  refuse(in.duration_us != 0 && (in.kind == FaultKind::restart || in.kind == FaultKind::heal),
+         "duration_ms", "every kind but restart and heal");
+}
 
 void read_fault(Reader& r, FaultSpec& f) {
   FaultFields in;
@@ -181,7 +133,7 @@ void read_fault(Reader& r, FaultSpec& f) {
   // name does not report a second error.
   fault_kind_from_name(kind, in.kind);
   if (r.failed("kind") && !in.name.empty()) in.kind = FaultKind::partition;
-  if (r.clean()) in.refuse_foreign(r);
+  if (r.clean()) refuse_foreign(r, in);
   f.action = in.action();
 }
 

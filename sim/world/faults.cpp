@@ -90,23 +90,6 @@ const std::string& target_of(const T& f) {
     return kNoTarget;
 }
 
-// The fields a kind has beyond its time, its window and its target, in the format's names.
-void extra_fields(Json& j, const FaultAction& a) {
-  if (const auto* c = std::get_if<ClogFault>(&a); c && !c->peer.empty()) j["peer"] = c->peer;
-  if (const auto* p = std::get_if<PartitionFault>(&a); p && !p->groups.empty())
-    j["groups"] = p->groups;
-  if (const auto* p = std::get_if<PartitionFault>(&a); p && !p->name.empty()) j["name"] = p->name;
-  if (const auto* h = std::get_if<HealFault>(&a); h && !h->name.empty()) j["name"] = h->name;
-  std::visit(
-      [&j](const auto& f) {
-        if constexpr (requires { f.rate; })
-          if (f.rate) j["rate"] = f.rate;
-        if constexpr (requires { f.msg; })
-          if (f.msg) j["msg"] = f.msg;
-      },
-      a);
-}
-
 }  // namespace
 
 TimeUs FaultSpec::duration_us() const {
@@ -117,11 +100,71 @@ const std::string& FaultSpec::target() const {
   return std::visit([](const auto& f) -> const std::string& { return target_of(f); }, action);
 }
 
+FaultAction FaultFields::action() const {
+  using K = FaultKind;
+  switch (kind) {
+    case K::crash:
+      return CrashFault{node, duration_us};
+    case K::restart:
+      return RestartFault{node};
+    case K::pause:
+      return PauseFault{node, duration_us};
+    case K::partition:
+      return PartitionFault{name, groups, duration_us};
+    case K::heal:
+      return HealFault{name};
+    case K::clog:
+      return ClogFault{node, peer, duration_us};
+    case K::drop_rate:
+      return DropRateFault{rate, duration_us};
+    case K::duplicate_rate:
+      return DuplicateRateFault{rate, duration_us};
+    case K::db_stall:
+      return DbStallFault{node, duration_us};
+    case K::db_outage:
+      return DbOutageFault{node, duration_us};
+    case K::db_disk_full:
+      return DbDiskFullFault{node, duration_us};
+    case K::db_lock_contention:
+      return DbLockContentionFault{node, duration_us};
+    case K::drop_message:
+      return DropMessageFault{msg, duration_us};
+    case K::duplicate_message:
+      return DuplicateMessageFault{msg, duration_us};
+    case K::delay_message:
+      return DelayMessageFault{msg, duration_us};
+  }
+  return CrashFault{node, duration_us};
+}
+
+FaultFields FaultFields::of(const FaultSpec& f) {
+  FaultFields out;
+  out.kind = f.kind();
+  out.duration_us = f.duration_us();
+  out.node = f.target();
+  if (const auto* c = f.as<ClogFault>()) out.peer = c->peer;
+  if (const auto* p = f.as<PartitionFault>()) out.name = p->name, out.groups = p->groups;
+  if (const auto* h = f.as<HealFault>()) out.name = h->name;
+  std::visit(
+      [&out](const auto& x) {
+        if constexpr (requires { x.rate; }) out.rate = x.rate;
+        if constexpr (requires { x.msg; }) out.msg = x.msg;
+      },
+      f.action);
+  return out;
+}
+
+// Present fields only, in the format's names.
 Json fault_to_json(const FaultSpec& f) {
-  Json j = {{"kind", fault_name(f.kind())}, {"at_ms", f.at_us / 1000.0}};
-  if (TimeUs d = f.duration_us()) j["duration_ms"] = d / 1000.0;
-  if (!f.target().empty()) j["node"] = f.target();
-  extra_fields(j, f.action);
+  FaultFields w = FaultFields::of(f);
+  Json j = {{"kind", fault_name(w.kind)}, {"at_ms", f.at_us / 1000.0}};
+  if (w.duration_us) j["duration_ms"] = w.duration_us / 1000.0;
+  if (!w.node.empty()) j["node"] = w.node;
+  if (!w.peer.empty()) j["peer"] = w.peer;
+  if (!w.groups.empty()) j["groups"] = w.groups;
+  if (!w.name.empty()) j["name"] = w.name;
+  if (w.rate) j["rate"] = w.rate;
+  if (w.msg) j["msg"] = w.msg;
   return j;
 }
 

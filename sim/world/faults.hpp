@@ -151,6 +151,21 @@ struct SwarmSpec {
   std::vector<std::string> databases;  // candidates for stalls
 };
 
+// A fault as the scenario format writes it: every field any kind reads, flat (what a file
+// holds, and what reports print). `action` builds the kind's struct from the fields it reads;
+// `of` flattens a fault back.
+struct FaultFields {
+  FaultKind kind = FaultKind::crash;
+  TimeUs duration_us = 0;
+  std::string node, peer, name;  // node: a node or a database
+  NodeGroups groups;
+  double rate = 0;
+  uint64_t msg = 0;
+
+  FaultAction action() const;
+  static FaultFields of(const FaultSpec& f);
+};
+
 // The fault as the scenario format writes it (the results database and explore's schedules).
 Json fault_to_json(const FaultSpec& f);
 
